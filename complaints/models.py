@@ -1,0 +1,412 @@
+"""The case (expediente): a consumer's complaint against a company, its workflow, evidence,
+immutable events, the company's answers and offers."""
+
+import hashlib
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from complaints.states import (
+    allow_office,
+    allow_owner_consumer,
+    allow_system_or_office,
+    CLOSED_STATES,
+    PRE_OUTCOME_STATES,
+    State,
+    allow_conciliator_or_office,
+    allow_consumer_or_company,
+)
+from parties.models import Company, Province
+
+
+class Channel(models.TextChoices):
+    WEB = "web", _("Web")
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    CHAT = "chat", _("Chat")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+
+
+class ClaimType(models.TextChoices):
+    REFUND = "refund", _("Refund")
+    REPAIR = "repair", _("Repair")
+    REPLACEMENT = "replacement", _("Replacement")
+    FULFILMENT = "fulfilment", _("Fulfilment of the offer")
+    OTHER = "other", _("Other")
+
+
+class RejectionReason(models.TextChoices):
+    NOT_CONSUMER_RELATIONSHIP = "not_consumer", _("Not a consumer relationship")
+    OUTSIDE_JURISDICTION = "jurisdiction", _("Outside the jurisdiction")
+    DUPLICATE = "duplicate", _("Duplicate of another complaint")
+    ALREADY_IN_COURT = "in_court", _("Already before a court")
+    TIME_BARRED = "time_barred", _("Time-barred")
+    OTHER = "other", _("Other")
+
+
+class CaseNumberSequence(models.Model):
+    """One row per year; the row lock makes numbers unique and gapless under concurrent filing."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+
+class Complaint(FSMModelMixin, models.Model):
+    number = models.CharField(_("case number"), max_length=20, unique=True, null=True, blank=True)
+    consumer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complaints", verbose_name=_("consumer")
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="complaints_filed",
+        null=True,
+        blank=True,
+        help_text=_("The officer who filed it for the citizen, for assisted filing."),
+    )
+    channel = models.CharField(_("channel"), max_length=12, choices=Channel.choices, default=Channel.WEB)
+    status = FSMField(_("status"), max_length=24, choices=State.choices, default=State.DRAFT, protected=True)
+    draft_step = models.PositiveSmallIntegerField(default=1)
+
+    # The consumer as they were when filing: the record must not change if the profile does.
+    consumer_name = models.CharField(_("full name"), max_length=300, blank=True)
+    consumer_dni = models.CharField(_("DNI"), max_length=8, blank=True, db_index=True)
+    consumer_email = models.EmailField(_("e-mail"), blank=True)
+    consumer_phone = models.CharField(_("phone"), max_length=20, blank=True)
+    consumer_address = models.CharField(_("address"), max_length=300, blank=True)
+    consumer_province = models.CharField(_("province"), max_length=4, choices=Province.choices, blank=True)
+
+    # The company: a registered one, or (while a draft) the CUIT and name of one that is not.
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="complaints", null=True, blank=True, verbose_name=_("company")
+    )
+    company_cuit = models.CharField(_("company CUIT"), max_length=11, blank=True)
+    company_name = models.CharField(_("company name"), max_length=200, blank=True)
+
+    product = models.CharField(_("what you bought or hired"), max_length=200, blank=True)
+    purchase_date = models.DateField(_("date of purchase or contract"), null=True, blank=True)
+    amount_paid = models.DecimalField(
+        _("amount paid (ARS)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    facts = models.TextField(_("what happened"), blank=True)
+    claim_type = models.CharField(_("what you ask for"), max_length=12, choices=ClaimType.choices, blank=True)
+    claim_amount = models.DecimalField(
+        _("amount claimed (ARS)"),
+        max_digits=14,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    claim_detail = models.TextField(_("details of your request"), blank=True)
+    declaration_accepted_at = models.DateTimeField(null=True, blank=True)
+
+    # Officer's decisions.
+    observation = models.TextField(_("what to correct"), blank=True)
+    rejection_reason = models.CharField(_("rejection reason"), max_length=16, choices=RejectionReason.choices, blank=True)
+    rejection_detail = models.TextField(_("rejection details"), blank=True)
+
+    # Moments and deadlines (business-day deadlines are computed when the state is entered).
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    review_due_at = models.DateTimeField(_("review due"), null=True, blank=True)
+    correction_due_at = models.DateTimeField(_("correction due"), null=True, blank=True)
+    admitted_at = models.DateTimeField(_("admitted at"), null=True, blank=True)
+    domicile_due_at = models.DateTimeField(_("electronic domicile due"), null=True, blank=True)
+    company_notified_at = models.DateTimeField(_("company notified at"), null=True, blank=True)
+    justification_due_at = models.DateTimeField(_("justification due"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        indexes = [
+            # The admission queue: a state, oldest first.
+            models.Index(fields=["status", "submitted_at"], name="complaint_queue"),
+            models.Index(fields=["company", "status"], name="complaint_company_status"),
+            models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),
+            # Beat jobs look for expired deadlines in one state.
+            models.Index(fields=["correction_due_at"], name="complaint_correction_due", condition=Q(status="observed")),
+            models.Index(fields=["domicile_due_at"], name="complaint_domicile_due", condition=Q(status="admitted")),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or _("Draft #%(pk)s") % {"pk": self.pk}
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATES
+
+    @property
+    def company_display_name(self) -> str:
+        return self.company.legal_name if self.company else self.company_name
+
+    # --- Transitions: state changes only, free of I/O; services save, log and notify. ---------------
+
+    @transition(field=status, source=State.DRAFT, target=State.SUBMITTED, permission=allow_owner_consumer)
+    def submit(self) -> None:
+        pass
+
+    @transition(field=status, source=State.OBSERVED, target=State.SUBMITTED, permission=allow_owner_consumer)
+    def resubmit(self) -> None:
+        pass
+
+    @transition(field=status, source=State.SUBMITTED, target=State.OBSERVED, permission=allow_office)
+    def observe(self) -> None:
+        pass
+
+    @transition(field=status, source=State.SUBMITTED, target=State.REJECTED, permission=allow_office)
+    def reject(self) -> None:
+        pass
+
+    @transition(field=status, source=State.SUBMITTED, target=State.ADMITTED, permission=allow_office)
+    def admit(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=State.ADMITTED,
+        target=State.COMPANY_NOTIFIED,
+        permission=allow_system_or_office,
+        conditions=[lambda case: bool(case.company and case.company.electronic_domicile)],
+    )
+    def serve_company(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[State.COMPANY_NOTIFIED, State.ADJOURNED, State.COMPANY_ABSENT],
+        target=State.HEARING_SCHEDULED,
+        permission=allow_office,
+    )
+    def schedule_hearing(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=State.HEARING_SCHEDULED, target=State.ADJOURNED, permission=allow_conciliator_or_office
+    )
+    def adjourn(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[State.ADMITTED, State.COMPANY_NOTIFIED, State.HEARING_SCHEDULED, State.ADJOURNED],
+        target=State.AGREEMENT,
+        permission=allow_consumer_or_company,
+    )
+    def accept_offer(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=State.HEARING_SCHEDULED, target=State.AGREEMENT, permission=allow_conciliator_or_office
+    )
+    def record_agreement(self) -> None:
+        pass
+
+    @transition(field=status, source=State.AGREEMENT, target=State.AGREEMENT_APPROVED, permission=allow_office)
+    def approve_agreement(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=State.AGREEMENT_APPROVED, target=State.COMPLIED, permission=allow_consumer_or_company
+    )
+    def confirm_compliance(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=State.AGREEMENT_APPROVED, target=State.BREACHED, permission=allow_consumer_or_company
+    )
+    def report_breach(self) -> None:
+        pass
+
+    @transition(
+        field=status, source=State.HEARING_SCHEDULED, target=State.NO_AGREEMENT, permission=allow_conciliator_or_office
+    )
+    def record_no_agreement(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=State.HEARING_SCHEDULED,
+        target=State.COMPANY_ABSENT,
+        permission=allow_conciliator_or_office,
+    )
+    def record_company_absent(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=State.HEARING_SCHEDULED,
+        target=State.CONSUMER_ABSENT,
+        permission=allow_conciliator_or_office,
+    )
+    def record_consumer_absent(self) -> None:
+        pass
+
+    @transition(field=status, source=State.CONSUMER_ABSENT, target=State.COMPANY_NOTIFIED, permission=allow_office)
+    def reactivate(self) -> None:
+        pass
+
+    @transition(field=status, source=PRE_OUTCOME_STATES, target=State.WITHDRAWN, permission=allow_owner_consumer)
+    def withdraw(self) -> None:
+        pass
+
+    @transition(field=status, source=State.CONSUMER_ABSENT, target=State.WITHDRAWN, permission=allow_system_or_office)
+    def deem_withdrawn(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[State.ADMITTED, State.NO_AGREEMENT, State.COMPANY_ABSENT, State.BREACHED],
+        target=State.REFERRED,
+        permission=allow_system_or_office,
+    )
+    def refer(self) -> None:
+        pass
+
+    @transition(
+        field=status,
+        source=[State.OBSERVED, State.REJECTED, State.WITHDRAWN, State.COMPLIED],
+        target=State.ARCHIVED,
+        permission=allow_system_or_office,
+    )
+    def archive(self) -> None:
+        pass
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    # The stored name is ours; the person's file name is kept only as a label.
+    return f"evidence/{instance.complaint_id}/{instance.sha256[:16]}{instance.extension}"
+
+
+class Evidence(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
+    file = models.FileField(upload_to=evidence_upload_to, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=50)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def extension(self) -> str:
+        return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png", "image/heic": ".heic"}.get(
+            self.content_type, ""
+        )
+
+
+class CaseEvent(models.Model):
+    """One immutable line of the case's history. Each row hashes the one before it, so an edited
+    or deleted row breaks the chain (`complaints.selectors.case_events_intact`)."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=40)
+    from_state = models.CharField(max_length=24, choices=State.choices, blank=True)
+    to_state = models.CharField(max_length=24, choices=State.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(db_index=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["complaint", "created_at"], name="caseevent_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.action} {self.from_state}→{self.to_state}"
+
+    def compute_hash(self) -> str:
+        parts = [
+            self.previous_hash,
+            str(self.complaint_id),
+            self.action,
+            self.from_state,
+            self.to_state,
+            str(self.actor_id or ""),
+            self.reason,
+            self.created_at.isoformat(),
+        ]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise ValueError("Case events are immutable.")
+        self.hash = self.compute_hash()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("Case events are immutable.")
+
+
+class CompanyAnswer(models.Model):
+    """The company's written answer to the complaint."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="answers")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("answer"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+
+class OfferStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the consumer's answer")
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    COUNTERED = "countered", _("Counter-offer made")
+    LAPSED = "lapsed", _("Lapsed")
+
+
+class Offer(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="offers")
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount = models.DecimalField(
+        _("amount (ARS)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    terms = models.TextField(_("what the company offers"))
+    fulfil_by = models.DateField(_("to be fulfilled by"))
+    status = models.CharField(max_length=12, choices=OfferStatus.choices, default=OfferStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    counter_amount = models.DecimalField(
+        _("your counter-offer (ARS)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    counter_terms = models.TextField(_("your counter-offer"), blank=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"], condition=Q(status="pending"), name="one_pending_offer_per_case"
+            )
+        ]

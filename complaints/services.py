@@ -1,0 +1,431 @@
+"""Every move of a case. Each one: atomic, the case row locked, the django-fsm transition, a save
+with update_fields, an immutable CaseEvent, and the notifications it implies written to the outbox
+in the same transaction (delivered after commit)."""
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from complaints.models import (
+    CaseEvent,
+    CaseNumberSequence,
+    Channel,
+    Complaint,
+    CompanyAnswer,
+    Offer,
+    OfferStatus,
+)
+from complaints.states import State, represents
+from notifications.services import formal_notice_serve, notify
+from parties.business_days import deadline_after
+from parties.models import Company, ConsumerProfile, Representation, User
+
+
+class CaseError(Exception):
+    """A refused move; the message is shown to the person as it is."""
+
+
+# --- The one mechanism every move goes through ------------------------------------------------------
+
+
+@dataclass
+class Move:
+    case: Complaint
+    event: CaseEvent
+
+
+def _locked(case: Complaint) -> Complaint:
+    return Complaint.objects.select_for_update().select_related("company", "consumer").get(pk=case.pk)
+
+
+def record_event(
+    *, case: Complaint, action: str, by: User | None, from_state: str = "", to_state: str = "", reason: str = ""
+) -> CaseEvent:
+    """Append to the case's hash chain. Callers hold the case's row lock, so the chain is serial."""
+    previous = CaseEvent.objects.filter(complaint=case).order_by("-created_at", "-pk").values_list("hash", flat=True)
+    return CaseEvent.objects.create(
+        complaint=case,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        actor=by,
+        reason=reason,
+        created_at=timezone.now(),
+        previous_hash=previous.first() or "",
+    )
+
+
+def _apply(case: Complaint, transition: str, *, by: User | None, reason: str = "", **changes: object) -> Move:
+    """Lock the case, check the move against its *current* state and the actor, apply it, log it."""
+    locked = _locked(case)
+    method = getattr(locked, transition)
+    if not can_proceed(method):
+        raise CaseError(
+            _(
+                "This case is now “%(state)s”, so this action is no longer possible. "
+                "Someone may have acted on it first: reload the page to see its current state."
+            )
+            % {"state": locked.get_status_display()}
+        )
+    if not has_transition_perm(method, by):
+        raise CaseError(_("Your account is not allowed to do this on this case."))
+    from_state = locked.status
+    method()
+    for field, value in changes.items():
+        setattr(locked, field, value)
+    locked.save(update_fields=["status", "updated_at", *changes])
+    event = record_event(
+        case=locked, action=transition, by=by, from_state=from_state, to_state=locked.status, reason=reason
+    )
+    return Move(locked, event)
+
+
+def _case_url(case: Complaint) -> str:
+    return settings.SITE_URL + reverse("complaint_detail", args=[case.pk])
+
+
+def _notify_parties(move: Move, event: str, *, consumer: bool = True, company: bool = False, **context: object) -> None:
+    """Tell the consumer and/or every active representative of the company, once per move."""
+    case = move.case
+    recipients: list[User] = [case.consumer] if consumer else []
+    if company and case.company_id:
+        recipients += [
+            rep.user
+            for rep in Representation.objects.active().filter(company_id=case.company_id).select_related("user")
+        ]
+    for recipient in recipients:
+        notify(
+            recipient=recipient,
+            event=event,
+            context={"case_number": case.number, "case_url": _case_url(case), "reason": move.event.reason, **context},
+            idempotency_key=f"case-event:{move.event.pk}:{recipient.pk}",
+            case_number=case.number or "",
+        )
+
+
+# --- Filing ---------------------------------------------------------------------------------------
+
+
+def complaint_start_draft(*, consumer: User, filed_by: User | None = None, channel: str = Channel.WEB) -> Complaint:
+    """A new draft, prefilled with what the consumer's profile knows."""
+    case = Complaint(consumer=consumer, filed_by=filed_by, channel=channel)
+    _snapshot_consumer(case)
+    case.save()
+    return case
+
+
+def _snapshot_consumer(case: Complaint) -> None:
+    consumer = case.consumer
+    case.consumer_name = consumer.get_full_name()
+    case.consumer_email = consumer.email
+    profile = ConsumerProfile.objects.filter(user=consumer).first()
+    if profile:
+        case.consumer_dni = profile.dni
+        case.consumer_phone = profile.phone
+        case.consumer_address = f"{profile.street_address}, {profile.city}"
+        case.consumer_province = profile.province
+
+
+def _next_case_number(year: int) -> str:
+    """DC-<year>-<6 digits>, gapless: the year's counter row is locked until the filing commits."""
+    CaseNumberSequence.objects.bulk_create([CaseNumberSequence(year=year)], ignore_conflicts=True)
+    sequence = CaseNumberSequence.objects.select_for_update().get(year=year)
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"DC-{year}-{sequence.last_number:06d}"
+
+
+def _missing_for_submission(case: Complaint) -> list[str]:
+    missing = []
+    if not (case.consumer_dni and case.consumer_name):
+        missing.append(_("your personal details (name and DNI)"))
+    if not (case.company_id or (case.company_cuit and case.company_name)):
+        missing.append(_("the company"))
+    if not (case.product and case.facts):
+        missing.append(_("what you bought and what happened"))
+    if not case.claim_type:
+        missing.append(_("what you ask for"))
+    if case.declaration_accepted_at is None:
+        missing.append(_("the declaration that what you state is true"))
+    return missing
+
+
+def complaint_submit(*, complaint: Complaint, by: User) -> Complaint:
+    with transaction.atomic():
+        case = _locked(complaint)
+        missing = _missing_for_submission(case)
+        if case.status == State.DRAFT and missing:
+            raise CaseError(_("Before submitting, complete: %(missing)s.") % {"missing": ", ".join(missing)})
+        now = timezone.now()
+        changes: dict[str, object] = {
+            "submitted_at": now,
+            "review_due_at": deadline_after(now, settings.DEADLINES["ADMISSION_REVIEW"]),
+        }
+        if case.company_id is None:
+            changes["company"] = _company_from_draft(case, by)
+        if not case.number:
+            changes["number"] = _next_case_number(timezone.localtime(now).year)
+        move = _apply(case, "submit", by=by, **changes)
+        _notify_parties(move, "complaint_received")
+    return move.case
+
+
+def _company_from_draft(case: Complaint, by: User) -> Company:
+    """An unregistered company named in a complaint joins the registry, without a domicile yet."""
+    company, _created = Company.objects.get_or_create(
+        cuit=case.company_cuit, defaults={"legal_name": case.company_name, "created_by": by}
+    )
+    return company
+
+
+def complaint_resubmit(*, complaint: Complaint, by: User) -> Complaint:
+    with transaction.atomic():
+        now = timezone.now()
+        move = _apply(
+            complaint,
+            "resubmit",
+            by=by,
+            submitted_at=now,
+            review_due_at=deadline_after(now, settings.DEADLINES["ADMISSION_REVIEW"]),
+            correction_due_at=None,
+        )
+        _notify_parties(move, "complaint_received")
+    return move.case
+
+
+# --- Admission ------------------------------------------------------------------------------------
+
+
+def complaint_observe(*, complaint: Complaint, by: User, observation: str) -> Complaint:
+    if not observation.strip():
+        raise CaseError(_("Say what the consumer must correct."))
+    with transaction.atomic():
+        due = deadline_after(timezone.now(), settings.DEADLINES["CORRECTION"])
+        move = _apply(complaint, "observe", by=by, reason=observation, observation=observation, correction_due_at=due)
+        _notify_parties(move, "complaint_observed", observation=observation, due=due)
+    return move.case
+
+
+def complaint_reject(*, complaint: Complaint, by: User, reason: str, detail: str = "") -> Complaint:
+    from complaints.models import RejectionReason
+
+    if reason not in RejectionReason.values:
+        raise CaseError(_("Choose a reason for the rejection."))
+    with transaction.atomic():
+        label = str(RejectionReason(reason).label)
+        move = _apply(
+            complaint,
+            "reject",
+            by=by,
+            reason=f"{label}. {detail}".strip(),
+            rejection_reason=reason,
+            rejection_detail=detail,
+            closed_at=timezone.now(),
+        )
+        _notify_parties(move, "complaint_rejected", rejection_reason=label, detail=detail)
+    return move.case
+
+
+def complaint_admit(*, complaint: Complaint, by: User, note: str = "") -> Complaint:
+    """Admit, then serve the company at once if it has an electronic domicile; otherwise give it
+    the legal deadline to set one up."""
+    with transaction.atomic():
+        move = _apply(complaint, "admit", by=by, reason=note, admitted_at=timezone.now())
+        _notify_parties(move, "complaint_admitted")
+        case = move.case
+        if case.company and case.company.has_electronic_domicile:
+            case = _serve(case, by=by)
+        else:
+            case.domicile_due_at = deadline_after(timezone.now(), settings.DEADLINES["COMPANY_DOMICILE"])
+            case.save(update_fields=["domicile_due_at", "updated_at"])
+    return case
+
+
+def complaint_serve_company(*, complaint: Complaint, by: User | None) -> Complaint:
+    with transaction.atomic():
+        return _serve(complaint, by=by)
+
+
+def _serve(case: Complaint, *, by: User | None) -> Complaint:
+    locked = _locked(case)
+    if not (locked.company and locked.company.has_electronic_domicile):
+        raise CaseError(_("The company has not set up its electronic domicile yet, so it cannot be served."))
+    move = _apply(locked, "serve_company", by=by, company_notified_at=timezone.now(), domicile_due_at=None)
+    formal_notice_serve(
+        company=locked.company,
+        case_number=move.case.number or "",
+        subject=_("Formal notice of complaint %(number)s") % {"number": move.case.number},
+        body=_(
+            "A consumer complaint was admitted against your company. Open it on Concilia to read the facts, "
+            "the evidence and the claim, answer in writing or make an offer."
+        ),
+        idempotency_key=f"case-event:{move.event.pk}:notice",
+    )
+    _notify_parties(move, "company_served", consumer=True)
+    return move.case
+
+
+# --- Before the hearing: answers and offers ------------------------------------------------------
+
+
+def _ensure_company_side(case: Complaint, by: User) -> None:
+    if not represents(by, case):
+        raise CaseError(_("Only a representative of the company can do this."))
+    if case.status not in (State.COMPANY_NOTIFIED, State.HEARING_SCHEDULED, State.ADJOURNED):
+        raise CaseError(_("The company can answer only while the case is open for conciliation."))
+
+
+def company_answer(*, complaint: Complaint, by: User, text: str) -> CompanyAnswer:
+    if not text.strip():
+        raise CaseError(_("Write the company's answer."))
+    with transaction.atomic():
+        case = _locked(complaint)
+        _ensure_company_side(case, by)
+        answer = CompanyAnswer.objects.create(complaint=case, author=by, text=text)
+        event = record_event(case=case, action="company_answered", by=by, reason=text)
+        _notify_parties(Move(case, event), "company_answered")
+    return answer
+
+
+def offer_make(*, complaint: Complaint, by: User, terms: str, fulfil_by: date, amount: Decimal | None) -> Offer:
+    if fulfil_by <= timezone.localdate():
+        raise CaseError(_("The date to fulfil the offer must be in the future."))
+    with transaction.atomic():
+        case = _locked(complaint)
+        _ensure_company_side(case, by)
+        if case.offers.filter(status=OfferStatus.PENDING).exists():
+            raise CaseError(_("There is already an offer awaiting the consumer's answer."))
+        offer = Offer.objects.create(complaint=case, made_by=by, terms=terms, fulfil_by=fulfil_by, amount=amount)
+        event = record_event(case=case, action="offer_made", by=by, reason=_offer_summary(offer))
+        _notify_parties(Move(case, event), "offer_made", amount=amount, terms=terms, fulfil_by=fulfil_by)
+    return offer
+
+
+def _offer_summary(offer: Offer) -> str:
+    amount = f"ARS {offer.amount:,.2f} · " if offer.amount is not None else ""
+    return f"{amount}{offer.terms} ({_('by')} {offer.fulfil_by:%d/%m/%Y})"
+
+
+def _locked_pending_offer(offer: Offer, by: User) -> tuple[Complaint, Offer]:
+    case = _locked(offer.complaint)
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if by.pk != case.consumer_id:
+        raise CaseError(_("Only the consumer who filed the complaint can answer the offer."))
+    if offer.status != OfferStatus.PENDING:
+        raise CaseError(_("This offer was already answered."))
+    return case, offer
+
+
+def offer_accept(*, offer: Offer, by: User) -> Complaint:
+    """The consumer accepts: the case ends in an agreement without a hearing."""
+    with transaction.atomic():
+        case, offer = _locked_pending_offer(offer, by)
+        offer.status, offer.answered_at, offer.answered_by = OfferStatus.ACCEPTED, timezone.now(), by
+        offer.save(update_fields=["status", "answered_at", "answered_by"])
+        move = _apply(case, "accept_offer", by=by, reason=_offer_summary(offer))
+        _notify_parties(move, "offer_answered", company=True, accepted=True)
+    return move.case
+
+
+def offer_reject(
+    *, offer: Offer, by: User, counter_terms: str = "", counter_amount: Decimal | None = None
+) -> Offer:
+    """The consumer rejects, optionally with a counter-offer the company may take up in a new offer."""
+    with transaction.atomic():
+        case, offer = _locked_pending_offer(offer, by)
+        offer.status = OfferStatus.COUNTERED if counter_terms.strip() else OfferStatus.REJECTED
+        offer.answered_at, offer.answered_by = timezone.now(), by
+        offer.counter_terms, offer.counter_amount = counter_terms, counter_amount
+        offer.save(update_fields=["status", "answered_at", "answered_by", "counter_terms", "counter_amount"])
+        action = "offer_countered" if offer.status == OfferStatus.COUNTERED else "offer_rejected"
+        event = record_event(case=case, action=action, by=by, reason=counter_terms)
+        _notify_parties(Move(case, event), "offer_answered", consumer=False, company=True, accepted=False)
+    return offer
+
+
+def complaint_withdraw(*, complaint: Complaint, by: User, reason: str = "") -> Complaint:
+    with transaction.atomic():
+        move = _apply(complaint, "withdraw", by=by, reason=reason, closed_at=timezone.now())
+        Offer.objects.filter(complaint=move.case, status=OfferStatus.PENDING).update(status=OfferStatus.LAPSED)
+        _notify_parties(move, "complaint_withdrawn", company=move.case.company_notified_at is not None)
+    return move.case
+
+
+# --- Moves the hearings floor drives (it never writes the status itself) ---------------------------
+
+
+def complaint_transition(*, complaint: Complaint, transition: str, by: User | None, reason: str = "") -> Move:
+    """For hearings/: schedule, adjourn, outcomes, approval, compliance. Call inside its atomic block."""
+    changes: dict[str, object] = {}
+    if transition in {"refer", "deem_withdrawn", "confirm_compliance"}:
+        changes["closed_at"] = timezone.now()
+    return _apply(complaint, transition, by=by, reason=reason, **changes)
+
+
+# --- Deadlines (run by Celery beat; the system acts, so `by` is None) ------------------------------
+
+
+def archive_uncorrected_complaints(*, now=None, limit: int = 500) -> int:  # type: ignore[no-untyped-def]
+    """Observed complaints whose correction deadline passed are archived."""
+    now = now or timezone.now()
+    due = Complaint.objects.filter(status=State.OBSERVED, correction_due_at__lt=now).values_list("pk", flat=True)
+    done = 0
+    for pk in list(due[:limit]):
+        try:
+            with transaction.atomic():
+                move = _apply(
+                    Complaint(pk=pk),
+                    "archive",
+                    by=None,
+                    reason=_("The correction deadline passed without a correction."),
+                    closed_at=now,
+                )
+                _notify_parties(move, "complaint_archived")
+            done += 1
+        except CaseError:
+            continue  # it moved meanwhile (e.g. corrected at the last minute): nothing to do
+    return done
+
+
+def refer_complaints_without_domicile(*, now=None, limit: int = 500) -> int:  # type: ignore[no-untyped-def]
+    """Admitted complaints whose company never set up its electronic domicile: conciliation failed."""
+    now = now or timezone.now()
+    due = Complaint.objects.filter(
+        status=State.ADMITTED, domicile_due_at__lt=now, company__electronic_domicile=""
+    ).values_list("pk", flat=True)
+    done = 0
+    for pk in list(due[:limit]):
+        try:
+            with transaction.atomic():
+                move = _apply(
+                    Complaint(pk=pk),
+                    "refer",
+                    by=None,
+                    reason=_("Conciliation failed: the company did not set up its electronic domicile in time."),
+                    closed_at=now,
+                )
+                _notify_parties(move, "complaint_referred")
+            done += 1
+        except CaseError:
+            continue
+    return done
+
+
+def serve_companies_with_new_domicile(*, limit: int = 500) -> int:
+    """Admitted complaints whose company has since set up its domicile are served."""
+    due = Complaint.objects.filter(status=State.ADMITTED).exclude(company__electronic_domicile="")
+    done = 0
+    for pk in list(due.values_list("pk", flat=True)[:limit]):
+        try:
+            complaint_serve_company(complaint=Complaint(pk=pk), by=None)
+            done += 1
+        except CaseError:
+            continue
+    return done

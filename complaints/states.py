@@ -1,0 +1,94 @@
+"""The states of a case and who may move it. Names are English in code, Spanish on screen."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from parties.models import Representation, Role
+
+
+class State(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    OBSERVED = "observed", _("Correction requested")
+    REJECTED = "rejected", _("Rejected")
+    ADMITTED = "admitted", _("Admitted")
+    COMPANY_NOTIFIED = "company_notified", _("Company notified")
+    HEARING_SCHEDULED = "hearing_scheduled", _("Hearing scheduled")
+    ADJOURNED = "adjourned", _("Adjourned (cuarto intermedio)")
+    AGREEMENT = "agreement", _("Agreement")
+    AGREEMENT_APPROVED = "agreement_approved", _("Agreement approved (homologado)")
+    COMPLIED = "complied", _("Agreement complied with")
+    BREACHED = "breached", _("Agreement breached")
+    NO_AGREEMENT = "no_agreement", _("No agreement")
+    COMPANY_ABSENT = "company_absent", _("Company absent")
+    CONSUMER_ABSENT = "consumer_absent", _("Consumer absent")
+    WITHDRAWN = "withdrawn", _("Withdrawn (desistido)")
+    REFERRED = "referred", _("Referred to sanction proceedings (sumario)")
+    ARCHIVED = "archived", _("Archived")
+
+
+# Before an outcome the consumer may withdraw at any time.
+PRE_OUTCOME_STATES = [
+    State.SUBMITTED,
+    State.OBSERVED,
+    State.ADMITTED,
+    State.COMPANY_NOTIFIED,
+    State.HEARING_SCHEDULED,
+    State.ADJOURNED,
+]
+CLOSED_STATES = frozenset({State.REJECTED, State.COMPLIED, State.WITHDRAWN, State.REFERRED, State.ARCHIVED})
+# Representatives see a case only once their company has been served.
+VISIBLE_TO_COMPANY_STATES = frozenset(
+    {
+        State.COMPANY_NOTIFIED,
+        State.HEARING_SCHEDULED,
+        State.ADJOURNED,
+        State.AGREEMENT,
+        State.AGREEMENT_APPROVED,
+        State.COMPLIED,
+        State.BREACHED,
+        State.NO_AGREEMENT,
+        State.COMPANY_ABSENT,
+        State.CONSUMER_ABSENT,
+        State.WITHDRAWN,
+        State.REFERRED,
+    }
+)
+OFFICE_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
+
+
+# Permission callables receive (case, user); `None` is the system (a beat job acting on a deadline).
+def allow_owner_consumer(case, user) -> bool:  # type: ignore[no-untyped-def]
+    """The consumer who owns the case, or the officer who filed it for them."""
+    if user is None:
+        return False
+    if user.pk == case.consumer_id:
+        return True
+    return user.role in OFFICE_ROLES and case.filed_by_id is not None
+
+
+def allow_office(case, user) -> bool:  # type: ignore[no-untyped-def]
+    return user is not None and user.role in OFFICE_ROLES
+
+
+def allow_system_or_office(case, user) -> bool:  # type: ignore[no-untyped-def]
+    return user is None or user.role in OFFICE_ROLES
+
+
+def allow_conciliator_or_office(case, user) -> bool:  # type: ignore[no-untyped-def]
+    return user is not None and user.role in OFFICE_ROLES | {Role.CONCILIATOR}
+
+
+def represents(user, case) -> bool:  # type: ignore[no-untyped-def]
+    return (
+        user is not None
+        and user.role == Role.REPRESENTATIVE
+        and case.company_id is not None
+        and Representation.objects.active().filter(user=user, company_id=case.company_id).exists()
+    )
+
+
+def allow_consumer_or_company(case, user) -> bool:  # type: ignore[no-untyped-def]
+    if user is None:
+        return False
+    return user.pk == case.consumer_id or represents(user, case) or user.role in OFFICE_ROLES

@@ -1,0 +1,115 @@
+"""Evidence files: type judged from the content, never the name; limits stated and enforced."""
+
+import hashlib
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from complaints.models import Complaint, Evidence
+from complaints.states import State
+from parties.models import User
+
+ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIC"}
+_HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
+
+
+def sniff_content_type(head: bytes) -> str | None:
+    """What the first bytes say the file is (its magic number), or None."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if len(head) >= 12 and head[4:8] == b"ftyp" and head[8:12] in _HEIC_BRANDS:
+        return "image/heic"
+    return None
+
+
+def _check_name(name: str) -> None:
+    if not name or "/" in name or "\\" in name or name.startswith(".") or "\x00" in name:
+        raise ValidationError(
+            _("The file name “%(name)s” is not allowed: it must not contain folders or start with a dot.")
+            % {"name": name}
+        )
+
+
+def validate_evidence(upload: UploadedFile, *, already: int) -> str:
+    """Raise a ValidationError that says what is wrong, or return the sniffed content type."""
+    name = upload.name or ""
+    _check_name(name)
+    if already >= settings.EVIDENCE_MAX_FILES:
+        raise ValidationError(
+            _("You can attach up to %(count)s files. Remove one to add another.")
+            % {"count": settings.EVIDENCE_MAX_FILES}
+        )
+    if not upload.size:
+        raise ValidationError(_("The file “%(name)s” is empty.") % {"name": name})
+    if upload.size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationError(
+            _("The file “%(name)s” is %(size)s; the limit is %(limit)s per file.")
+            % {
+                "name": name,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES),
+            }
+        )
+    upload.seek(0)
+    content_type = sniff_content_type(upload.read(16))
+    upload.seek(0)
+    if content_type is None:
+        raise ValidationError(
+            _("The file “%(name)s” is not a PDF, JPEG, PNG or HEIC file (whatever its name says).") % {"name": name}
+        )
+    return content_type
+
+
+def evidence_add(*, complaint: Complaint, upload: UploadedFile, by: User, description: str = "") -> Evidence:
+    """Store one evidence file on a draft or observed case; nothing is stored if it is refused."""
+    with transaction.atomic():
+        case = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        if case.status not in (State.DRAFT, State.OBSERVED):
+            raise ValidationError(_("Evidence can only be added while the complaint is a draft or being corrected."))
+        content_type = validate_evidence(upload, already=case.evidence.count())
+        digest = hashlib.sha256()
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        evidence = Evidence(
+            complaint=case,
+            original_name=upload.name or "",
+            content_type=content_type,
+            size=upload.size or 0,
+            sha256=digest.hexdigest(),
+            description=description,
+            uploaded_by=by,
+        )
+        evidence.file.save(evidence.original_name, upload, save=False)
+        # If the row cannot be written, the stored file goes too: nothing half-kept.
+        try:
+            evidence.save()
+        except Exception:
+            evidence.file.delete(save=False)
+            raise
+    return evidence
+
+
+def evidence_remove(*, evidence: Evidence, by: User) -> None:
+    with transaction.atomic():
+        case = Complaint.objects.select_for_update().get(pk=evidence.complaint_id)
+        if case.status not in (State.DRAFT, State.OBSERVED):
+            raise ValidationError(_("Evidence of a submitted complaint cannot be removed."))
+        stored = evidence.file.name
+        evidence.delete()
+        transaction.on_commit(lambda: evidence.file.storage.delete(stored))
+
+
+def limits_text() -> str:
+    return _("PDF, JPEG, PNG or HEIC; up to %(count)s files of %(size)s each.") % {
+        "count": settings.EVIDENCE_MAX_FILES,
+        "size": filesizeformat(settings.EVIDENCE_MAX_BYTES),
+    }

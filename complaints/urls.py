@@ -1,0 +1,32 @@
+from django.urls import path
+
+from complaints.views import case_file, filing, office
+
+urlpatterns = [
+    # Filing (consumer; officer for assisted filing)
+    path("reclamos/nuevo/", filing.complaint_new, name="complaint_new"),
+    path("reclamos/<int:pk>/paso/<int:step>/", filing.complaint_step, name="complaint_step"),
+    path("reclamos/<int:pk>/pruebas/", filing.evidence_upload, name="evidence_upload"),
+    path("pruebas/<int:pk>/borrar/", filing.evidence_delete, name="evidence_delete"),
+    path("reclamos/<int:pk>/enviar/", filing.complaint_submit, name="complaint_submit"),
+    path("reclamos/<int:pk>/reenviar/", filing.complaint_resubmit, name="complaint_resubmit"),
+    path("reclamos/<int:pk>/constancia/", filing.complaint_receipt, name="complaint_receipt"),
+    path("reclamos/<int:pk>/constancia.pdf", filing.complaint_receipt_pdf, name="complaint_receipt_pdf"),
+    path("empresas/buscar/", filing.company_lookup, name="company_lookup"),
+    path("oficina/reclamos/asistido/", filing.assisted_filing, name="assisted_filing"),
+    # The case file, for everyone who may see it
+    path("reclamos/", case_file.complaint_list, name="complaint_list"),
+    path("reclamos/<int:pk>/", case_file.complaint_detail, name="complaint_detail"),
+    path("reclamos/<int:pk>/expediente.pdf", case_file.complaint_export_pdf, name="complaint_export_pdf"),
+    path("pruebas/<int:pk>/", case_file.evidence_download, name="evidence_download"),
+    path("reclamos/<int:pk>/desistir/", case_file.complaint_withdraw, name="complaint_withdraw"),
+    path("reclamos/<int:pk>/respuesta/", case_file.company_answer, name="company_answer"),
+    path("reclamos/<int:pk>/ofertas/", case_file.offer_make, name="offer_make"),
+    path("ofertas/<int:pk>/aceptar/", case_file.offer_accept, name="offer_accept"),
+    path("ofertas/<int:pk>/rechazar/", case_file.offer_reject, name="offer_reject"),
+    # The office
+    path("oficina/admision/", office.admission_queue, name="admission_queue"),
+    path("reclamos/<int:pk>/admitir/", office.complaint_admit, name="complaint_admit"),
+    path("reclamos/<int:pk>/observar/", office.complaint_observe, name="complaint_observe"),
+    path("reclamos/<int:pk>/rechazar/", office.complaint_reject, name="complaint_reject"),
+]

@@ -1,0 +1,291 @@
+"""Concilia's one settings module. Every knob is an environment variable (see the README)."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+from config.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# "development" is the zero-setup demo; "production" is hardened and refuses unsafe values;
+# "test" is what the test suite runs under.
+DJANGO_ENV = env_choice("DJANGO_ENV", "development", ("development", "test", "production"))
+PRODUCTION = DJANGO_ENV == "production"
+
+SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else "dev-only-insecure-key-change-me-0123456789abcdef")
+if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only")):
+    raise ImproperlyConfigured("SECRET_KEY must be a random string of 50 or more characters in production.")
+DEBUG = env_bool("DEBUG", not PRODUCTION)
+if PRODUCTION and DEBUG:
+    raise ImproperlyConfigured("DEBUG cannot be on in production.")
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name the public host(s) in production.")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django.forms",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "parties",
+    "notifications",
+    "complaints",
+    "hearings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "parties.middleware.StaffMFARequiredMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "parties.context_processors.navigation",
+            ],
+        },
+    }
+]
+# Forms render through our own templates (labels, hints, errors tied to fields, GOV.UK-style).
+FORM_RENDERER = "config.forms.ConciliaFormRenderer"
+
+# --- Database: SQLite for the zero-setup demo, PostgreSQL (psycopg 3, pooled) when DATABASE_URL is set.
+DATABASE_URL = env_str("DATABASE_URL", "")
+if DATABASE_URL:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    if _db["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (SQLite is the default when unset).")
+    if env_bool("DATABASE_POOL", True):
+        _db.setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env_int("DATABASE_POOL_MIN", 2),
+            "max_size": env_int("DATABASE_POOL_MAX", 10, minimum=1),
+            "timeout": 10,
+        }
+    DATABASES = {"default": _db}
+else:
+    if PRODUCTION:
+        raise ImproperlyConfigured("DATABASE_URL (PostgreSQL) is required in production.")
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": env_str("SQLITE_PATH", str(BASE_DIR / "db.sqlite3")),
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (allauth's rate limits live here): Redis when REDIS_URL is set.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    if PRODUCTION:
+        raise ImproperlyConfigured("REDIS_URL is required in production (shared cache for rate limits).")
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- Accounts
+AUTH_USER_MODEL = "parties.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "account_login"
+LOGIN_REDIRECT_URL = "home"
+ACCOUNT_ADAPTER = "parties.adapter.AccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Concilia] "
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+# allauth's defaults throttle login failures, signups, resets and confirmations; we keep them on
+# and only make login failures stricter.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Concilia"
+# Staff roles must enrol TOTP before using the platform. Only the local demo may relax it.
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", True)
+if PRODUCTION and not MFA_REQUIRED_FOR_STAFF:
+    raise ImproperlyConfigured("MFA_REQUIRED_FOR_STAFF cannot be turned off in production.")
+INVITATION_VALID_DAYS = env_int("INVITATION_VALID_DAYS", 7, minimum=1)
+
+# --- E-mail
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Concilia <no-responder@concilia.example>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
+
+# --- Celery: tasks run in-process when no broker is configured (the demo), on Redis otherwise.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+# Tests run tasks in-process too; the tests that need a real worker start one and turn this off.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL or DJANGO_ENV == "test"
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A visibility timeout longer than any task; far-future work is swept from the database by beat.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 5}
+CELERY_TIMEZONE = "America/Argentina/Buenos_Aires"
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
+# --- Internationalisation: Spanish (Argentina) first, English second.
+LANGUAGE_CODE = "es-ar"
+LANGUAGES = [("es-ar", _("Spanish")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "concilia_language"
+USE_I18N = True
+TIME_ZONE = "America/Argentina/Buenos_Aires"
+USE_TZ = True
+
+# --- Static and uploaded files: served by the app (whitenoise); nothing from a CDN.
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+MEDIA_URL = "/media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# --- Security: the production profile passes `manage.py check --deploy` with no warnings.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=300)
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+if DJANGO_ENV == "test":
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# --- Notifications (outbox, channels). Owned by notifications/; see the README for each variable.
+# SMS and WhatsApp go through a provider: "console" logs them (development), "twilio" sends them.
+SMS_PROVIDER = env_choice("SMS_PROVIDER", "console", ("console", "twilio"))
+WHATSAPP_PROVIDER = env_choice("WHATSAPP_PROVIDER", "console", ("console", "twilio"))
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM", "")
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+if "twilio" in (SMS_PROVIDER, WHATSAPP_PROVIDER) and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
+    raise ImproperlyConfigured("The twilio provider needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.")
+if SMS_PROVIDER == "twilio" and not TWILIO_FROM_NUMBER:
+    raise ImproperlyConfigured("SMS_PROVIDER=twilio needs TWILIO_FROM_NUMBER (E.164).")
+if WHATSAPP_PROVIDER == "twilio" and not TWILIO_WHATSAPP_FROM:
+    raise ImproperlyConfigured("WHATSAPP_PROVIDER=twilio needs TWILIO_WHATSAPP_FROM.")
+NOTIFICATION_HTTP_TIMEOUT = env_int("NOTIFICATION_HTTP_TIMEOUT", 10, minimum=1)
+# Attempts per message before it is dead; failed attempts wait base * 2^(n-1) seconds (jittered, capped).
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6, minimum=1)
+NOTIFICATION_RETRY_BACKOFF_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_SECONDS", 60, minimum=1)
+NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS", 3600, minimum=1)
+# A worker holds a message this long while sending it; past that it is presumed dead and the row is
+# taken again. Keep it well above EMAIL_TIMEOUT and NOTIFICATION_HTTP_TIMEOUT, below the visibility timeout.
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 600, minimum=60)
+# How long a freshly queued message is left to its task before the sweeper queues it again.
+NOTIFICATION_QUEUE_GRACE_SECONDS = env_int("NOTIFICATION_QUEUE_GRACE_SECONDS", 300, minimum=0)
+NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60, minimum=5)
+NOTIFICATION_SWEEP_BATCH = env_int("NOTIFICATION_SWEEP_BATCH", 200, minimum=1)
+CELERY_BEAT_SCHEDULE["notifications-sweep-outbox"] = {
+    "task": "notifications.tasks.sweep_outbox",
+    "schedule": float(NOTIFICATION_SWEEP_SECONDS),
+    "options": {"expires": float(NOTIFICATION_SWEEP_SECONDS)},
+}
+CELERY_BEAT_SCHEDULE["notifications-formal-notices-served"] = {
+    "task": "notifications.tasks.mark_formal_notices_served",
+    "schedule": 300.0,
+    "options": {"expires": 300.0},
+}
+
+# --- Evidence uploads
+EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, minimum=1)
+EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 10, minimum=1) * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+if env_str("AWS_STORAGE_BUCKET_NAME", ""):
+    # S3-compatible storage for evidence and actas (django-storages reads the AWS_* variables).
+    STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
+
+# --- Domain: deadlines in business days (Argentine national holidays do not count).
+DEADLINES = {
+    "ADMISSION_REVIEW": env_int("DEADLINE_ADMISSION_REVIEW_DAYS", 5, minimum=1),
+    "CORRECTION": env_int("DEADLINE_CORRECTION_DAYS", 10, minimum=1),
+    "COMPANY_DOMICILE": env_int("DEADLINE_COMPANY_DOMICILE_DAYS", 10, minimum=1),
+    "HEARING_NOTICE": env_int("DEADLINE_HEARING_NOTICE_DAYS", 5, minimum=1),
+    "ABSENCE_JUSTIFICATION": env_int("DEADLINE_ABSENCE_JUSTIFICATION_DAYS", 3, minimum=1),
+    "NOTICE_DEEMED_SERVED": env_int("DEADLINE_NOTICE_DEEMED_SERVED_DAYS", 2, minimum=1),
+}

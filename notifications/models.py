@@ -1,0 +1,165 @@
+"""The outbox and the formal notices.
+
+A `Notification` is one message to one address on one channel. It is written inside the
+transaction of the case move that caused it, so a move that rolls back leaves no message and a
+move that commits always leaves one; a worker then delivers it and the row keeps the outcome.
+The in-platform inbox reads the same rows (channel `inbox`).
+
+A `FormalNotice` (cédula) is served on a company's electronic domicile; it counts as served when
+a representative first opens it on the platform or, failing that, after a number of business days.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from parties.models import Company
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+    SMS = "sms", _("SMS")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    INBOX = "inbox", _("Platform inbox")
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    # A failed attempt that will be tried again at `next_attempt_at`.
+    FAILED = "failed", _("Failed, will retry")
+    DEAD = "dead", _("Failed for good")
+
+
+# Rows the sweeper may have to pick up. Everything else (sent, dead) is history, and the partial
+# index below leaves it out, so the sweeper's index stays small however many millions are sent.
+OPEN_STATUSES = (Status.PENDING, Status.SENDING, Status.FAILED)
+
+
+class Notification(models.Model):
+    """One message to one address on one channel, rendered once in the recipient's language.
+
+    `next_attempt_at` is when the sweeper may next take the row: for a pending row, the grace
+    it gives the queued task; for a failed row, the backoff; for a row being sent, the end of the
+    worker's lease (after which the worker is presumed dead and the row is taken again)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+        # Covered by the (recipient, channel, read_at) index: no separate index on a table this big.
+        db_index=False,
+    )
+    address = models.CharField(_("address"), max_length=254, help_text=_("The e-mail address or phone number used."))
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    event = models.CharField(_("event"), max_length=64)
+    case_number = models.CharField(_("case number"), max_length=20, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    subject = models.CharField(_("subject"), max_length=255)
+    body_text = models.TextField(_("text"))
+    body_html = models.TextField(_("HTML"), blank=True)
+    # [{"filename", "content_type", "path" (a name in the default storage) or "content" (small inline text)}]
+    attachments = models.JSONField(_("attachments"), default=list, blank=True)
+
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    provider_message_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255)
+
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["idempotency_key", "channel"], name="notification_once_per_channel"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="notification_sweep_idx",
+            ),
+            models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox_idx"),
+            models.Index(fields=["case_number"], name="notification_case_idx"),
+            # The failures page: dead and failed rows, newest first.
+            models.Index(
+                fields=["status", "-created_at"],
+                condition=Q(status__in=[Status.FAILED, Status.DEAD]),
+                name="notification_failures_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.address} ({self.channel})"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.channel == Channel.INBOX and self.read_at is None
+
+
+def _notice_document_path(instance: "FormalNotice", filename: str) -> str:
+    return f"formal-notices/{timezone.now():%Y/%m}/{filename}"
+
+
+class FormalNotice(models.Model):
+    """A cédula served on a company's electronic domicile.
+
+    `deemed_served_at` is fixed when it is sent: the end of the Nth business day after sending
+    (settings.DEADLINES["NOTICE_DEEMED_SERVED"]). `served_at` is stored once known: the first
+    opening by a representative, or `deemed_served_at`, whichever comes first."""
+
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, related_name="formal_notices", verbose_name=_("company")
+    )
+    case_number = models.CharField(_("case number"), max_length=20, blank=True, db_index=True)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    document = models.FileField(_("document"), upload_to=_notice_document_path, blank=True, max_length=255)
+    address = models.EmailField(_("electronic domicile used"))
+    idempotency_key = models.CharField(_("idempotency key"), max_length=255, unique=True)
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    deemed_served_at = models.DateTimeField(_("deemed served at"))
+    opened_at = models.DateTimeField(_("first opened at"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("first opened by"),
+    )
+    served_at = models.DateTimeField(_("served at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("formal notice")
+        verbose_name_plural = _("formal notices")
+        ordering = ["-sent_at"]
+        indexes = [
+            models.Index(fields=["company", "-sent_at"], name="formalnotice_company_idx"),
+            # The beat job looks only at notices not yet served.
+            models.Index(
+                fields=["deemed_served_at"], condition=Q(served_at__isnull=True), name="formalnotice_unserved_idx"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_number or '—'}: {self.subject}"
+
+    @property
+    def served_by_opening(self) -> bool:
+        return self.served_at is not None and self.opened_at is not None and self.served_at == self.opened_at
+
+    @property
+    def is_served(self) -> bool:
+        return self.served_at is not None

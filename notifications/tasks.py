@@ -1,0 +1,47 @@
+"""Celery tasks: thin wrappers that take ids, reload, and call the delivery engine or a service."""
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import Retry
+from django.conf import settings
+from django.db import DatabaseError
+
+from notifications import delivery, services
+
+logger = logging.getLogger("notifications.tasks")
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # A database hiccup while claiming or recording: Celery's own backoff with jitter.
+    autoretry_for=(DatabaseError,),
+    retry_backoff=settings.NOTIFICATION_RETRY_BACKOFF_SECONDS,
+    retry_backoff_max=settings.NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=settings.NOTIFICATION_MAX_ATTEMPTS,
+)
+def deliver_notification(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
+    result = delivery.deliver(notification_id)
+    if result.outcome == "retry" and result.retry_in is not None:
+        # A failed send: retry when the row says (its next_attempt_at holds the same backoff, so the
+        # sweeper and this retry agree). If the retry cannot be queued, the sweeper takes the row.
+        try:
+            raise self.retry(countdown=result.retry_in, max_retries=settings.NOTIFICATION_MAX_ATTEMPTS)
+        except Retry:
+            raise
+        except Exception:
+            logger.warning("Could not schedule the retry of notification %s.", notification_id, exc_info=True)
+    return result.outcome
+
+
+@shared_task(acks_late=True)
+def sweep_outbox() -> int:
+    return delivery.sweep()
+
+
+@shared_task(acks_late=True)
+def mark_formal_notices_served() -> int:
+    return services.formal_notices_mark_deemed_served()

@@ -1,0 +1,283 @@
+"""The people and organisations a case involves: users and their roles, consumers, companies,
+their representatives and invitations, conciliators and their calendars."""
+
+import secrets
+from datetime import time, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from parties.validators import format_cuit, format_phone
+
+
+class Role(models.TextChoices):
+    CONSUMER = "consumer", _("Consumer")
+    REPRESENTATIVE = "representative", _("Company representative")
+    OFFICER = "officer", _("Admission officer")
+    CONCILIATOR = "conciliator", _("Conciliator")
+    SUPERVISOR = "supervisor", _("Supervisor")
+
+
+STAFF_ROLES = frozenset({Role.OFFICER, Role.CONCILIATOR, Role.SUPERVISOR})
+
+
+class Province(models.TextChoices):
+    CABA = "CABA", "Ciudad Autónoma de Buenos Aires"
+    BUENOS_AIRES = "BA", "Buenos Aires"
+    CATAMARCA = "CT", "Catamarca"
+    CHACO = "CC", "Chaco"
+    CHUBUT = "CH", "Chubut"
+    CORDOBA = "CB", "Córdoba"
+    CORRIENTES = "CN", "Corrientes"
+    ENTRE_RIOS = "ER", "Entre Ríos"
+    FORMOSA = "FM", "Formosa"
+    JUJUY = "JY", "Jujuy"
+    LA_PAMPA = "LP", "La Pampa"
+    LA_RIOJA = "LR", "La Rioja"
+    MENDOZA = "MZ", "Mendoza"
+    MISIONES = "MN", "Misiones"
+    NEUQUEN = "NQ", "Neuquén"
+    RIO_NEGRO = "RN", "Río Negro"
+    SALTA = "SA", "Salta"
+    SAN_JUAN = "SJ", "San Juan"
+    SAN_LUIS = "SL", "San Luis"
+    SANTA_CRUZ = "SC", "Santa Cruz"
+    SANTA_FE = "SF", "Santa Fe"
+    SANTIAGO_DEL_ESTERO = "SE", "Santiago del Estero"
+    TIERRA_DEL_FUEGO = "TF", "Tierra del Fuego"
+    TUCUMAN = "TM", "Tucumán"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        extra.setdefault("role", Role.SUPERVISOR)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who logs in with their e-mail. `role` says what they do here; `is_staff` only
+    opens the Django admin."""
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("e-mail address"), unique=True)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CONSUMER, db_index=True)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.email
+
+    @property
+    def has_staff_role(self) -> bool:
+        return self.role in STAFF_ROLES
+
+
+class ConsumerProfile(models.Model):
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="consumer_profile")
+    dni = models.CharField(_("DNI"), max_length=8, db_index=True)
+    cuil = models.CharField(_("CUIL"), max_length=11, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, help_text=_("Stored in E.164, e.g. +5491123456789."))
+    street_address = models.CharField(_("address"), max_length=200)
+    city = models.CharField(_("city or town"), max_length=100)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    province = models.CharField(_("province"), max_length=4, choices=Province.choices)
+    # E-mail is always on. SMS and WhatsApp need the person's consent, and we keep when it was given.
+    sms_consent_at = models.DateTimeField(_("SMS consent given at"), null=True, blank=True)
+    whatsapp_consent_at = models.DateTimeField(_("WhatsApp consent given at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("consumer profile")
+        verbose_name_plural = _("consumer profiles")
+
+    def __str__(self) -> str:
+        return f"{self.user.display_name} (DNI {self.dni})"
+
+    @property
+    def phone_display(self) -> str:
+        return format_phone(self.phone)
+
+    @property
+    def notify_by_sms(self) -> bool:
+        return self.sms_consent_at is not None
+
+    @property
+    def notify_by_whatsapp(self) -> bool:
+        return self.whatsapp_consent_at is not None
+
+
+class Company(models.Model):
+    """A provider (proveedor), keyed by its CUIT. The electronic domicile is the e-mail where formal
+    notices (cédulas) are served; it stays blank until the company sets it up."""
+
+    cuit = models.CharField(_("CUIT"), max_length=11, unique=True)
+    legal_name = models.CharField(_("legal name"), max_length=200, db_index=True)
+    trade_names = models.CharField(
+        _("trade names"), max_length=300, blank=True, help_text=_("Brands the public knows it by, separated by commas.")
+    )
+    legal_address = models.CharField(_("legal address"), max_length=250, blank=True)
+    electronic_domicile = models.EmailField(_("electronic domicile"), blank=True)
+    electronic_domicile_set_at = models.DateTimeField(_("electronic domicile set up at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
+        ordering = ["legal_name"]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} ({self.cuit_display})"
+
+    @property
+    def cuit_display(self) -> str:
+        return format_cuit(self.cuit)
+
+    @property
+    def has_electronic_domicile(self) -> bool:
+        return bool(self.electronic_domicile)
+
+
+class RepresentationQuerySet(models.QuerySet["Representation"]):
+    def active(self) -> "RepresentationQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+
+class Representation(models.Model):
+    """A user speaking for a company (apoderado/a). Revoking keeps the row as a record."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="representations")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="representations")
+    is_admin = models.BooleanField(_("company admin"), default=False)
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = RepresentationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("representation")
+        verbose_name_plural = _("representations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "company"], condition=Q(revoked_at__isnull=True), name="one_active_representation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.company.legal_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_expiry():  # type: ignore[no-untyped-def]
+    return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
+
+
+class Invitation(models.Model):
+    """An e-mailed invitation to represent a company; accepting it through signup pre-verifies
+    the e-mail it was sent to."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"))
+    is_admin = models.BooleanField(_("company admin"), default=False)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), default=_invitation_expiry)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["company", "email"])]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.company.legal_name}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.cancelled_at is None and self.expires_at > timezone.now()
+
+
+class ConciliatorProfile(models.Model):
+    """When a conciliator works. Scheduling offers hearings only inside these hours and days."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="conciliator_profile")
+    # ISO weekdays the conciliator works (1 = Monday … 7 = Sunday), e.g. "1,2,3,4,5".
+    work_days = models.CharField(_("working days"), max_length=20, default="1,2,3,4,5")
+    work_start = models.TimeField(_("starts at"), default=time(9, 0))
+    work_end = models.TimeField(_("ends at"), default=time(15, 0))
+    max_hearings_per_day = models.PositiveSmallIntegerField(_("maximum hearings a day"), default=6)
+
+    class Meta:
+        verbose_name = _("conciliator profile")
+        verbose_name_plural = _("conciliator profiles")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def weekdays(self) -> list[int]:
+        return [int(day) for day in self.work_days.split(",") if day.strip()]
+
+
+class ConciliatorDayOff(models.Model):
+    conciliator = models.ForeignKey(ConciliatorProfile, on_delete=models.CASCADE, related_name="days_off")
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("day off")
+        verbose_name_plural = _("days off")
+        ordering = ["date"]
+        constraints = [models.UniqueConstraint(fields=["conciliator", "date"], name="one_day_off_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.conciliator} — {self.date:%Y-%m-%d}"

@@ -1,0 +1,328 @@
+"""Pages for profiles, companies, representatives and staff. Thin: check, call a service, redirect."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from allauth.account.adapter import get_adapter
+from parties import selectors, services
+from parties.adapter import INVITATION_SESSION_KEY
+from parties.forms import (
+    AccountDetailsForm,
+    CompanyForm,
+    CompanySearchForm,
+    ConciliatorProfileForm,
+    ConsumerProfileForm,
+    DayOffForm,
+    ElectronicDomicileForm,
+    InvitationForm,
+    StaffRoleForm,
+)
+from parties.models import STAFF_ROLES, ConciliatorDayOff, ConciliatorProfile, Invitation, Representation, Role, User
+
+PAGE_SIZE = 25
+
+
+def role_required(*roles: str) -> Callable:
+    """Logged in, and holding one of these roles; anyone else gets a 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @login_required
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+            if request.user.role not in roles:  # type: ignore[union-attr]
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+staff_required = role_required(*STAFF_ROLES)
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if user.role == Role.CONSUMER:
+        instance = getattr(user, "consumer_profile", None)
+        form = ConsumerProfileForm(request.POST or None, instance=instance, user=user)
+    else:
+        form = AccountDetailsForm(request.POST or None, instance=user)  # type: ignore[assignment]
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Your details were saved."))
+        return redirect(request.GET.get("next") or "home")
+    return render(request, "parties/profile.html", {"form": form})
+
+
+# --- Companies ----------------------------------------------------------------------------------
+
+
+@staff_required
+def company_list(request: HttpRequest) -> HttpResponse:
+    search = CompanySearchForm(request.GET or None)
+    companies = selectors.companies_visible_to(request.user)  # type: ignore[arg-type]
+    if search.is_valid():
+        companies = selectors.company_search(companies, search.cleaned_data["q"])
+    domicile = request.GET.get("domicile")
+    if domicile == "yes":
+        companies = companies.exclude(electronic_domicile="")
+    elif domicile == "no":
+        companies = companies.filter(electronic_domicile="")
+    companies = companies.annotate(
+        representative_count=Count("representations", filter=Q(representations__revoked_at__isnull=True))
+    ).order_by("legal_name", "pk")
+    page = Paginator(companies, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "parties/company_list.html", {"search": search, "page_obj": page, "domicile": domicile})
+
+
+@staff_required
+def company_create(request: HttpRequest) -> HttpResponse:
+    form = CompanyForm(request.POST or None, initial={"cuit": request.GET.get("cuit", "")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            company = services.company_create(
+                cuit=data["cuit"],
+                legal_name=data["legal_name"],
+                trade_names=data["trade_names"],
+                legal_address=data["legal_address"],
+                by=request.user,  # type: ignore[arg-type]
+            )
+            if data["electronic_domicile"]:
+                services.company_set_electronic_domicile(
+                    company=company,
+                    email=data["electronic_domicile"],
+                    by=request.user,  # type: ignore[arg-type]
+                )
+        except services.PartiesError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The company was registered. You can now invite its representatives."))
+            return redirect("company_detail", pk=company.pk)
+    return render(request, "parties/company_form.html", {"form": form})
+
+
+@login_required
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    company = selectors.company_for(user, pk)
+    can_manage = selectors.can_manage_company(user, company)
+    representations = company.representations.active().select_related("user").order_by("created_at")  # type: ignore[attr-defined]
+    invitations = company.invitations.filter(accepted_at__isnull=True, cancelled_at__isnull=True).order_by(
+        "-created_at"
+    )
+    return render(
+        request,
+        "parties/company_detail.html",
+        {
+            "company": company,
+            "can_manage": can_manage,
+            "representations": representations,
+            "invitations": invitations if can_manage else [],
+            "invitation_form": InvitationForm(),
+            "domicile_form": ElectronicDomicileForm(initial={"electronic_domicile": company.electronic_domicile}),
+        },
+    )
+
+
+def _company_to_manage(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
+    company = selectors.company_for(request.user, pk)  # type: ignore[arg-type]
+    if not selectors.can_manage_company(request.user, company):  # type: ignore[arg-type]
+        raise PermissionDenied
+    return company
+
+
+@require_POST
+@login_required
+def company_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    company = _company_to_manage(request, pk)
+    form = InvitationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid e-mail address to invite."))
+        return redirect("company_detail", pk=company.pk)
+    try:
+        invitation = services.invitation_create(
+            company=company,
+            email=form.cleaned_data["email"],
+            is_admin=form.cleaned_data["is_admin"],
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except services.PartiesError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("An invitation was sent to %(email)s. It expires on %(date)s.")
+            % {"email": invitation.email, "date": invitation.expires_at.strftime("%d/%m/%Y")},
+        )
+    return redirect("company_detail", pk=company.pk)
+
+
+@require_POST
+@login_required
+def company_set_domicile(request: HttpRequest, pk: int) -> HttpResponse:
+    company = _company_to_manage(request, pk)
+    form = ElectronicDomicileForm(request.POST)
+    if form.is_valid():
+        services.company_set_electronic_domicile(
+            company=company,
+            email=form.cleaned_data["electronic_domicile"],
+            by=request.user,  # type: ignore[arg-type]
+        )
+        messages.success(request, _("The electronic domicile was saved."))
+    else:
+        messages.error(request, _("Enter a valid e-mail address for the electronic domicile."))
+    return redirect("company_detail", pk=company.pk)
+
+
+@require_POST
+@login_required
+def representation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    representation = get_object_or_404(Representation.objects.select_related("company", "user"), pk=pk)
+    company = _company_to_manage(request, representation.company_id)
+    try:
+        services.representation_revoke(representation=representation, by=request.user)  # type: ignore[arg-type]
+    except services.PartiesError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("%(name)s no longer represents this company.") % {"name": representation.user.display_name}
+        )
+    return redirect("company_detail", pk=company.pk)
+
+
+@require_POST
+@login_required
+def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk)
+    company = _company_to_manage(request, invitation.company_id)
+    services.invitation_cancel(invitation=invitation, by=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The invitation to %(email)s was cancelled.") % {"email": invitation.email})
+    return redirect("company_detail", pk=company.pk)
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    invitation = Invitation.objects.select_related("company").filter(token=token).first()
+    if invitation is None or not invitation.is_pending:
+        return render(request, "parties/invitation_invalid.html", {"invitation": invitation}, status=410)
+    if not request.user.is_authenticated:
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            messages.info(request, _("Log in with %(email)s to accept the invitation.") % {"email": invitation.email})
+            return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
+        # The link reached this inbox, so the address needs no second verification.
+        request.session[INVITATION_SESSION_KEY] = invitation.token
+        get_adapter(request).stash_verified_email(request, invitation.email)
+        return redirect(f"{reverse('account_signup')}?{urlencode({'email': invitation.email})}")
+    if request.method == "POST":
+        try:
+            services.invitation_accept(invitation=invitation, user=request.user)  # type: ignore[arg-type]
+        except services.InvitationError as error:
+            messages.error(request, str(error))
+            return redirect("home")
+        messages.success(
+            request, _("You now represent %(company)s on Concilia.") % {"company": invitation.company.legal_name}
+        )
+        return redirect("company_detail", pk=invitation.company_id)
+    return render(request, "parties/invitation_accept.html", {"invitation": invitation})
+
+
+@role_required(Role.REPRESENTATIVE)
+def my_companies(request: HttpRequest) -> HttpResponse:
+    companies = list(selectors.companies_visible_to(request.user).order_by("legal_name"))  # type: ignore[arg-type]
+    if len(companies) == 1:
+        return redirect("company_detail", pk=companies[0].pk)
+    return render(request, "parties/my_companies.html", {"companies": companies})
+
+
+# --- Staff --------------------------------------------------------------------------------------
+
+
+@role_required(Role.SUPERVISOR)
+def staff_list(request: HttpRequest) -> HttpResponse:
+    form = StaffRoleForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        person = User.objects.get(email__iexact=form.cleaned_data["email"])
+        try:
+            services.staff_role_grant(user=person, role=form.cleaned_data["role"], by=request.user)  # type: ignore[arg-type]
+        except services.PartiesError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is now %(role)s.") % {"name": person.display_name, "role": Role(person.role).label},
+            )
+            return redirect("staff_list")
+    staff = User.objects.filter(role__in=STAFF_ROLES).select_related("conciliator_profile")
+    text = request.GET.get("q", "").strip()
+    if text:
+        staff = staff.filter(Q(email__icontains=text) | Q(first_name__icontains=text) | Q(last_name__icontains=text))
+    role = request.GET.get("role", "")
+    if role in STAFF_ROLES:
+        staff = staff.filter(role=role)
+    page = Paginator(staff.order_by("role", "last_name", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "parties/staff_list.html",
+        {"form": form, "page_obj": page, "q": text, "role": role, "roles": [r for r in Role if r in STAFF_ROLES]},
+    )
+
+
+@role_required(Role.SUPERVISOR, Role.CONCILIATOR)
+def conciliator_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+    """Working hours and days off. Supervisors edit anyone's; a conciliator sees their own."""
+    user: User = request.user  # type: ignore[assignment]
+    conciliator = get_object_or_404(ConciliatorProfile.objects.select_related("user"), pk=pk)
+    if user.role == Role.CONCILIATOR and conciliator.user_id != user.pk:
+        raise PermissionDenied
+    can_edit = user.role == Role.SUPERVISOR
+    form = ConciliatorProfileForm(request.POST or None, instance=conciliator, prefix="hours")
+    day_off_form = DayOffForm(prefix="dayoff")
+    if request.method == "POST" and can_edit:
+        if "hours-work_start" in request.POST and form.is_valid():
+            form.save()
+            messages.success(request, _("Working hours saved."))
+            return redirect("conciliator_calendar", pk=pk)
+        if "dayoff-date" in request.POST:
+            day_off_form = DayOffForm(request.POST, prefix="dayoff")
+            if day_off_form.is_valid():
+                ConciliatorDayOff.objects.get_or_create(
+                    conciliator=conciliator,
+                    date=day_off_form.cleaned_data["date"],
+                    defaults={"reason": day_off_form.cleaned_data["reason"]},
+                )
+                messages.success(request, _("Day off added."))
+                return redirect("conciliator_calendar", pk=pk)
+    return render(
+        request,
+        "parties/conciliator_calendar.html",
+        {
+            "conciliator": conciliator,
+            "form": form,
+            "day_off_form": day_off_form,
+            "days_off": conciliator.days_off.all(),
+            "can_edit": can_edit,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.SUPERVISOR)
+def day_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    day_off = get_object_or_404(ConciliatorDayOff, pk=pk)
+    day_off.delete()
+    messages.success(request, _("Day off removed."))
+    return redirect("conciliator_calendar", pk=day_off.conciliator_id)

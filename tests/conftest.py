@@ -1,0 +1,103 @@
+"""One fixture per role, as STYLE.md asks: the consumer, the company representative, the officer,
+the conciliator, the supervisor, and a stranger who must get a 404."""
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.test import Client
+
+from parties.models import Company, ConciliatorProfile, ConsumerProfile, Representation, Role, User
+
+PASSWORD = "a-long-test-password-42"
+
+
+def make_user(email: str, role: str = Role.CONSUMER, *, verified: bool = True, **fields) -> User:  # type: ignore[no-untyped-def]
+    user = User.objects.create_user(email=email, password=PASSWORD, role=role, **fields)
+    EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
+    return user
+
+
+def enrol_totp(user: User) -> None:
+    """Staff must have an authenticator; tests that are not about MFA give them one."""
+    Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"})
+
+
+@pytest.fixture
+def consumer(db) -> User:  # type: ignore[no-untyped-def]
+    user = make_user("maria@example.com", first_name="María", last_name="González")
+    ConsumerProfile.objects.create(
+        user=user,
+        dni="30123456",
+        phone="+5491123456789",
+        street_address="Av. San Juan 2150",
+        city="CABA",
+        province="CABA",
+    )
+    return user
+
+
+@pytest.fixture
+def company(db) -> Company:  # type: ignore[no-untyped-def]
+    return Company.objects.create(
+        cuit="30712345671", legal_name="Electrodomésticos del Sur S.A.", electronic_domicile="legales@electrosur.test"
+    )
+
+
+@pytest.fixture
+def other_company(db) -> Company:  # type: ignore[no-untyped-def]
+    return Company.objects.create(cuit="30703088534", legal_name="Conectar Telecomunicaciones S.A.")
+
+
+@pytest.fixture
+def representative(company) -> User:  # type: ignore[no-untyped-def]
+    user = make_user("jorge@electrosur.test", Role.REPRESENTATIVE, first_name="Jorge", last_name="Fernández")
+    Representation.objects.create(user=user, company=company, is_admin=True)
+    return user
+
+
+@pytest.fixture
+def officer(db) -> User:  # type: ignore[no-untyped-def]
+    user = make_user("carlos@oficina.test", Role.OFFICER, first_name="Carlos", last_name="Pereyra")
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def conciliator(db) -> User:  # type: ignore[no-untyped-def]
+    user = make_user("ana@oficina.test", Role.CONCILIATOR, first_name="Ana", last_name="Rodríguez")
+    ConciliatorProfile.objects.create(user=user)
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def supervisor(db) -> User:  # type: ignore[no-untyped-def]
+    user = make_user("silvia@oficina.test", Role.SUPERVISOR, first_name="Silvia", last_name="Romero")
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
+def stranger(db) -> User:  # type: ignore[no-untyped-def]
+    return make_user("stranger@example.com")
+
+
+@pytest.fixture
+def client_for():  # type: ignore[no-untyped-def]
+    """client_for(user) → a test client logged in as that user."""
+
+    def _client_for(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _client_for
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():  # type: ignore[no-untyped-def]
+    """allauth's rate limits count in the cache; each test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
