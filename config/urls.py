@@ -13,6 +13,7 @@ urlpatterns = [
     path("", home, name="home"),
     path("", include("parties.urls")),
     path("", include("complaints.urls")),
+    path("", include("notifications.urls")),
 ]
 
 if settings.DEBUG:

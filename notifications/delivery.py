@@ -51,15 +51,15 @@ def backoff_seconds(attempts: int) -> float:
     base = settings.NOTIFICATION_RETRY_BACKOFF_SECONDS
     cap = settings.NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS
     step = min(cap, base * 2 ** max(0, attempts - 1))
-    return step / 2 + random.uniform(0, step / 2)  # noqa: S311 - jitter, not security
+    return step / 2 + random.uniform(0, step / 2)
 
 
 def claim(notification_id: int, *, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     lease = timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
     claimable = Q(status=Status.PENDING) | Q(status__in=[Status.FAILED, Status.SENDING], next_attempt_at__lte=now)
-    updated = (
-        Notification.objects.filter(claimable, pk=notification_id, attempts__lt=max_attempts()).update(status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + lease)
+    updated = Notification.objects.filter(claimable, pk=notification_id, attempts__lt=max_attempts()).update(
+        status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + lease
     )
     return updated == 1
 
@@ -122,7 +122,7 @@ def enqueue(notification_ids: list[int]) -> None:
 
     for position, pk in enumerate(notification_ids):
         try:
-            deliver_notification.apply_async(args=[pk], retry=False)
+            deliver_notification.apply_async(args=(pk,), retry=False)
         except Exception:
             logger.warning(
                 "Could not queue notifications %s; the sweeper will deliver them.",

@@ -11,63 +11,76 @@ Every template can rely on:
     site_url      settings.SITE_URL
     formal        True when the message has legal effect (adds the legal footer)
 
-Event-specific keys. Required keys must be passed; optional ones may be missing (the templates
-fall back to a neutral sentence). Dates are datetimes; they are formatted in the recipient's
-language by the templates.
+Event-specific keys. "Expected" keys should be passed (a missing one is logged as a warning and
+the message still goes out, with a neutral sentence in its place: a notification must never abort
+the case move that caused it); "optional" keys may be left out. Dates are datetimes or dates,
+formatted by the templates in the recipient's language. Some keys have accepted synonyms (ALIASES),
+e.g. `observation` for `observations`.
 
 complaint_received     to the consumer, when the complaint is filed.
-    company_name (required); admission_due (optional, datetime: the office's review target)
+    optional: company_name; admission_due (datetime: the office's review target)
 complaint_observed     to the consumer, when the officer asks for corrections.
-    observations (required, text); correction_due (optional, datetime)
+    expected: observations (text; synonym: observation)
+    optional: correction_due (datetime; synonym: due)
 complaint_admitted     to the consumer, when the complaint is admitted.
-    company_name (optional)
+    optional: company_name
 complaint_rejected     to the consumer, when the complaint is rejected.
-    reason (required, text)
+    expected: reason (text)
 company_served         to the consumer: the company was formally notified of the complaint.
-    company_name (required); hearing_start (optional, datetime)
+    optional: company_name; hearing_start (datetime)
+company_answered       to the consumer: the company answered in writing.
 offer_made             to the consumer: the company made an offer.
-    company_name (required); offer_text (required); offer_amount (optional, text with currency)
-    answer_due (optional, datetime)
-offer_answered         to the company's representatives: the consumer answered the offer.
-    answer (required, "accepted" | "rejected" | "countered"); counter_text (optional)
+    expected: offer_text (synonym: terms)
+    optional: company_name; offer_amount (synonym: amount); fulfil_by (date the company would
+    comply by); answer_due (datetime)
+offer_answered         to the company's representatives (and the consumer): the offer was answered.
+    expected: answer ("accepted" | "rejected" | "countered"; or accepted=True/False)
+    optional: counter_text
 hearing_scheduled      to each party: a hearing was scheduled (an .ics is usually attached).
-    hearing_start (required, datetime); hearing_url (optional, absolute URL of the hearing page)
+    expected: hearing_start (datetime); optional: hearing_url (absolute URL of the hearing page)
 hearing_rescheduled    to each party: the hearing moved.
-    hearing_start (required, datetime, the new time); previous_start (optional, datetime)
-    reason (optional); hearing_url (optional)
+    expected: hearing_start (datetime, the new time)
+    optional: previous_start (datetime); reason; hearing_url
 hearing_cancelled      to each party: the hearing was cancelled.
-    hearing_start (required, datetime); reason (optional)
+    expected: hearing_start (datetime); optional: reason
 hearing_reminder       to each party, shortly before the hearing.
-    hearing_start (required, datetime); hearing_url (optional)
+    expected: hearing_start (datetime); optional: hearing_url
 outcome_recorded       to each party: the conciliator recorded the outcome.
-    outcome_label (required, already translated text, e.g. "Agreement"); next_steps (optional)
+    expected: outcome_label (already translated text, e.g. "Agreement"); optional: next_steps
 acta_ready             to each party: the acta is ready to confirm.
-    confirm_url (optional, absolute URL); confirm_due (optional, datetime)
+    optional: confirm_url (absolute URL); confirm_due (datetime)
 compliance_due         to the consumer: the agreement's compliance deadline has come.
-    compliance_due (required, datetime); terms (optional, text)
+    expected: compliance_due (datetime); optional: terms (text)
 agreement_breached     to the company's representatives: the consumer reported a breach.
-    reported_at (optional, datetime); details (optional)
+    optional: reported_at (datetime); details
+complaint_withdrawn    to the parties: the consumer withdrew the complaint.  optional: reason
+complaint_archived     to the consumer: archived (e.g. not corrected in time).  optional: reason
+complaint_referred     to the parties: referred to the legal department (sumario).  optional: reason
 company_invitation     to an invited address: join the platform to represent a company.
-    company_name (required); accept_url (required, absolute); invited_by (optional, name)
-    expires_at (optional, datetime)
-deadline_warning       to whoever must act: a deadline is near.
-    what (required, already translated text: what must be done); due (required, datetime)
+    expected: company_name, accept_url (absolute)
+    optional: invited_by (name); expires_at (datetime); is_admin
+deadline_warning       to whoever must act: a deadline is near or past.
+    expected: what (already translated text: what must be done), due (datetime)
 formal_notice          the cédula itself, to the electronic domicile and the representatives' inboxes.
-    company_name (required); notice_subject (required); notice_body (required); notice_url
-    (required, absolute); deemed_served_at (required, datetime)
+    expected: company_name, notice_subject, notice_body, notice_url (absolute), deemed_served_at
 
 Rows also carry events that are not rendered here: "account_*" (allauth's own messages, rendered by
 allauth and written to the outbox by notifications.account_adapter).
 """
 
+import logging
+
+logger = logging.getLogger("notifications")
+
 EVENTS: dict[str, tuple[str, ...]] = {
-    # event: required context keys
-    "complaint_received": ("company_name",),
+    # event: expected context keys
+    "complaint_received": (),
     "complaint_observed": ("observations",),
     "complaint_admitted": (),
     "complaint_rejected": ("reason",),
-    "company_served": ("company_name",),
-    "offer_made": ("company_name", "offer_text"),
+    "company_served": (),
+    "company_answered": (),
+    "offer_made": ("offer_text",),
     "offer_answered": ("answer",),
     "hearing_scheduled": ("hearing_start",),
     "hearing_rescheduled": ("hearing_start",),
@@ -77,9 +90,18 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "acta_ready": (),
     "compliance_due": ("compliance_due",),
     "agreement_breached": (),
+    "complaint_withdrawn": (),
+    "complaint_archived": (),
+    "complaint_referred": (),
     "company_invitation": ("company_name", "accept_url"),
     "deadline_warning": ("what", "due"),
     "formal_notice": ("company_name", "notice_subject", "notice_body", "notice_url", "deemed_served_at"),
+}
+
+# event: {synonym: key the templates read}
+ALIASES: dict[str, dict[str, str]] = {
+    "complaint_observed": {"observation": "observations", "due": "correction_due"},
+    "offer_made": {"terms": "offer_text", "amount": "offer_amount"},
 }
 
 
@@ -87,10 +109,18 @@ class UnknownEvent(ValueError):
     pass
 
 
-def check_context(event: str, context: dict) -> None:
-    """A programming error (unknown event, missing key) fails loudly at the call, not in a worker."""
+def prepare_context(event: str, context: dict) -> dict:
+    """The context the templates read: synonyms resolved. An unknown event is a programming error
+    and fails at the call; a missing expected key is logged and the message still goes out."""
     if event not in EVENTS:
         raise UnknownEvent(f"Unknown notification event {event!r}.")
-    missing = [key for key in EVENTS[event] if context.get(key) in (None, "")]
+    prepared = dict(context)
+    for synonym, key in ALIASES.get(event, {}).items():
+        if prepared.get(key) in (None, "") and prepared.get(synonym) not in (None, ""):
+            prepared[key] = prepared[synonym]
+    if event == "offer_answered" and not prepared.get("answer") and "accepted" in prepared:
+        prepared["answer"] = "accepted" if prepared["accepted"] else "rejected"
+    missing = [key for key in EVENTS[event] if prepared.get(key) in (None, "")]
     if missing:
-        raise ValueError(f"Event {event!r} needs context keys: {', '.join(missing)}.")
+        logger.warning("Notification event %r is missing context keys: %s.", event, ", ".join(missing))
+    return prepared

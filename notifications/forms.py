@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -5,7 +7,7 @@ from notifications.events import EVENTS
 from notifications.models import Channel, Status
 
 
-def _blank(label: str) -> list[tuple[str, str]]:
+def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
 
 
@@ -13,7 +15,7 @@ class FailureFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=_blank(_("Failed or dead")) + [(Status.FAILED, Status.FAILED.label), (Status.DEAD, Status.DEAD.label)],
+        choices=[*_blank(_("Failed or dead")), (Status.FAILED, Status.FAILED.label), (Status.DEAD, Status.DEAD.label)],
     )
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_blank(_("All")) + Channel.choices)
     event = forms.CharField(label=_("Event"), required=False, max_length=64)

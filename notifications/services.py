@@ -13,6 +13,7 @@ nothing leaves at all if it rolls back.
 
 import hashlib
 import logging
+import mimetypes
 import os
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
@@ -28,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications import delivery
-from notifications.events import check_context
+from notifications.events import prepare_context
 from notifications.models import Channel, FormalNotice, Notification, Status
 from notifications.rendering import Rendered, absolute_url, render_event, supported_language
 from notifications.signals import formal_notice_served
@@ -70,9 +71,11 @@ def notify(
     serves every party of the same move, and calling again with it writes nothing new.
 
     Returns the rows for the channels this call wanted and did not find already written."""
-    check_context(event, context)
+    context = prepare_context(event, context)
     key = _scoped_key(idempotency_key, f"u{recipient.pk}")
-    wanted = [(channel, address) for channel, address in _channels_for(recipient) if not channels or channel in channels]
+    wanted = [
+        (channel, address) for channel, address in _channels_for(recipient) if not channels or channel in channels
+    ]
     return _write(
         recipient=recipient,
         wanted=wanted,
@@ -99,7 +102,7 @@ def notify_address(
 ) -> list[Notification]:
     """An e-mail to someone without an account (a company's electronic domicile, an invitee).
     Written in `language`, else the office's language."""
-    check_context(event, context)
+    context = prepare_context(event, context)
     email = email.strip().lower()
     key = _scoped_key(idempotency_key, "a" + hashlib.sha256(email.encode()).hexdigest()[:16])
     return _write(
@@ -318,9 +321,9 @@ def notification_retry(*, notification: Notification, by: User) -> Notification:
 
 
 def inbox_mark_read(*, notification: Notification, user: User) -> None:
-    Notification.objects.filter(
-        pk=notification.pk, recipient=user, channel=Channel.INBOX, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    Notification.objects.filter(pk=notification.pk, recipient=user, channel=Channel.INBOX, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
 
 
 def inbox_mark_all_read(*, user: User) -> int:
@@ -386,14 +389,9 @@ def _queue_notice_messages(notice: FormalNotice) -> None:
         "case_url": reverse("formal_notice_detail", args=[notice.pk]),
     }
     attachments = []
-    if notice.document:
-        attachments.append(
-            {
-                "filename": os.path.basename(notice.document.name),
-                "content_type": _guess_type(notice.document.name),
-                "path": notice.document.name,
-            }
-        )
+    if notice.document and notice.document.name:
+        name = notice.document.name
+        attachments.append({"filename": os.path.basename(name), "content_type": _guess_type(name), "path": name})
     key = f"formal-notice:{notice.pk}"
     notify_address(
         email=notice.address,
@@ -418,8 +416,6 @@ def _queue_notice_messages(notice: FormalNotice) -> None:
 
 
 def _guess_type(name: str) -> str:
-    import mimetypes
-
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 

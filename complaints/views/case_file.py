@@ -1,39 +1,362 @@
-"""Placeholder until the pages land; every view answers 404."""
+"""The case file (expediente): the list of cases, the case page, the parties' moves before the
+hearing, evidence downloads and the full export for referral.
 
-from django.http import Http404
+Thin views: load through `complaints_visible_to` (a 404 for anyone outside the case), call the
+service, turn a refused move (`CaseError`) into a message and go back to the case page."""
 
-def complaint_list(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+import re
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+from django_fsm import has_transition_perm
+
+from complaints import services
+from complaints.forms.case_file import (
+    CaseFilterForm,
+    CompanyAnswerForm,
+    OfferForm,
+    OfferRejectForm,
+    WithdrawForm,
+)
+from complaints.models import Complaint, Evidence, Offer, OfferStatus
+from complaints.pdf import pdf_response, render_pdf
+from complaints.selectors import case_events_intact, complaint_for, complaints_visible_to, evidence_for
+from complaints.states import OFFICE_ROLES, State, represents
+from notifications.models import FormalNotice, Notification
+from parties import selectors as party_selectors
+from parties.models import STAFF_ROLES, Role, User
+from parties.views import role_required
+
+PAGE_SIZE = 25
+ADMISSION_PANEL = "complaints/office/_admission_panel.html"
+# The states in which the company may answer and make offers (services._ensure_company_side decides;
+# this only chooses which panels to show).
+COMPANY_SIDE_STATES = (State.COMPANY_NOTIFIED, State.HEARING_SCHEDULED, State.ADJOURNED)
+EMBEDDABLE_IMAGES = ("image/jpeg", "image/png")
+# The record is kept in the office's time, whatever the reader's device says.
+CASE_TIME_ZONE = "America/Argentina/Buenos_Aires"
 
 
-def complaint_detail(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _has_hearings() -> bool:
+    """The hearings floor adds `Hearing.complaint` (related_name "hearings") when it lands."""
+    return "hearings" in {rel.name for rel in Complaint._meta.related_objects}
 
 
-def complaint_export_pdf(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _template_exists(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
 
 
-def evidence_download(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+# --- The list ----------------------------------------------------------------------------------
 
 
-def complaint_withdraw(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _filter_cases(cases: QuerySet[Complaint], form: CaseFilterForm) -> QuerySet[Complaint]:
+    """Apply whichever filters are valid; an invalid one is shown as an error and ignored."""
+    data = form.cleaned_data if form.is_bound else {}
+    if data.get("status"):
+        cases = cases.filter(status__in=data["status"])
+    if data.get("company"):
+        cases = cases.filter(company=data["company"])
+    # The day a case was filed, in Argentine time, as a half-open range that can use an index.
+    if data.get("date_from"):
+        start = timezone.make_aware(datetime.combine(data["date_from"], time.min))
+        cases = cases.filter(Q(submitted_at__gte=start) | Q(submitted_at__isnull=True, created_at__gte=start))
+    if data.get("date_to"):
+        end = timezone.make_aware(datetime.combine(data["date_to"] + timedelta(days=1), time.min))
+        cases = cases.filter(Q(submitted_at__lt=end) | Q(submitted_at__isnull=True, created_at__lt=end))
+    text = (data.get("q") or "").strip()
+    if text:
+        cases = cases.filter(_search(text, dni=form.searches_dni))
+    return cases
 
 
-def company_answer(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _search(text: str, *, dni: bool) -> Q:
+    """Case number, DNI, company CUIT or name, consumer's name. Digits alone are an identifier
+    ("123" is case DC-…-000123, 8 digits a DNI, 11 a CUIT); anything else is a number or a name."""
+    digits = re.sub(r"[\s.\-]", "", text)
+    if digits.isdigit():
+        found = Q(company__cuit=digits) | Q(company_cuit=digits)
+        if dni:
+            found |= Q(consumer_dni=digits)
+        if len(digits) <= 6:
+            found |= Q(number__endswith=f"-{digits.zfill(6)}")
+        return found
+    return (
+        Q(number__icontains=text)
+        | Q(consumer_name__icontains=text)
+        | Q(company__legal_name__icontains=text)
+        | Q(company__trade_names__icontains=text)
+        | Q(company_name__icontains=text)
+    )
 
 
-def offer_make(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+@login_required
+@require_safe
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    companies = None
+    if user.role == Role.REPRESENTATIVE:
+        companies = party_selectors.companies_visible_to(user).order_by("legal_name")
+    form = CaseFilterForm(request.GET or None, user=user, companies=companies)
+    form.is_valid()
+    cases = _filter_cases(complaints_visible_to(user).select_related("company"), form)
+    page = Paginator(cases.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "complaints/case/list.html",
+        {
+            "page_obj": page,
+            "filters": form,
+            "is_consumer": user.role == Role.CONSUMER,
+            "is_representative": user.role == Role.REPRESENTATIVE,
+            "is_staff_role": user.role in STAFF_ROLES,
+        },
+    )
 
 
-def offer_accept(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+# --- The case page -----------------------------------------------------------------------------
 
 
-def offer_reject(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _current_deadline(case: Complaint) -> tuple[str, datetime] | None:
+    """The deadline the case is waiting on now, if any, with what it is for."""
+    if case.status == State.SUBMITTED and case.review_due_at:
+        return _("Admission review due"), case.review_due_at
+    if case.status == State.OBSERVED and case.correction_due_at:
+        return _("Corrections due"), case.correction_due_at
+    if case.status == State.ADMITTED and case.domicile_due_at:
+        return _("The company must set up its electronic domicile by"), case.domicile_due_at
+    if case.status in (State.COMPANY_ABSENT, State.CONSUMER_ABSENT) and case.justification_due_at:
+        return _("Justification of the absence due"), case.justification_due_at
+    return None
 
+
+def _case_record(case: Complaint) -> dict:
+    """What both the page and the export show: events, evidence, answers, offers, notices."""
+    return {
+        "case": case,
+        "complaint": case,
+        "evidence": list(case.evidence.all()),
+        "events": list(case.events.select_related("actor").order_by("created_at", "pk")),
+        "answers": list(case.answers.select_related("author")),
+        "offers": list(case.offers.select_related("made_by", "answered_by")),
+        "notices": list(FormalNotice.objects.filter(case_number=case.number).order_by("sent_at"))
+        if case.number
+        else [],
+        "has_hearings": _has_hearings(),
+        "deadline": _current_deadline(case),
+        "case_time_zone": CASE_TIME_ZONE,
+    }
+
+
+def _render_case(request: HttpRequest, case: Complaint, **forms: object) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    context = _case_record(case)
+    is_owner = user.pk == case.consumer_id
+    is_company_side = represents(user, case)
+    is_staff_role = user.role in STAFF_ROLES
+    pending_offer = next((offer for offer in context["offers"] if offer.status == OfferStatus.PENDING), None)
+    context.update(
+        {
+            "is_owner": is_owner,
+            "is_company_side": is_company_side,
+            "is_staff_role": is_staff_role,
+            # DNI, phone, e-mail and address are for the office and the consumer, not the company.
+            "show_consumer_contact": is_owner or is_staff_role,
+            "events_newest_first": list(reversed(context["events"])),
+            "events_intact": case_events_intact(case) if is_staff_role else None,
+            "deliveries": list(
+                Notification.objects.filter(case_number=case.number).select_related("recipient").order_by("-created_at")
+            )
+            if is_staff_role and case.number
+            else [],
+            "pending_offer": pending_offer,
+            "can_withdraw": has_transition_perm(case.withdraw, user),
+            "can_answer_offer": bool(pending_offer) and is_owner and has_transition_perm(case.accept_offer, user),
+            "can_act_for_company": is_company_side and case.status in COMPANY_SIDE_STATES,
+            "can_export": is_staff_role,
+            "show_receipt": bool(case.number) and (is_owner or is_staff_role),
+            "show_admission_panel": case.status == State.SUBMITTED
+            and user.role in OFFICE_ROLES
+            and _template_exists(ADMISSION_PANEL),
+            "withdraw_form": forms.get("withdraw_form") or WithdrawForm(prefix="withdraw"),
+            "answer_form": forms.get("answer_form") or CompanyAnswerForm(prefix="answer"),
+            "offer_form": forms.get("offer_form") or OfferForm(prefix="offer"),
+            "reject_form": forms.get("reject_form") or OfferRejectForm(prefix="reject"),
+        }
+    )
+    return render(request, "complaints/case/detail.html", context)
+
+
+@login_required
+@require_safe
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+    if case.status == State.DRAFT:
+        # A draft is still being written: it lives in the filing steps, not in a case file.
+        return redirect("complaint_step", pk=case.pk, step=case.draft_step)
+    return _render_case(request, case)
+
+
+# --- Moves before the hearing ------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def complaint_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+    form = WithdrawForm(request.POST, prefix="withdraw")
+    if not form.is_valid():
+        return _render_case(request, case, withdraw_form=form)
+    try:
+        services.complaint_withdraw(complaint=case, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+    except services.CaseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The complaint %(number)s was withdrawn and is now closed.") % {"number": case})
+    return redirect("complaint_detail", pk=case.pk)
+
+
+@require_POST
+@login_required
+def company_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+    form = CompanyAnswerForm(request.POST, prefix="answer")
+    if not form.is_valid():
+        return _render_case(request, case, answer_form=form)
+    try:
+        services.company_answer(complaint=case, by=request.user, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+    except services.CaseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The company's answer was added to the case file; the consumer was told."))
+    return redirect("complaint_detail", pk=case.pk)
+
+
+@require_POST
+@login_required
+def offer_make(request: HttpRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+    form = OfferForm(request.POST, prefix="offer")
+    if not form.is_valid():
+        return _render_case(request, case, offer_form=form)
+    try:
+        services.offer_make(complaint=case, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+    except services.CaseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The offer was sent to the consumer, who can accept it, reject it or counter."))
+    return redirect("complaint_detail", pk=case.pk)
+
+
+def _offer_for(user: User, pk: int) -> Offer:
+    """The offer, if its case is visible to the user; a 404 otherwise."""
+    offer = (
+        Offer.objects.filter(pk=pk, complaint__in=complaints_visible_to(user))
+        .select_related("complaint", "complaint__company")
+        .first()
+    )
+    if offer is None:
+        raise Http404
+    return offer
+
+
+@require_POST
+@login_required
+def offer_accept(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = _offer_for(request.user, pk)  # type: ignore[arg-type]
+    try:
+        services.offer_accept(offer=offer, by=request.user)  # type: ignore[arg-type]
+    except services.CaseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("You accepted the offer: the complaint ends in an agreement, without a hearing."))
+    return redirect("complaint_detail", pk=offer.complaint_id)
+
+
+@require_POST
+@login_required
+def offer_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    offer = _offer_for(request.user, pk)  # type: ignore[arg-type]
+    form = OfferRejectForm(request.POST, prefix="reject")
+    if not form.is_valid():
+        return _render_case(request, complaint_for(request.user, offer.complaint_id), reject_form=form)  # type: ignore[arg-type]
+    try:
+        answered = services.offer_reject(
+            offer=offer,
+            by=request.user,  # type: ignore[arg-type]
+            counter_terms=form.cleaned_data["counter_terms"],
+            counter_amount=form.cleaned_data["counter_amount"],
+        )
+    except services.CaseError as error:
+        messages.error(request, str(error))
+    else:
+        if answered.status == OfferStatus.COUNTERED:
+            messages.success(request, _("You rejected the offer; the company received your counter-offer."))
+        else:
+            messages.success(request, _("You rejected the offer; the company was told."))
+    return redirect("complaint_detail", pk=offer.complaint_id)
+
+
+# --- Files -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+    evidence = evidence_for(request.user, pk)  # type: ignore[arg-type]
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
+    )
+    # Served as a download of the type we sniffed at upload, never rendered inline by the browser.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _image_uri(evidence: Evidence) -> str:
+    """A file:// URI WeasyPrint can embed, for JPEG/PNG evidence kept on local storage."""
+    if evidence.content_type not in EMBEDDABLE_IMAGES:
+        return ""
+    try:
+        path = Path(evidence.file.path)
+    except (NotImplementedError, ValueError):
+        return ""  # remote storage: the export lists the file with its hash instead
+    return path.as_uri() if path.is_file() else ""
+
+
+@role_required(Role.OFFICER, Role.SUPERVISOR, Role.CONCILIATOR)
+@require_safe
+def complaint_export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The whole case file as one PDF, for referral to sanction proceedings (sumario)."""
+    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+    if not case.number:
+        raise Http404
+    context = _case_record(case)
+    context.update(
+        {
+            "evidence_rows": [(item, _image_uri(item)) for item in context["evidence"]],
+            "events_intact": case_events_intact(case),
+            "generated_at": timezone.now(),
+            "generated_by": request.user,
+        }
+    )
+    pdf = render_pdf("complaints/pdf/case_file.html", context, request=request)
+    return pdf_response(pdf, f"expediente-{case.number}.pdf")

@@ -1,43 +1,565 @@
-"""Placeholder until the pages land; every view answers 404."""
+"""Filing a complaint: the consumer's guided form (a server-side draft saved on every step), its
+evidence, submission and receipt; and assisted filing by an officer for a citizen.
 
-from django.http import Http404
+Thin views: load the case through `complaint_for`, check who may edit it, call a service, turn
+`CaseError`/`ValidationError` into a message."""
 
-def complaint_new(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+import contextlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.forms import BaseForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from complaints import services, uploads
+from complaints.assisted import AssistedFilingError, CitizenDetails, assisted_filing_start
+from complaints.forms.filing import (
+    UNREGISTERED,
+    AssistedFilingForm,
+    ClaimStepForm,
+    CompanyStepForm,
+    DeclarationForm,
+    EvidenceUploadForm,
+    PurchaseStepForm,
+)
+from complaints.models import Complaint, Evidence
+from complaints.pdf import pdf_response, render_pdf
+from complaints.selectors import complaint_for, complaints_visible_to, evidence_for
+from complaints.states import State
+from parties.models import Company, ConsumerProfile, Role, User
+from parties.selectors import company_search
+from parties.services import PartiesError, company_create
+from parties.validators import format_cuit
+from parties.views import role_required
+
+EDITABLE_STATES = (State.DRAFT, State.OBSERVED)
+LOOKUP_LIMIT = 10
+LOOKUP_MIN_CHARS = 2
 
 
-def complaint_step(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+@dataclass(frozen=True)
+class Step:
+    number: int
+    title: str
+    template: str
 
 
-def evidence_upload(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+STEPS = [
+    Step(1, gettext_lazy("Your details"), "complaints/filing/step_details.html"),
+    Step(2, gettext_lazy("The company"), "complaints/filing/step_company.html"),
+    Step(3, gettext_lazy("What you bought"), "complaints/filing/step_purchase.html"),
+    Step(4, gettext_lazy("What happened and what you ask for"), "complaints/filing/step_claim.html"),
+    Step(5, gettext_lazy("Evidence"), "complaints/filing/step_evidence.html"),
+    Step(6, gettext_lazy("Check and submit"), "complaints/filing/step_review.html"),
+]
+REVIEW_STEP = len(STEPS)
 
 
-def evidence_delete(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+# --- Who may edit a draft ------------------------------------------------------------------------
 
 
-def complaint_submit(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _may_edit(user: User, case: Complaint) -> bool:
+    """The consumer who owns it, or the officer who filed it for them."""
+    return user.pk == case.consumer_id or (case.filed_by_id is not None and user.pk == case.filed_by_id)
 
 
-def complaint_resubmit(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _case_to_edit(request: HttpRequest, pk: int) -> Complaint:
+    """The case, if this user may see it (else 404) and edit it (else 403). The state is checked
+    by the caller, which knows where to send the person instead."""
+    user: User = request.user  # type: ignore[assignment]
+    case = complaint_for(user, pk)
+    if not _may_edit(user, case):
+        raise PermissionDenied
+    return case
 
 
-def complaint_receipt(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _not_editable_redirect(request: HttpRequest, case: Complaint) -> HttpResponse:
+    messages.info(request, _("This complaint was already submitted, so it can no longer be changed here."))
+    if case.number:
+        return redirect("complaint_receipt", pk=case.pk)
+    return redirect("home")
 
 
-def complaint_receipt_pdf(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _save_draft(case: Complaint, values: dict[str, object], *, step: int) -> bool:
+    """Write these draft fields (never the status) if the case is still editable. The row lock keeps
+    an edit from landing on a case that was submitted meanwhile in another tab."""
+    with transaction.atomic():
+        locked = Complaint.objects.select_for_update().get(pk=case.pk)
+        if locked.status not in EDITABLE_STATES:
+            return False
+        for field, value in values.items():
+            setattr(locked, field, value)
+        locked.draft_step = max(locked.draft_step, min(step + 1, REVIEW_STEP))
+        locked.save(update_fields=[*values, "draft_step", "updated_at"])
+    for field, value in values.items():
+        setattr(case, field, value)
+    case.draft_step = locked.draft_step
+    return True
 
 
-def company_lookup(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _refresh_consumer_snapshot(case: Complaint) -> None:
+    """The snapshot of the consumer's details, taken again from their profile. The services own
+    the snapshot's shape, so the same helper fills it here as when the draft was started."""
+    fields = ["consumer_name", "consumer_dni", "consumer_email", "consumer_phone", "consumer_address", "consumer_province"]
+    fresh = Complaint(consumer=case.consumer)
+    services._snapshot_consumer(fresh)
+    changed = {field: getattr(fresh, field) for field in fields if getattr(fresh, field) != getattr(case, field)}
+    if changed:
+        with transaction.atomic():
+            updated = Complaint.objects.filter(pk=case.pk, status__in=EDITABLE_STATES).update(
+                **changed, updated_at=timezone.now()
+            )
+        if updated:
+            for field, value in changed.items():
+                setattr(case, field, value)
 
 
-def assisted_filing(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+# --- Start --------------------------------------------------------------------------------------
 
+
+def _latest_draft(user: User) -> Complaint | None:
+    return (
+        complaints_visible_to(user)
+        .filter(consumer=user, filed_by__isnull=True, status=State.DRAFT)
+        .order_by("-updated_at", "-pk")
+        .first()
+    )
+
+
+@role_required(Role.CONSUMER)
+def complaint_new(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    if not ConsumerProfile.objects.filter(user=user).exists():
+        messages.info(
+            request,
+            _("Before filing a complaint, complete your personal details: we need your DNI, address and phone."),
+        )
+        return redirect(f"{reverse('profile')}?{urlencode({'next': reverse('complaint_new')})}")
+    draft = _latest_draft(user)
+    if request.method == "POST":
+        if draft is None:
+            draft = services.complaint_start_draft(consumer=user)
+            return redirect("complaint_step", pk=draft.pk, step=1)
+        messages.info(request, _("You are continuing the complaint you had started."))
+        return redirect("complaint_step", pk=draft.pk, step=draft.draft_step)
+    return render(
+        request,
+        "complaints/filing/start.html",
+        {"draft": draft, "limits": uploads.limits_text(), "steps": STEPS},
+    )
+
+
+# --- The steps ----------------------------------------------------------------------------------
+
+
+def _step_context(request: HttpRequest, case: Complaint, step: Step, **extra: object) -> dict:
+    return {
+        "complaint": case,
+        "step": step,
+        "steps": STEPS,
+        "step_titles": [str(s.title) for s in STEPS],
+        "previous_url": reverse("complaint_step", args=[case.pk, step.number - 1]) if step.number > 1 else None,
+        "return_to_review": request.GET.get("return") == "review" or request.POST.get("return") == "review",
+        "assisted": case.filed_by_id is not None and request.user.pk == case.filed_by_id,
+        **extra,
+    }
+
+
+def _after_save(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+    if request.POST.get("return") == "review":
+        return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
+    return redirect("complaint_step", pk=case.pk, step=min(step.number + 1, REVIEW_STEP))
+
+
+def _render_step(request: HttpRequest, case: Complaint, step: Step, **extra: object) -> HttpResponse:
+    return render(request, step.template, _step_context(request, case, step, **extra))
+
+
+@login_required
+def complaint_step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+    case = _case_to_edit(request, pk)
+    if not 1 <= step <= len(STEPS):
+        raise Http404
+    if case.status not in EDITABLE_STATES:
+        return _not_editable_redirect(request, case)
+    handler = _STEP_HANDLERS[step]
+    return handler(request, case, STEPS[step - 1])
+
+
+def _step_details(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+    if request.method == "POST":
+        _save_draft(case, {}, step=step.number)
+        return _after_save(request, case, step)
+    _refresh_consumer_snapshot(case)
+    profile_complete = ConsumerProfile.objects.filter(user_id=case.consumer_id).exists()
+    return _render_step(request, case, step, profile_complete=profile_complete)
+
+
+def _step_company(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    if request.method == "POST":
+        form = CompanyStepForm(request.POST)
+        if form.is_valid():
+            response = _save_company(request, case, step, form)
+            if response is not None:
+                return response
+    else:
+        initial: dict[str, object] = {}
+        if case.company_id:
+            initial["company"] = str(case.company_id)
+        elif case.company_cuit:
+            initial = {"company": UNREGISTERED, "company_cuit": case.company_cuit, "company_name": case.company_name}
+        form = CompanyStepForm(initial=initial)
+    matches = list(company_search(Company.objects.all(), query)[:LOOKUP_LIMIT]) if len(query) >= LOOKUP_MIN_CHARS else []
+    chosen = form["company"].value() or ""
+    current = case.company
+    if current is None and chosen.isdigit():
+        current = Company.objects.filter(pk=int(chosen)).first()
+    if current is not None and all(company.pk != current.pk for company in matches):
+        matches.insert(0, current)
+    return _render_step(
+        request,
+        case,
+        step,
+        form=form,
+        query=query,
+        searched=len(query) >= LOOKUP_MIN_CHARS,
+        companies=matches,
+        chosen=chosen,
+        unregistered=UNREGISTERED,
+    )
+
+
+def _save_company(request: HttpRequest, case: Complaint, step: Step, form: CompanyStepForm) -> HttpResponse | None:
+    data = form.cleaned_data
+    registered = form.registered
+    if registered is None and case.status == State.OBSERVED:
+        # A submitted case always names a registered company; the correction must keep it so.
+        try:
+            registered = company_create(
+                cuit=data["company_cuit"],
+                legal_name=data["company_name"].strip(),
+                by=request.user,  # type: ignore[arg-type]
+            )
+        except PartiesError as error:
+            messages.error(request, str(error))
+            return None
+    if registered is not None:
+        values: dict[str, object] = {"company": registered, "company_cuit": "", "company_name": ""}
+        if data["company"] == UNREGISTERED:
+            messages.info(
+                request,
+                _("The CUIT you entered belongs to %(name)s, which is registered: we linked your complaint to it.")
+                % {"name": registered.legal_name},
+            )
+    else:
+        values = {"company": None, "company_cuit": data["company_cuit"], "company_name": data["company_name"].strip()}
+    if not _save_draft(case, values, step=step.number):
+        return _not_editable_redirect(request, case)
+    return _after_save(request, case, step)
+
+
+def _model_form_step(form_class: type[BaseForm]) -> Callable[[HttpRequest, Complaint, Step], HttpResponse]:
+    def handle(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+        form = form_class(request.POST or None, instance=case)  # type: ignore[call-arg]
+        if request.method == "POST" and form.is_valid():
+            values = {name: form.cleaned_data[name] for name in form.fields}
+            if not _save_draft(case, values, step=step.number):
+                return _not_editable_redirect(request, case)
+            return _after_save(request, case, step)
+        return _render_step(request, case, step, form=form)
+
+    return handle
+
+
+def _step_evidence(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+    if request.method == "POST":
+        # The files themselves are posted to `evidence_upload`; this only moves on.
+        _save_draft(case, {}, step=step.number)
+        return _after_save(request, case, step)
+    limits = uploads.limits_text()
+    return _render_step(
+        request,
+        case,
+        step,
+        form=EvidenceUploadForm(limits=limits),
+        limits=limits,
+        evidence=_with_kind(case.evidence.all()),
+    )
+
+
+def _step_review(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+    if request.method == "POST":
+        return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
+    _refresh_consumer_snapshot(case)
+    return _render_step(
+        request,
+        case,
+        step,
+        form=DeclarationForm(),
+        evidence=list(case.evidence.all()),
+        company_cuit_display=format_cuit(case.company_cuit),
+        missing=services._missing_for_submission(case) if case.status == State.DRAFT else [],
+    )
+
+
+def _with_kind(evidence: Iterable[Evidence]) -> list[Evidence]:
+    items = list(evidence)
+    for item in items:
+        item.kind = uploads.ALLOWED_TYPES.get(item.content_type, item.content_type)  # type: ignore[attr-defined]
+    return items
+
+
+_STEP_HANDLERS: dict[int, Callable[[HttpRequest, Complaint, Step], HttpResponse]] = {
+    1: _step_details,
+    2: _step_company,
+    3: _model_form_step(PurchaseStepForm),
+    4: _model_form_step(ClaimStepForm),
+    5: _step_evidence,
+    6: _step_review,
+}
+
+
+# --- Evidence -----------------------------------------------------------------------------------
+
+
+@require_POST
+@login_required
+def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_to_edit(request, pk)
+    if case.status not in EDITABLE_STATES:
+        return _not_editable_redirect(request, case)
+    files = request.FILES.getlist("files")
+    if not files:
+        messages.error(request, _("Choose at least one file to upload."))
+        return redirect("complaint_step", pk=case.pk, step=5)
+    # Judge every file first: one refused file means none of this batch is stored.
+    already = case.evidence.count()
+    errors = []
+    for index, upload in enumerate(files):
+        try:
+            uploads.validate_evidence(upload, already=already + index)
+        except ValidationError as error:
+            errors.extend(error.messages)
+    if len(errors) == 1:
+        messages.error(request, _("Nothing was uploaded. %(problem)s") % {"problem": errors[0]})
+    elif errors:
+        messages.error(request, _("Nothing was uploaded. Fix the following and choose the files again:"))
+        for message in errors:
+            messages.error(request, message)
+    if errors:
+        return redirect("complaint_step", pk=case.pk, step=5)
+    stored: list[Evidence] = []
+    try:
+        with transaction.atomic():
+            for upload in files:
+                stored.append(uploads.evidence_add(complaint=case, upload=upload, by=request.user))  # type: ignore[arg-type]
+    except ValidationError as error:
+        for evidence in stored:  # the rows rolled back; their files must go too
+            with contextlib.suppress(OSError):
+                evidence.file.storage.delete(evidence.file.name)
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect("complaint_step", pk=case.pk, step=5)
+    messages.success(
+        request,
+        _("%(count)s file(s) uploaded: %(names)s.")
+        % {"count": len(stored), "names": ", ".join(evidence.original_name for evidence in stored)},
+    )
+    return redirect("complaint_step", pk=case.pk, step=5)
+
+
+@require_POST
+@login_required
+def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    evidence = evidence_for(user, pk)
+    case = _case_to_edit(request, evidence.complaint_id)
+    if case.status not in EDITABLE_STATES:
+        return _not_editable_redirect(request, case)
+    try:
+        uploads.evidence_remove(evidence=evidence, by=user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("“%(name)s” was removed.") % {"name": evidence.original_name})
+    return redirect("complaint_step", pk=case.pk, step=5)
+
+
+# --- Submission ---------------------------------------------------------------------------------
+
+
+def _accept_declaration(request: HttpRequest, case: Complaint) -> bool:
+    """Record the declaration on the draft (never on a case that moved on)."""
+    form = DeclarationForm(request.POST)
+    accepted = form.is_valid()
+    Complaint.objects.filter(pk=case.pk, status__in=EDITABLE_STATES).update(
+        declaration_accepted_at=timezone.now() if accepted else None, updated_at=timezone.now()
+    )
+    return accepted
+
+
+@require_POST
+@login_required
+def complaint_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_to_edit(request, pk)
+    if case.status != State.DRAFT:
+        return _already_submitted(request, case)
+    _accept_declaration(request, case)
+    try:
+        case = services.complaint_submit(complaint=case, by=request.user)  # type: ignore[arg-type]
+    except (services.CaseError, ValidationError) as error:
+        case.refresh_from_db()
+        if case.status != State.DRAFT:
+            return _already_submitted(request, case)
+        messages.error(request, _error_text(error))
+        return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
+    messages.success(request, _("Your complaint was submitted. Its number is %(number)s.") % {"number": case.number})
+    return redirect("complaint_receipt", pk=case.pk)
+
+
+@require_POST
+@login_required
+def complaint_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case_to_edit(request, pk)
+    if case.status != State.OBSERVED:
+        return _already_submitted(request, case)
+    if not _accept_declaration(request, case):
+        messages.error(request, _("Tick the box to declare that what you state is true."))
+        return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
+    try:
+        case = services.complaint_resubmit(complaint=case, by=request.user)  # type: ignore[arg-type]
+    except (services.CaseError, ValidationError) as error:
+        case.refresh_from_db()
+        if case.status != State.OBSERVED:
+            return _already_submitted(request, case)
+        messages.error(request, _error_text(error))
+        return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
+    messages.success(
+        request, _("Your corrected complaint %(number)s was sent to the office again.") % {"number": case.number}
+    )
+    return redirect("complaint_receipt", pk=case.pk)
+
+
+def _already_submitted(request: HttpRequest, case: Complaint) -> HttpResponse:
+    if case.number and case.status != State.OBSERVED:
+        messages.info(request, _("This complaint was already submitted as %(number)s.") % {"number": case.number})
+        return redirect("complaint_receipt", pk=case.pk)
+    return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+# --- Receipt ------------------------------------------------------------------------------------
+
+
+def _receipt_context(case: Complaint) -> dict:
+    return {
+        "complaint": case,
+        "evidence": list(case.evidence.all()),
+        "review_days": settings.DEADLINES["ADMISSION_REVIEW"],
+    }
+
+
+@login_required
+def complaint_receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+    if not case.number:
+        if _may_edit(request.user, case):  # type: ignore[arg-type]
+            return redirect("complaint_step", pk=case.pk, step=case.draft_step)
+        raise Http404
+    return render(request, "complaints/filing/receipt.html", _receipt_context(case))
+
+
+@login_required
+def complaint_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+    if not case.number:
+        raise Http404
+    context = {**_receipt_context(case), "generated_at": timezone.now()}
+    pdf = render_pdf("complaints/pdf/receipt.html", context, request=request)
+    return pdf_response(pdf, f"constancia-{case.number}.pdf")
+
+
+# --- Company lookup (the no-JS page uses the same fragment) ---------------------------------------
+
+
+@require_GET
+@login_required
+def company_lookup(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    companies = (
+        list(company_search(Company.objects.all(), query)[:LOOKUP_LIMIT]) if len(query) >= LOOKUP_MIN_CHARS else []
+    )
+    return render(
+        request,
+        "complaints/filing/_company_results.html",
+        {"companies": companies, "query": query, "searched": len(query) >= LOOKUP_MIN_CHARS, "chosen": ""},
+    )
+
+
+# --- Assisted filing ----------------------------------------------------------------------------
+
+
+@role_required(Role.OFFICER, Role.SUPERVISOR)
+def assisted_filing(request: HttpRequest) -> HttpResponse:
+    form = AssistedFilingForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        citizen = CitizenDetails(
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            dni=data["dni"],
+            phone=data["phone"],
+            street_address=data["street_address"],
+            city=data["city"],
+            province=data["province"],
+        )
+        try:
+            filing = assisted_filing_start(
+                by=request.user,  # type: ignore[arg-type]
+                channel=data["channel"],
+                citizen=citizen,
+                request=request,
+            )
+        except AssistedFilingError as error:
+            messages.error(request, str(error))
+        else:
+            if filing.account_created:
+                messages.success(
+                    request,
+                    _(
+                        "An account was created for %(email)s and they were e-mailed a link to choose a password. "
+                        "Now complete the complaint with them."
+                    )
+                    % {"email": filing.citizen.email},
+                )
+            else:
+                messages.info(
+                    request,
+                    _(
+                        "%(email)s already has an account: the complaint uses the details in their profile. "
+                        "Check them with the citizen in step 1."
+                    )
+                    % {"email": filing.citizen.email},
+                )
+            return redirect("complaint_step", pk=filing.complaint.pk, step=1)
+    return render(request, "complaints/filing/assisted.html", {"form": form})

@@ -1,19 +1,173 @@
-"""Placeholder until the pages land; every view answers 404."""
+"""The admission office: the queue of submitted complaints and the three decisions on each one.
+Thin views: check the role, load the case through `complaint_for`, call the service, and turn a
+refused move into a message."""
 
-from django.http import Http404
+from dataclasses import dataclass
+from datetime import datetime
 
-def admission_queue(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from complaints import services
+from complaints.forms.office import AdmissionFilterForm, AdmitForm, ObserveForm, RejectForm
+from complaints.models import Complaint
+from complaints.selectors import complaint_for, complaints_visible_to
+from complaints.states import State
+from parties import services as party_services
+from parties.business_days import business_days_between
+from parties.models import Company, Role, User
+from parties.views import role_required
+
+PAGE_SIZE = 25
+
+office_required = role_required(Role.OFFICER, Role.SUPERVISOR)
 
 
-def complaint_admit(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+@dataclass
+class QueueRow:
+    case: Complaint
+    age: int  # business days since it was (re)submitted
+    due_at: datetime | None  # the deadline that runs now: the office's review, or the consumer's correction
+    overdue: bool
 
 
-def complaint_observe(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+def _queue_row(case: Complaint, now: datetime) -> QueueRow:
+    due_at = case.correction_due_at if case.status == State.OBSERVED else case.review_due_at
+    submitted_on = timezone.localdate(case.submitted_at) if case.submitted_at else timezone.localdate(now)
+    return QueueRow(
+        case=case,
+        age=business_days_between(submitted_on, timezone.localdate(now)),
+        due_at=due_at,
+        overdue=due_at is not None and due_at < now,
+    )
 
 
-def complaint_reject(request, *args, **kwargs):  # type: ignore[no-untyped-def]
-    raise Http404
+@office_required
+def admission_queue(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    form = AdmissionFilterForm(request.GET or None)
+    cases = form.filter(complaints_visible_to(request.user), now=now)  # type: ignore[arg-type]
+    # Oldest first: the (status, submitted_at) index `complaint_queue` serves the order and the page.
+    cases = cases.select_related("company").order_by("submitted_at", "pk")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = [_queue_row(case, now) for case in page.object_list]  # type: ignore[misc]
+    company_id = form.cleaned_data.get("company") if form.is_bound and form.is_valid() else None
+    company = Company.objects.filter(pk=company_id).first() if company_id else None
+    return render(
+        request,
+        "complaints/office/admission_queue.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "company": company,
+            "filtered": bool(request.GET.keys() - {"page"}),
+            "review_days": settings.DEADLINES["ADMISSION_REVIEW"],
+        },
+    )
 
+
+def _refused(request: HttpRequest, case: Complaint, error: Exception) -> HttpResponse:
+    messages.error(request, str(error))
+    return redirect("complaint_detail", pk=case.pk)
+
+
+def _invalid(request: HttpRequest, case: Complaint, form, title: str, action: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """The decision form again, with its errors and what the officer typed."""
+    return render(
+        request,
+        "complaints/office/decision_form.html",
+        {"case": case, "form": form, "title": title, "action": action},
+    )
+
+
+@require_POST
+@office_required
+def complaint_admit(request: HttpRequest, pk: int) -> HttpResponse:
+    officer: User = request.user  # type: ignore[assignment]
+    case = complaint_for(officer, pk)
+    form = AdmitForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form, _("Admit complaint %(number)s") % {"number": case}, "complaint_admit")
+    try:
+        case = services.complaint_admit(complaint=case, by=officer, note=form.cleaned_data["note"])
+    except services.CaseError as error:
+        return _refused(request, case, error)
+    messages.success(request, _("Complaint %(number)s was admitted.") % {"number": case.number})
+    if case.status == State.COMPANY_NOTIFIED:
+        messages.info(request, _("The company was served at its electronic domicile."))
+    else:
+        _invite_company(request, case, form.cleaned_data["company_email"])
+    return redirect("admission_queue")
+
+
+def _invite_company(request: HttpRequest, case: Complaint, email: str) -> None:
+    """A company without an electronic domicile is invited to set one up. The admission stands
+    even if the invitation is refused: the officer can invite again from the company's page."""
+    if not email or case.company is None:
+        messages.warning(
+            request,
+            _(
+                "The company has no electronic domicile. Invite a representative from the company's page, "
+                "or the case will be referred when the deadline passes."
+            ),
+        )
+        return
+    try:
+        invitation = party_services.invitation_create(
+            company=case.company,
+            email=email,
+            is_admin=True,
+            by=request.user,  # type: ignore[arg-type]
+        )
+    except party_services.PartiesError as error:
+        messages.warning(request, str(error))
+    else:
+        messages.info(
+            request,
+            _("%(email)s was invited to register %(company)s and set up its electronic domicile.")
+            % {"email": invitation.email, "company": case.company.legal_name},
+        )
+
+
+@require_POST
+@office_required
+def complaint_observe(request: HttpRequest, pk: int) -> HttpResponse:
+    officer: User = request.user  # type: ignore[assignment]
+    case = complaint_for(officer, pk)
+    form = ObserveForm(request.POST)
+    if not form.is_valid():
+        title = _("Request corrections to %(number)s") % {"number": case}
+        return _invalid(request, case, form, title, "complaint_observe")
+    try:
+        case = services.complaint_observe(complaint=case, by=officer, observation=form.cleaned_data["observation"])
+    except services.CaseError as error:
+        return _refused(request, case, error)
+    messages.success(
+        request,
+        _("Complaint %(number)s was returned to the consumer for corrections.") % {"number": case.number},
+    )
+    return redirect("admission_queue")
+
+
+@require_POST
+@office_required
+def complaint_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    officer: User = request.user  # type: ignore[assignment]
+    case = complaint_for(officer, pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return _invalid(request, case, form, _("Reject complaint %(number)s") % {"number": case}, "complaint_reject")
+    try:
+        case = services.complaint_reject(
+            complaint=case, by=officer, reason=form.cleaned_data["reason"], detail=form.cleaned_data["detail"].strip()
+        )
+    except services.CaseError as error:
+        return _refused(request, case, error)
+    messages.success(request, _("Complaint %(number)s was rejected.") % {"number": case.number})
+    return redirect("admission_queue")

@@ -23,8 +23,8 @@ class ChannelBackend(Protocol):
 
 def get_channel(channel: str) -> ChannelBackend:
     # Imported here so settings are read when a message is sent, not when Django starts.
-    from notifications.channels.mail import EmailChannel
     from notifications.channels.inbox import InboxChannel
+    from notifications.channels.mail import EmailChannel
     from notifications.channels.sms import SmsChannel, WhatsAppChannel
 
     if channel == Channel.EMAIL:

@@ -44,7 +44,7 @@ def mime_attachment(attachment: dict) -> MIMEBase:
     for param in params:
         key, _eq, value = param.partition("=")
         if key:
-            part.set_param(key.strip(), value.strip().strip('"'))
+            part.set_param(key.strip(), value.strip().strip('"'), requote=False)
     part.add_header("Content-Disposition", "attachment", filename=attachment["filename"])
     return part
 

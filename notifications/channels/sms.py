@@ -4,7 +4,6 @@
 import base64
 import json
 import logging
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -55,14 +54,14 @@ class TwilioProvider:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - URL from settings
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 payload = json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:500].decode(errors="replace")
             if 400 <= exc.code < 500 and exc.code not in _RETRYABLE_HTTP:
                 raise PermanentDeliveryError(f"Twilio refused the message ({exc.code}): {detail}") from exc
             raise DeliveryError(f"Twilio answered {exc.code}: {detail}") from exc
-        except (urllib.error.URLError, socket.timeout, ConnectionError, json.JSONDecodeError) as exc:
+        except (TimeoutError, urllib.error.URLError, ConnectionError, json.JSONDecodeError) as exc:
             raise DeliveryError(f"Twilio unreachable: {exc}") from exc
         return str(payload.get("sid", ""))
 

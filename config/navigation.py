@@ -9,13 +9,19 @@ def _nav_for(user) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     """(url name, label) pairs for the main navigation of each role."""
     items = [("home", _("Home"))]
     if user.role == Role.CONSUMER:
-        items.append(("profile", _("My details")))
+        items += [("complaint_list", _("My cases")), ("profile", _("My details"))]
     elif user.role == Role.REPRESENTATIVE:
-        items.append(("my_companies", _("My companies")))
+        items += [
+            ("complaint_list", _("Company cases")),
+            ("formal_notice_list", _("Formal notices")),
+            ("my_companies", _("My companies")),
+        ]
+    if user.role in (Role.OFFICER, Role.SUPERVISOR):
+        items += [("admission_queue", _("Admission")), ("complaint_list", _("Cases"))]
     if user.has_staff_role:
         items.append(("company_list", _("Companies")))
     if user.role == Role.SUPERVISOR:
-        items.append(("staff_list", _("Staff")))
+        items += [("staff_list", _("Staff")), ("notification_failures", _("Failed deliveries"))]
     return items
 
 

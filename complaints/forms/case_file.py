@@ -1,0 +1,140 @@
+"""Forms of the case file: the list's filters and the parties' moves before the hearing."""
+
+from datetime import date
+from decimal import Decimal
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.states import VISIBLE_TO_COMPANY_STATES, State
+from parties.models import Company, Role, User
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
+MONEY_WIDGET = {"inputmode": "decimal", "class": "input-width-10", "autocomplete": "off"}
+
+
+class CaseFilterForm(forms.Form):
+    """GET filters of the case list. Every field is optional; an invalid one is ignored."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    status = forms.MultipleChoiceField(
+        label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple, choices=State.choices
+    )
+    company = forms.ModelChoiceField(label=_("Company"), required=False, queryset=Company.objects.none())
+    date_from = forms.DateField(
+        label=_("Filed from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=_("Filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, user: User, companies: QuerySet[Company] | None = None, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+        if user.role == Role.REPRESENTATIVE:
+            self.fields["q"].help_text = _("Case number, company CUIT or name, consumer's name.")
+            self.fields["status"].choices = [(value, label) for value, label in State.choices if value in VISIBLE_TO_COMPANY_STATES]
+        elif user.role == Role.CONSUMER:
+            self.fields["q"].help_text = _("Case number or company name or CUIT.")
+        else:
+            self.fields["q"].help_text = _("Case number, DNI, company CUIT or name, consumer's name.")
+            self.fields["status"].choices = [(value, label) for value, label in State.choices if value != State.DRAFT]
+        if companies is not None and len(companies) > 1:
+            self.fields["company"].queryset = companies
+            self.fields["company"].empty_label = _("All my companies")
+        else:
+            del self.fields["company"]
+
+    @property
+    def searches_dni(self) -> bool:
+        """A company must not learn a consumer's DNI by probing the search box."""
+        return self.user.role != Role.REPRESENTATIVE
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date must be on or after the start date."))
+        return data
+
+    @property
+    def in_use(self) -> bool:
+        return self.is_bound and any(self.data.get(name) for name in self.fields)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why are you withdrawing? (we share it with the office)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    confirm = forms.BooleanField(
+        label=_("I understand that withdrawing closes my complaint and it cannot be reopened."),
+        error_messages={"required": _("Tick the box to confirm you want to withdraw the complaint.")},
+    )
+
+
+class CompanyAnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("The company's answer"),
+        help_text=_("What the company says about the facts and the claim. The consumer and the office will read it."),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": _("Write the company's answer.")},
+    )
+
+
+class OfferForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Amount (ARS)"),
+        required=False,
+        help_text=_("Leave it blank if the offer is not a payment, e.g. a repair or a replacement."),
+        widget=forms.TextInput(attrs=MONEY_WIDGET),
+        **MONEY,  # type: ignore[arg-type]
+    )
+    terms = forms.CharField(
+        label=_("What the company offers"),
+        help_text=_("Say exactly what the company will do, how and where."),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Describe the offer.")},
+    )
+    fulfil_by = forms.DateField(
+        label=_("To be fulfilled by"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"required": _("Enter the date by which the company will fulfil the offer.")},
+    )
+
+    def clean_fulfil_by(self) -> date:
+        fulfil_by: date = self.cleaned_data["fulfil_by"]
+        if fulfil_by <= timezone.localdate():
+            raise forms.ValidationError(_("The date to fulfil the offer must be in the future."))
+        return fulfil_by
+
+
+class OfferRejectForm(forms.Form):
+    """A rejection; with a counter-offer when the consumer writes one."""
+
+    counter_terms = forms.CharField(
+        label=_("Your counter-offer"),
+        help_text=_("What you would accept instead. Leave it blank to reject the offer without a counter-offer."),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    counter_amount = forms.DecimalField(
+        label=_("Amount you ask for (ARS)"),
+        required=False,
+        widget=forms.TextInput(attrs=MONEY_WIDGET),
+        **MONEY,  # type: ignore[arg-type]
+    )
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean()
+        if data.get("counter_amount") is not None and not (data.get("counter_terms") or "").strip():
+            self.add_error("counter_terms", _("Describe your counter-offer, not only the amount."))
+        return data

@@ -1,0 +1,213 @@
+"""The forms of the filing wizard (one per step) and of assisted filing. They validate and clean;
+saving goes through the views' draft helper and the services."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Channel, ClaimType, Complaint
+from parties.forms import CuitField
+from parties.models import Company, Province
+from parties.validators import normalize_dni, normalize_phone
+
+# The value of the "it is not in the list" radio on the company step.
+UNREGISTERED = "other"
+
+
+class CompanyStepForm(forms.Form):
+    """Either a registered company (a radio in the search results) or, when it is not registered,
+    its CUIT and name. A CUIT typed by hand that is already registered links to that company."""
+
+    company = forms.CharField(
+        required=False,
+        error_messages={"required": _("Choose the company, or say that it is not in the list.")},
+    )
+    company_cuit = CuitField(label=_("CUIT of the company"), required=False)
+    company_name = forms.CharField(
+        label=_("Name of the company"),
+        max_length=200,
+        required=False,
+        help_text=_("As it appears on your invoice or contract, e.g. Electrodomésticos del Sur S.A."),
+    )
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.registered: Company | None = None
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        choice = cleaned.get("company") or ""
+        if choice == UNREGISTERED:
+            cuit = cleaned.get("company_cuit")
+            if "company_cuit" in self.errors:
+                return cleaned
+            if not cuit:
+                self.add_error("company_cuit", _("Enter the company's CUIT. It is on your invoice."))
+                return cleaned
+            self.registered = Company.objects.filter(cuit=cuit).first()
+            if self.registered is None and not cleaned.get("company_name", "").strip():
+                self.add_error("company_name", _("Enter the company's name."))
+        elif choice.isdigit():
+            self.registered = Company.objects.filter(pk=int(choice)).first()
+            if self.registered is None:
+                self.add_error("company", _("That company is no longer in the registry. Search for it again."))
+        else:
+            self.add_error("company", _("Choose the company from the search results, or say that it is not in the list."))
+        return cleaned
+
+
+class PurchaseStepForm(forms.ModelForm):
+    class Meta:
+        model = Complaint
+        fields = ["product", "purchase_date", "amount_paid"]
+        labels = {
+            "product": _("What did you buy or hire?"),
+            "purchase_date": _("When did you buy or hire it?"),
+            "amount_paid": _("How much did you pay? (ARS)"),
+        }
+        help_texts = {
+            "product": _("For example: a Samsung refrigerator, a mobile phone plan, a flight."),
+            "purchase_date": _("The date on the invoice or contract. If you do not know it exactly, an approximate date."),
+            "amount_paid": _("In pesos, without the $ sign, e.g. 450000 or 450000,50. Enter 0 if you paid nothing."),
+        }
+        widgets = {
+            "purchase_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "amount_paid": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+        }
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for name in self.fields:
+            self.fields[name].required = True
+        self.fields["product"].error_messages["required"] = _("Say what you bought or hired.")
+        self.fields["purchase_date"].error_messages["required"] = _("Enter the date of the purchase or contract.")
+        self.fields["purchase_date"].widget.attrs["max"] = timezone.localdate().isoformat()
+        self.fields["amount_paid"].error_messages["required"] = _("Enter how much you paid (0 if nothing).")
+
+    def clean_purchase_date(self):  # type: ignore[no-untyped-def]
+        value = self.cleaned_data["purchase_date"]
+        if value and value > timezone.localdate():
+            raise ValidationError(_("The date cannot be in the future."), code="future")
+        return value
+
+
+class ClaimStepForm(forms.ModelForm):
+    class Meta:
+        model = Complaint
+        fields = ["facts", "claim_type", "claim_amount", "claim_detail"]
+        labels = {
+            "facts": _("What happened?"),
+            "claim_type": _("What do you ask the company for?"),
+            "claim_amount": _("Amount you claim (ARS)"),
+            "claim_detail": _("Details of your request"),
+        }
+        help_texts = {
+            "facts": _(
+                "In your own words and in order: what you bought, what went wrong, what you did about it "
+                "(calls, claim numbers, visits) and what the company answered."
+            ),
+            "claim_amount": _("Required if you ask for a refund. In pesos, e.g. 450000."),
+            "claim_detail": _("For example: the model of the replacement, or the service you expect. Required for “Other”."),
+        }
+        widgets = {
+            "facts": forms.Textarea(attrs={"rows": 8}),
+            "claim_type": forms.RadioSelect,
+            "claim_amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+            "claim_detail": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["facts"].required = True
+        self.fields["facts"].error_messages["required"] = _("Tell us what happened.")
+        self.fields["claim_type"].required = True
+        self.fields["claim_type"].error_messages["required"] = _("Choose what you ask for.")
+        # A model field with blank=True adds an empty choice; radios do not need it.
+        self.fields["claim_type"].choices = ClaimType.choices  # type: ignore[attr-defined]
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        claim_type = cleaned.get("claim_type")
+        if claim_type == ClaimType.REFUND and cleaned.get("claim_amount") in (None, "") and not self.has_error(
+            "claim_amount"
+        ):
+            self.add_error("claim_amount", _("Enter the amount you want refunded."))
+        if claim_type == ClaimType.REFUND and cleaned.get("claim_amount") == Decimal("0"):
+            self.add_error("claim_amount", _("The amount to refund must be more than 0."))
+        if claim_type == ClaimType.OTHER and not (cleaned.get("claim_detail") or "").strip():
+            self.add_error("claim_detail", _("Say what you ask for."))
+        return cleaned
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceUploadForm(forms.Form):
+    """Only renders the file picker: the view judges each file with `uploads.validate_evidence`,
+    so a refused file gets the same message whether it comes from here or from an API."""
+
+    files = forms.FileField(
+        label=_("Choose files"),
+        widget=MultipleFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,.heic,application/pdf,image/jpeg,image/png,image/heic"}
+        ),
+    )
+
+    def __init__(self, *args, limits: str = "", **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["files"].help_text = limits
+
+
+class DeclarationForm(forms.Form):
+    declaration = forms.BooleanField(
+        label=_("I declare that what I state is true"),
+        help_text=_("Stating false facts in a complaint can have legal consequences."),
+        error_messages={"required": _("Tick the box to declare that what you state is true.")},
+    )
+
+
+class AssistedFilingForm(forms.Form):
+    """An officer files for a citizen who reached the office in person, by phone, chat or WhatsApp."""
+
+    channel = forms.ChoiceField(
+        label=_("How did the citizen contact the office?"),
+        choices=[(value, label) for value, label in Channel.choices if value != Channel.WEB],
+        widget=forms.RadioSelect,
+    )
+    email = forms.EmailField(
+        label=_("The citizen's e-mail address"),
+        help_text=_(
+            "If they have no account yet, we create one and e-mail them a link to choose a password, "
+            "so they can follow the case."
+        ),
+    )
+    first_name = forms.CharField(label=_("First name(s)"), max_length=150)
+    last_name = forms.CharField(label=_("Last name(s)"), max_length=150)
+    dni = forms.CharField(
+        label=_("DNI"),
+        max_length=12,
+        help_text=_("Digits only, as on the ID card, e.g. 30123456."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=30,
+        help_text=_("With area code, e.g. 11 2345-6789."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "type": "tel"}),
+    )
+    street_address = forms.CharField(label=_("Address"), max_length=200, help_text=_("Street, number, floor and flat."))
+    city = forms.CharField(label=_("City or town"), max_length=100)
+    province = forms.ChoiceField(label=_("Province"), choices=[("", "---------"), *Province.choices])
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean_dni(self) -> str:
+        return normalize_dni(self.cleaned_data["dni"])
+
+    def clean_phone(self) -> str:
+        return normalize_phone(self.cleaned_data["phone"])

@@ -1,0 +1,156 @@
+"""The admission office's forms: the queue's filters and the three decisions on a submitted case."""
+
+import re
+from datetime import datetime
+
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Channel, Complaint, RejectionReason
+from complaints.states import State
+from parties.models import Province
+
+# The queue's status filter: what the officer must act on, what waits for the consumer, or both.
+QUEUE_SUBMITTED = "submitted"
+QUEUE_OBSERVED = "observed"
+QUEUE_PENDING = "pending"
+QUEUE_STATES = {
+    QUEUE_SUBMITTED: [State.SUBMITTED],
+    QUEUE_OBSERVED: [State.OBSERVED],
+    QUEUE_PENDING: [State.SUBMITTED, State.OBSERVED],
+}
+
+AGE_ON_TIME = "on_time"
+AGE_OVERDUE = "overdue"
+
+CASE_NUMBER = re.compile(r"^DC-\d{4}-\d{1,6}$", re.IGNORECASE)
+SEPARATORS = re.compile(r"[\s.\-/]")
+
+
+class AdmissionFilterForm(forms.Form):
+    """GET filters of the admission queue. Every filter becomes SQL; an invalid value is ignored."""
+
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[
+            (QUEUE_SUBMITTED, _("Awaiting review")),
+            (QUEUE_OBSERVED, _("Awaiting the consumer's correction")),
+            (QUEUE_PENDING, _("All pending")),
+        ],
+    )
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        help_text=_("Case number, DNI, CUIT, or the consumer's or the company's name."),
+    )
+    province = forms.ChoiceField(label=_("Province"), required=False, choices=[("", _("Any")), *Province.choices])
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=[("", _("Any")), *Channel.choices])
+    age = forms.ChoiceField(
+        label=_("Review deadline"),
+        required=False,
+        choices=[("", _("Any")), (AGE_ON_TIME, _("Within the deadline")), (AGE_OVERDUE, _("Past the deadline"))],
+    )
+    # Set by the company links in the queue's rows; there are too many companies for a select.
+    company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def filter(self, cases: QuerySet[Complaint], *, now: datetime) -> QuerySet[Complaint]:
+        """`cases` narrowed by the valid filters; the status filter defaults to "awaiting review"."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        cases = cases.filter(status__in=QUEUE_STATES[data.get("status") or QUEUE_SUBMITTED])
+        if data.get("province"):
+            cases = cases.filter(consumer_province=data["province"])
+        if data.get("channel"):
+            cases = cases.filter(channel=data["channel"])
+        if data.get("company"):
+            cases = cases.filter(company_id=data["company"])
+        if data.get("age"):
+            overdue = Q(status=State.SUBMITTED, review_due_at__lt=now) | Q(
+                status=State.OBSERVED, correction_due_at__lt=now
+            )
+            cases = cases.filter(overdue) if data["age"] == AGE_OVERDUE else cases.exclude(overdue)
+        if data.get("q"):
+            cases = cases.filter(search_condition(data["q"]))
+        return cases
+
+
+def search_condition(text: str) -> Q:
+    """What the officer typed, read the way they meant it. Numbers hit indexed columns exactly
+    (case number, DNI, CUIT); anything else searches names."""
+    text = text.strip()
+    if CASE_NUMBER.match(text):
+        year, sequence = text.upper().split("-")[1:]
+        return Q(number=f"DC-{year}-{int(sequence):06d}")
+    digits = SEPARATORS.sub("", text)
+    if digits.isdigit():
+        if len(digits) == 11:
+            return Q(company__cuit=digits) | Q(company_cuit=digits)
+        if len(digits) in (7, 8):
+            return Q(consumer_dni=digits)
+        if len(digits) <= 6:
+            # "123" is the sequence part of a case number, in any year: DC-YYYY-000123.
+            return Q(number__endswith=f"-{int(digits):06d}")
+    return (
+        Q(consumer_name__icontains=text)
+        | Q(company__legal_name__icontains=text)
+        | Q(company__trade_names__icontains=text)
+        | Q(company_name__icontains=text)
+    )
+
+
+class AdmitForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note for the case file"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    company_email = forms.EmailField(
+        label=_("Company's contact e-mail"),
+        required=False,
+        help_text=_(
+            "The company has no electronic domicile yet. We will invite this address to set one up; if the "
+            "company does not do it in time, the case is referred to sanction proceedings."
+        ),
+    )
+
+
+class ObserveForm(forms.Form):
+    observation = forms.CharField(
+        label=_("What the consumer must correct"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "The consumer reads this as it is written. Say what is missing or wrong and how to fix it. "
+            "If it is not corrected in time, the complaint is archived."
+        ),
+    )
+
+    def clean_observation(self) -> str:
+        observation = self.cleaned_data["observation"].strip()
+        if not observation:
+            raise forms.ValidationError(_("Say what the consumer must correct."))
+        return observation
+
+
+class RejectForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason for the rejection"),
+        choices=RejectionReason.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose a reason for the rejection.")},
+    )
+    detail = forms.CharField(
+        label=_("Explanation for the consumer"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("reason") == RejectionReason.OTHER and not data.get("detail", "").strip():
+            self.add_error("detail", _("Explain the reason when you choose “Other”."))
+        return data

@@ -1,0 +1,147 @@
+"""Helpers for the case file's templates: `{% load cases %}`.
+
+- ``amount|ars``: money as the reader expects it: "$ 1.234,56" (es-AR) or "ARS 1,234.56" (en).
+- ``moment|business_days_since`` / ``moment|business_days_until``: age and time left in días hábiles.
+- ``event.action|action_label``: what a case event means, in the reader's language.
+- ``{% case_status_badge case %}``: the coloured pill for the case's state, with its translated label.
+"""
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django import template
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from parties.business_days import business_days_between
+from parties.validators import format_phone
+from parties.templatetags.ui import status_badge, status_group
+
+register = template.Library()
+
+# Every action a CaseEvent can record (the transition names, plus the moves that leave the state as
+# it is). An unknown action still shows, humanised, rather than breaking the page.
+ACTION_LABELS = {
+    "submit": _("Complaint submitted"),
+    "resubmit": _("Corrected complaint resubmitted"),
+    "observe": _("Correction requested"),
+    "reject": _("Complaint rejected"),
+    "admit": _("Complaint admitted"),
+    "serve_company": _("Company served with the formal notice"),
+    "schedule_hearing": _("Hearing scheduled"),
+    "adjourn": _("Hearing adjourned (cuarto intermedio)"),
+    "accept_offer": _("Offer accepted by the consumer"),
+    "record_agreement": _("Agreement reached at the hearing"),
+    "approve_agreement": _("Agreement approved (homologado)"),
+    "confirm_compliance": _("Compliance with the agreement confirmed"),
+    "report_breach": _("Breach of the agreement reported"),
+    "record_no_agreement": _("No agreement at the hearing"),
+    "record_company_absent": _("Company absent from the hearing"),
+    "record_consumer_absent": _("Consumer absent from the hearing"),
+    "reactivate": _("Case reactivated"),
+    "withdraw": _("Complaint withdrawn by the consumer"),
+    "deem_withdrawn": _("Complaint deemed withdrawn"),
+    "refer": _("Referred to sanction proceedings (sumario)"),
+    "archive": _("Case archived"),
+    "company_answered": _("Written answer from the company"),
+    "offer_made": _("Offer from the company"),
+    "offer_rejected": _("Offer rejected by the consumer"),
+    "offer_countered": _("Offer rejected with a counter-offer"),
+}
+
+
+@register.filter
+def action_label(action: str) -> str:
+    label = ACTION_LABELS.get(str(action))
+    return str(label) if label is not None else str(action).replace("_", " ").capitalize()
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+@register.filter
+def ars(value: object) -> str:
+    """Pesos with two decimals, grouped the way the reader's language groups them; "" for no amount."""
+    amount = _as_decimal(value)
+    if amount is None:
+        return ""
+    sign = "-" if amount < 0 else ""
+    grouped = f"{abs(amount):,.2f}"  # 1,234.56
+    if (get_language() or "es").lower().startswith("es"):
+        grouped = grouped.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+        return f"{sign}$\u00a0{grouped}"
+    return f"{sign}ARS\u00a0{grouped}"
+
+
+def _local_date(moment: object) -> date | None:
+    if isinstance(moment, datetime):
+        return timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+    if isinstance(moment, date):
+        return moment
+    return None
+
+
+@register.filter
+def business_days_since(moment: object) -> int | str:
+    """Business days from that day to today (0 on the day itself); "" for no date."""
+    day = _local_date(moment)
+    if day is None:
+        return ""
+    return business_days_between(day, timezone.localdate())
+
+
+@register.filter
+def business_days_until(moment: object) -> int | str:
+    """Business days left until that day (0 when it is today or already past); "" for no date."""
+    day = _local_date(moment)
+    if day is None:
+        return ""
+    return business_days_between(timezone.localdate(), day)
+
+
+@register.filter
+def is_past(moment: object) -> bool:
+    if isinstance(moment, datetime):
+        return moment < timezone.now()
+    day = _local_date(moment)
+    return day is not None and day < timezone.localdate()
+
+
+@register.simple_tag
+def case_status_badge(case: object, large: bool = False) -> str:
+    """``{% case_status_badge case %}`` → <span class="status-badge status-<state> …">Label</span>."""
+    state = getattr(case, "status", "")
+    label = case.get_status_display() if hasattr(case, "get_status_display") else state
+    if not large:
+        return status_badge(state, label)
+    return format_html(
+        '<span class="status-badge status-badge--lg status-{} status-group-{}">{}</span>',
+        state,
+        status_group(state),
+        label,
+    )
+
+
+@register.filter
+def phone(e164: str) -> str:
+    """+5491123456789 → +54 9 11 2345-6789; anything unparseable is shown as stored."""
+    try:
+        return format_phone(e164)
+    except Exception:  # a snapshot typed by hand may not parse; show it as it is
+        return e164
+
+
+@register.filter
+def file_kind(evidence: object) -> str:
+    """PDF, JPEG, PNG or HEIC, from the type sniffed at upload."""
+    return {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIC"}.get(
+        str(getattr(evidence, "content_type", "")), str(getattr(evidence, "content_type", ""))
+    )

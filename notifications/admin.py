@@ -1,0 +1,75 @@
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from notifications import services
+from notifications.models import FormalNotice, Notification, Status
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("id", "event", "channel", "address", "case_number", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "channel", "event", "language")
+    search_fields = ("=case_number", "address", "=idempotency_key", "subject")
+    date_hierarchy = "created_at"
+    # The table grows to millions of rows: no full COUNT on every page, no join for the list.
+    show_full_result_count = False
+    list_select_related = False
+    raw_id_fields = ("recipient",)
+    readonly_fields = (
+        "recipient",
+        "address",
+        "channel",
+        "event",
+        "case_number",
+        "language",
+        "subject",
+        "body_text",
+        "body_html",
+        "attachments",
+        "status",
+        "attempts",
+        "last_error",
+        "provider_message_id",
+        "idempotency_key",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "read_at",
+    )
+    actions = ["retry_selected"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Send the selected failed messages again"))
+    def retry_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
+        user = request.user
+        if not getattr(user, "has_staff_role", False):
+            self.message_user(request, _("Only office staff can send a message again."), messages.ERROR)
+            return
+        count = 0
+        for notification in queryset.filter(status__in=[Status.FAILED, Status.DEAD]):
+            services.notification_retry(notification=notification, by=user)  # type: ignore[arg-type]
+            count += 1
+        self.message_user(request, _("%(count)s messages queued again.") % {"count": count})
+
+
+@admin.register(FormalNotice)
+class FormalNoticeAdmin(admin.ModelAdmin):
+    list_display = ("id", "case_number", "company", "subject", "sent_at", "opened_at", "served_at")
+    list_filter = (("served_at", admin.EmptyFieldListFilter), ("opened_at", admin.EmptyFieldListFilter))
+    search_fields = ("=case_number", "company__legal_name", "=company__cuit", "subject")
+    date_hierarchy = "sent_at"
+    raw_id_fields = ("company", "opened_by")
+    readonly_fields = (
+        "address",
+        "idempotency_key",
+        "sent_at",
+        "deemed_served_at",
+        "opened_at",
+        "opened_by",
+        "served_at",
+    )
+    show_full_result_count = False

@@ -1,0 +1,133 @@
+"""Pages: the inbox, formal notices for representatives, failed deliveries for staff. Thin views:
+scope through a selector (404 for strangers), call a service, redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from notifications import selectors, services
+from notifications.forms import FailureFilterForm, FormalNoticeFilterForm
+from parties.models import User
+from parties.selectors import companies_visible_to
+
+PAGE_SIZE = 25
+
+
+def _querystring(data: dict) -> str:
+    """The filters without the page, for pagination links."""
+    return urlencode({key: value for key, value in data.items() if key != "page" and value})
+
+
+# --- Inbox --------------------------------------------------------------------------------------
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    page_obj = Paginator(selectors.inbox_for(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page_obj": page_obj})
+
+
+@login_required
+def inbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    item = selectors.inbox_item_for(user, pk)
+    was_unread = item.read_at is None
+    services.inbox_mark_read(notification=item, user=user)
+    return render(request, "notifications/inbox_detail.html", {"item": item, "was_unread": was_unread})
+
+
+@require_POST
+@login_required
+def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
+    count = services.inbox_mark_all_read(user=request.user)  # type: ignore[arg-type]
+    if count:
+        messages.success(request, _("All messages are marked as read."))
+    return redirect("inbox")
+
+
+# --- Failed deliveries (staff) ------------------------------------------------------------------
+
+
+def _staff_or_404(request: HttpRequest) -> User:
+    user: User = request.user  # type: ignore[assignment]
+    if not user.has_staff_role:
+        raise Http404
+    return user
+
+
+@login_required
+def notification_failures(request: HttpRequest) -> HttpResponse:
+    user = _staff_or_404(request)
+    form = FailureFilterForm(request.GET or None)
+    rows = selectors.failures_visible_to(user)
+    if form.is_valid():
+        rows = selectors.failure_filter(rows, **form.cleaned_data)
+    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page_obj": page_obj, "querystring": _querystring(request.GET.dict())}
+    return render(request, "notifications/failures.html", context)
+
+
+@require_POST
+@login_required
+def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _staff_or_404(request)
+    notification = selectors.failure_for(user, pk)
+    try:
+        services.notification_retry(notification=notification, by=user)
+    except services.NotificationError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The message was queued to be sent again."))
+    next_url = request.POST.get("next", "")
+    if next_url.startswith("/") and not next_url.startswith("//"):
+        return redirect(next_url)
+    return redirect("notification_failures")
+
+
+# --- Formal notices -----------------------------------------------------------------------------
+
+
+@login_required
+def formal_notice_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    notices = selectors.formal_notices_visible_to(user)
+    companies = [] if user.has_staff_role else list(companies_visible_to(user).order_by("legal_name"))
+    form = FormalNoticeFilterForm(request.GET or None, companies=companies)
+    if form.is_valid():
+        notices = selectors.formal_notice_filter(notices, **form.cleaned_data)
+    page_obj = Paginator(notices, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page_obj": page_obj, "querystring": _querystring(request.GET.dict())}
+    return render(request, "notifications/formal_notice_list.html", context)
+
+
+def _open_if_representative(user: User, notice_pk: int) -> None:
+    notice = selectors.formal_notice_for(user, notice_pk)
+    if services.is_active_representative(user, notice.company_id):
+        services.formal_notice_open(notice=notice, by=user)
+
+
+@login_required
+def formal_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Reading the notice is what opens it: the first representative to see it serves the company."""
+    user: User = request.user  # type: ignore[assignment]
+    _open_if_representative(user, pk)
+    notice = selectors.formal_notice_for(user, pk)
+    return render(request, "notifications/formal_notice_detail.html", {"notice": notice})
+
+
+@login_required
+def formal_notice_document(request: HttpRequest, pk: int) -> FileResponse:
+    user: User = request.user  # type: ignore[assignment]
+    _open_if_representative(user, pk)
+    notice = selectors.formal_notice_for(user, pk)
+    if not notice.document:
+        raise Http404
+    return FileResponse(
+        notice.document.open("rb"), as_attachment=True, filename=(notice.document.name or "").rsplit("/")[-1]
+    )

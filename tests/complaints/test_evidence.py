@@ -1,0 +1,219 @@
+"""Evidence on a draft: what is accepted, what is refused (with a clear message and nothing
+stored), where files land, and removing them."""
+
+import html
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
+
+from complaints import services, uploads
+from complaints.models import Complaint, Evidence
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PDF_BYTES = (FIXTURES / "factura.pdf").read_bytes()
+JPEG_BYTES = (FIXTURES / "foto.jpg").read_bytes()
+# The start of a Windows executable, renamed to look like an invoice.
+EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
+
+
+def page(response) -> str:  # type: ignore[no-untyped-def]
+    return html.unescape(response.content.decode()).replace("\xa0", " ")
+
+
+def stored_files(root: Path) -> list[Path]:
+    return [path for path in root.rglob("*") if path.is_file()]
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> Path:  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def draft(consumer) -> Complaint:  # type: ignore[no-untyped-def]
+    return services.complaint_start_draft(consumer=consumer)
+
+
+@pytest.fixture
+def client(consumer, client_for) -> Client:  # type: ignore[no-untyped-def]
+    client = client_for(consumer)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+def upload(client: Client, case: Complaint, *files: SimpleUploadedFile):  # type: ignore[no-untyped-def]
+    return client.post(reverse("evidence_upload", args=[case.pk]), {"files": list(files)}, follow=True)
+
+
+def test_it_states_the_limits_on_the_evidence_step(draft, client):  # type: ignore[no-untyped-def]
+    response = client.get(reverse("complaint_step", args=[draft.pk, 5]))
+
+    with translation.override("en"):
+        limits = uploads.limits_text().replace("\xa0", " ")
+    assert limits in page(response)
+    assert 'enctype="multipart/form-data"' in page(response)
+    assert "multiple" in page(response)
+
+
+def test_it_stores_a_pdf_under_the_case_with_its_fingerprint(draft, client, media):  # type: ignore[no-untyped-def]
+    response = upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
+
+    evidence = Evidence.objects.get(complaint=draft)
+    assert evidence.file.name.startswith(f"evidence/{draft.pk}/")
+    assert (media / evidence.file.name).read_bytes() == PDF_BYTES
+    assert response.redirect_chain[-1][0] == reverse("complaint_step", args=[draft.pk, 5])
+    assert "factura.pdf" in page(response)
+
+
+def test_it_refuses_an_executable_renamed_to_pdf_and_stores_nothing(draft, client, media):  # type: ignore[no-untyped-def]
+    response = upload(client, draft, SimpleUploadedFile("factura.pdf", EXE_BYTES, "application/pdf"))
+
+    assert "Nothing was uploaded." in page(response)
+    assert "The file “factura.pdf” is not a PDF, JPEG, PNG or HEIC file (whatever its name says)." in page(response)
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_it_refuses_an_oversized_file_and_stores_nothing(draft, client, media, settings):  # type: ignore[no-untyped-def]
+    settings.EVIDENCE_MAX_BYTES = 1024
+
+    response = upload(client, draft, SimpleUploadedFile("grande.pdf", b"%PDF-1.4\n" + b"0" * 2048))
+
+    assert "The file “grande.pdf” is 2.0 KB; the limit is 1.0 KB per file." in page(response)
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_it_refuses_more_files_than_the_limit_and_stores_none_of_the_batch(draft, client, media, settings):  # type: ignore[no-untyped-def]
+    settings.EVIDENCE_MAX_FILES = 2
+
+    response = upload(
+        client,
+        draft,
+        SimpleUploadedFile("a.pdf", PDF_BYTES),
+        SimpleUploadedFile("b.jpg", JPEG_BYTES),
+        SimpleUploadedFile("c.pdf", PDF_BYTES),
+    )
+
+    assert "You can attach up to 2 files. Remove one to add another." in page(response)
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_it_refuses_one_more_file_once_the_limit_is_reached(draft, client, media, settings):  # type: ignore[no-untyped-def]
+    settings.EVIDENCE_MAX_FILES = 1
+    upload(client, draft, SimpleUploadedFile("a.pdf", PDF_BYTES))
+
+    response = upload(client, draft, SimpleUploadedFile("b.jpg", JPEG_BYTES))
+
+    assert "You can attach up to 1 files." in page(response)
+    assert list(Evidence.objects.values_list("original_name", flat=True)) == ["a.pdf"]
+    assert len(stored_files(media)) == 1
+
+
+def test_it_refuses_an_empty_file_and_stores_nothing(draft, client, media):  # type: ignore[no-untyped-def]
+    response = upload(client, draft, SimpleUploadedFile("vacio.pdf", b""))
+
+    assert "The file “vacio.pdf” is empty." in page(response)
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_it_stores_nothing_of_a_batch_with_one_bad_file_and_names_the_bad_one(draft, client, media):  # type: ignore[no-untyped-def]
+    response = upload(
+        client,
+        draft,
+        SimpleUploadedFile("factura.pdf", PDF_BYTES),
+        SimpleUploadedFile("virus.jpg", EXE_BYTES),
+    )
+
+    text = page(response)
+    assert "Nothing was uploaded. Fix the following and choose the files again:" not in text  # one problem: one line
+    assert "Nothing was uploaded. The file “virus.jpg” is not a PDF" in text
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_it_asks_for_a_file_when_none_was_chosen(draft, client, media):  # type: ignore[no-untyped-def]
+    response = client.post(reverse("evidence_upload", args=[draft.pk]), {}, follow=True)
+
+    assert "Choose at least one file to upload." in page(response)
+
+
+def test_the_service_refuses_a_file_name_with_folders_and_stores_nothing(draft, consumer, media):  # type: ignore[no-untyped-def]
+    evil = SimpleUploadedFile("evil.pdf", PDF_BYTES)
+    evil._name = "../../etc/evil.pdf"  # Django's own parser strips folders; a caller might not
+
+    with pytest.raises(ValidationError, match="must not contain folders"):
+        uploads.evidence_add(complaint=draft, upload=evil, by=consumer)
+
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_a_posted_file_name_with_folders_lands_under_the_case_with_a_safe_name(draft, client, media):  # type: ignore[no-untyped-def]
+    boundary = "ConciliaBoundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="files"; filename="../../etc/passwd.pdf"\r\n'
+        "Content-Type: application/pdf\r\n\r\n"
+    ).encode() + PDF_BYTES + f"\r\n--{boundary}--\r\n".encode()
+
+    client.post(
+        reverse("evidence_upload", args=[draft.pk]),
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+    evidence = Evidence.objects.get(complaint=draft)
+    assert evidence.original_name == "passwd.pdf"
+    assert evidence.file.name.startswith(f"evidence/{draft.pk}/")
+    assert ".." not in evidence.file.name
+    assert Path(evidence.file.path).resolve().is_relative_to(media.resolve())
+    assert not (media.parent / "etc").exists()
+
+
+def test_it_removes_a_file_and_its_stored_copy(
+    draft, client, media, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
+    evidence = Evidence.objects.get()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("evidence_delete", args=[evidence.pk]), follow=True)
+
+    assert "“factura.pdf” was removed." in page(response)
+    assert not Evidence.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_evidence_urls_take_only_posts(draft, client):  # type: ignore[no-untyped-def]
+    assert client.get(reverse("evidence_upload", args=[draft.pk])).status_code == 405
+
+
+def test_no_evidence_is_added_or_removed_once_the_complaint_is_submitted(
+    draft, company, client, media, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
+    evidence = Evidence.objects.get()
+    Complaint.objects.filter(pk=draft.pk).update(
+        company=company, product="TV", facts="No anda.", claim_type="repair"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
+    draft.refresh_from_db()
+    assert draft.number
+
+    added = upload(client, draft, SimpleUploadedFile("otra.pdf", PDF_BYTES))
+    removed = client.post(reverse("evidence_delete", args=[evidence.pk]), follow=True)
+
+    assert "can no longer be changed" in page(added)
+    assert "can no longer be changed" in page(removed)
+    assert list(Evidence.objects.values_list("original_name", flat=True)) == ["factura.pdf"]
+    assert len(stored_files(media)) == 1

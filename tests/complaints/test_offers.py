@@ -1,0 +1,251 @@
+"""Before the hearing: the company answers in writing and makes offers; the consumer accepts,
+rejects or counters. Every move leaves a case event and tells the other side."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import CompanyAnswer, Offer, OfferStatus
+from complaints.states import State
+from notifications.models import Notification
+from parties.models import Representation, Role
+from tests.complaints.factories import served_case, submitted_case
+from tests.conftest import make_user
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def served(consumer, company, officer):  # type: ignore[no-untyped-def]
+    return served_case(consumer, company, officer)
+
+
+@pytest.fixture
+def other_representative(other_company):  # type: ignore[no-untyped-def]
+    user = make_user("lucia@conectar.test", Role.REPRESENTATIVE, first_name="Lucía", last_name="Sosa")
+    Representation.objects.create(user=user, company=other_company)
+    return user
+
+
+def in_days(days: int) -> str:
+    return (timezone.localdate() + timedelta(days=days)).isoformat()
+
+
+def offer_data(**overrides: str) -> dict[str, str]:
+    return {
+        "offer-amount": "850000",
+        "offer-terms": "Devolución total del precio por transferencia bancaria.",
+        "offer-fulfil_by": in_days(10),
+        **{f"offer-{key}": value for key, value in overrides.items()},
+    }
+
+
+def pending_offer(case, representative) -> Offer:  # type: ignore[no-untyped-def]
+    return services.offer_make(
+        complaint=case,
+        by=representative,
+        terms="Cambio de la heladera por una nueva",
+        fulfil_by=timezone.localdate() + timedelta(days=15),
+        amount=None,
+    )
+
+
+def messages_of(response) -> list[str]:  # type: ignore[no-untyped-def]
+    return [str(message) for message in response.context["messages"]]
+
+
+def last_outbox_pk() -> int:
+    return Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+# --- The company's written answer ---------------------------------------------------------------
+
+
+def test_it_records_the_companys_written_answer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+    before = last_outbox_pk()
+    response = client_for(representative).post(
+        reverse("company_answer", args=[served.pk]), {"answer-text": "El service concurrió el 5/3; adjuntamos constancia."}, follow=True
+    )
+    answer = CompanyAnswer.objects.get(complaint=served)
+    assert (answer.author, answer.text) == (representative, "El service concurrió el 5/3; adjuntamos constancia.")
+    event = served.events.latest("created_at", "pk")
+    assert (event.action, event.actor, event.from_state, event.to_state) == ("company_answered", representative, "", "")
+    served.refresh_from_db()
+    assert served.status == State.COMPANY_NOTIFIED
+    assert Notification.objects.filter(pk__gt=before, recipient=consumer, case_number=served.number).exists()
+    assert any("answer was added" in message for message in messages_of(response))
+    consumer_page = client_for(consumer).get(reverse("complaint_detail", args=[served.pk])).content.decode()
+    assert "El service concurrió el 5/3; adjuntamos constancia." in consumer_page
+
+
+def test_it_shows_the_error_when_the_answer_is_empty(served, representative, client_for):  # type: ignore[no-untyped-def]
+    response = client_for(representative).post(reverse("company_answer", args=[served.pk]), {"answer-text": "  "})
+    assert response.status_code == 200
+    assert "Write the company&#x27;s answer." in response.content.decode()
+    assert not CompanyAnswer.objects.exists()
+
+
+def test_it_refuses_an_answer_from_the_consumer(served, consumer, client_for):  # type: ignore[no-untyped-def]
+    response = client_for(consumer).post(reverse("company_answer", args=[served.pk]), {"answer-text": "Yo"}, follow=True)
+    assert not CompanyAnswer.objects.exists()
+    assert any("Only a representative" in message for message in messages_of(response))
+
+
+def test_it_answers_404_to_another_companys_representative(served, other_representative, client_for):  # type: ignore[no-untyped-def]
+    response = client_for(other_representative).post(reverse("company_answer", args=[served.pk]), {"answer-text": "x"})
+    assert response.status_code == 404
+    assert not CompanyAnswer.objects.exists()
+
+
+# --- Offers -------------------------------------------------------------------------------------
+
+
+def test_the_company_makes_an_offer_and_the_consumer_accepts_it(  # type: ignore[no-untyped-def]
+    served, representative, consumer, client_for
+):
+    response = client_for(representative).post(reverse("offer_make", args=[served.pk]), offer_data(), follow=True)
+    offer = Offer.objects.get(complaint=served)
+    assert (offer.status, offer.amount, offer.made_by) == (OfferStatus.PENDING, Decimal("850000"), representative)
+    assert served.events.latest("created_at", "pk").action == "offer_made"
+    assert any("offer was sent" in message for message in messages_of(response))
+
+    consumer_client = client_for(consumer)
+    page = consumer_client.get(reverse("complaint_detail", args=[served.pk])).content.decode()
+    assert "The company made you an offer" in page
+    assert "$\u00a0850.000,00" in page
+    assert reverse("offer_accept", args=[offer.pk]) in page
+
+    before = last_outbox_pk()
+    response = consumer_client.post(reverse("offer_accept", args=[offer.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("complaint_detail", args=[served.pk])
+    served.refresh_from_db()
+    offer.refresh_from_db()
+    assert served.status == State.AGREEMENT
+    assert (offer.status, offer.answered_by) == (OfferStatus.ACCEPTED, consumer)
+    event = served.events.latest("created_at", "pk")
+    assert (event.action, event.from_state, event.to_state, event.actor) == (
+        "accept_offer",
+        State.COMPANY_NOTIFIED,
+        State.AGREEMENT,
+        consumer,
+    )
+    assert Notification.objects.filter(pk__gt=before, recipient=representative, case_number=served.number).exists()
+    assert any("accepted the offer" in message for message in messages_of(response))
+
+
+def test_the_consumer_rejects_with_a_counter_offer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+    offer = pending_offer(served, representative)
+    before = last_outbox_pk()
+    response = client_for(consumer).post(
+        reverse("offer_reject", args=[offer.pk]),
+        {"reject-counter_terms": "Acepto la devolución del dinero, no el cambio.", "reject-counter_amount": "850000"},
+        follow=True,
+    )
+    offer.refresh_from_db()
+    served.refresh_from_db()
+    assert offer.status == OfferStatus.COUNTERED
+    assert (offer.counter_terms, offer.counter_amount) == ("Acepto la devolución del dinero, no el cambio.", Decimal("850000"))
+    assert served.status == State.COMPANY_NOTIFIED
+    event = served.events.latest("created_at", "pk")
+    assert (event.action, event.actor, event.reason) == (
+        "offer_countered",
+        consumer,
+        "Acepto la devolución del dinero, no el cambio.",
+    )
+    assert Notification.objects.filter(pk__gt=before, recipient=representative).exists()
+    assert any("counter-offer" in message for message in messages_of(response))
+    company_page = client_for(representative).get(reverse("complaint_detail", args=[served.pk])).content.decode()
+    assert "Acepto la devolución del dinero, no el cambio." in company_page
+    assert reverse("offer_make", args=[served.pk]) in company_page  # free to make a new offer
+
+
+def test_the_consumer_rejects_without_a_counter_offer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+    offer = pending_offer(served, representative)
+    client_for(consumer).post(reverse("offer_reject", args=[offer.pk]), {})
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.REJECTED
+    assert served.events.latest("created_at", "pk").action == "offer_rejected"
+
+
+def test_a_counter_offer_needs_words_not_only_an_amount(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+    offer = pending_offer(served, representative)
+    response = client_for(consumer).post(reverse("offer_reject", args=[offer.pk]), {"reject-counter_amount": "1000"})
+    assert response.status_code == 200
+    assert "Describe your counter-offer" in response.content.decode()
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.PENDING
+
+
+def test_it_refuses_a_second_pending_offer(served, representative, client_for):  # type: ignore[no-untyped-def]
+    pending_offer(served, representative)
+    response = client_for(representative).post(reverse("offer_make", args=[served.pk]), offer_data(), follow=True)
+    assert Offer.objects.filter(complaint=served).count() == 1
+    assert any("already an offer awaiting" in message for message in messages_of(response))
+
+
+def test_it_refuses_an_offer_to_be_fulfilled_in_the_past(served, representative, client_for):  # type: ignore[no-untyped-def]
+    response = client_for(representative).post(reverse("offer_make", args=[served.pk]), offer_data(fulfil_by=in_days(-1)))
+    assert response.status_code == 200
+    assert "must be in the future" in response.content.decode()
+    assert not Offer.objects.exists()
+
+
+def test_another_companys_representative_cannot_make_an_offer(served, other_representative, client_for):  # type: ignore[no-untyped-def]
+    response = client_for(other_representative).post(reverse("offer_make", args=[served.pk]), offer_data())
+    assert response.status_code == 404
+    assert not Offer.objects.exists()
+
+
+def test_the_company_cannot_offer_before_it_is_served(consumer, company, representative, client_for):  # type: ignore[no-untyped-def]
+    case = submitted_case(consumer, company)
+    assert client_for(representative).post(reverse("offer_make", args=[case.pk]), offer_data()).status_code == 404
+    assert not Offer.objects.exists()
+
+
+def test_the_consumer_cannot_make_offers(served, consumer, client_for):  # type: ignore[no-untyped-def]
+    response = client_for(consumer).post(reverse("offer_make", args=[served.pk]), offer_data(), follow=True)
+    assert not Offer.objects.exists()
+    assert any("Only a representative" in message for message in messages_of(response))
+
+
+@pytest.mark.parametrize("role", ["stranger", "other_representative", "conciliator"])
+def test_outsiders_get_404_when_answering_an_offer(request, served, representative, client_for, role):  # type: ignore[no-untyped-def]
+    offer = pending_offer(served, representative)
+    client = client_for(request.getfixturevalue(role))
+    assert client.post(reverse("offer_accept", args=[offer.pk])).status_code == 404
+    assert client.post(reverse("offer_reject", args=[offer.pk])).status_code == 404
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.PENDING
+
+
+def test_the_company_cannot_accept_its_own_offer(served, representative, client_for):  # type: ignore[no-untyped-def]
+    offer = pending_offer(served, representative)
+    response = client_for(representative).post(reverse("offer_accept", args=[offer.pk]), follow=True)
+    offer.refresh_from_db()
+    served.refresh_from_db()
+    assert (offer.status, served.status) == (OfferStatus.PENDING, State.COMPANY_NOTIFIED)
+    assert any("Only the consumer" in message for message in messages_of(response))
+
+
+def test_an_offer_cannot_be_answered_twice(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+    offer = pending_offer(served, representative)
+    client = client_for(consumer)
+    client.post(reverse("offer_reject", args=[offer.pk]), {})
+    response = client.post(reverse("offer_accept", args=[offer.pk]), follow=True)
+    served.refresh_from_db()
+    assert served.status == State.COMPANY_NOTIFIED
+    assert any("already answered" in message for message in messages_of(response))
+
+
+def test_withdrawing_lapses_the_pending_offer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+    offer = pending_offer(served, representative)
+    client_for(consumer).post(reverse("complaint_withdraw", args=[served.pk]), {"withdraw-confirm": "on"})
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.LAPSED
