@@ -38,9 +38,7 @@ class AssistedFiling:
     account_created: bool
 
 
-def assisted_filing_start(
-    *, by: User, channel: str, citizen: CitizenDetails, request: HttpRequest
-) -> AssistedFiling:
+def assisted_filing_start(*, by: User, channel: str, citizen: CitizenDetails, request: HttpRequest) -> AssistedFiling:
     """Find or create the citizen's consumer account and start a draft filed by the officer.
 
     A new account has no usable password and an unverified address; after commit the citizen is
@@ -66,7 +64,10 @@ def _citizen_account(citizen: CitizenDetails) -> tuple[User, bool]:
     if user is not None:
         if user.role != Role.CONSUMER:
             raise AssistedFilingError(
-                _("The address %(email)s belongs to an account that is not a consumer's. Use the citizen's own address.")
+                _(
+                    "The address %(email)s belongs to an account that is not a consumer's. "
+                    "Use the citizen's own address."
+                )
                 % {"email": email}
             )
         if not ConsumerProfile.objects.filter(user=user).exists():

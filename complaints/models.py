@@ -12,14 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from complaints.states import (
-    allow_office,
-    allow_owner_consumer,
-    allow_system_or_office,
     CLOSED_STATES,
     PRE_OUTCOME_STATES,
     State,
     allow_conciliator_or_office,
     allow_consumer_or_company,
+    allow_office,
+    allow_owner_consumer,
+    allow_system_or_office,
 )
 from parties.models import Company, Province
 
@@ -54,6 +54,9 @@ class CaseNumberSequence(models.Model):
 
     year = models.PositiveIntegerField(primary_key=True)
     last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
 
 
 class Complaint(FSMModelMixin, models.Model):
@@ -113,7 +116,9 @@ class Complaint(FSMModelMixin, models.Model):
 
     # Officer's decisions.
     observation = models.TextField(_("what to correct"), blank=True)
-    rejection_reason = models.CharField(_("rejection reason"), max_length=16, choices=RejectionReason.choices, blank=True)
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=16, choices=RejectionReason.choices, blank=True
+    )
     rejection_detail = models.TextField(_("rejection details"), blank=True)
 
     # Moments and deadlines (business-day deadlines are computed when the state is entered).
@@ -149,6 +154,10 @@ class Complaint(FSMModelMixin, models.Model):
         return self.status in CLOSED_STATES
 
     @property
+    def company_has_domicile(self) -> bool:
+        return self.company is not None and self.company.has_electronic_domicile
+
+    @property
     def company_display_name(self) -> str:
         return self.company.legal_name if self.company else self.company_name
 
@@ -179,7 +188,7 @@ class Complaint(FSMModelMixin, models.Model):
         source=State.ADMITTED,
         target=State.COMPANY_NOTIFIED,
         permission=allow_system_or_office,
-        conditions=[lambda case: bool(case.company and case.company.electronic_domicile)],
+        conditions=[lambda case: case.company_has_domicile],  # type: ignore[attr-defined]
     )
     def serve_company(self) -> None:
         pass
@@ -341,6 +350,15 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.action} {self.from_state}→{self.to_state}"
 
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        if self.pk is not None:
+            raise ValueError("Case events are immutable.")
+        self.hash = self.compute_hash()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        raise ValueError("Case events are immutable.")
+
     def compute_hash(self) -> str:
         parts = [
             self.previous_hash,
@@ -354,15 +372,6 @@ class CaseEvent(models.Model):
         ]
         return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        if self.pk is not None:
-            raise ValueError("Case events are immutable.")
-        self.hash = self.compute_hash()
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        raise ValueError("Case events are immutable.")
-
 
 class CompanyAnswer(models.Model):
     """The company's written answer to the complaint."""
@@ -374,6 +383,9 @@ class CompanyAnswer(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.text[:40]}"
 
 
 class OfferStatus(models.TextChoices):
@@ -410,3 +422,6 @@ class Offer(models.Model):
                 fields=["complaint"], condition=Q(status="pending"), name="one_pending_offer_per_case"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.terms[:40]}"

@@ -24,7 +24,7 @@ def complaints_visible_to(user: User) -> QuerySet[Complaint]:
     if user.role == Role.CONCILIATOR:
         # The hearings floor adds `Hearing.complaint` (related_name "hearings"); the lookup is by name.
         if "hearings" in {rel.name for rel in Complaint._meta.related_objects}:
-            return Complaint.objects.filter(hearings__conciliator=user).distinct()
+            return Complaint.objects.filter(**{"hearings__conciliator": user}).distinct()
         return Complaint.objects.none()
     if user.role in OFFICE_ROLES:
         return Complaint.objects.filter(~Q(status=State.DRAFT) | Q(filed_by=user))

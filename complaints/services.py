@@ -17,8 +17,8 @@ from complaints.models import (
     CaseEvent,
     CaseNumberSequence,
     Channel,
-    Complaint,
     CompanyAnswer,
+    Complaint,
     Offer,
     OfferStatus,
 )
@@ -74,7 +74,7 @@ def _apply(case: Complaint, transition: str, *, by: User | None, reason: str = "
             )
             % {"state": locked.get_status_display()}
         )
-    if not has_transition_perm(method, by):
+    if not has_transition_perm(method, by):  # type: ignore[arg-type]  # None is the system
         raise CaseError(_("Your account is not allowed to do this on this case."))
     from_state = locked.status
     method()
@@ -172,7 +172,7 @@ def complaint_submit(*, complaint: Complaint, by: User) -> Complaint:
             changes["company"] = _company_from_draft(case, by)
         if not case.number:
             changes["number"] = _next_case_number(timezone.localtime(now).year)
-        move = _apply(case, "submit", by=by, **changes)
+        move = _apply(case, "submit", by=by, **changes)  # type: ignore[arg-type]
         _notify_parties(move, "complaint_received")
     return move.case
 
@@ -334,9 +334,7 @@ def offer_accept(*, offer: Offer, by: User) -> Complaint:
     return move.case
 
 
-def offer_reject(
-    *, offer: Offer, by: User, counter_terms: str = "", counter_amount: Decimal | None = None
-) -> Offer:
+def offer_reject(*, offer: Offer, by: User, counter_terms: str = "", counter_amount: Decimal | None = None) -> Offer:
     """The consumer rejects, optionally with a counter-offer the company may take up in a new offer."""
     with transaction.atomic():
         case, offer = _locked_pending_offer(offer, by)

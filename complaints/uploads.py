@@ -103,7 +103,7 @@ def evidence_remove(*, evidence: Evidence, by: User) -> None:
         case = Complaint.objects.select_for_update().get(pk=evidence.complaint_id)
         if case.status not in (State.DRAFT, State.OBSERVED):
             raise ValidationError(_("Evidence of a submitted complaint cannot be removed."))
-        stored = evidence.file.name
+        stored = evidence.file.name or ""
         evidence.delete()
         transaction.on_commit(lambda: evidence.file.storage.delete(stored))
 

@@ -20,8 +20,8 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
     def _accept_stashed_invitation(self, request: HttpRequest, user: User) -> None:
-        from parties.services import InvitationError, invitation_accept
         from parties.models import Invitation
+        from parties.services import InvitationError, invitation_accept
 
         token = request.session.pop(INVITATION_SESSION_KEY, None)
         if not token:

@@ -26,26 +26,21 @@ class ConsumerProfileForm(forms.ModelForm):
 
     first_name = forms.CharField(label=_("First name(s)"), max_length=150)
     last_name = forms.CharField(label=_("Last name(s)"), max_length=150)
+    # People type DNI and CUIL with dots, dashes or spaces; the cleaners store bare digits.
+    dni = forms.CharField(label=_("DNI"), max_length=14, help_text=_("Digits only, as on your ID card, e.g. 30123456."))
+    cuil = CuitField(label=_("CUIL"), required=False, help_text=_("11 digits, e.g. 20-30123456-7."))
     preferred_language = forms.ChoiceField(label=_("Language for messages"), choices=settings.LANGUAGES)
-    notify_sms = forms.BooleanField(
-        label=_("I agree to receive SMS messages about my cases"), required=False
-    )
-    notify_whatsapp = forms.BooleanField(
-        label=_("I agree to receive WhatsApp messages about my cases"), required=False
-    )
+    notify_sms = forms.BooleanField(label=_("I agree to receive SMS messages about my cases"), required=False)
+    notify_whatsapp = forms.BooleanField(label=_("I agree to receive WhatsApp messages about my cases"), required=False)
 
     class Meta:
         model = ConsumerProfile
         fields = ["dni", "cuil", "phone", "street_address", "city", "postal_code", "province"]
         help_texts = {
-            "dni": _("Digits only, as on your ID card, e.g. 30123456."),
-            "cuil": _("11 digits, e.g. 20-30123456-7."),
             "phone": _("With area code, e.g. 11 2345-6789. We use it to reach you about your case."),
             "street_address": _("Street, number, floor and flat."),
         }
         widgets = {
-            "dni": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-            "cuil": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", "type": "tel"}),
             "street_address": forms.TextInput(attrs={"autocomplete": "street-address"}),
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
@@ -75,15 +70,12 @@ class ConsumerProfileForm(forms.ModelForm):
         self.fields["first_name"].widget.attrs["autocomplete"] = "given-name"
         self.fields["last_name"].widget.attrs["autocomplete"] = "family-name"
         self.fields["preferred_language"].initial = user.preferred_language
+        self.fields["dni"].widget.attrs.update({"inputmode": "numeric", "autocomplete": "off"})
         self.fields["notify_sms"].initial = self.instance.notify_by_sms if self.instance.pk else False
         self.fields["notify_whatsapp"].initial = self.instance.notify_by_whatsapp if self.instance.pk else False
 
     def clean_dni(self) -> str:
         return normalize_dni(self.cleaned_data["dni"])
-
-    def clean_cuil(self) -> str:
-        value = self.cleaned_data.get("cuil", "")
-        return normalize_cuit(value) if value else ""
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])
@@ -144,9 +136,7 @@ class ElectronicDomicileForm(forms.Form):
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address of the person you invite"))
-    is_admin = forms.BooleanField(
-        label=_("Company admin: can invite and revoke other representatives"), required=False
-    )
+    is_admin = forms.BooleanField(label=_("Company admin: can invite and revoke other representatives"), required=False)
 
 
 class CompanySearchForm(forms.Form):

@@ -40,7 +40,7 @@ def company_search(queryset: QuerySet[Company], text: str) -> QuerySet[Company]:
     if len(digits) == 11:
         try:
             return queryset.filter(cuit=normalize_cuit(digits))
-        except Exception:  # noqa: BLE001 - not a valid CUIT: fall back to searching names
+        except Exception:
             pass
     if digits and len(digits) == len(text.replace("-", "").replace(" ", "")):
         return queryset.filter(cuit__startswith=digits)

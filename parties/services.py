@@ -43,9 +43,9 @@ def invitation_create(*, company: Company, email: str, is_admin: bool, by: User)
         raise InvitationError(_("%(email)s already represents this company.") % {"email": email})
     with transaction.atomic():
         # A fresh invitation replaces any earlier pending one to the same address.
-        Invitation.objects.filter(company=company, email=email, accepted_at__isnull=True, cancelled_at__isnull=True).update(
-            cancelled_at=timezone.now()
-        )
+        Invitation.objects.filter(
+            company=company, email=email, accepted_at__isnull=True, cancelled_at__isnull=True
+        ).update(cancelled_at=timezone.now())
         invitation = Invitation.objects.create(company=company, email=email, is_admin=is_admin, invited_by=by)
         transaction.on_commit(lambda: invitation_created.send(sender=Invitation, invitation=invitation))
     return invitation

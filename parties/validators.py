@@ -29,7 +29,9 @@ def normalize_cuit(value: str) -> str:
             _("This CUIT/CUIL is not valid: its check digit does not match. Please check it."), code="cuit_checksum"
         ) from None
     except stdnum_errors.ValidationError:
-        raise ValidationError(_("This CUIT/CUIL is not valid. Use 11 digits, e.g. 30-71234567-1."), code="cuit_format") from None
+        raise ValidationError(
+            _("This CUIT/CUIL is not valid. Use 11 digits, e.g. 30-71234567-1."), code="cuit_format"
+        ) from None
 
 
 def format_cuit(digits: str) -> str:

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from functools import wraps
 
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -15,7 +16,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from allauth.account.adapter import get_adapter
 from parties import selectors, services
 from parties.adapter import INVITATION_SESSION_KEY
 from parties.forms import (

@@ -25,10 +25,21 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 VIEWPORTS = {
     "desktop": {"viewport": {"width": 1280, "height": 800}, "device_scale_factor": 1},
-    "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True},
+    "phone": {
+        "viewport": {"width": 390, "height": 844},
+        "device_scale_factor": 2,
+        "is_mobile": True,
+        "has_touch": True,
+    },
 }
 LOGIN_PATH = "/cuenta/login/"
 LANGUAGE_COOKIE = "concilia_language"
@@ -139,10 +150,10 @@ def main(argv: list[str]) -> int:
                                 print(f"{status} {group.who} {width:7} {path} -> {target}")
                                 if response is not None and response.status >= 500:
                                     failures += 1
-                            except Exception as exc:  # noqa: BLE001 - report and go on with the next page
+                            except Exception as exc:
                                 failures += 1
                                 print(f"FAILED {group.who} {width} {path}: {exc}", file=sys.stderr)
-                    except Exception as exc:  # noqa: BLE001
+                    except Exception as exc:
                         failures += 1
                         print(f"FAILED {group.who} {width}: {exc}", file=sys.stderr)
                     finally:

@@ -87,7 +87,7 @@ def client_for():  # type: ignore[no-untyped-def]
     """client_for(user) → a test client logged in as that user."""
 
     def _client_for(user: User) -> Client:
-        client = Client()
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
         client.force_login(user)
         return client
 
@@ -101,3 +101,18 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked():  # type: ignore[no-untyped-def]
+    """Tests read in English: code outside a request runs in English, and the test clients ask for
+    English. A test about Spanish asks for it (Accept-Language: es-AR, or a plain Client())."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():  # type: ignore[no-untyped-def]
+    return Client(HTTP_ACCEPT_LANGUAGE="en")

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -12,7 +13,7 @@ from complaints.states import VISIBLE_TO_COMPANY_STATES, State
 from parties.models import Company, Role, User
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
-MONEY_WIDGET = {"inputmode": "decimal", "class": "input-width-10", "autocomplete": "off"}
+MONEY_WIDGET = {"inputmode": "decimal", "autocomplete": "off"}
 
 
 class CaseFilterForm(forms.Form):
@@ -34,17 +35,19 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
+        status = cast(forms.MultipleChoiceField, self.fields["status"])
         if user.role == Role.REPRESENTATIVE:
             self.fields["q"].help_text = _("Case number, company CUIT or name, consumer's name.")
-            self.fields["status"].choices = [(value, label) for value, label in State.choices if value in VISIBLE_TO_COMPANY_STATES]
+            status.choices = [(value, label) for value, label in State.choices if value in VISIBLE_TO_COMPANY_STATES]
         elif user.role == Role.CONSUMER:
             self.fields["q"].help_text = _("Case number or company name or CUIT.")
         else:
             self.fields["q"].help_text = _("Case number, DNI, company CUIT or name, consumer's name.")
-            self.fields["status"].choices = [(value, label) for value, label in State.choices if value != State.DRAFT]
+            status.choices = [(value, label) for value, label in State.choices if value != State.DRAFT]
         if companies is not None and len(companies) > 1:
-            self.fields["company"].queryset = companies
-            self.fields["company"].empty_label = _("All my companies")
+            company = cast(forms.ModelChoiceField, self.fields["company"])
+            company.queryset = companies
+            company.empty_label = _("All my companies")
         else:
             del self.fields["company"]
 
@@ -54,7 +57,7 @@ class CaseFilterForm(forms.Form):
         return self.user.role != Role.REPRESENTATIVE
 
     def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", _("The end date must be on or after the start date."))
@@ -134,7 +137,7 @@ class OfferRejectForm(forms.Form):
     )
 
     def clean(self):  # type: ignore[no-untyped-def]
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("counter_amount") is not None and not (data.get("counter_terms") or "").strip():
             self.add_error("counter_terms", _("Describe your counter-offer, not only the amount."))
         return data

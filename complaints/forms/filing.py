@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from complaints.models import Channel, ClaimType, Complaint
 from parties.forms import CuitField
 from parties.models import Company, Province
-from parties.validators import normalize_dni, normalize_phone
+from parties.validators import normalize_cuit, normalize_dni, normalize_phone
 
 # The value of the "it is not in the list" radio on the company step.
 UNREGISTERED = "other"
@@ -25,37 +25,53 @@ class CompanyStepForm(forms.Form):
         required=False,
         error_messages={"required": _("Choose the company, or say that it is not in the list.")},
     )
-    company_cuit = CuitField(label=_("CUIT of the company"), required=False)
+    company_cuit = CuitField(
+        label=_("CUIT of the company"),
+        error_messages={"required": _("Enter the company's CUIT. It is on your invoice.")},
+    )
     company_name = forms.CharField(
         label=_("Name of the company"),
         max_length=200,
-        required=False,
         help_text=_("As it appears on your invoice or contract, e.g. Electrodomésticos del Sur S.A."),
+        error_messages={"required": _("Enter the company's name.")},
     )
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.registered: Company | None = None
+        self.fields["company_cuit"].widget.attrs["class"] = "input-width-20"
+        # The CUIT and name are asked for only when the company is not in the list, and the name
+        # only when that CUIT is not registered either. Unbound, they show as required (no "optional").
+        if self.is_bound:
+            unregistered = self.data.get("company") == UNREGISTERED
+            self.fields["company_cuit"].required = unregistered
+            self.fields["company_name"].required = unregistered and not self._typed_cuit_is_registered()
+
+    def _typed_cuit_is_registered(self) -> bool:
+        try:
+            cuit = normalize_cuit(self.data.get("company_cuit", ""))
+        except ValidationError:
+            return False
+        return Company.objects.filter(cuit=cuit).exists()
 
     def clean(self) -> dict:
         cleaned = super().clean() or {}
         choice = cleaned.get("company") or ""
         if choice == UNREGISTERED:
             cuit = cleaned.get("company_cuit")
-            if "company_cuit" in self.errors:
-                return cleaned
             if not cuit:
-                self.add_error("company_cuit", _("Enter the company's CUIT. It is on your invoice."))
-                return cleaned
+                return cleaned  # the CUIT field's own error says what is wrong
             self.registered = Company.objects.filter(cuit=cuit).first()
-            if self.registered is None and not cleaned.get("company_name", "").strip():
+            if self.registered is None and not cleaned.get("company_name") and not self.has_error("company_name"):
                 self.add_error("company_name", _("Enter the company's name."))
         elif choice.isdigit():
             self.registered = Company.objects.filter(pk=int(choice)).first()
             if self.registered is None:
                 self.add_error("company", _("That company is no longer in the registry. Search for it again."))
         else:
-            self.add_error("company", _("Choose the company from the search results, or say that it is not in the list."))
+            self.add_error(
+                "company", _("Choose the company from the search results, or say that it is not in the list.")
+            )
         return cleaned
 
 
@@ -70,12 +86,16 @@ class PurchaseStepForm(forms.ModelForm):
         }
         help_texts = {
             "product": _("For example: a Samsung refrigerator, a mobile phone plan, a flight."),
-            "purchase_date": _("The date on the invoice or contract. If you do not know it exactly, an approximate date."),
+            "purchase_date": _(
+                "The date on the invoice or contract. If you do not know it exactly, an approximate date."
+            ),
             "amount_paid": _("In pesos, without the $ sign, e.g. 450000 or 450000,50. Enter 0 if you paid nothing."),
         }
         widgets = {
-            "purchase_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "amount_paid": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+            "purchase_date": forms.DateInput(attrs={"type": "date", "class": "input-width-10"}, format="%Y-%m-%d"),
+            "amount_paid": forms.NumberInput(
+                attrs={"inputmode": "decimal", "step": "0.01", "min": "0", "class": "input-width-10"}
+            ),
         }
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -110,12 +130,16 @@ class ClaimStepForm(forms.ModelForm):
                 "(calls, claim numbers, visits) and what the company answered."
             ),
             "claim_amount": _("Required if you ask for a refund. In pesos, e.g. 450000."),
-            "claim_detail": _("For example: the model of the replacement, or the service you expect. Required for “Other”."),
+            "claim_detail": _(
+                "For example: the model of the replacement, or the service you expect. Required for “Other”."
+            ),
         }
         widgets = {
             "facts": forms.Textarea(attrs={"rows": 8}),
             "claim_type": forms.RadioSelect,
-            "claim_amount": forms.NumberInput(attrs={"inputmode": "decimal", "step": "0.01", "min": "0"}),
+            "claim_amount": forms.NumberInput(
+                attrs={"inputmode": "decimal", "step": "0.01", "min": "0", "class": "input-width-10"}
+            ),
             "claim_detail": forms.Textarea(attrs={"rows": 3}),
         }
 
@@ -131,8 +155,10 @@ class ClaimStepForm(forms.ModelForm):
     def clean(self) -> dict:
         cleaned = super().clean() or {}
         claim_type = cleaned.get("claim_type")
-        if claim_type == ClaimType.REFUND and cleaned.get("claim_amount") in (None, "") and not self.has_error(
-            "claim_amount"
+        if (
+            claim_type == ClaimType.REFUND
+            and cleaned.get("claim_amount") in (None, "")
+            and not self.has_error("claim_amount")
         ):
             self.add_error("claim_amount", _("Enter the amount you want refunded."))
         if claim_type == ClaimType.REFUND and cleaned.get("claim_amount") == Decimal("0"):
@@ -150,16 +176,13 @@ class EvidenceUploadForm(forms.Form):
     """Only renders the file picker: the view judges each file with `uploads.validate_evidence`,
     so a refused file gets the same message whether it comes from here or from an API."""
 
-    files = forms.FileField(
+    evidence_files = forms.FileField(
         label=_("Choose files"),
+        help_text=_("You can choose several files at once."),
         widget=MultipleFileInput(
             attrs={"accept": ".pdf,.jpg,.jpeg,.png,.heic,application/pdf,image/jpeg,image/png,image/heic"}
         ),
     )
-
-    def __init__(self, *args, limits: str = "", **kwargs):  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.fields["files"].help_text = limits
 
 
 class DeclarationForm(forms.Form):
@@ -191,13 +214,13 @@ class AssistedFilingForm(forms.Form):
         label=_("DNI"),
         max_length=12,
         help_text=_("Digits only, as on the ID card, e.g. 30123456."),
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off", "class": "input-width-10"}),
     )
     phone = forms.CharField(
         label=_("Phone"),
         max_length=30,
         help_text=_("With area code, e.g. 11 2345-6789."),
-        widget=forms.TextInput(attrs={"inputmode": "tel", "type": "tel"}),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "type": "tel", "class": "input-width-20"}),
     )
     street_address = forms.CharField(label=_("Address"), max_length=200, help_text=_("Street, number, floor and flat."))
     city = forms.CharField(label=_("City or town"), max_length=100)

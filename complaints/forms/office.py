@@ -56,6 +56,12 @@ class AdmissionFilterForm(forms.Form):
     # Set by the company links in the queue's rows; there are too many companies for a select.
     company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
+    def narrows(self) -> bool:
+        """True when a filter other than the default status is in use."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        others = ("q", "province", "channel", "age", "company")
+        return data.get("status", "") not in ("", QUEUE_SUBMITTED) or any(data.get(name) for name in others)
+
     def filter(self, cases: QuerySet[Complaint], *, now: datetime) -> QuerySet[Complaint]:
         """`cases` narrowed by the valid filters; the status filter defaults to "awaiting review"."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}

@@ -16,8 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from parties.business_days import business_days_between
-from parties.validators import format_phone
 from parties.templatetags.ui import status_badge, status_group
+from parties.validators import format_phone
 
 register = template.Library()
 

@@ -39,6 +39,7 @@ from parties.models import STAFF_ROLES, Role, User
 from parties.views import role_required
 
 PAGE_SIZE = 25
+DELIVERIES_SHOWN = 200  # the newest; the failures page has the rest
 ADMISSION_PANEL = "complaints/office/_admission_panel.html"
 # The states in which the company may answer and make offers (services._ensure_company_side decides;
 # this only chooses which panels to show).
@@ -179,7 +180,9 @@ def _render_case(request: HttpRequest, case: Complaint, **forms: object) -> Http
             "events_newest_first": list(reversed(context["events"])),
             "events_intact": case_events_intact(case) if is_staff_role else None,
             "deliveries": list(
-                Notification.objects.filter(case_number=case.number).select_related("recipient").order_by("-created_at")
+                Notification.objects.filter(case_number=case.number)
+                .select_related("recipient")
+                .order_by("-created_at")[:DELIVERIES_SHOWN]
             )
             if is_staff_role and case.number
             else [],

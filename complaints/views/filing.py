@@ -5,6 +5,7 @@ Thin views: load the case through `complaint_for`, check who may edit it, call a
 `CaseError`/`ValidationError` into a message."""
 
 import contextlib
+import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -41,7 +43,7 @@ from complaints.states import State
 from parties.models import Company, ConsumerProfile, Role, User
 from parties.selectors import company_search
 from parties.services import PartiesError, company_create
-from parties.validators import format_cuit
+from parties.validators import format_cuit, format_phone
 from parties.views import role_required
 
 EDITABLE_STATES = (State.DRAFT, State.OBSERVED)
@@ -52,7 +54,7 @@ LOOKUP_MIN_CHARS = 2
 @dataclass(frozen=True)
 class Step:
     number: int
-    title: str
+    title: str | Promise
     template: str
 
 
@@ -112,7 +114,14 @@ def _save_draft(case: Complaint, values: dict[str, object], *, step: int) -> boo
 def _refresh_consumer_snapshot(case: Complaint) -> None:
     """The snapshot of the consumer's details, taken again from their profile. The services own
     the snapshot's shape, so the same helper fills it here as when the draft was started."""
-    fields = ["consumer_name", "consumer_dni", "consumer_email", "consumer_phone", "consumer_address", "consumer_province"]
+    fields = [
+        "consumer_name",
+        "consumer_dni",
+        "consumer_email",
+        "consumer_phone",
+        "consumer_address",
+        "consumer_province",
+    ]
     fresh = Complaint(consumer=case.consumer)
     services._snapshot_consumer(fresh)
     changed = {field: getattr(fresh, field) for field in fields if getattr(fresh, field) != getattr(case, field)}
@@ -165,16 +174,28 @@ def complaint_new(request: HttpRequest) -> HttpResponse:
 
 
 def _step_context(request: HttpRequest, case: Complaint, step: Step, **extra: object) -> dict:
+    assisted = case.filed_by_id is not None and request.user.pk == case.filed_by_id
+    titles = [str(s.title) for s in STEPS]
+    if assisted:  # the officer is filling it in for someone else
+        titles[0] = _("The citizen's details")
     return {
         "complaint": case,
         "step": step,
-        "steps": STEPS,
-        "step_titles": [str(s.title) for s in STEPS],
+        "step_title": titles[step.number - 1],
+        "step_titles": titles,
         "previous_url": reverse("complaint_step", args=[case.pk, step.number - 1]) if step.number > 1 else None,
         "return_to_review": request.GET.get("return") == "review" or request.POST.get("return") == "review",
-        "assisted": case.filed_by_id is not None and request.user.pk == case.filed_by_id,
+        "assisted": assisted,
+        "consumer_phone_display": _phone_display(case.consumer_phone),
         **extra,
     }
+
+
+def _phone_display(e164: str) -> str:
+    try:
+        return format_phone(e164)
+    except Exception:
+        return e164
 
 
 def _after_save(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
@@ -222,7 +243,9 @@ def _step_company(request: HttpRequest, case: Complaint, step: Step) -> HttpResp
         elif case.company_cuit:
             initial = {"company": UNREGISTERED, "company_cuit": case.company_cuit, "company_name": case.company_name}
         form = CompanyStepForm(initial=initial)
-    matches = list(company_search(Company.objects.all(), query)[:LOOKUP_LIMIT]) if len(query) >= LOOKUP_MIN_CHARS else []
+    matches = (
+        list(company_search(Company.objects.all(), query)[:LOOKUP_LIMIT]) if len(query) >= LOOKUP_MIN_CHARS else []
+    )
     chosen = form["company"].value() or ""
     current = case.company
     if current is None and chosen.isdigit():
@@ -294,7 +317,7 @@ def _step_evidence(request: HttpRequest, case: Complaint, step: Step) -> HttpRes
         request,
         case,
         step,
-        form=EvidenceUploadForm(limits=limits),
+        form=EvidenceUploadForm(),
         limits=limits,
         evidence=_with_kind(case.evidence.all()),
     )
@@ -311,8 +334,17 @@ def _step_review(request: HttpRequest, case: Complaint, step: Step) -> HttpRespo
         form=DeclarationForm(),
         evidence=list(case.evidence.all()),
         company_cuit_display=format_cuit(case.company_cuit),
-        missing=services._missing_for_submission(case) if case.status == State.DRAFT else [],
+        missing=_missing_besides_declaration(case),
     )
+
+
+def _missing_besides_declaration(case: Complaint) -> list[str]:
+    """What the service will ask for on submission, except the declaration: its box is on this page."""
+    if case.status != State.DRAFT:
+        return []
+    probe = copy.copy(case)
+    probe.declaration_accepted_at = probe.declaration_accepted_at or timezone.now()
+    return services._missing_for_submission(probe)
 
 
 def _with_kind(evidence: Iterable[Evidence]) -> list[Evidence]:
@@ -341,7 +373,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
     case = _case_to_edit(request, pk)
     if case.status not in EDITABLE_STATES:
         return _not_editable_redirect(request, case)
-    files = request.FILES.getlist("files")
+    files = request.FILES.getlist("evidence_files")
     if not files:
         messages.error(request, _("Choose at least one file to upload."))
         return redirect("complaint_step", pk=case.pk, step=5)
@@ -368,8 +400,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
                 stored.append(uploads.evidence_add(complaint=case, upload=upload, by=request.user))  # type: ignore[arg-type]
     except ValidationError as error:
         for evidence in stored:  # the rows rolled back; their files must go too
-            with contextlib.suppress(OSError):
-                evidence.file.storage.delete(evidence.file.name)
+            if evidence.file.name:
+                with contextlib.suppress(OSError):
+                    evidence.file.storage.delete(evidence.file.name)
         for message in error.messages:
             messages.error(request, message)
         return redirect("complaint_step", pk=case.pk, step=5)
@@ -427,7 +460,7 @@ def complaint_submit(request: HttpRequest, pk: int) -> HttpResponse:
             return _already_submitted(request, case)
         messages.error(request, _error_text(error))
         return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
-    messages.success(request, _("Your complaint was submitted. Its number is %(number)s.") % {"number": case.number})
+    # The receipt page itself is the confirmation, with the number in large type.
     return redirect("complaint_receipt", pk=case.pk)
 
 
@@ -448,9 +481,6 @@ def complaint_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
             return _already_submitted(request, case)
         messages.error(request, _error_text(error))
         return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
-    messages.success(
-        request, _("Your corrected complaint %(number)s was sent to the office again.") % {"number": case.number}
-    )
     return redirect("complaint_receipt", pk=case.pk)
 
 

@@ -64,9 +64,10 @@ def admission_queue(request: HttpRequest) -> HttpResponse:
         "complaints/office/admission_queue.html",
         {
             "form": form,
+            "filter_fields": [form["status"], form["age"], form["province"], form["channel"]],
             "page_obj": page,
             "company": company,
-            "filtered": bool(request.GET.keys() - {"page"}),
+            "filtered": form.narrows(),
             "review_days": settings.DEADLINES["ADMISSION_REVIEW"],
         },
     )

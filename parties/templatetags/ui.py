@@ -41,7 +41,10 @@ def icon(name: str, label: str = "", css_class: str = "", size: str = "") -> str
     if label:
         return format_html(
             '<svg class="{}" role="img" aria-label="{}" focusable="false"{}><use href="{}"></use></svg>',
-            classes, label, style, href,
+            classes,
+            label,
+            style,
+            href,
         )
     return format_html(
         '<svg class="{}" aria-hidden="true" focusable="false"{}><use href="{}"></use></svg>', classes, style, href

@@ -54,16 +54,12 @@ def page_for(browser, live_server):  # type: ignore[no-untyped-def]
             client = Client()
             client.force_login(user)
             cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-            context.add_cookies(
-                [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-            )
+            context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
         page = context.new_page()
         page.problems = []  # type: ignore[attr-defined]
         page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
         page.on("pageerror", lambda e: page.problems.append(f"page error: {e}"))
-        page.on(
-            "response", lambda r: r.status >= 400 and page.problems.append(f"HTTP {r.status} {r.url}")
-        )
+        page.on("response", lambda r: r.status >= 400 and page.problems.append(f"HTTP {r.status} {r.url}"))
         return page
 
     yield _page_for

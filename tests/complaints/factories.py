@@ -17,7 +17,7 @@ from complaints.states import State
 from complaints.uploads import evidence_add
 from parties.models import Company, User
 
-# The smallest file each sniffer accepts: a PDF header, and a real 1×1 PNG.
+# The smallest file each sniffer accepts: a PDF header, and a real one-pixel PNG.
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"

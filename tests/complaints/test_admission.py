@@ -27,8 +27,8 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 QUEUE = reverse("admission_queue")
 
 
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BUENOS_AIRES)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BUENOS_AIRES)
 
 
 def a_consumer(email: str, first: str, last: str, dni: str, province: str = "CABA"):  # type: ignore[no-untyped-def]
@@ -109,7 +109,7 @@ def test_it_filters_by_status(queue_client, consumer, company, officer):
     default = numbers_in(queue_client.get(QUEUE, **EN).content.decode())
 
     assert only_observed == [observed.number]
-    assert sorted(pending) == sorted([waiting.number, observed.number])
+    assert set(pending) == {waiting.number, observed.number}
     assert default == [waiting.number]
 
 
@@ -148,8 +148,8 @@ def test_it_finds_a_complaint_by_what_the_officer_types(queue_client, consumer, 
     target = file_complaint(pedro, other_company)
     file_complaint(consumer, company)
     typed = {
-        "number": target.number.lower(),
-        "sequence": str(int(target.number.rsplit("-", 1)[1])),
+        "number": str(target.number).lower(),
+        "sequence": str(int(str(target.number).rsplit("-", 1)[1])),
         "dni": "25111222",
         "dni_with_dots": "25.111.222",
         "cuit": other_company.cuit,

@@ -4,18 +4,21 @@ the withdrawal and the PDF export for referral."""
 import io
 import re
 from datetime import timedelta
+from decimal import Decimal
+from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from pypdf import PdfReader
 
 from complaints import services
 from complaints.models import CaseEvent, Complaint, Evidence
 from complaints.states import State
-from complaints.templatetags.cases import action_label, ars
+from complaints.templatetags.cases import ACTION_LABELS, action_label, ars
 from notifications.models import FormalNotice, Notification
-from parties.models import ConsumerProfile, Representation, Role
+from parties.models import ConsumerProfile, Representation, Role, User
 from tests.complaints.factories import PDF_BYTES, draft_case, served_case, submitted_case
 from tests.conftest import make_user
 
@@ -23,6 +26,18 @@ from tests.conftest import make_user
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def client_for():  # type: ignore[no-untyped-def]
+    """Logged-in clients that read the pages in English, so the assertions do not follow the catalog."""
+
+    def _client_for(user: User) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        return client
+
+    return _client_for
 
 
 @pytest.fixture
@@ -40,6 +55,16 @@ def served(consumer, company, officer):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def submitted(consumer, company):  # type: ignore[no-untyped-def]
     return submitted_case(consumer, company, evidence=True)
+
+
+def label(action: str) -> str:
+    with translation.override("en"):
+        return str(action_label(action))
+
+
+def in_english(amount: object) -> str:
+    with translation.override("en"):
+        return ars(amount)
 
 
 def messages_of(response) -> list[str]:  # type: ignore[no-untyped-def]
@@ -84,12 +109,12 @@ def test_it_hides_a_case_from_the_company_until_it_is_served(request, submitted,
 
 
 def test_it_shows_a_case_to_a_conciliator_only_when_assigned_a_hearing(served, conciliator, client_for):  # type: ignore[no-untyped-def]
-    relations = {rel.name for rel in Complaint._meta.related_objects}
-    if "hearings" not in relations:
+    relation = "hearings"
+    if relation not in {rel.name for rel in Complaint._meta.related_objects}:
         # Until the hearings floor lands, no conciliator is assigned to anything.
         assert client_for(conciliator).get(reverse("complaint_detail", args=[served.pk])).status_code == 404
         pytest.skip("the hearings app does not define Hearing yet; the assigned case is tested there")
-    hearing_model = Complaint._meta.get_field("hearings").related_model
+    hearing_model: Any = Complaint._meta.get_field(relation).related_model
     assert client_for(conciliator).get(reverse("complaint_detail", args=[served.pk])).status_code == 404
     hearing_model.objects.create(complaint=served, conciliator=conciliator, **_hearing_fields(hearing_model))
     assert client_for(conciliator).get(reverse("complaint_detail", args=[served.pk])).status_code == 200
@@ -133,13 +158,13 @@ def test_it_shows_the_consumer_their_case_file(served, consumer, client_for):  #
     assert "30-71234567-1" in page
     assert "legales@electrosur.test" in page
     assert "Heladera No Frost 360 L" in page
-    assert ars(served.amount_paid) in page
+    assert in_english(served.amount_paid) in page
     assert "factura.pdf" in page
     evidence = served.evidence.get(original_name="factura.pdf")
     assert reverse("evidence_download", args=[evidence.pk]) in page
     assert evidence.sha256 in page
     for action in ("submit", "admit", "serve_company"):
-        assert str(action_label(action)) in page
+        assert label(action) in page
     assert reverse("complaint_receipt_pdf", args=[served.pk]) in page
     assert reverse("complaint_export_pdf", args=[served.pk]) not in page
     assert reverse("complaint_withdraw", args=[served.pk]) in page
@@ -168,7 +193,9 @@ def test_it_shows_the_formal_notice_to_everyone_and_the_deliveries_to_the_office
     for user in (consumer, representative, officer):
         page = client_for(user).get(reverse("complaint_detail", args=[served.pk])).content.decode()
         assert notice.subject in page
-        assert "Messages sent about this case" in page if user == officer else "Messages sent about this case" not in page
+        assert (
+            "Messages sent about this case" in page if user == officer else "Messages sent about this case" not in page
+        )
     office_page = client_for(officer).get(reverse("complaint_detail", args=[served.pk])).content.decode()
     assert delivered_to.address in office_page
 
@@ -215,7 +242,7 @@ def test_it_serves_evidence_only_to_who_sees_the_case(request, served, client_fo
 
 
 def test_it_does_not_serve_evidence_to_the_company_before_it_is_served(submitted, representative, client_for):  # type: ignore[no-untyped-def]
-    evidence = Evidence.objects.filter(complaint=submitted).first()
+    evidence = Evidence.objects.filter(complaint=submitted).get(original_name="factura.pdf")
     assert client_for(representative).get(reverse("evidence_download", args=[evidence.pk])).status_code == 404
 
 
@@ -284,7 +311,7 @@ def test_it_filters_the_list_by_status_search_and_dates(consumer, company, other
     assert listed(status=["company_notified"]) == {served.pk}
     assert listed(status=["company_notified", "submitted"]) == {served.pk, submitted.pk}
     assert listed(q=served.number) == {served.pk}
-    assert listed(q=str(int(submitted.number.rsplit("-", 1)[1]))) == {submitted.pk}
+    assert listed(q=str(int(str(submitted.number).rsplit("-", 1)[1]))) == {submitted.pk}
     assert listed(q="28999111") == {submitted.pk}  # Pedro's DNI
     assert listed(q="30-71234567-1") == {served.pk}  # the company's CUIT, with dashes
     assert listed(q="conectar") == {submitted.pk}  # the company's name
@@ -316,8 +343,8 @@ def test_the_list_does_not_query_more_as_cases_grow(  # type: ignore[no-untyped-
 ):
     submitted_case(consumer, company)
     client = client_for(officer)
-    # 1 session, 2 user, 3 the office's MFA authenticators (middleware), 4 inbox unread count
-    # (navigation), 5 the page count, 6 the page of cases joined to their company.
+    # 1 session, 2 user, 3 the officer's MFA authenticator (middleware), 4 the paginator's count,
+    # 5 the inbox's unread count (header), 6 the page of cases joined to their company.
     with django_assert_max_num_queries(6):
         assert client.get(reverse("complaint_list")).status_code == 200
     for number in range(30):
@@ -349,7 +376,9 @@ def test_it_lets_the_consumer_withdraw_and_closes_the_case(served, consumer, rep
         consumer,
     )
     assert event.reason == "Me devolvieron el dinero."
-    told = set(Notification.objects.filter(pk__gt=last_row, case_number=served.number).values_list("recipient", flat=True))
+    told = set(
+        Notification.objects.filter(pk__gt=last_row, case_number=served.number).values_list("recipient", flat=True)
+    )
     assert {consumer.pk, representative.pk} <= told
     assert any("withdrawn" in message for message in messages_of(response))
     assert reverse("complaint_withdraw", args=[served.pk]) not in response.content.decode()
@@ -365,7 +394,11 @@ def test_it_asks_the_consumer_to_confirm_the_withdrawal(served, consumer, client
 
 def test_it_refuses_a_withdrawal_after_the_outcome(served, consumer, representative, client_for):  # type: ignore[no-untyped-def]
     offer = services.offer_make(
-        complaint=served, by=representative, terms="Cambio de la heladera", fulfil_by=timezone.localdate() + timedelta(days=10), amount=None
+        complaint=served,
+        by=representative,
+        terms="Cambio de la heladera",
+        fulfil_by=timezone.localdate() + timedelta(days=10),
+        amount=None,
     )
     services.offer_accept(offer=offer, by=consumer)
     events_before = served.events.count()
@@ -426,7 +459,7 @@ def test_the_export_is_one_pdf_with_the_whole_record(served, officer, representa
     assert "Electrodomésticos del Sur S.A." in text
     assert "La empresa ofrece revisar la unidad." in text
     for action in ("submit", "admit", "serve_company", "company_answered"):
-        assert str(action_label(action)) in text
+        assert label(action) in text
     for event in served.events.all():
         assert event.hash[:16] in text.replace(" ", "")
     evidence = served.evidence.get(original_name="factura.pdf")
@@ -442,3 +475,23 @@ def test_the_export_of_a_submitted_case_has_no_notices_yet(submitted, officer, c
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert submitted.number in text
     assert "The company was not served." in re.sub(r"\s+", " ", text)
+
+
+# --- Template helpers ---------------------------------------------------------------------------
+
+
+def test_ars_formats_pesos_for_each_language() -> None:
+    with translation.override("es-ar"):
+        assert ars(Decimal("1234.56")) == "$\u00a01.234,56"
+        assert ars(Decimal("-5")) == "-$\u00a05,00"
+    with translation.override("en"):
+        assert ars(Decimal("1234.56")) == "ARS\u00a01,234.56"
+    assert ars(None) == ""
+
+
+def test_every_workflow_transition_has_a_label() -> None:
+    from django_fsm import FSMField
+
+    status = next(field for field in Complaint._meta.fields if isinstance(field, FSMField))
+    transitions = {transition.name for transition in status.get_all_transitions(Complaint)}  # type: ignore[attr-defined]
+    assert transitions <= set(ACTION_LABELS)

@@ -24,8 +24,8 @@ pytestmark = pytest.mark.django_db
 BUENOS_AIRES = ZoneInfo("America/Argentina/Buenos_Aires")
 
 
-def at(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BUENOS_AIRES)
+def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=BUENOS_AIRES)
 
 
 def file_complaint(consumer, company, *, when: datetime) -> Complaint:  # type: ignore[no-untyped-def]

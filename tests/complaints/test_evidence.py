@@ -48,7 +48,7 @@ def client(consumer, client_for) -> Client:  # type: ignore[no-untyped-def]
 
 
 def upload(client: Client, case: Complaint, *files: SimpleUploadedFile):  # type: ignore[no-untyped-def]
-    return client.post(reverse("evidence_upload", args=[case.pk]), {"files": list(files)}, follow=True)
+    return client.post(reverse("evidence_upload", args=[case.pk]), {"evidence_files": list(files)}, follow=True)
 
 
 def test_it_states_the_limits_on_the_evidence_step(draft, client):  # type: ignore[no-untyped-def]
@@ -160,10 +160,14 @@ def test_the_service_refuses_a_file_name_with_folders_and_stores_nothing(draft, 
 def test_a_posted_file_name_with_folders_lands_under_the_case_with_a_safe_name(draft, client, media):  # type: ignore[no-untyped-def]
     boundary = "ConciliaBoundary"
     body = (
-        f"--{boundary}\r\n"
-        'Content-Disposition: form-data; name="files"; filename="../../etc/passwd.pdf"\r\n'
-        "Content-Type: application/pdf\r\n\r\n"
-    ).encode() + PDF_BYTES + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="evidence_files"; filename="../../etc/passwd.pdf"\r\n'
+            "Content-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + PDF_BYTES
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
 
     client.post(
         reverse("evidence_upload", args=[draft.pk]),
@@ -179,9 +183,7 @@ def test_a_posted_file_name_with_folders_lands_under_the_case_with_a_safe_name(d
     assert not (media.parent / "etc").exists()
 
 
-def test_it_removes_a_file_and_its_stored_copy(
-    draft, client, media, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+def test_it_removes_a_file_and_its_stored_copy(draft, client, media, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
     upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
     evidence = Evidence.objects.get()
 
@@ -202,9 +204,7 @@ def test_no_evidence_is_added_or_removed_once_the_complaint_is_submitted(
 ):  # type: ignore[no-untyped-def]
     upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
     evidence = Evidence.objects.get()
-    Complaint.objects.filter(pk=draft.pk).update(
-        company=company, product="TV", facts="No anda.", claim_type="repair"
-    )
+    Complaint.objects.filter(pk=draft.pk).update(company=company, product="TV", facts="No anda.", claim_type="repair")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
     draft.refresh_from_db()

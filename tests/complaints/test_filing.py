@@ -116,7 +116,7 @@ def test_it_files_a_full_complaint_with_a_pdf_and_photos_and_gives_a_numbered_re
     uploaded = client.post(
         reverse("evidence_upload", args=[case.pk]),
         {
-            "files": [
+            "evidence_files": [
                 SimpleUploadedFile("factura.pdf", PDF_BYTES, "application/pdf"),
                 SimpleUploadedFile("heladera.jpg", JPEG_BYTES, "image/jpeg"),
                 SimpleUploadedFile("mensaje.png", png_bytes(), "image/png"),
@@ -399,7 +399,7 @@ def test_a_stranger_gets_404_on_every_filing_url_of_someone_elses_case(
 ):  # type: ignore[no-untyped-def]
     fill_draft(consumer_client, draft, company)
     consumer_client.post(
-        reverse("evidence_upload", args=[draft.pk]), {"files": [SimpleUploadedFile("f.pdf", PDF_BYTES)]}
+        reverse("evidence_upload", args=[draft.pk]), {"evidence_files": [SimpleUploadedFile("f.pdf", PDF_BYTES)]}
     )
     evidence = Evidence.objects.get(complaint=draft)
     outsider = client_for(stranger)
@@ -514,3 +514,48 @@ def test_assisted_filing_refuses_the_web_channel_and_a_bad_dni(officer, client_f
 def test_only_the_office_may_file_for_a_citizen(consumer, conciliator, client_for):  # type: ignore[no-untyped-def]
     assert client_for(consumer).get(reverse("assisted_filing")).status_code == 403
     assert client_for(conciliator).get(reverse("assisted_filing")).status_code == 403
+
+
+def test_an_officer_who_did_not_file_a_submitted_case_may_read_it_but_not_edit_it(
+    draft, company, consumer_client, officer, client_for, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    fill_draft(consumer_client, draft, company)
+    with django_capture_on_commit_callbacks(execute=True):
+        consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
+    office = client_for(officer)
+
+    assert office.get(reverse("complaint_receipt", args=[draft.pk])).status_code == 200
+    assert office.get(step_url(draft, 3)).status_code == 403
+    assert office.post(reverse("complaint_resubmit", args=[draft.pk])).status_code == 403
+
+
+def test_a_consumer_correcting_a_complaint_may_name_an_unregistered_company_which_joins_the_registry(
+    draft, company, consumer, consumer_client, officer, django_capture_on_commit_callbacks
+):  # type: ignore[no-untyped-def]
+    fill_draft(consumer_client, draft, company)
+    with django_capture_on_commit_callbacks(execute=True):
+        consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
+        services.complaint_observe(complaint=draft, by=officer, observation="La empresa es otra: revise la factura.")
+
+    consumer_client.post(
+        step_url(draft, 2), {"company": "other", "company_cuit": "30-70308853-4", "company_name": "Conectar S.A."}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        consumer_client.post(reverse("complaint_resubmit", args=[draft.pk]), {"declaration": "on"})
+
+    draft.refresh_from_db()
+    assert draft.status == State.SUBMITTED
+    assert draft.company is not None
+    assert (draft.company.cuit, draft.company.legal_name, draft.company.created_by) == (
+        "30703088534",
+        "Conectar S.A.",
+        consumer,
+    )
+
+
+def test_the_review_step_lists_what_is_still_missing_but_not_the_declaration_box_on_it(draft, consumer_client):  # type: ignore[no-untyped-def]
+    text = page(consumer_client.get(step_url(draft, 6)))
+
+    assert "Before submitting, complete:" in text
+    assert "what you ask for" in text
+    assert "the declaration that what you state is true" not in text

@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,7 +13,7 @@ from complaints import services
 from complaints.models import CompanyAnswer, Offer, OfferStatus
 from complaints.states import State
 from notifications.models import Notification
-from parties.models import Representation, Role
+from parties.models import Representation, Role, User
 from tests.complaints.factories import served_case, submitted_case
 from tests.conftest import make_user
 
@@ -20,6 +21,18 @@ from tests.conftest import make_user
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def client_for():  # type: ignore[no-untyped-def]
+    """Logged-in clients that read the pages in English, so the assertions do not follow the catalog."""
+
+    def _client_for(user: User) -> Client:
+        client = Client(HTTP_ACCEPT_LANGUAGE="en")
+        client.force_login(user)
+        return client
+
+    return _client_for
 
 
 @pytest.fixture
@@ -71,7 +84,9 @@ def last_outbox_pk() -> int:
 def test_it_records_the_companys_written_answer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
     before = last_outbox_pk()
     response = client_for(representative).post(
-        reverse("company_answer", args=[served.pk]), {"answer-text": "El service concurrió el 5/3; adjuntamos constancia."}, follow=True
+        reverse("company_answer", args=[served.pk]),
+        {"answer-text": "El service concurrió el 5/3; adjuntamos constancia."},
+        follow=True,
     )
     answer = CompanyAnswer.objects.get(complaint=served)
     assert (answer.author, answer.text) == (representative, "El service concurrió el 5/3; adjuntamos constancia.")
@@ -93,7 +108,9 @@ def test_it_shows_the_error_when_the_answer_is_empty(served, representative, cli
 
 
 def test_it_refuses_an_answer_from_the_consumer(served, consumer, client_for):  # type: ignore[no-untyped-def]
-    response = client_for(consumer).post(reverse("company_answer", args=[served.pk]), {"answer-text": "Yo"}, follow=True)
+    response = client_for(consumer).post(
+        reverse("company_answer", args=[served.pk]), {"answer-text": "Yo"}, follow=True
+    )
     assert not CompanyAnswer.objects.exists()
     assert any("Only a representative" in message for message in messages_of(response))
 
@@ -119,7 +136,7 @@ def test_the_company_makes_an_offer_and_the_consumer_accepts_it(  # type: ignore
     consumer_client = client_for(consumer)
     page = consumer_client.get(reverse("complaint_detail", args=[served.pk])).content.decode()
     assert "The company made you an offer" in page
-    assert "$\u00a0850.000,00" in page
+    assert "ARS\u00a0850,000.00" in page
     assert reverse("offer_accept", args=[offer.pk]) in page
 
     before = last_outbox_pk()
@@ -151,7 +168,10 @@ def test_the_consumer_rejects_with_a_counter_offer(served, representative, consu
     offer.refresh_from_db()
     served.refresh_from_db()
     assert offer.status == OfferStatus.COUNTERED
-    assert (offer.counter_terms, offer.counter_amount) == ("Acepto la devolución del dinero, no el cambio.", Decimal("850000"))
+    assert (offer.counter_terms, offer.counter_amount) == (
+        "Acepto la devolución del dinero, no el cambio.",
+        Decimal("850000"),
+    )
     assert served.status == State.COMPANY_NOTIFIED
     event = served.events.latest("created_at", "pk")
     assert (event.action, event.actor, event.reason) == (
@@ -191,7 +211,9 @@ def test_it_refuses_a_second_pending_offer(served, representative, client_for): 
 
 
 def test_it_refuses_an_offer_to_be_fulfilled_in_the_past(served, representative, client_for):  # type: ignore[no-untyped-def]
-    response = client_for(representative).post(reverse("offer_make", args=[served.pk]), offer_data(fulfil_by=in_days(-1)))
+    response = client_for(representative).post(
+        reverse("offer_make", args=[served.pk]), offer_data(fulfil_by=in_days(-1))
+    )
     assert response.status_code == 200
     assert "must be in the future" in response.content.decode()
     assert not Offer.objects.exists()
@@ -249,3 +271,17 @@ def test_withdrawing_lapses_the_pending_offer(served, representative, consumer, 
     client_for(consumer).post(reverse("complaint_withdraw", args=[served.pk]), {"withdraw-confirm": "on"})
     offer.refresh_from_db()
     assert offer.status == OfferStatus.LAPSED
+
+
+def test_the_offer_shows_pesos_the_argentine_way_in_spanish(served, representative, consumer):  # type: ignore[no-untyped-def]
+    services.offer_make(
+        complaint=served,
+        by=representative,
+        terms="Devolución",
+        fulfil_by=timezone.localdate() + timedelta(days=5),
+        amount=Decimal("1234567.5"),
+    )
+    client = Client(HTTP_ACCEPT_LANGUAGE="es-AR")
+    client.force_login(consumer)
+    page = client.get(reverse("complaint_detail", args=[served.pk])).content.decode()
+    assert "$\u00a01.234.567,50" in page

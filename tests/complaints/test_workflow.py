@@ -51,10 +51,10 @@ ACTORS = ["consumer", "representative", "officer", "conciliator", "supervisor", 
 FOLLOWED_BY = {"admit": State.COMPANY_NOTIFIED}
 
 TRANSITIONS = list(Complaint._meta.get_field("status").get_all_transitions(Complaint))  # type: ignore[attr-defined]
-LEGAL = sorted({(t.name, t.source, t.target) for t in TRANSITIONS})
+LEGAL = sorted({(t.name, str(t.source), str(t.target)) for t in TRANSITIONS})
 SOURCES: dict[str, set[str]] = {}
 for _t in TRANSITIONS:
-    SOURCES.setdefault(_t.name, set()).add(_t.source)
+    SOURCES.setdefault(_t.name, set()).add(str(_t.source))
 
 
 def complete_draft(consumer, company, **fields) -> Complaint:  # type: ignore[no-untyped-def]

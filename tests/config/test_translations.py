@@ -24,9 +24,11 @@ def test_the_spanish_catalogue_has_no_untranslated_or_fuzzy_entries():
     assert "untranslated" not in result.stderr, result.stderr
 
 
-def test_a_page_is_spanish_by_default_and_english_on_request(client):
-    spanish = client.get("/cuenta/login/").content.decode()
-    english = client.get("/cuenta/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+def test_a_page_is_spanish_by_default_and_english_on_request(db):
+    from django.test import Client
+
+    spanish = Client().get("/cuenta/login/").content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="en").get("/cuenta/login/").content.decode()
 
     assert "Iniciar sesión" in spanish
     assert "Log in" in english

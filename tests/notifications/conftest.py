@@ -22,6 +22,14 @@ BUENOS_AIRES = ZoneInfo("America/Argentina/Buenos_Aires")
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
 
 
+def translated(language: str, msgid: str) -> str:
+    """What a message says in `language`, whether or not the catalogue translates it yet."""
+    from django.utils import translation
+
+    with translation.override(language):
+        return translation.gettext(msgid)
+
+
 def local(*args: int) -> datetime:
     return datetime(*args, tzinfo=BUENOS_AIRES)  # type: ignore[misc]
 

@@ -12,7 +12,7 @@ from notifications.models import Channel, FormalNotice, Notification, Status
 from notifications.services import FormalNoticeError, formal_notice_open, formal_notice_serve
 from notifications.signals import formal_notice_served
 from notifications.tasks import mark_formal_notices_served
-from tests.notifications.conftest import local
+from tests.notifications.conftest import local, translated
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +55,8 @@ def test_it_serves_the_domicile_and_tells_every_active_representative(
     [message] = mail.outbox
     assert message.to == ["legales@electrosur.test"]
     assert f"https://concilia.test/cedulas/{notice.pk}/" in message.body
-    assert "legal effect" in message.body
+    legal_footer = "This is a formal notice with legal effect; the legal deadlines run from the moment it is served."
+    assert translated("es-ar", legal_footer) in message.body
 
 
 def test_serving_twice_with_the_same_key_writes_one_notice(company, representative):

@@ -53,7 +53,9 @@ def test_the_company_list_runs_a_fixed_number_of_queries(client_for, officer, dj
     assert len(response.context["page_obj"]) == 25
 
 
-def test_a_company_admin_invites_a_representative(client_for, representative, company, django_capture_on_commit_callbacks):
+def test_a_company_admin_invites_a_representative(
+    client_for, representative, company, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(representative).post(
             reverse("company_invite", args=[company.pk]), {"email": "Nueva@ElectroSur.test"}

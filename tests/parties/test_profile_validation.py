@@ -10,7 +10,7 @@ VALID = {
     "first_name": "María",
     "last_name": "González",
     "dni": "30.123.456",
-    "cuil": "27-30123456-4",
+    "cuil": "27-30123456-8",
     "phone": "011 15 2345-6789",
     "street_address": "Av. San Juan 2150",
     "city": "CABA",
@@ -27,7 +27,7 @@ def test_a_consumer_saves_a_valid_profile_normalised(client_for, stranger):
     assert response.status_code == 302
     profile = ConsumerProfile.objects.get(user=stranger)
     assert profile.dni == "30123456"
-    assert profile.cuil == "27301234564"
+    assert profile.cuil == "27301234568"
     assert profile.phone == "+5491123456789"
     assert profile.notify_by_whatsapp and not profile.notify_by_sms
     stranger.refresh_from_db()
@@ -39,15 +39,13 @@ def test_a_consumer_saves_a_valid_profile_normalised(client_for, stranger):
     [
         ("dni", "12", "Un DNI tiene 7 u 8 dígitos.", "A DNI has 7 or 8 digits."),
         ("dni", "30abc456", "Ingresá el DNI solo con números", "Enter the DNI using digits only"),
-        ("cuil", "20-30123456-1", "su dígito verificador no coincide", "its check digit does not match"),
+        ("cuil", "27-30123456-4", "su dígito verificador no coincide", "its check digit does not match"),
         ("cuil", "2030", "Un CUIT/CUIL tiene 11 dígitos", "A CUIT/CUIL has 11 digits"),
         ("phone", "12", "Este número de teléfono no es válido", "This phone number is not valid"),
         ("phone", "hola", "Ingresá un teléfono con su código de área", "Enter a phone number with its area code"),
     ],
 )
-def test_invalid_identifiers_get_a_clear_message_in_each_language(
-    client_for, stranger, field, value, spanish, english
-):
+def test_invalid_identifiers_get_a_clear_message_in_each_language(client_for, stranger, field, value, spanish, english):
     client = client_for(stranger)
     data = {**VALID, field: value}
 

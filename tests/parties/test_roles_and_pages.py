@@ -79,8 +79,15 @@ def test_a_supervisor_sets_a_conciliators_hours_and_days_off(client_for, supervi
     client = client_for(supervisor)
     url = reverse("conciliator_calendar", args=[profile.pk])
 
-    client.post(url, {"hours-work_days": ["1", "3"], "hours-work_start": "08:00", "hours-work_end": "12:00",
-                      "hours-max_hearings_per_day": "4"})
+    client.post(
+        url,
+        {
+            "hours-work_days": ["1", "3"],
+            "hours-work_start": "08:00",
+            "hours-work_end": "12:00",
+            "hours-max_hearings_per_day": "4",
+        },
+    )
     client.post(url, {"dayoff-date": "2026-12-24", "dayoff-reason": "Licencia"})
 
     profile.refresh_from_db()
@@ -93,8 +100,12 @@ def test_working_hours_must_end_after_they_start(client_for, supervisor, concili
     profile = conciliator.conciliator_profile
     response = client_for(supervisor).post(
         reverse("conciliator_calendar", args=[profile.pk]),
-        {"hours-work_days": ["1"], "hours-work_start": "15:00", "hours-work_end": "09:00",
-         "hours-max_hearings_per_day": "4"},
+        {
+            "hours-work_days": ["1"],
+            "hours-work_start": "15:00",
+            "hours-work_end": "09:00",
+            "hours-max_hearings_per_day": "4",
+        },
         HTTP_ACCEPT_LANGUAGE="en",
     )
 

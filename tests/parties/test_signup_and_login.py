@@ -12,9 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _signup(client, email="nuevo@example.com"):  # type: ignore[no-untyped-def]
-    return client.post(
-        reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD}
-    )
+    return client.post(reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD})
 
 
 def test_it_signs_up_a_consumer_and_sends_a_verification_email(client, django_capture_on_commit_callbacks):

@@ -127,7 +127,7 @@ def _probe_permissions(transitions: list) -> dict[tuple[str, str], list[str]]:  
                     keys.append(actor.key)
                 elif item.has_perm(assisted, user):
                     keys.append(actor.key + ASSISTED)
-            allowed[(item.name, item.source)] = keys
+            allowed[(item.name, str(item.source))] = keys
         transaction.set_rollback(True)
     return allowed
 
@@ -137,17 +137,18 @@ def _moves() -> list[Move]:
     allowed = _probe_permissions(transitions)
     moves: dict[tuple[str, str], Move] = {}
     for item in transitions:
-        keys = allowed[(item.name, item.source)]
+        source, target = str(item.source), str(item.target)
+        keys = allowed[(item.name, source)]
         # One row per transition and target; sources that share the same permissions merge.
-        key = (item.name, item.target)
+        key = (item.name, target)
         move = moves.get(key)
         if move is None:
             condition = "; ".join(_condition_text(c) for c in item.conditions)
-            moves[key] = Move(item.name, [item.source], item.target, keys, condition)
+            moves[key] = Move(item.name, [source], target, keys, condition)
         else:
             if move.allowed != keys:
                 raise CommandError(f"{item.name}: permissions differ by source state; the table cannot merge them.")
-            move.sources.append(item.source)
+            move.sources.append(source)
     for move in moves.values():
         move.sources.sort(key=_state_order)
     return sorted(
@@ -238,9 +239,9 @@ def render_workflow() -> str:
         "|---|---|---|---|---|",
     ]
     for move in moves:
-        sources = "<br>".join(f"`{source}`" for source in move.sources)
+        froms = "<br>".join(f"`{source}`" for source in move.sources)
         condition = f"`{move.condition}`" if move.condition else ""
-        lines.append(f"| `{move.name}` | {sources} | `{move.target}` | {_long(move.allowed)} | {condition} |")
+        lines.append(f"| `{move.name}` | {froms} | `{move.target}` | {_long(move.allowed)} | {condition} |")
     lines += [
         "",
         "## States · Estados",

@@ -54,7 +54,7 @@ class Command(BaseCommand):
             user=users["consumidora@demo.concilia.ar"],
             defaults={
                 "dni": "30123456",
-                "cuil": "27301234564",
+                "cuil": "27301234568",
                 "phone": "+5491123456789",
                 "street_address": "Av. San Juan 2150, 3º B",
                 "city": "Ciudad Autónoma de Buenos Aires",
@@ -89,7 +89,7 @@ class Command(BaseCommand):
         supervisor.save(update_fields=["is_staff", "is_superuser"])
 
         self.stdout.write(self.style.SUCCESS("Demo ready. Every account's password is: " + DEMO_PASSWORD))
-        for email, first, last, role in PEOPLE:
+        for email, _first, _last, role in PEOPLE:
             self.stdout.write(f"  {Role(role).label:<28} {email}")
 
     def _person(self, email: str, first: str, last: str, role: str) -> User:
@@ -99,7 +99,5 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        EmailAddress.objects.update_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True}
-        )
+        EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
         return user
