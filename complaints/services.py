@@ -42,7 +42,7 @@ class Move:
 
 
 def _locked(case: Complaint) -> Complaint:
-    return Complaint.objects.select_for_update().select_related("company", "consumer").get(pk=case.pk)
+    return Complaint.objects.select_for_update(of=("self",)).select_related("company", "consumer").get(pk=case.pk)
 
 
 def record_event(

@@ -92,7 +92,9 @@ def search_condition(text: str) -> Q:
     digits = SEPARATORS.sub("", text)
     if digits.isdigit():
         if len(digits) == 11:
-            return Q(company__cuit=digits) | Q(company_cuit=digits)
+            # Submitting registers the company, so queued cases always have one: no OR with the draft's
+            # `company_cuit`, which would keep PostgreSQL from starting at the CUIT's unique index.
+            return Q(company__cuit=digits)
         if len(digits) in (7, 8):
             return Q(consumer_dni=digits)
         if len(digits) <= 6:
@@ -102,7 +104,6 @@ def search_condition(text: str) -> Q:
         Q(consumer_name__icontains=text)
         | Q(company__legal_name__icontains=text)
         | Q(company__trade_names__icontains=text)
-        | Q(company_name__icontains=text)
     )
 
 

@@ -126,10 +126,10 @@ def _refresh_consumer_snapshot(case: Complaint) -> None:
     services._snapshot_consumer(fresh)
     changed = {field: getattr(fresh, field) for field in fields if getattr(fresh, field) != getattr(case, field)}
     if changed:
-        with transaction.atomic():
-            updated = Complaint.objects.filter(pk=case.pk, status__in=EDITABLE_STATES).update(
-                **changed, updated_at=timezone.now()
-            )
+        # A conditional UPDATE: a case that moved on meanwhile keeps the snapshot it was filed with.
+        updated = Complaint.objects.filter(pk=case.pk, status__in=EDITABLE_STATES).update(
+            **changed, updated_at=timezone.now()
+        )
         if updated:
             for field, value in changed.items():
                 setattr(case, field, value)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import pytest
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import CaseEvent, CaseNumberSequence, Complaint
@@ -33,7 +33,8 @@ def run_together(count: int, work: Callable[[int], object]) -> list[object]:
     def run(index: int) -> None:
         try:
             barrier.wait(timeout=30)
-            results[index] = work(index)
+            with translation.override("en"):
+                results[index] = work(index)
         except Exception as error:  # the test inspects it
             results[index] = error
         finally:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from complaints import services, tasks
@@ -113,7 +113,8 @@ def test_a_company_that_never_sets_up_its_domicile_is_referred_after_ten_busines
     assert run_at(at(2026, 12, 9, 16), tasks.refer_complaints_without_domicile) == 0
     assert status_of(case) == State.ADMITTED
 
-    assert run_at(at(2026, 12, 10, 9), tasks.refer_complaints_without_domicile) == 1
+    with translation.override("en"):
+        assert run_at(at(2026, 12, 10, 9), tasks.refer_complaints_without_domicile) == 1
 
     case.refresh_from_db()
     assert case.status == State.REFERRED
