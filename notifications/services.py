@@ -73,9 +73,8 @@ def notify(
     Returns the rows for the channels this call wanted and did not find already written."""
     context = prepare_context(event, context)
     key = _scoped_key(idempotency_key, f"u{recipient.pk}")
-    wanted = [
-        (channel, address) for channel, address in _channels_for(recipient) if not channels or channel in channels
-    ]
+    only = set(channels) if channels is not None else None
+    wanted = [(channel, address) for channel, address in _channels_for(recipient) if only is None or channel in only]
     return _write(
         recipient=recipient,
         wanted=wanted,

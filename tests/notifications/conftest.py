@@ -1,5 +1,5 @@
 """Fixtures for the notifications tests: Celery in-process unless a test starts a real worker,
-the notifications URLs mounted, consenting and English-speaking consumers, a broker switch."""
+consenting and English-speaking consumers, a broker switch, a real worker, threads."""
 
 import threading
 import time
@@ -54,7 +54,6 @@ def _celery_in_process(request):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _notifications_setup(settings):  # type: ignore[no-untyped-def]
-    settings.ROOT_URLCONF = "tests.notifications.urls"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://concilia.test"
     settings.SMS_PROVIDER = "console"
@@ -65,14 +64,6 @@ def _notifications_setup(settings):  # type: ignore[no-untyped-def]
     settings.NOTIFICATION_LEASE_SECONDS = 600
     settings.NOTIFICATION_QUEUE_GRACE_SECONDS = 300
     settings.DEADLINES = {**settings.DEADLINES, "NOTICE_DEEMED_SERVED": 2}
-    processors = settings.TEMPLATES[0]["OPTIONS"]["context_processors"]
-    if "notifications.context_processors.inbox" not in processors:
-        templates = [dict(settings.TEMPLATES[0])]
-        templates[0]["OPTIONS"] = {
-            **templates[0]["OPTIONS"],
-            "context_processors": [*processors, "notifications.context_processors.inbox"],
-        }
-        settings.TEMPLATES = templates + settings.TEMPLATES[1:]
 
 
 @pytest.fixture
