@@ -64,7 +64,7 @@ def allow_owner_consumer(case, user) -> bool:  # type: ignore[no-untyped-def]
         return False
     if user.pk == case.consumer_id:
         return True
-    return user.role in OFFICE_ROLES and case.filed_by_id is not None
+    return user.role in OFFICE_ROLES and case.filed_by_id == user.pk
 
 
 def allow_office(case, user) -> bool:  # type: ignore[no-untyped-def]
