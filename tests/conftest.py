@@ -95,6 +95,12 @@ def client_for():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Uploaded evidence and notice documents never land in the project's media/ folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():  # type: ignore[no-untyped-def]
     """allauth's rate limits count in the cache; each test starts with none spent."""
     from django.core.cache import cache

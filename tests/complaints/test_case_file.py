@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
@@ -18,26 +17,9 @@ from complaints.models import CaseEvent, Complaint, Evidence
 from complaints.states import State
 from complaints.templatetags.cases import ACTION_LABELS, action_label, ars
 from notifications.models import FormalNotice, Notification
-from parties.models import ConsumerProfile, Representation, Role, User
+from parties.models import ConsumerProfile, Representation, Role
 from tests.complaints.factories import PDF_BYTES, draft_case, served_case, submitted_case
 from tests.conftest import make_user
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def client_for():  # type: ignore[no-untyped-def]
-    """Logged-in clients that read the pages in English, so the assertions do not follow the catalog."""
-
-    def _client_for(user: User) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 @pytest.fixture

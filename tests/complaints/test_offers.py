@@ -13,26 +13,9 @@ from complaints import services
 from complaints.models import CompanyAnswer, Offer, OfferStatus
 from complaints.states import State
 from notifications.models import Notification
-from parties.models import Representation, Role, User
+from parties.models import Representation, Role
 from tests.complaints.factories import served_case, submitted_case
 from tests.conftest import make_user
-
-
-@pytest.fixture(autouse=True)
-def _media(settings, tmp_path):  # type: ignore[no-untyped-def]
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def client_for():  # type: ignore[no-untyped-def]
-    """Logged-in clients that read the pages in English, so the assertions do not follow the catalog."""
-
-    def _client_for(user: User) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
-
-    return _client_for
 
 
 @pytest.fixture
