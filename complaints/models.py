@@ -197,10 +197,14 @@ class Complaint(FSMModelMixin, models.Model):
         field=status,
         source=[State.COMPANY_NOTIFIED, State.ADJOURNED, State.COMPANY_ABSENT],
         target=State.HEARING_SCHEDULED,
-        permission=allow_office,
+        permission=allow_conciliator_or_office,
     )
     def schedule_hearing(self) -> None:
         pass
+
+    @transition(field=status, source=State.HEARING_SCHEDULED, target=State.COMPANY_NOTIFIED, permission=allow_office)
+    def cancel_hearing(self) -> None:
+        """The office called the hearing off; the case waits for a new date."""
 
     @transition(
         field=status, source=State.HEARING_SCHEDULED, target=State.ADJOURNED, permission=allow_conciliator_or_office

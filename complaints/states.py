@@ -76,7 +76,15 @@ def allow_system_or_office(case, user) -> bool:  # type: ignore[no-untyped-def]
 
 
 def allow_conciliator_or_office(case, user) -> bool:  # type: ignore[no-untyped-def]
-    return user is not None and user.role in OFFICE_ROLES | {Role.CONCILIATOR}
+    """The office, or the conciliator who holds this case's current hearing."""
+    if user is None:
+        return False
+    if user.role in OFFICE_ROLES:
+        return True
+    return (
+        user.role == Role.CONCILIATOR
+        and case.hearings.filter(conciliator=user).exclude(status="cancelled").exists()  # hearings/ floor
+    )
 
 
 def represents(user, case) -> bool:  # type: ignore[no-untyped-def]

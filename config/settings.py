@@ -320,3 +320,61 @@ DEADLINES = {
     "ABSENCE_JUSTIFICATION": env_int("DEADLINE_ABSENCE_JUSTIFICATION_DAYS", 3, minimum=1),
     "NOTICE_DEEMED_SERVED": env_int("DEADLINE_NOTICE_DEEMED_SERVED_DAYS", 2, minimum=1),
 }
+
+# --- Hearings (hearings/)
+HEARINGS = {
+    "DURATION_MINUTES": env_int("HEARING_DURATION_MINUTES", 60, minimum=15),
+    "SLOT_MINUTES": env_int("HEARING_SLOT_MINUTES", 30, minimum=5),
+    "MAX_RESCHEDULES": env_int("HEARING_MAX_RESCHEDULES", 2, minimum=0),
+    "TOLERANCE_MINUTES": env_int("HEARING_TOLERANCE_MINUTES", 30, minimum=0),
+    # Sent before the start: 48 hours and 1 hour (DOMAIN.md; the beat job runs every 5 minutes).
+    "REMINDER_HOURS": (48, 1),
+    # Calendar days within which the first hearing should be held (a target shown to the office).
+    "TARGET_DAYS_FROM_FILING": env_int("HEARING_TARGET_DAYS_FROM_FILING", 30, minimum=1),
+    "RECORDING_AVAILABLE_DAYS": env_int("DEADLINE_RECORDING_AVAILABLE_DAYS", 2, minimum=1),
+}
+
+# --- Jitsi Meet with token authentication (docs/jitsi.md). HS256 with an app secret (self-hosted
+# prosody "token" auth) or RS256 with a private key and key id (8x8 JaaS).
+JITSI_DOMAIN = env_str("JITSI_DOMAIN", "meet.jit.si" if not PRODUCTION else "")
+JITSI_APP_ID = env_str("JITSI_APP_ID", "concilia")
+JITSI_APP_SECRET = env_str("JITSI_APP_SECRET", "" if PRODUCTION else "dev-only-jitsi-secret-0123456789abcdef")
+JITSI_PRIVATE_KEY_PATH = env_str("JITSI_PRIVATE_KEY_PATH", "")
+JITSI_KEY_ID = env_str("JITSI_KEY_ID", "")
+JITSI_AUDIENCE = env_str("JITSI_AUDIENCE", "jitsi")
+# The `sub` claim: the Jitsi domain for self-hosted, the tenant (vpaas-magic-cookie-…) for JaaS.
+JITSI_SUBJECT = env_str("JITSI_SUBJECT", "") or JITSI_DOMAIN
+# Tokens are valid from this long before the start until this long after the planned end.
+JITSI_TOKEN_EARLY_MINUTES = env_int("JITSI_TOKEN_EARLY_MINUTES", 30, minimum=0)
+JITSI_TOKEN_LATE_MINUTES = env_int("JITSI_TOKEN_LATE_MINUTES", 60, minimum=0)
+# Shared secret for the server-side occupant events (prosody event_sync) posted to /jitsi/eventos/.
+JITSI_EVENTS_SECRET = env_str("JITSI_EVENTS_SECRET", "" if PRODUCTION else "dev-only-jitsi-events-secret")
+if PRODUCTION:
+    if not JITSI_DOMAIN:
+        raise ImproperlyConfigured("JITSI_DOMAIN is required in production.")
+    if not (JITSI_PRIVATE_KEY_PATH and JITSI_KEY_ID) and len(JITSI_APP_SECRET) < 32:
+        raise ImproperlyConfigured(
+            "Set JITSI_APP_SECRET (32+ characters) or JITSI_PRIVATE_KEY_PATH and JITSI_KEY_ID in production."
+        )
+    if len(JITSI_EVENTS_SECRET) < 32:
+        raise ImproperlyConfigured("JITSI_EVENTS_SECRET must be 32 or more characters in production.")
+
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "hearings-reminders": {
+            "task": "hearings.tasks.send_hearing_reminders",
+            "schedule": 300.0,
+            "options": {"expires": 300.0},
+        },
+        "hearings-absence-deadlines": {
+            "task": "hearings.tasks.act_on_absence_deadlines",
+            "schedule": 900.0,
+            "options": {"expires": 900.0},
+        },
+        "hearings-compliance-due": {
+            "task": "hearings.tasks.ask_about_compliance",
+            "schedule": 900.0,
+            "options": {"expires": 900.0},
+        },
+    }
+)

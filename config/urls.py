@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("parties.urls")),
     path("", include("complaints.urls")),
     path("", include("notifications.urls")),
+    path("", include("hearings.urls")),
 ]
 
 if settings.DEBUG:

@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "admit": _("Complaint admitted"),
     "serve_company": _("Company served with the formal notice"),
     "schedule_hearing": _("Hearing scheduled"),
+    "cancel_hearing": _("Hearing cancelled"),
     "adjourn": _("Hearing adjourned (cuarto intermedio)"),
     "accept_offer": _("Offer accepted by the consumer"),
     "record_agreement": _("Agreement reached at the hearing"),

@@ -2,6 +2,7 @@
 refusal (wrong role, wrong state) leaving the case untouched, the event hash chain, and the
 generated docs/workflow.md staying true to the model."""
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -15,13 +16,17 @@ from complaints.models import CaseEvent, Complaint
 from complaints.selectors import case_events_intact
 from complaints.services import CaseError
 from complaints.states import State
+from hearings.models import Hearing
+from parties.models import Role
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
 # Who may make each move: the specification, written down here independently of the permission
 # callables in complaints/states.py, so a change to either one shows up as a failing test.
 # "consumer" is the consumer who filed the case; "representative", an active representative of the
-# company complained about; "system" is a beat job (by=None); "stranger" is any other consumer.
+# company complained about; "conciliator" holds a hearing of this case, "other_conciliator" holds
+# none; "system" is a beat job (by=None); "stranger" is any other consumer.
 ALLOWED = {
     "submit": {"consumer"},
     "resubmit": {"consumer"},
@@ -29,7 +34,8 @@ ALLOWED = {
     "reject": {"officer", "supervisor"},
     "admit": {"officer", "supervisor"},
     "serve_company": {"officer", "supervisor", "system"},
-    "schedule_hearing": {"officer", "supervisor"},
+    "schedule_hearing": {"conciliator", "officer", "supervisor"},
+    "cancel_hearing": {"officer", "supervisor"},
     "adjourn": {"conciliator", "officer", "supervisor"},
     "accept_offer": {"consumer", "representative", "officer", "supervisor"},
     "record_agreement": {"conciliator", "officer", "supervisor"},
@@ -45,7 +51,16 @@ ALLOWED = {
     "refer": {"officer", "supervisor", "system"},
     "archive": {"officer", "supervisor", "system"},
 }
-ACTORS = ["consumer", "representative", "officer", "conciliator", "supervisor", "system", "stranger"]
+ACTORS = [
+    "consumer",
+    "representative",
+    "officer",
+    "conciliator",
+    "other_conciliator",
+    "supervisor",
+    "system",
+    "stranger",
+]
 # Moves whose service goes on by itself: admitting a case whose company has an electronic domicile
 # serves it at once.
 FOLLOWED_BY = {"admit": State.COMPANY_NOTIFIED}
@@ -84,6 +99,12 @@ def case_in(state: str, consumer, company, **fields) -> Complaint:  # type: igno
     return Complaint.objects.get(pk=case.pk)
 
 
+def give_hearing(case: Complaint, conciliator) -> None:  # type: ignore[no-untyped-def]
+    """The conciliator's hearing of this case: what lets a conciliator act on it."""
+    start = timezone.now() + timedelta(days=7)
+    Hearing.objects.create(complaint=case, conciliator=conciliator, starts_at=start, ends_at=start + timedelta(hours=1))
+
+
 def make_move(case: Complaint, transition: str, by) -> None:  # type: ignore[no-untyped-def]
     """Each move through the public service a page or a job would call."""
     with transaction.atomic():
@@ -108,6 +129,7 @@ def make_move(case: Complaint, transition: str, by) -> None:  # type: ignore[no-
 @pytest.fixture
 def people(consumer, representative, officer, conciliator, supervisor, stranger):  # type: ignore[no-untyped-def]
     return {
+        "other_conciliator": make_user("otro.conciliador@example.org", Role.CONCILIATOR),
         "consumer": consumer,
         "representative": representative,
         "officer": officer,
@@ -126,6 +148,7 @@ def test_it_specifies_every_transition_of_the_model():
 @pytest.mark.parametrize(("transition", "source", "target"), LEGAL, ids=[f"{n}-from-{s}" for n, s, _ in LEGAL])
 def test_it_lets_only_the_right_roles_make_each_move(people, company, transition, source, target, actor):
     case = case_in(source, people["consumer"], company)
+    give_hearing(case, people["conciliator"])
     events_before = CaseEvent.objects.filter(complaint=case).count()
     by = people[actor]
 
@@ -151,6 +174,7 @@ def test_it_refuses_each_move_from_a_state_it_does_not_start_from(people, compan
     allowed_actor = sorted(ALLOWED[transition])[0]
     by = people[allowed_actor]
     case = submitted_case(people["consumer"], company)
+    give_hearing(case, people["conciliator"])
     for state in State:
         if state in SOURCES[transition]:
             continue

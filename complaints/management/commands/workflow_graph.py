@@ -5,12 +5,14 @@ from the code (a test compares the committed file with this command's output).""
 
 import inspect
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 
 from complaints.models import Complaint
 from complaints.states import CLOSED_STATES, State
@@ -53,7 +55,7 @@ ACTORS = [
     Actor("consumer", "consumer", "consumidor/a titular", "consumer who filed it"),
     Actor("representative", "company", "apoderado/a de la empresa", "company representative"),
     Actor("officer", "officer", "agente de admisión", "admission officer"),
-    Actor("conciliator", "conciliator", "conciliador/a", "conciliator"),
+    Actor("conciliator", "conciliator", "conciliador/a de la audiencia", "conciliator of the case's hearing"),
     Actor("supervisor", "supervisor", "supervisor/a", "supervisor"),
     Actor("system", "system", "sistema (plazo vencido)", "system (a deadline passed)"),
     Actor("other_consumer", "any consumer", "cualquier consumidor/a", "any consumer"),
@@ -117,8 +119,15 @@ def _probe_permissions(transitions: list) -> dict[tuple[str, str], list[str]]:  
         }
         company = Company.objects.create(cuit="00000000000", legal_name="Workflow graph probe")
         Representation.objects.create(user=people["representative"], company=company)
-        web = Complaint(consumer=people["consumer"], company=company)
-        assisted = Complaint(consumer=people["consumer"], company=company, filed_by=people["officer"])
+        web = Complaint.objects.create(consumer=people["consumer"], company=company)
+        assisted = Complaint.objects.create(consumer=people["consumer"], company=company, filed_by=people["officer"])
+        # A conciliator may act on a case only through a hearing of it (the hearings/ floor's model).
+        hearing_model = apps.get_model("hearings", "Hearing")
+        start = timezone.now()
+        for case in (web, assisted):
+            hearing_model.objects.create(
+                complaint=case, conciliator=people["conciliator"], starts_at=start, ends_at=start + timedelta(hours=1)
+            )
         for item in transitions:
             keys = []
             for actor in ACTORS:

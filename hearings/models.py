@@ -1,0 +1,298 @@
+"""Hearings: when and where a conciliator meets the parties, who came, what was agreed, the acta.
+
+A case has one or more hearings (a cuarto intermedio adds one). Only the rows are here; every
+change goes through a service function in hearings/services/ (row-locked, logged on the case).
+"""
+
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import Complaint
+
+
+def new_room_name() -> str:
+    """Unguessable and lower-case (Jitsi compares room names lower-cased)."""
+    return f"concilia-{secrets.token_hex(16)}"
+
+
+class Hearing(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        HELD = "held", _("Held")
+        ADJOURNED = "adjourned", _("Adjourned (cuarto intermedio)")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Outcome(models.TextChoices):
+        AGREEMENT = "agreement", _("Agreement")
+        NO_AGREEMENT = "no_agreement", _("No agreement")
+        COMPANY_ABSENT = "company_absent", _("Company absent")
+        CONSUMER_ABSENT = "consumer_absent", _("Consumer absent")
+        ADJOURNED = "adjourned", _("Adjourned (cuarto intermedio)")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="hearings", verbose_name=_("case"))
+    conciliator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="hearings_conducted",
+        verbose_name=_("conciliator"),
+    )
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    room = models.CharField(_("video room"), max_length=64, unique=True, default=new_room_name, editable=False)
+    # The calendar invitation: one UID for the life of the hearing, SEQUENCE bumped on every change.
+    ical_uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    ical_sequence = models.PositiveIntegerField(default=0)
+    reschedule_count = models.PositiveSmallIntegerField(_("times rescheduled"), default=0)
+    # A cuarto intermedio: the hearing this one continues.
+    continues = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continuations",
+        verbose_name=_("continues"),
+    )
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.TextField(_("reason for cancelling"), blank=True)
+
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    outcome_notes = models.TextField(_("what happened"), blank=True)
+    outcome_recorded_at = models.DateTimeField(_("outcome recorded at"), null=True, blank=True)
+    outcome_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    # Reminders already sent (the beat job also keys the outbox, so a re-run sends nothing twice).
+    reminded_48h_at = models.DateTimeField(null=True, blank=True)
+    reminded_1h_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hearing")
+        verbose_name_plural = _("hearings")
+        ordering = ["starts_at"]
+        indexes = [
+            models.Index(fields=["conciliator", "starts_at"], name="hearing_conciliator_time"),
+            models.Index(fields=["starts_at"], name="hearing_upcoming", condition=Q(status="scheduled")),
+            models.Index(fields=["complaint", "starts_at"], name="hearing_complaint_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="hearing_ends_after_start"),
+        ]
+        # No conciliator double-booked: an exclusion constraint over tstzrange(starts_at, ends_at),
+        # created on PostgreSQL by migration 0002 (SQLite checks in code: hearings/scheduling.py).
+
+    def __str__(self) -> str:
+        return f"{self.complaint} — {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.SCHEDULED
+
+
+class Attendance(models.Model):
+    """One join or leave of one person in one hearing room, from the browser, Jitsi, or by hand."""
+
+    class Kind(models.TextChoices):
+        JOINED = "joined", _("Joined")
+        LEFT = "left", _("Left")
+
+    class Source(models.TextChoices):
+        CLIENT = "client", _("Browser")
+        SERVER = "server", _("Video server")
+        MANUAL = "manual", _("Recorded by the conciliator")
+
+    class Party(models.TextChoices):
+        CONSUMER = "consumer", _("Consumer")
+        COMPANY = "company", _("Company")
+        CONCILIATOR = "conciliator", _("Conciliator")
+        OTHER = "other", _("Other")
+
+    hearing = models.ForeignKey(Hearing, on_delete=models.CASCADE, related_name="attendance")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    party = models.CharField(_("party"), max_length=12, choices=Party.choices)
+    display_name = models.CharField(_("name"), max_length=300, blank=True)
+    kind = models.CharField(_("event"), max_length=8, choices=Kind.choices)
+    at = models.DateTimeField(_("time"))
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
+    # Makes a repeated delivery of the same event a no-op (Jitsi retries; browsers double-send).
+    dedupe_key = models.CharField(max_length=200)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance record")
+        verbose_name_plural = _("attendance records")
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["hearing", "dedupe_key"], name="attendance_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_name or self.user_id} {self.kind} {self.at:%H:%M}"
+
+
+class RecordingConsent(models.Model):
+    hearing = models.ForeignKey(Hearing, on_delete=models.CASCADE, related_name="recording_consents")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    consented = models.BooleanField(_("agrees to be recorded"))
+    at = models.DateTimeField(_("answered at"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["hearing", "user"], name="one_consent_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.consented}"
+
+
+class Recording(models.Model):
+    hearing = models.ForeignKey(Hearing, on_delete=models.CASCADE, related_name="recordings")
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    file = models.FileField(_("file"), upload_to="recordings/%Y/%m/", blank=True)
+    registered_at = models.DateTimeField(_("registered at"))
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Jibri/the recorder's own id for it: registering twice is a no-op.
+    external_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["registered_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hearing", "external_id"], condition=~Q(external_id=""), name="recording_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.url or self.file.name
+
+
+class Acta(models.Model):
+    """The record of a hearing's outcome: a PDF whose SHA-256 is kept, confirmed by each party."""
+
+    hearing = models.OneToOneField(Hearing, on_delete=models.PROTECT, related_name="acta")
+    file = models.FileField(_("file"), upload_to="actas/%Y/%m/", blank=True)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("acta")
+        verbose_name_plural = _("actas")
+
+    def __str__(self) -> str:
+        return f"Acta {self.hearing}"
+
+    @property
+    def is_ready(self) -> bool:
+        return bool(self.sha256)
+
+
+class ActaConfirmation(models.Model):
+    acta = models.ForeignKey(Acta, on_delete=models.CASCADE, related_name="confirmations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    party = models.CharField(_("party"), max_length=12, choices=Attendance.Party.choices)
+    # The hash the person saw: a confirmation binds to that exact document.
+    sha256 = models.CharField(max_length=64)
+    confirmed_at = models.DateTimeField(_("confirmed at"))
+
+    class Meta:
+        ordering = ["confirmed_at"]
+        constraints = [models.UniqueConstraint(fields=["acta", "user"], name="one_confirmation_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.confirmed_at:%Y-%m-%d %H:%M}"
+
+
+class Agreement(models.Model):
+    """What the company promised, reached at a hearing or by accepting an offer; followed until honoured."""
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, related_name="agreement")
+    hearing = models.ForeignKey(Hearing, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    terms = models.TextField(_("terms"))
+    amount = models.DecimalField(
+        _("amount (ARS)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    obligations = models.TextField(_("who does what, by when"), blank=True)
+    compliance_due = models.DateField(_("compliance deadline"))
+    compliance_asked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        indexes = [models.Index(fields=["compliance_due"], name="agreement_due", condition=Q(compliance_asked_at=None))]
+
+    def __str__(self) -> str:
+        return f"{self.complaint} — {self.compliance_due}"
+
+
+class ComplianceProof(models.Model):
+    """The company's evidence that it paid or delivered (e.g. a transfer receipt)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="proofs")
+    file = models.FileField(_("file"), upload_to="compliance/%Y/%m/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AbsenceJustification(models.Model):
+    """The absent party explains why; the office accepts (a new hearing) or rejects (the consequence)."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    hearing = models.ForeignKey(Hearing, on_delete=models.PROTECT, related_name="justifications")
+    party = models.CharField(_("party"), max_length=12, choices=Attendance.Party.choices)
+    text = models.TextField(_("reason"))
+    file = models.FileField(_("supporting document"), upload_to="justifications/%Y/%m/", blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING)
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["hearing", "party"], condition=Q(decision="pending"), name="one_pending_justification"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hearing} — {self.party} ({self.decision})"

@@ -1,0 +1,58 @@
+"""Telling the people of a hearing what happened: the consumer, the company's representatives and
+the conciliator, each once per occurrence (the idempotency key names it)."""
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.urls import reverse
+
+from notifications.services import notify
+from parties.models import Representation, User
+
+from .models import Hearing
+
+
+def hearing_people(hearing: Hearing, *, conciliator: bool = True) -> list[User]:
+    case = hearing.complaint
+    people: list[User] = [case.consumer]
+    if case.company_id:
+        people += [
+            rep.user
+            for rep in Representation.objects.active().filter(company_id=case.company_id).select_related("user")
+        ]
+    if conciliator:
+        people.append(hearing.conciliator)
+    return people
+
+
+def hearing_url(hearing: Hearing) -> str:
+    return settings.SITE_URL + reverse("hearing_room", args=[hearing.pk])
+
+
+def notify_hearing(
+    hearing: Hearing,
+    event: str,
+    *,
+    key: str,
+    context: dict | None = None,
+    attachments: Sequence[dict] | None = None,
+    conciliator: bool = True,
+) -> None:
+    """Queue `event` to everyone of the hearing. `key` names the occurrence, e.g.
+    f"hearing:{pk}:scheduled:{sequence}"; the outbox scopes it per recipient and channel."""
+    case = hearing.complaint
+    base = {
+        "case_number": case.number or "",
+        "case_url": settings.SITE_URL + reverse("complaint_detail", args=[case.pk]),
+        "hearing_start": hearing.starts_at,
+        "hearing_url": hearing_url(hearing),
+    }
+    for person in hearing_people(hearing, conciliator=conciliator):
+        notify(
+            recipient=person,
+            event=event,
+            context={**base, **(context or {})},
+            idempotency_key=key,
+            case_number=case.number or "",
+            attachments=attachments,
+        )

@@ -1,0 +1,31 @@
+"""Beat jobs of the hearings floor. Each sweeps the database; nothing waits in the broker."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def send_hearing_reminders() -> int:
+    from .reminders import send_due_reminders
+
+    return send_due_reminders()
+
+
+@shared_task(acks_late=True)
+def act_on_absence_deadlines() -> int:
+    from .services.outcome import act_on_expired_justifications
+
+    return act_on_expired_justifications()
+
+
+@shared_task(acks_late=True)
+def ask_about_compliance() -> int:
+    from .services.outcome import ask_consumers_about_compliance
+
+    return ask_consumers_about_compliance()
+
+
+@shared_task(acks_late=True)
+def generate_acta(hearing_id: int) -> None:
+    from .services.outcome import acta_generate
+
+    acta_generate(hearing_id=hearing_id)

@@ -1,0 +1,51 @@
+"""Hearings for tests, in the state a test needs.
+
+    hearing = scheduled_hearing(consumer, company, officer, conciliator)   # case "hearing_scheduled"
+    hearing = scheduled_hearing(..., starts_at=some_aware_datetime)
+
+Built with the ORM plus the case's real transition, so tests of one part of hearings/ do not
+depend on another part's services."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from complaints.services import complaint_transition
+from complaints.states import State
+from hearings.models import Hearing
+from parties.models import Company, User
+from tests.complaints.factories import served_case
+
+
+def next_weekday_at(hour: int, *, days_ahead: int = 7) -> datetime:
+    moment = timezone.localtime() + timedelta(days=days_ahead)
+    while moment.isoweekday() > 5:
+        moment += timedelta(days=1)
+    return moment.replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def scheduled_hearing(
+    consumer: User,
+    company: Company,
+    officer: User,
+    conciliator: User,
+    *,
+    starts_at: datetime | None = None,
+    minutes: int = 60,
+    complaint=None,  # type: ignore[no-untyped-def]
+) -> Hearing:
+    case = complaint or served_case(consumer, company, officer)
+    start = starts_at or next_weekday_at(10)
+    with transaction.atomic():
+        hearing = Hearing.objects.create(
+            complaint=case,
+            conciliator=conciliator,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=minutes),
+            scheduled_by=officer,
+        )
+        complaint_transition(complaint=case, transition="schedule_hearing", by=officer)
+    case.refresh_from_db()
+    assert case.status == State.HEARING_SCHEDULED
+    return hearing
