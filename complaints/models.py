@@ -137,13 +137,21 @@ class Complaint(FSMModelMixin, models.Model):
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         indexes = [
-            # The admission queue: a state, oldest first.
-            models.Index(fields=["status", "submitted_at"], name="complaint_queue"),
+            # The admission queue: a state, oldest first. `filed_by` rides along so the office's
+            # visibility rule (not others' drafts) and the pager's COUNT are answered from the index.
+            models.Index(fields=["status", "submitted_at"], name="complaint_queue", include=["filed_by"]),
             models.Index(fields=["company", "status"], name="complaint_company_status"),
             models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),
-            # Beat jobs look for expired deadlines in one state.
+            # The office's case list, newest first, across every case.
+            models.Index(fields=["-created_at", "-id"], name="complaint_recent"),
+            # Search by CUIT: a draft may name a company that is not registered yet.
+            models.Index(fields=["company_cuit"], name="complaint_draft_cuit", condition=Q(status="draft")),
+            # Beat jobs and the queue's age filter look for expired deadlines in one state.
+            models.Index(fields=["review_due_at"], name="complaint_review_due", condition=Q(status="submitted")),
             models.Index(fields=["correction_due_at"], name="complaint_correction_due", condition=Q(status="observed")),
             models.Index(fields=["domicile_due_at"], name="complaint_domicile_due", condition=Q(status="admitted")),
+            # PostgreSQL also has trigram indexes on the names, for search (migration 0002, not
+            # declared here: they index an expression SQLite does not have).
         ]
 
     def __str__(self) -> str:

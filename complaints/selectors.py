@@ -1,11 +1,27 @@
 """Reads on cases. Every view, export and download starts from `complaints_visible_to`."""
 
-from django.db.models import Q, QuerySet
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import CharField, F, Func, Lookup, Q, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Concat
+from django.db.models.lookups import IContains
 from django.http import Http404
 
-from complaints.models import CaseEvent, Complaint, Evidence
+from complaints.models import CaseEvent, CaseNumberSequence, Complaint, Evidence
 from complaints.states import OFFICE_ROLES, VISIBLE_TO_COMPANY_STATES, State
-from parties.models import Role, User
+from parties.models import Company, Role, User
+
+# A case number with its sequence as people say it, zeros left out: DC-2026-123, or 2026-123.
+CASE_NUMBER = re.compile(r"^(?:DC-)?(\d{4})-([1-9]\d{0,5})$", re.IGNORECASE)
+# The start of a case number as it is printed: DC-2026, DC-2026-0001, DC-2026-000123.
+CASE_NUMBER_START = re.compile(r"^DC-[\d-]*$", re.IGNORECASE)
+# What people put between the digits of a DNI (25.111.222) or a CUIT (30-71234567-1).
+SEPARATORS = re.compile(r"[\s.\-/]")
 
 
 def complaints_visible_to(user: User) -> QuerySet[Complaint]:
@@ -54,3 +70,113 @@ def case_events_intact(case: Complaint) -> bool:
             return False
         previous = event.hash
     return True
+
+
+# --- The timeline ------------------------------------------------------------------------------
+
+# `services.offer_event_reason`: "ARS 1234.50 · 2026-03-01 · <terms>", without the "ARS" part if no amount.
+OFFER_EVENT_REASON = re.compile(
+    r"^(?:ARS (?P<amount>\d+\.\d{2}) · )?(?P<fulfil_by>\d{4}-\d{2}-\d{2}) · (?P<terms>.*)$", re.DOTALL
+)
+OFFER_EVENTS = ("offer_made", "accept_offer")
+
+
+@dataclass(frozen=True)
+class OfferTerms:
+    amount: Decimal | None
+    fulfil_by: date
+    terms: str
+
+
+def offer_terms_in(event: CaseEvent) -> OfferTerms | None:
+    """The offer an offer event records, for the page to word in the reader's language; None for
+    other events and for a reason in any other form, which is shown as it was written."""
+    match = OFFER_EVENT_REASON.match(event.reason) if event.action in OFFER_EVENTS else None
+    if match is None:
+        return None
+    try:
+        fulfil_by = date.fromisoformat(match["fulfil_by"])
+    except ValueError:
+        return None
+    amount = Decimal(match["amount"]) if match["amount"] else None
+    return OfferTerms(amount=amount, fulfil_by=fulfil_by, terms=match["terms"])
+
+
+# --- Search --------------------------------------------------------------------------------------
+
+
+def complaint_search(cases: QuerySet[Complaint], text: str, *, user: User) -> QuerySet[Complaint]:
+    """`cases` narrowed to what was typed, read the way it was meant, each reading on an index:
+
+    - a case number: "DC-2026-123" or "2026-123" is that case; "DC-2026-00…" the cases it begins;
+    - digits alone (dots, dashes and spaces ignored): 11 are a CUIT, 7 or 8 the consumer's DNI,
+      up to 6 the sequence part of a case number in any year ("123" is DC-YYYY-000123);
+    - anything else: the consumer's or the company's name, case-insensitive, and on PostgreSQL
+      accent-insensitive too ("Gomez" finds "Gómez").
+
+    A company representative cannot search by DNI: a company must not learn a consumer's DNI by
+    probing the search box."""
+    text = text.strip()
+    if not text:
+        return cases
+    if number := CASE_NUMBER.match(text):
+        year, sequence = number.groups()
+        return cases.filter(number=f"DC-{year}-{int(sequence):06d}")
+    if CASE_NUMBER_START.match(text):
+        return cases.filter(number__startswith=text.upper())
+    digits = SEPARATORS.sub("", text)
+    if not digits.isdigit():
+        return cases.filter(_names_contain(text))
+    if len(digits) == 11:
+        # The registered company by its unique CUIT, as a value (not a join) so that the OR with a
+        # draft's unregistered CUIT can still start from indexes. Submitting registers the company,
+        # so only drafts need `company_cuit` (the partial index `complaint_draft_cuit`).
+        registered = Company.objects.filter(cuit=digits).order_by().values("pk")[:1]
+        return cases.filter(Q(company=registered) | Q(status=State.DRAFT, company_cuit=digits))
+    if len(digits) in (7, 8) and user.role != Role.REPRESENTATIVE:
+        return cases.filter(consumer_dni=digits)
+    if len(digits) <= 6:
+        # One exact number per year that has cases, rather than a LIKE '%-000123' on every row.
+        numbers = CaseNumberSequence.objects.annotate(
+            number=Concat(Value("DC-"), Cast("year", CharField()), Value(f"-{int(digits):06d}"))
+        ).values("number")
+        return cases.filter(number__in=numbers)
+    return cases.none()
+
+
+class ImmutableUnaccent(Func):
+    """PostgreSQL's `unaccent()` through the IMMUTABLE wrapper that migration 0002 creates and the
+    trigram indexes on the names are built on."""
+
+    function = "immutable_unaccent"
+    output_field = TextField()
+
+
+class EqualsAny(Lookup):
+    """`column = ANY(ARRAY(SELECT …))`. PostgreSQL runs the subquery once and can then OR the result
+    with other indexed conditions (a BitmapOr); `column IN (SELECT …)` inside an OR reads every row."""
+
+    lookup_name = "equals_any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):  # type: ignore[no-untyped-def]
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+def _contains(field: str, text: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(IContains(ImmutableUnaccent(field), ImmutableUnaccent(Value(text))))
+    return Q(**{f"{field}__icontains": text})
+
+
+def _names_contain(text: str) -> Q:
+    """The consumer's name, the company's legal or trade names, or a draft's unregistered company."""
+    matching = Company.objects.filter(_contains("legal_name", text) | _contains("trade_names", text))
+    companies = matching.order_by().values("pk")
+    if connection.vendor == "postgresql":
+        of_company = Q(EqualsAny(F("company"), ArraySubquery(companies)))
+    else:
+        of_company = Q(company__in=companies)
+    return _contains("consumer_name", text) | of_company | _contains("company_name", text)

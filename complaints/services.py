@@ -116,12 +116,14 @@ def _notify_parties(move: Move, event: str, *, consumer: bool = True, company: b
 def complaint_start_draft(*, consumer: User, filed_by: User | None = None, channel: str = Channel.WEB) -> Complaint:
     """A new draft, prefilled with what the consumer's profile knows."""
     case = Complaint(consumer=consumer, filed_by=filed_by, channel=channel)
-    _snapshot_consumer(case)
+    snapshot_consumer(case)
     case.save()
     return case
 
 
-def _snapshot_consumer(case: Complaint) -> None:
+def snapshot_consumer(case: Complaint) -> None:
+    """Copy the consumer's name and profile into the case (unsaved): what the record keeps if the
+    profile changes later."""
     consumer = case.consumer
     case.consumer_name = consumer.get_full_name()
     case.consumer_email = consumer.email
@@ -142,7 +144,8 @@ def _next_case_number(year: int) -> str:
     return f"DC-{year}-{sequence.last_number:06d}"
 
 
-def _missing_for_submission(case: Complaint) -> list[str]:
+def missing_for_submission(case: Complaint) -> list[str]:
+    """What the consumer must still fill in before the draft can be submitted, in their words."""
     missing = []
     if not (case.consumer_dni and case.consumer_name):
         missing.append(_("your personal details (name and DNI)"))
@@ -160,7 +163,7 @@ def _missing_for_submission(case: Complaint) -> list[str]:
 def complaint_submit(*, complaint: Complaint, by: User) -> Complaint:
     with transaction.atomic():
         case = _locked(complaint)
-        missing = _missing_for_submission(case)
+        missing = missing_for_submission(case)
         if case.status == State.DRAFT and missing:
             raise CaseError(_("Before submitting, complete: %(missing)s.") % {"missing": ", ".join(missing)})
         now = timezone.now()
@@ -303,14 +306,17 @@ def offer_make(*, complaint: Complaint, by: User, terms: str, fulfil_by: date, a
         if case.offers.filter(status=OfferStatus.PENDING).exists():
             raise CaseError(_("There is already an offer awaiting the consumer's answer."))
         offer = Offer.objects.create(complaint=case, made_by=by, terms=terms, fulfil_by=fulfil_by, amount=amount)
-        event = record_event(case=case, action="offer_made", by=by, reason=_offer_summary(offer))
+        event = record_event(case=case, action="offer_made", by=by, reason=offer_event_reason(offer))
         _notify_parties(Move(case, event), "offer_made", amount=amount, terms=terms, fulfil_by=fulfil_by)
     return offer
 
 
-def _offer_summary(offer: Offer) -> str:
-    amount = f"ARS {offer.amount:,.2f} · " if offer.amount is not None else ""
-    return f"{amount}{offer.terms} ({_('by')} {offer.fulfil_by:%d/%m/%Y})"
+def offer_event_reason(offer: Offer) -> str:
+    """What the case event records of an offer: its facts in a form no language owns, e.g.
+    "ARS 1234.50 · 2026-03-01 · <the terms>", not a sentence in the actor's language. The case
+    page shows them in the reader's language (`selectors.offer_terms_in`, the inverse)."""
+    amount = f"ARS {offer.amount:.2f} · " if offer.amount is not None else ""
+    return f"{amount}{offer.fulfil_by.isoformat()} · {offer.terms}"
 
 
 def _locked_pending_offer(offer: Offer, by: User) -> tuple[Complaint, Offer]:
@@ -329,7 +335,7 @@ def offer_accept(*, offer: Offer, by: User) -> Complaint:
         case, offer = _locked_pending_offer(offer, by)
         offer.status, offer.answered_at, offer.answered_by = OfferStatus.ACCEPTED, timezone.now(), by
         offer.save(update_fields=["status", "answered_at", "answered_by"])
-        move = _apply(case, "accept_offer", by=by, reason=_offer_summary(offer))
+        move = _apply(case, "accept_offer", by=by, reason=offer_event_reason(offer))
         _notify_parties(move, "offer_answered", company=True, accepted=True)
     return move.case
 
@@ -359,9 +365,20 @@ def complaint_withdraw(*, complaint: Complaint, by: User, reason: str = "") -> C
 # --- Moves the hearings floor drives (it never writes the status itself) ---------------------------
 
 
-def complaint_transition(*, complaint: Complaint, transition: str, by: User | None, reason: str = "") -> Move:
-    """For hearings/: schedule, adjourn, outcomes, approval, compliance. Call inside its atomic block."""
-    changes: dict[str, object] = {}
+# The fields a hearings move may set together with the state (e.g. the absent party's deadline).
+TRANSITION_FIELDS = frozenset({"justification_due_at"})
+
+
+def complaint_transition(
+    *, complaint: Complaint, transition: str, by: User | None, reason: str = "", **changes: object
+) -> Move:
+    """For hearings/: schedule, adjourn, outcomes, approval, compliance. Call inside its atomic block.
+
+    `changes` sets fields of the case in the same save as the state, only those in TRANSITION_FIELDS:
+    the hearings floor moves the workflow, it does not edit the case."""
+    refused = set(changes) - TRANSITION_FIELDS
+    if refused:
+        raise TypeError(f"complaint_transition cannot change {', '.join(sorted(refused))}.")
     if transition in {"refer", "deem_withdrawn", "confirm_compliance"}:
         changes["closed_at"] = timezone.now()
     return _apply(complaint, transition, by=by, reason=reason, **changes)

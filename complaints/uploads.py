@@ -1,6 +1,7 @@
 """Evidence files: type judged from the content, never the name; limits stated and enforced."""
 
 import hashlib
+import os
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,8 @@ from complaints.models import Complaint, Evidence
 from complaints.states import State
 from parties.models import User
 
+# Browsers send file names of up to 255 characters; the record keeps fewer.
+NAME_LIMIT: int = Evidence._meta.get_field("original_name").max_length  # type: ignore[union-attr,assignment]
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIC"}
 _HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
 
@@ -36,6 +39,17 @@ def _check_name(name: str) -> None:
             _("The file name “%(name)s” is not allowed: it must not contain folders or start with a dot.")
             % {"name": name}
         )
+
+
+def evidence_label(name: str) -> str:
+    """The person's file name as the record keeps it: cut short to fit, with an ellipsis before
+    the extension so the label still says what kind of file it is."""
+    if len(name) <= NAME_LIMIT:
+        return name
+    stem, extension = os.path.splitext(name)
+    if len(extension) > 16:  # not an extension anyone would recognise: cut the name as a whole
+        stem, extension = name, ""
+    return f"{stem[: NAME_LIMIT - len(extension) - 1]}…{extension}"
 
 
 def validate_evidence(upload: UploadedFile, *, already: int) -> str:
@@ -81,7 +95,7 @@ def evidence_add(*, complaint: Complaint, upload: UploadedFile, by: User, descri
         upload.seek(0)
         evidence = Evidence(
             complaint=case,
-            original_name=upload.name or "",
+            original_name=evidence_label(upload.name or ""),
             content_type=content_type,
             size=upload.size or 0,
             sha256=digest.hexdigest(),

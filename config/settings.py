@@ -108,6 +108,8 @@ else:
             "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20},
         }
     }
+    # Covering indexes (INCLUDE) are a PostgreSQL feature; SQLite, the zero-setup default, ignores them.
+    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (allauth's rate limits live here): Redis when REDIS_URL is set.
@@ -349,13 +351,25 @@ JITSI_TOKEN_EARLY_MINUTES = env_int("JITSI_TOKEN_EARLY_MINUTES", 30, minimum=0)
 JITSI_TOKEN_LATE_MINUTES = env_int("JITSI_TOKEN_LATE_MINUTES", 60, minimum=0)
 # Shared secret for the server-side occupant events (prosody event_sync) posted to /jitsi/eventos/.
 JITSI_EVENTS_SECRET = env_str("JITSI_EVENTS_SECRET", "" if PRODUCTION else "dev-only-jitsi-events-secret")
+# How the browser reaches the Jitsi server: the room page loads {scheme}://{domain}/external_api.js.
+# "http" exists only so browser tests can point the domain at a local server.
+JITSI_SCHEME = env_choice("JITSI_SCHEME", "https", ("https", "http"))
+# A phone number shown on the hearing page for people who cannot join by video (Jigasi dial-in or the
+# office's help line); empty shows none.
+JITSI_DIAL_IN_NUMBER = env_str("JITSI_DIAL_IN_NUMBER", "")
+# The largest recording file the conciliator may upload by hand (a link needs no upload).
+JITSI_RECORDING_MAX_BYTES = env_int("JITSI_RECORDING_MAX_MB", 2048, minimum=1) * 1024 * 1024
 if PRODUCTION:
     if not JITSI_DOMAIN:
         raise ImproperlyConfigured("JITSI_DOMAIN is required in production.")
+    if JITSI_SCHEME != "https":
+        raise ImproperlyConfigured("JITSI_SCHEME must be https in production.")
     if not (JITSI_PRIVATE_KEY_PATH and JITSI_KEY_ID) and len(JITSI_APP_SECRET) < 32:
         raise ImproperlyConfigured(
             "Set JITSI_APP_SECRET (32+ characters) or JITSI_PRIVATE_KEY_PATH and JITSI_KEY_ID in production."
         )
+    if JITSI_PRIVATE_KEY_PATH and not Path(JITSI_PRIVATE_KEY_PATH).is_file():
+        raise ImproperlyConfigured("JITSI_PRIVATE_KEY_PATH does not name a readable file.")
     if len(JITSI_EVENTS_SECRET) < 32:
         raise ImproperlyConfigured("JITSI_EVENTS_SECRET must be 32 or more characters in production.")
 

@@ -9,6 +9,7 @@
 #   fonts/            Roboto (body: 400, 400 italic, 500, 700) and Encode Sans (headings: 600, 700),
 #                     woff2 only, latin + latin-ext subsets, and fonts.css with relative URLs
 #   icons/icons.svg   a sprite with only the Bootstrap Icons we use (<svg><use href="…#bell"></use></svg>)
+#   axe/axe.min.js    axe-core, the accessibility checker the browser tests inject (never served to a page)
 #
 # Poncho (ar-poncho) is installed only as the reference for the palette and typography; its Bootstrap 3
 # CSS is not copied. The colours live as CSS variables in static/css/concilia.css.
@@ -98,6 +99,11 @@ fs.writeFileSync(dest,
   symbols.join("\n") + "\n</svg>\n");
 NODE
 cp "$NM/bootstrap-icons/LICENSE" "$OUT/icons/LICENSE"
+
+# --- axe-core (MPL-2.0): only the browser tests load it (tests/browser/a11y.py), with add_script_tag.
+mkdir -p "$OUT/axe"
+cp "$NM/axe-core/axe.min.js" "$OUT/axe/axe.min.js"
+cp "$NM/axe-core/LICENSE" "$OUT/axe/LICENSE"
 
 echo "static/vendor rebuilt:"
 du -sh "$OUT"

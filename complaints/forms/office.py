@@ -1,6 +1,5 @@
 """The admission office's forms: the queue's filters and the three decisions on a submitted case."""
 
-import re
 from datetime import datetime
 
 from django import forms
@@ -8,8 +7,9 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Channel, Complaint, RejectionReason
+from complaints.selectors import complaint_search
 from complaints.states import State
-from parties.models import Province
+from parties.models import Province, User
 
 # The queue's status filter: what the officer must act on, what waits for the consumer, or both.
 QUEUE_SUBMITTED = "submitted"
@@ -23,9 +23,6 @@ QUEUE_STATES = {
 
 AGE_ON_TIME = "on_time"
 AGE_OVERDUE = "overdue"
-
-CASE_NUMBER = re.compile(r"^DC-\d{4}-\d{1,6}$", re.IGNORECASE)
-SEPARATORS = re.compile(r"[\s.\-/]")
 
 
 class AdmissionFilterForm(forms.Form):
@@ -62,7 +59,7 @@ class AdmissionFilterForm(forms.Form):
         others = ("q", "province", "channel", "age", "company")
         return data.get("status", "") not in ("", QUEUE_SUBMITTED) or any(data.get(name) for name in others)
 
-    def filter(self, cases: QuerySet[Complaint], *, now: datetime) -> QuerySet[Complaint]:
+    def filter(self, cases: QuerySet[Complaint], *, now: datetime, user: User) -> QuerySet[Complaint]:
         """`cases` narrowed by the valid filters; the status filter defaults to "awaiting review"."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         cases = cases.filter(status__in=QUEUE_STATES[data.get("status") or QUEUE_SUBMITTED])
@@ -78,33 +75,8 @@ class AdmissionFilterForm(forms.Form):
             )
             cases = cases.filter(overdue) if data["age"] == AGE_OVERDUE else cases.exclude(overdue)
         if data.get("q"):
-            cases = cases.filter(search_condition(data["q"]))
+            cases = complaint_search(cases, data["q"], user=user)
         return cases
-
-
-def search_condition(text: str) -> Q:
-    """What the officer typed, read the way they meant it. Numbers hit indexed columns exactly
-    (case number, DNI, CUIT); anything else searches names."""
-    text = text.strip()
-    if CASE_NUMBER.match(text):
-        year, sequence = text.upper().split("-")[1:]
-        return Q(number=f"DC-{year}-{int(sequence):06d}")
-    digits = SEPARATORS.sub("", text)
-    if digits.isdigit():
-        if len(digits) == 11:
-            # Submitting registers the company, so queued cases always have one: no OR with the draft's
-            # `company_cuit`, which would keep PostgreSQL from starting at the CUIT's unique index.
-            return Q(company__cuit=digits)
-        if len(digits) in (7, 8):
-            return Q(consumer_dni=digits)
-        if len(digits) <= 6:
-            # "123" is the sequence part of a case number, in any year: DC-YYYY-000123.
-            return Q(number__endswith=f"-{int(digits):06d}")
-    return (
-        Q(consumer_name__icontains=text)
-        | Q(company__legal_name__icontains=text)
-        | Q(company__trade_names__icontains=text)
-    )
 
 
 class AdmitForm(forms.Form):

@@ -4,7 +4,6 @@ hearing, evidence downloads and the full export for referral.
 Thin views: load through `complaints_visible_to` (a 404 for anyone outside the case), call the
 service, turn a refused move (`CaseError`) into a message and go back to the case page."""
 
-import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
@@ -31,7 +30,14 @@ from complaints.forms.case_file import (
 )
 from complaints.models import Complaint, Evidence, Offer, OfferStatus
 from complaints.pdf import pdf_response, render_pdf
-from complaints.selectors import case_events_intact, complaint_for, complaints_visible_to, evidence_for
+from complaints.selectors import (
+    case_events_intact,
+    complaint_for,
+    complaint_search,
+    complaints_visible_to,
+    evidence_for,
+    offer_terms_in,
+)
 from complaints.states import OFFICE_ROLES, State, represents
 from notifications.models import FormalNotice, Notification
 from parties import selectors as party_selectors
@@ -65,7 +71,7 @@ def _template_exists(name: str) -> bool:
 # --- The list ----------------------------------------------------------------------------------
 
 
-def _filter_cases(cases: QuerySet[Complaint], form: CaseFilterForm) -> QuerySet[Complaint]:
+def _filter_cases(cases: QuerySet[Complaint], form: CaseFilterForm, *, user: User) -> QuerySet[Complaint]:
     """Apply whichever filters are valid; an invalid one is shown as an error and ignored."""
     data = form.cleaned_data if form.is_bound else {}
     if data.get("status"):
@@ -79,30 +85,7 @@ def _filter_cases(cases: QuerySet[Complaint], form: CaseFilterForm) -> QuerySet[
     if data.get("date_to"):
         end = timezone.make_aware(datetime.combine(data["date_to"] + timedelta(days=1), time.min))
         cases = cases.filter(Q(submitted_at__lt=end) | Q(submitted_at__isnull=True, created_at__lt=end))
-    text = (data.get("q") or "").strip()
-    if text:
-        cases = cases.filter(_search(text, dni=form.searches_dni))
-    return cases
-
-
-def _search(text: str, *, dni: bool) -> Q:
-    """Case number, DNI, company CUIT or name, consumer's name. Digits alone are an identifier
-    ("123" is case DC-…-000123, 8 digits a DNI, 11 a CUIT); anything else is a number or a name."""
-    digits = re.sub(r"[\s.\-]", "", text)
-    if digits.isdigit():
-        found = Q(company__cuit=digits) | Q(company_cuit=digits)
-        if dni:
-            found |= Q(consumer_dni=digits)
-        if len(digits) <= 6:
-            found |= Q(number__endswith=f"-{digits.zfill(6)}")
-        return found
-    return (
-        Q(number__icontains=text)
-        | Q(consumer_name__icontains=text)
-        | Q(company__legal_name__icontains=text)
-        | Q(company__trade_names__icontains=text)
-        | Q(company_name__icontains=text)
-    )
+    return complaint_search(cases, data.get("q") or "", user=user)
 
 
 @login_required
@@ -114,7 +97,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         companies = party_selectors.companies_visible_to(user).order_by("legal_name")
     form = CaseFilterForm(request.GET or None, user=user, companies=companies)
     form.is_valid()
-    cases = _filter_cases(complaints_visible_to(user).select_related("company"), form)
+    cases = _filter_cases(complaints_visible_to(user).select_related("company"), form, user=user)
     page = Paginator(cases.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -177,7 +160,8 @@ def _render_case(request: HttpRequest, case: Complaint, **forms: object) -> Http
             "is_staff_role": is_staff_role,
             # DNI, phone, e-mail and address are for the office and the consumer, not the company.
             "show_consumer_contact": is_owner or is_staff_role,
-            "events_newest_first": list(reversed(context["events"])),
+            # Each event with the offer it records, if any, worded by the template in the reader's language.
+            "timeline": [(event, offer_terms_in(event)) for event in reversed(context["events"])],
             "events_intact": case_events_intact(case) if is_staff_role else None,
             "deliveries": list(
                 Notification.objects.filter(case_number=case.number)

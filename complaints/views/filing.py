@@ -123,7 +123,7 @@ def _refresh_consumer_snapshot(case: Complaint) -> None:
         "consumer_province",
     ]
     fresh = Complaint(consumer=case.consumer)
-    services._snapshot_consumer(fresh)
+    services.snapshot_consumer(fresh)
     changed = {field: getattr(fresh, field) for field in fields if getattr(fresh, field) != getattr(case, field)}
     if changed:
         # A conditional UPDATE: a case that moved on meanwhile keeps the snapshot it was filed with.
@@ -344,7 +344,7 @@ def _missing_besides_declaration(case: Complaint) -> list[str]:
         return []
     probe = copy.copy(case)
     probe.declaration_accepted_at = probe.declaration_accepted_at or timezone.now()
-    return services._missing_for_submission(probe)
+    return services.missing_for_submission(probe)
 
 
 def _with_kind(evidence: Iterable[Evidence]) -> list[Evidence]:

@@ -66,7 +66,8 @@
     if (!other || !otherFields) return;
     var hasError = otherFields.querySelector(".form-group--error");
     otherFields.hidden = !(other.checked || hasError);
-    other.setAttribute("aria-expanded", String(!otherFields.hidden));
+    // No aria-expanded here: a radio button may not carry it (ARIA), and the fields appear right
+    // after the radio in reading order, so a screen reader reaches them next anyway.
   }
   document.addEventListener("change", function (event) {
     if (event.target && event.target.name === "company") toggleOther();

@@ -41,14 +41,17 @@ def browser():  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def page_for(browser, live_server):  # type: ignore[no-untyped-def]
-    """page_for(user, viewport=…) → a Playwright page logged in as that user (session cookie)."""
+    """page_for(user, viewport=…) → a Playwright page logged in as that user (session cookie).
+    timezone_id sets the browser's own time zone (pages must not depend on it)."""
     from django.conf import settings
     from django.test import Client
 
     contexts = []
 
-    def _page_for(user=None, *, width: int = 1280, height: int = 900, locale: str = "es-AR"):  # type: ignore[no-untyped-def]
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale)
+    def _page_for(user=None, *, width: int = 1280, height: int = 900, locale: str = "es-AR", timezone_id=None):  # type: ignore[no-untyped-def]
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale=locale, timezone_id=timezone_id
+        )
         contexts.append(context)
         if user is not None:
             client = Client()

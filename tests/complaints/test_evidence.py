@@ -217,3 +217,24 @@ def test_no_evidence_is_added_or_removed_once_the_complaint_is_submitted(
     assert "can no longer be changed" in page(removed)
     assert list(Evidence.objects.values_list("original_name", flat=True)) == ["factura.pdf"]
     assert len(stored_files(media)) == 1
+
+
+def test_it_keeps_a_long_file_name_cut_to_fit_with_its_extension(draft, client, media):  # type: ignore[no-untyped-def]
+    long_name = "factura-" + "x" * 243 + ".pdf"  # 255 characters, the most a browser sends
+    assert len(long_name) == 255
+
+    upload(client, draft, SimpleUploadedFile(long_name, PDF_BYTES))
+
+    evidence = Evidence.objects.get(complaint=draft)
+    assert len(evidence.original_name) == Evidence._meta.get_field("original_name").max_length == 200
+    assert evidence.original_name.startswith("factura-xxx")
+    assert evidence.original_name.endswith("x….pdf")
+
+
+def test_a_name_that_fits_is_kept_as_it_is_and_an_odd_extension_is_cut_with_the_rest():  # type: ignore[no-untyped-def]
+    assert uploads.evidence_label("factura.pdf") == "factura.pdf"
+    assert uploads.evidence_label("a" * 200) == "a" * 200
+    odd = uploads.evidence_label("factura." + "b" * 240)
+    assert len(odd) == 200
+    assert odd.startswith("factura.bbb")
+    assert odd.endswith("b…")

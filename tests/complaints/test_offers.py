@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints import services
-from complaints.models import CompanyAnswer, Offer, OfferStatus
+from complaints.models import CaseEvent, CompanyAnswer, Offer, OfferStatus
+from complaints.selectors import offer_terms_in
 from complaints.states import State
 from notifications.models import Notification
 from parties.models import Representation, Role
@@ -268,3 +269,48 @@ def test_the_offer_shows_pesos_the_argentine_way_in_spanish(served, representati
     client.force_login(consumer)
     page = client.get(reverse("complaint_detail", args=[served.pk])).content.decode()
     assert "$\u00a01.234.567,50" in page
+
+
+def timeline_of(page: str) -> str:
+    return page.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+
+
+def test_the_timeline_words_an_offer_in_the_readers_language(served, representative, consumer):  # type: ignore[no-untyped-def]
+    fulfil_by = timezone.localdate() + timedelta(days=5)
+    offer = services.offer_make(
+        complaint=served, by=representative, terms="Devolución total.", fulfil_by=fulfil_by, amount=Decimal("1234.5")
+    )
+    services.offer_accept(offer=offer, by=consumer)
+
+    # The record holds the facts, in no one's language; each reader gets them in theirs.
+    reasons = [event.reason for event in served.events.filter(action__in=["offer_made", "accept_offer"])]
+    assert reasons == [f"ARS 1234.50 · {fulfil_by.isoformat()} · Devolución total."] * 2
+    pages = {}
+    for language in ("es-AR", "en"):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(consumer)
+        pages[language] = timeline_of(client.get(reverse("complaint_detail", args=[served.pk])).content.decode())
+    spanish, english = pages["es-AR"], pages["en"]
+    assert spanish.count("Monto: $\u00a01.234,50") == 2
+    assert spanish.count(f"Fecha límite de cumplimiento: {fulfil_by:%d/%m/%Y}") == 2
+    assert "ARS" not in spanish
+    assert english.count("Amount: ARS\u00a01,234.50") == 2
+    assert english.count(f"To be fulfilled by: {fulfil_by:%m/%d/%Y}") == 2
+
+
+def test_the_timeline_says_when_an_offer_has_no_payment(served, representative, consumer):  # type: ignore[no-untyped-def]
+    pending_offer(served, representative)
+    client = Client(HTTP_ACCEPT_LANGUAGE="es-AR")
+    client.force_login(consumer)
+
+    timeline = timeline_of(client.get(reverse("complaint_detail", args=[served.pk])).content.decode())
+
+    assert "Monto: Sin pago: ver las condiciones" in timeline
+    assert "Cambio de la heladera por una nueva" in timeline
+
+
+def test_an_offer_event_in_any_other_form_is_shown_as_it_was_written(served):  # type: ignore[no-untyped-def]
+    event = CaseEvent(complaint=served, action="offer_made", reason="ARS 1,234.00 · Devolución (by 01/02/2026)")
+
+    assert offer_terms_in(event) is None
+    assert offer_terms_in(CaseEvent(action="company_answered", reason="2026-03-01 · no es una oferta")) is None

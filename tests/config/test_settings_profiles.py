@@ -14,6 +14,9 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "concilia.example.gob.ar",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/concilia",
     "REDIS_URL": "redis://127.0.0.1:6379/1",
+    "JITSI_DOMAIN": "meet.concilia.example.gob.ar",
+    "JITSI_APP_SECRET": "a-jitsi-app-secret-of-more-than-32-characters",
+    "JITSI_EVENTS_SECRET": "a-jitsi-events-secret-of-more-than-32-characters",
 }
 
 
@@ -39,6 +42,9 @@ def test_the_production_profile_passes_check_deploy_without_warnings():
         ({"DEBUG": "1"}, "DEBUG cannot be on in production"),
         ({"SECRET_KEY": "short"}, "SECRET_KEY must be a random string"),
         ({"DATABASE_URL": ""}, "DATABASE_URL (PostgreSQL) is required in production"),
+        ({"JITSI_DOMAIN": ""}, "JITSI_DOMAIN is required in production"),
+        ({"JITSI_APP_SECRET": "short"}, "Set JITSI_APP_SECRET (32+ characters)"),
+        ({"JITSI_EVENTS_SECRET": ""}, "JITSI_EVENTS_SECRET must be 32 or more characters"),
     ],
 )
 def test_the_production_profile_refuses_unsafe_values(override, message):

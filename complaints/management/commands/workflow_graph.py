@@ -124,9 +124,13 @@ def _probe_permissions(transitions: list) -> dict[tuple[str, str], list[str]]:  
         # A conciliator may act on a case only through a hearing of it (the hearings/ floor's model).
         hearing_model = apps.get_model("hearings", "Hearing")
         start = timezone.now()
-        for case in (web, assisted):
+        for hours, case in enumerate((web, assisted)):
+            starts_at = start + timedelta(hours=hours)
             hearing_model.objects.create(
-                complaint=case, conciliator=people["conciliator"], starts_at=start, ends_at=start + timedelta(hours=1)
+                complaint=case,
+                conciliator=people["conciliator"],
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=1),
             )
         for item in transitions:
             keys = []
