@@ -18,6 +18,7 @@ install: $(VENV)/.installed
 demo: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_demo_cases
 	@echo "Concilia is starting on http://127.0.0.1:8000 (e-mails are printed here)."
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

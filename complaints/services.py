@@ -22,6 +22,7 @@ from complaints.models import (
     Offer,
     OfferStatus,
 )
+from complaints.signals import case_moved
 from complaints.states import State, represents
 from notifications.services import formal_notice_serve, notify
 from parties.business_days import deadline_after
@@ -84,6 +85,7 @@ def _apply(case: Complaint, transition: str, *, by: User | None, reason: str = "
     event = record_event(
         case=locked, action=transition, by=by, from_state=from_state, to_state=locked.status, reason=reason
     )
+    case_moved.send(sender=Complaint, case=locked, event=event)
     return Move(locked, event)
 
 

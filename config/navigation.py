@@ -18,6 +18,9 @@ def _nav_for(user) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
         ]
     if user.role in (Role.OFFICER, Role.SUPERVISOR):
         items += [("admission_queue", _("Admission")), ("complaint_list", _("Cases"))]
+        items.append(("hearing_list", _("Hearings")))
+    if user.role in (Role.CONCILIATOR, Role.OFFICER, Role.SUPERVISOR):
+        items.append(("hearing_calendar", _("Calendar")))
     if user.has_staff_role:
         items.append(("company_list", _("Companies")))
     if user.role == Role.SUPERVISOR:

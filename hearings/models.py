@@ -180,7 +180,7 @@ class Recording(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.url or self.file.name
+        return self.url or str(self.file.name)
 
 
 class Acta(models.Model):

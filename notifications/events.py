@@ -47,6 +47,8 @@ hearing_reminder       to each party, shortly before the hearing.
     expected: hearing_start (datetime); optional: hearing_url
 outcome_recorded       to each party: the conciliator recorded the outcome.
     expected: outcome_label (already translated text, e.g. "Agreement"); optional: next_steps
+recording_available    to the consumer and the company: the hearing's recording can be watched.
+    expected: hearing_start (datetime); optional: hearing_url (where the recording is shown)
 acta_ready             to each party: the acta is ready to confirm.
     optional: confirm_url (absolute URL); confirm_due (datetime)
 compliance_due         to the consumer: the agreement's compliance deadline has come.
@@ -87,6 +89,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "hearing_cancelled": ("hearing_start",),
     "hearing_reminder": ("hearing_start",),
     "outcome_recorded": ("outcome_label",),
+    "recording_available": ("hearing_start",),
     "acta_ready": (),
     "compliance_due": ("compliance_due",),
     "agreement_breached": (),

@@ -1,5 +1,297 @@
-from django.http import HttpRequest, HttpResponse
+"""The hearing room: the page each party opens to take part, what it reports, and the conciliator's
+corrections and recordings. Also the endpoint the video server posts its occupant events to.
+
+Thin views: load the hearing through `hearings_visible_to` and `party_of` (a 404 for anyone who is
+not a party, except the office, who may look but gets no room), call the service, turn a refused
+move into a message."""
+
+import hmac
+import json
+import re
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from complaints.services import CaseError
+from parties.models import User
+
+from ..forms.room import AttendanceCorrectionForm, RecordingConsentForm, RecordingRegisterForm
+from ..jitsi import external_api_url, participant_token, room_options, room_window
+from ..models import Acta, Attendance, Hearing, Recording, RecordingConsent
+from ..selectors import attendance_summary, hearings_visible_to, is_office, party_of
+from ..services import room as services
+
+PAGE_SIZE = 25
+# The page's own id for an event: "<page id>-<n>" (see static/hearings/room.js).
+EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+REPORT_MAX_BYTES = 4096
+# Parties answer the recording question before they join; the conciliator is the one who records.
+ASKED_ABOUT_RECORDING = (Attendance.Party.CONSUMER, Attendance.Party.COMPANY)
 
 
-def hearing_room(request: HttpRequest, pk: int) -> HttpResponse:  # placeholder until the room page lands
-    raise NotImplementedError
+def _hearing_for(user: User, pk: int) -> tuple[Hearing, str | None]:
+    """The hearing and the user's side of it; a 404 for anyone who is neither a party nor the office."""
+    hearing = hearings_visible_to(user).filter(pk=pk).first()
+    if hearing is None:
+        raise Http404
+    party = party_of(hearing, user)
+    if party is None and not is_office(user):
+        raise Http404
+    return hearing, party
+
+
+def _manageable(user: User, pk: int) -> Hearing:
+    """For the conciliator's pages: the hearing's conciliator or the office; a party gets a 403."""
+    hearing, party = _hearing_for(user, pk)
+    if party != Attendance.Party.CONCILIATOR and not is_office(user):
+        raise PermissionDenied
+    return hearing
+
+
+def room_phase(hearing: Hearing, now: datetime) -> str:
+    """cancelled · ended (held, adjourned, or past the room's closing) · before (the room is not open
+    yet) · open (from JITSI_TOKEN_EARLY_MINUTES before the start to JITSI_TOKEN_LATE_MINUTES after
+    the planned end: the tokens' own validity, so an overrunning hearing can still be rejoined)."""
+    if hearing.status == Hearing.Status.CANCELLED:
+        return "cancelled"
+    opens_at, closes_at = room_window(hearing)
+    if hearing.status != Hearing.Status.SCHEDULED or now > closes_at:
+        return "ended"
+    if now < opens_at:
+        return "before"
+    return "open"
+
+
+def _consents(hearing: Hearing) -> list[dict]:
+    """For the conciliator: each party's answer to the recording question (None: not answered)."""
+    answers = {c.user_id: c for c in RecordingConsent.objects.filter(hearing=hearing)}
+    return [
+        {"person": person, "party_label": Attendance.Party(side).label, "consent": answers.get(person.pk)}
+        for person, side in services.people_of(hearing)
+        if side in ASKED_ABOUT_RECORDING
+    ]
+
+
+@login_required
+@require_safe
+def hearing_room(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    hearing, party = _hearing_for(user, pk)
+    now = timezone.now()
+    phase = room_phase(hearing, now)
+    opens_at, closes_at = room_window(hearing)
+    asked = party in ASKED_ABOUT_RECORDING
+    consent = RecordingConsent.objects.filter(hearing=hearing, user=user).first() if party else None
+    options = None
+    # Tokens only to a party of this hearing, only while the room is open, and only once a party
+    # has answered the recording question (the conciliator is not asked).
+    if phase == "open" and party is not None and not (asked and consent is None):
+        options = room_options(
+            hearing, user, party, participant_token(hearing, user, party), lang=request.LANGUAGE_CODE or "es"
+        )
+    manages = party == Attendance.Party.CONCILIATOR or is_office(user)
+    acta = Acta.objects.filter(hearing=hearing).first() if phase == "ended" else None
+    return render(
+        request,
+        "hearings/room/room.html",
+        {
+            "hearing": hearing,
+            "case": hearing.complaint,
+            "party": party,
+            "party_label": Attendance.Party(party).label if party else "",
+            "phase": phase,
+            "now": now,
+            "opens_at": opens_at,
+            "closes_at": closes_at,
+            "asked_about_recording": asked,
+            "consent": consent,
+            "consent_form": RecordingConsentForm(
+                initial={"consented": ("yes" if consent.consented else "no")} if consent else None
+            ),
+            "room_options": options,
+            "is_moderator": party == Attendance.Party.CONCILIATOR,
+            "external_api_url": external_api_url() if options else "",
+            "dial_in_number": settings.JITSI_DIAL_IN_NUMBER,
+            "manages": manages,
+            "consents": _consents(hearing) if manages else [],
+            "recordings": hearing.recordings.all(),
+            "recording_days": settings.HEARINGS["RECORDING_AVAILABLE_DAYS"],
+            "acta": acta,
+            "acta_ready": bool(acta and acta.is_ready),
+        },
+    )
+
+
+def _json_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@login_required
+@require_POST
+def hearing_attendance_report(request: HttpRequest, pk: int) -> JsonResponse:
+    """The page's IFrame API events (fetch, with the CSRF token). 201 stored, 200 already stored."""
+    user: User = request.user  # type: ignore[assignment]
+    hearing, party = _hearing_for(user, pk)
+    if party is None:
+        raise Http404
+    if len(request.body) > REPORT_MAX_BYTES:
+        return _json_error(_("The report is too large."), 400)
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError:
+        return _json_error(_("The report is not valid JSON."), 400)
+    if not isinstance(data, dict):
+        return _json_error(_("The report is not valid JSON."), 400)
+    event, event_id = str(data.get("event") or ""), str(data.get("event_id") or "")
+    if not EVENT_ID.match(event_id):
+        return _json_error(_("Unknown attendance event."), 400)
+    if room_phase(hearing, timezone.now()) != "open":
+        return _json_error(_("The hearing room is not open."), 409)
+    try:
+        row, created = services.attendance_from_client(
+            hearing=hearing,
+            user=user,
+            party=party,
+            event=event,
+            event_id=event_id,
+            display_name=str(data.get("display_name") or ""),
+        )
+    except CaseError as error:
+        return _json_error(str(error), 400)
+    return JsonResponse({"recorded": created, "kind": row.kind}, status=201 if created else 200)
+
+
+@csrf_exempt
+@require_POST
+def jitsi_events(request: HttpRequest, suffix: str = "") -> JsonResponse:
+    """Prosody's event_sync component posts here (its api_prefix is this URL; it appends
+    /events/occupant/joined and the like, which `suffix` absorbs: the payload names the event).
+    Authenticated by `Authorization: Bearer <JITSI_EVENTS_SECRET>`. 200 for a repeated event too,
+    so Jitsi's retries stop; 404 for a room that is no hearing's."""
+    secret = settings.JITSI_EVENTS_SECRET
+    header = request.headers.get("Authorization", "")
+    given = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
+    if not secret or not hmac.compare_digest(given.encode(), secret.encode()):
+        response = _json_error("unauthorized", 401)
+        response["WWW-Authenticate"] = 'Bearer realm="concilia-jitsi-events"'
+        return response
+    try:
+        payload = json.loads(request.body or b"")
+    except ValueError:
+        return _json_error("invalid JSON", 400)
+    try:
+        result = services.attendance_from_jitsi_event(payload)
+    except services.UnknownRoom:
+        return _json_error("unknown room", 404)
+    except services.BadEvent as error:
+        return _json_error(str(error), 400)
+    except CaseError as error:
+        return _json_error(str(error), 409)
+    return JsonResponse({"ok": True, "created": result.created})
+
+
+@login_required
+@require_POST
+def hearing_recording_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    hearing, party = _hearing_for(user, pk)
+    if party is None:
+        raise Http404
+    form = RecordingConsentForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose whether you agree to the hearing being recorded."))
+        return redirect(reverse("hearing_room", args=[hearing.pk]) + "#recording-consent")
+    try:
+        services.recording_consent(hearing=hearing, user=user, consented=form.cleaned_data["consented"])
+    except CaseError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Your answer was recorded."))
+    return redirect(reverse("hearing_room", args=[hearing.pk]) + "#join")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def hearing_attendance_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    hearing = _manageable(user, pk)
+    form = AttendanceCorrectionForm(request.POST if request.method == "POST" else None, hearing=hearing)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.attendance_correct(hearing=hearing, by=user, **form.correction())
+        except CaseError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The attendance was corrected."))
+            return redirect("hearing_attendance_edit", pk=hearing.pk)
+    records = Attendance.objects.filter(hearing=hearing).select_related("recorded_by").order_by("-at", "-pk")
+    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "hearings/room/attendance_edit.html",
+        {
+            "hearing": hearing,
+            "case": hearing.complaint,
+            "form": form,
+            "summary": attendance_summary(hearing),
+            "page_obj": page,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def hearing_recording_register(request: HttpRequest, pk: int) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    hearing = _manageable(user, pk)
+    form = RecordingRegisterForm(request.POST, request.FILES) if request.method == "POST" else RecordingRegisterForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.recording_register(
+                hearing=hearing, by=user, url=form.cleaned_data.get("url"), file=form.cleaned_data.get("file")
+            )
+        except CaseError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("The recording was registered and the parties were told."))
+            return redirect(reverse("hearing_room", args=[hearing.pk]) + "#recordings")
+    return render(
+        request,
+        "hearings/room/recording_register.html",
+        {
+            "hearing": hearing,
+            "case": hearing.complaint,
+            "form": form,
+            "recordings": hearing.recordings.all(),
+            "recording_days": settings.HEARINGS["RECORDING_AVAILABLE_DAYS"],
+        },
+    )
+
+
+@login_required
+@require_safe
+def hearing_recording_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A recording's file, for the parties and the office only (as an attachment: never rendered)."""
+    user: User = request.user  # type: ignore[assignment]
+    recording = Recording.objects.filter(pk=pk, hearing__in=hearings_visible_to(user).values("pk")).first()
+    if recording is None or not recording.file:
+        raise Http404
+    _hearing_for(user, recording.hearing_id)  # a party or the office
+    stored = recording.file.name or ""
+    suffix = "." + stored.rsplit(".", 1)[-1] if "." in stored else ""
+    return FileResponse(
+        recording.file.open("rb"),
+        as_attachment=True,
+        filename=f"audiencia-{recording.hearing_id}-{recording.pk}{suffix}",
+    )

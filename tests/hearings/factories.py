@@ -49,3 +49,32 @@ def scheduled_hearing(
     case.refresh_from_db()
     assert case.status == State.HEARING_SCHEDULED
     return hearing
+
+
+# --- Scheduling (hearings/services/scheduling.py) ---------------------------------------------------
+
+
+def make_conciliator(email: str, first_name: str, last_name: str, **profile: object) -> User:
+    """Another conciliator, with working hours (the `conciliator` fixture is Ana Rodríguez, Mon to Fri, 9 to 15)."""
+    from parties.models import ConciliatorProfile, Role
+    from tests.conftest import enrol_totp, make_user
+
+    user = make_user(email, Role.CONCILIATOR, first_name=first_name, last_name=last_name)
+    ConciliatorProfile.objects.create(user=user, **profile)
+    enrol_totp(user)
+    return user
+
+
+def booked_hearing(
+    case, officer: User, *, conciliator: User | None = None, starts_at: datetime | None = None
+) -> Hearing:  # type: ignore[no-untyped-def]
+    """A hearing scheduled through the real service, at the first proposed slot unless told otherwise
+    (the case must be waiting for a date, e.g. `served_case`). Notifies the parties like the office does."""
+    from hearings.scheduling import propose_slots
+    from hearings.services.scheduling import hearing_schedule
+
+    if starts_at is None:
+        slot = propose_slots(case, conciliator=conciliator)[0]
+        starts_at, conciliator = slot.starts_at, slot.conciliator
+    assert conciliator is not None, "give the conciliator along with starts_at"
+    return hearing_schedule(complaint=case, by=officer, starts_at=starts_at, conciliator=conciliator)

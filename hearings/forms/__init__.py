@@ -1,0 +1,1 @@
+"""Forms of the hearings floor, one module per part (scheduling, room, outcome)."""

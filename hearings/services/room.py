@@ -1,0 +1,446 @@
+"""The hearing room: who came and when, consent to be recorded, and the recordings.
+
+Attendance rows are the record of who was in the room. They are written often (every join and leave,
+from each browser and from the video server), so they are not also copied into the case's event
+chain, and they take no lock: the `attendance_once` unique constraint makes a repeated delivery of
+the same event a no-op. What a person decides is logged on the case, under the case's row lock:
+a hand correction of attendance, an answer about recording, a recording registered.
+
+Three sources, all kept (hearings.selectors.attendance_summary reads them together):
+- client: the page's IFrame API events. Timed by the server (a browser's clock is not evidence),
+  keyed by the page's own event id.
+- server: prosody's event_sync component (jitsi-contrib/prosody-plugins), timed by the video server,
+  keyed by (event, occupant jid, time) so Jitsi's retries and the room-destroyed summary that repeats
+  every join and leave add nothing twice.
+- manual: the conciliator's correction; it replaces the automatic figures for that person.
+"""
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import Complaint
+from complaints.services import record_event
+from parties.models import User
+
+from ..errors import HearingError
+from ..jitsi import display_name as token_name
+from ..models import Attendance, Hearing, Recording, RecordingConsent
+from ..notify import hearing_people, notify_hearing
+from ..selectors import is_office, party_of
+
+DEDUPE_MAX = 200  # Attendance.dedupe_key's max_length
+NAME_MAX = 300  # Attendance.display_name's max_length
+# Prosody names a tenant's room "[tenant]room" in the MUC jid; the hearing is the bare room.
+TENANT_PREFIX = re.compile(r"^\[[^\]]*\]")
+# Jibri logs in on the hidden "recorder." domain (docker-jitsi-meet's XMPP_RECORDER_DOMAIN).
+RECORDER_DOMAIN_PREFIX = "recorder."
+
+
+class UnknownRoom(Exception):
+    """The video server spoke of a room that is no hearing's."""
+
+
+class BadEvent(ValueError):
+    """A video-server event Concilia cannot read."""
+
+
+def _dedupe(key: str) -> str:
+    """Keys are readable when they fit; a long one (a long jid) is hashed to fit the column."""
+    if len(key) <= DEDUPE_MAX:
+        return key
+    return f"{key[:40]}~{hashlib.sha256(key.encode()).hexdigest()}"
+
+
+def _lock_case(hearing: Hearing) -> Complaint:
+    """The case's row lock, which record_event needs (the chain is appended to one at a time)."""
+    return Complaint.objects.select_for_update(of=("self",)).get(pk=hearing.complaint_id)
+
+
+def _lock_hearing(hearing: Hearing) -> Hearing:
+    return Hearing.objects.select_for_update(of=("self",)).select_related("complaint", "conciliator").get(pk=hearing.pk)
+
+
+def people_of(hearing: Hearing) -> list[tuple[User, str]]:
+    """Everyone of the hearing with their side: the consumer, the company's active representatives,
+    the conciliator (one query, for the representatives)."""
+    people = hearing_people(hearing)
+    sides = (
+        [Attendance.Party.CONSUMER] + [Attendance.Party.COMPANY] * (len(people) - 2) + [Attendance.Party.CONCILIATOR]
+    )
+    return list(zip(people, sides, strict=True))
+
+
+def _may_manage(hearing: Hearing, user: User | None) -> bool:
+    """The hearing's own conciliator, or the office."""
+    return user is not None and (user.pk == hearing.conciliator_id or is_office(user))
+
+
+# --- Attendance ----------------------------------------------------------------------------------
+
+
+def attendance_record(
+    *,
+    hearing: Hearing,
+    user: User | None,
+    party: str,
+    kind: str,
+    at: datetime,
+    source: str,
+    dedupe_key: str,
+    display_name: str = "",
+    recorded_by: User | None = None,
+    note: str = "",
+) -> tuple[Attendance, bool]:
+    """Store one join or leave, once: (row, created). A second delivery of the same dedupe key
+    returns the first row untouched."""
+    if kind not in Attendance.Kind.values or source not in Attendance.Source.values:
+        raise HearingError(_("Unknown attendance record."))
+    if party not in Attendance.Party.values:
+        party = Attendance.Party.OTHER
+    name = (display_name or (user.display_name if user else "")).strip()[:NAME_MAX]
+    with transaction.atomic():
+        return Attendance.objects.get_or_create(
+            hearing=hearing,
+            dedupe_key=_dedupe(dedupe_key),
+            defaults={
+                "user": user,
+                "party": party,
+                "display_name": name,
+                "kind": kind,
+                "at": at,
+                "source": source,
+                "recorded_by": recorded_by,
+                "note": note[:300],
+            },
+        )
+
+
+# The IFrame API events the page reports: the person's own, and (the moderator's page only) the others'.
+CLIENT_EVENTS = {
+    "videoConferenceJoined": (Attendance.Kind.JOINED, False),
+    "videoConferenceLeft": (Attendance.Kind.LEFT, False),
+    "participantJoined": (Attendance.Kind.JOINED, True),
+    "participantLeft": (Attendance.Kind.LEFT, True),
+}
+
+
+def attendance_from_client(
+    *, hearing: Hearing, user: User, party: str, event: str, event_id: str, display_name: str = ""
+) -> tuple[Attendance, bool]:
+    """A report from the hearing page. Its time is the server's; its key is the page's event id.
+
+    A person reports their own joins and leaves. The conciliator's page also reports the others it
+    sees (participantJoined/Left): a party found by their exact name is recorded as that party, and
+    anyone else (a phone caller through Jigasi) by the name Jitsi shows."""
+    if event not in CLIENT_EVENTS or not event_id:
+        raise HearingError(_("Unknown attendance event."))
+    kind, about_someone_else = CLIENT_EVENTS[event]
+    key = f"client:u{user.pk}:{event_id}"
+    if not about_someone_else:
+        return attendance_record(
+            hearing=hearing,
+            user=user,
+            party=party,
+            kind=kind,
+            at=timezone.now(),
+            source=Attendance.Source.CLIENT,
+            dedupe_key=key,
+        )
+    if party != Attendance.Party.CONCILIATOR:
+        raise HearingError(_("Only the conciliator's page reports the other participants."))
+    name = display_name.strip()[:NAME_MAX]
+    seen, seen_party = _person_named(hearing, name)
+    return attendance_record(
+        hearing=hearing,
+        user=seen,
+        party=seen_party,
+        kind=kind,
+        at=timezone.now(),
+        source=Attendance.Source.CLIENT,
+        dedupe_key=key,
+        display_name=name or _("Unnamed participant"),
+        note=_("Seen by the conciliator's browser"),
+    )
+
+
+def _person_named(hearing: Hearing, name: str) -> tuple[User | None, str]:
+    """The one person of the hearing Jitsi shows under this name (their token's name), if any."""
+    wanted = name.casefold()
+    found = [
+        (person, side) for person, side in people_of(hearing) if wanted and token_name(person).casefold() == wanted
+    ]
+    return found[0] if len(found) == 1 else (None, Attendance.Party.OTHER)
+
+
+def _occupant_person(hearing: Hearing, occupant: dict) -> tuple[User | None, str]:
+    """Who an occupant is: the token's context.user.id (our user's pk), else its e-mail, and only if
+    that person is a party of this hearing."""
+    people = people_of(hearing)
+    occupant_id = str(occupant.get("id") or "")
+    email = str(occupant.get("email") or "").strip().lower()
+    found = next(((p, side) for p, side in people if occupant_id and str(p.pk) == occupant_id), None)
+    if found is None and email:
+        found = next(((p, side) for p, side in people if p.email.lower() == email), None)
+    return found or (None, Attendance.Party.OTHER)
+
+
+def _epoch(value: object) -> datetime:
+    try:
+        seconds = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise BadEvent("timestamp missing or not a number") from None
+    # event_sync sends os.time() seconds; JaaS-style milliseconds are recognised by their size.
+    if seconds > 1e12:
+        seconds /= 1000
+    return datetime.fromtimestamp(seconds, tz=UTC)
+
+
+def _room_hearing(payload: dict) -> Hearing:
+    room = TENANT_PREFIX.sub("", str(payload.get("room_name") or "")).strip().lower()
+    if not room:
+        raise BadEvent("room_name missing")
+    hearing = Hearing.objects.select_related("complaint", "conciliator").filter(room=room).first()
+    if hearing is None:
+        raise UnknownRoom(room)
+    return hearing
+
+
+def _occupant_rows(hearing: Hearing, occupant: dict, *, breakout: str, kinds: tuple[str, ...]) -> int:
+    if not isinstance(occupant, dict):
+        raise BadEvent("occupant is not an object")
+    jid = str(occupant.get("occupant_jid") or occupant.get("id") or "")
+    if not jid:
+        raise BadEvent("occupant without a jid")
+    if jid.split("@", 1)[-1].startswith(RECORDER_DOMAIN_PREFIX):
+        return 0  # Jibri joins the room to record it; it is not someone attending
+    user, party = _occupant_person(hearing, occupant)
+    name = str(occupant.get("name") or "") or jid.split("@")[0]
+    created = 0
+    for kind in kinds:
+        stamp = occupant.get("joined_at" if kind == Attendance.Kind.JOINED else "left_at")
+        if stamp in (None, ""):
+            continue
+        at = _epoch(stamp)
+        _row, new = attendance_record(
+            hearing=hearing,
+            user=user,
+            party=party,
+            kind=kind,
+            at=at,
+            source=Attendance.Source.SERVER,
+            dedupe_key=f"server:{kind}:{breakout}:{jid}:{int(at.timestamp())}",
+            display_name=name,
+        )
+        created += new
+    return created
+
+
+@dataclass
+class EventResult:
+    hearing: Hearing | None
+    created: int  # attendance rows written now (0 for a repeated delivery)
+
+
+def attendance_from_jitsi_event(payload: dict) -> EventResult:
+    """One POST of prosody's event_sync component (jitsi-contrib/prosody-plugins, event_sync/):
+
+        {"event_name": "muc-occupant-joined", "room_name": "concilia-…", "room_jid": "…",
+         "is_breakout": false, "active_occupants_count": 2,
+         "occupant": {"occupant_jid": "…@meet…/res", "joined_at": 1625823996,
+                      "name": "…", "email": "…", "id": "<our user pk>"}}
+
+    "muc-occupant-left" adds occupant.left_at; "muc-room-destroyed" lists all_occupants (each with
+    joined_at and left_at), which fills in any join or leave whose own POST was lost. Room-created
+    events are acknowledged and ignored. Raises UnknownRoom (no such hearing) or BadEvent."""
+    if not isinstance(payload, dict):
+        raise BadEvent("not a JSON object")
+    event = str(payload.get("event_name") or "")
+    if event == "recording-uploaded":
+        hearing = _room_hearing(payload)
+        _recording_from_event(hearing, payload)
+        return EventResult(hearing, 0)
+    if event not in ("muc-occupant-joined", "muc-occupant-left", "muc-room-destroyed", "muc-room-created"):
+        raise BadEvent(f"unknown event {event!r}")
+    hearing = _room_hearing(payload)
+    breakout = str(payload.get("breakout_room_id") or "") if payload.get("is_breakout") else ""
+    if event == "muc-occupant-joined":
+        created = _occupant_rows(hearing, payload.get("occupant"), breakout=breakout, kinds=("joined",))  # type: ignore[arg-type]
+    elif event == "muc-occupant-left":
+        created = _occupant_rows(hearing, payload.get("occupant"), breakout=breakout, kinds=("joined", "left"))  # type: ignore[arg-type]
+    elif event == "muc-room-destroyed":
+        occupants = payload.get("all_occupants") or []
+        if not isinstance(occupants, list):
+            raise BadEvent("all_occupants is not a list")
+        created = sum(
+            _occupant_rows(hearing, occupant, breakout=breakout, kinds=("joined", "left")) for occupant in occupants
+        )
+    else:
+        created = 0
+    return EventResult(hearing, created)
+
+
+def attendance_correct(
+    *,
+    hearing: Hearing,
+    by: User,
+    user_or_name: User | str,
+    party: str,
+    joined_at: datetime,
+    left_at: datetime | None,
+    note: str,
+) -> list[Attendance]:
+    """The conciliator (or the office) records by hand when someone was in the hearing. For that
+    person the manual record replaces what browsers and the video server said (attendance_summary)."""
+    if not _may_manage(hearing, by):
+        raise HearingError(_("Only the hearing's conciliator or the office can correct its attendance."))
+    if not note.strip():
+        raise HearingError(_("Say why the attendance is corrected."))
+    if left_at is not None and left_at <= joined_at:
+        raise HearingError(_("The time they left must be after the time they joined."))
+    if hearing.status == Hearing.Status.CANCELLED:
+        raise HearingError(_("This hearing was cancelled; there is no attendance to record."))
+    user = user_or_name if isinstance(user_or_name, User) else None
+    name = user.display_name if user else str(user_or_name).strip()
+    if not name:
+        raise HearingError(_("Say who attended."))
+    if user is not None:
+        party = party_of(hearing, user) or party
+    with transaction.atomic():
+        case = _lock_case(hearing)
+        hearing = _lock_hearing(hearing)
+        correction = uuid.uuid4().hex
+        rows = []
+        for kind, at in ((Attendance.Kind.JOINED, joined_at), (Attendance.Kind.LEFT, left_at)):
+            if at is None:
+                continue
+            row, _created = attendance_record(
+                hearing=hearing,
+                user=user,
+                party=party,
+                kind=kind,
+                at=at,
+                source=Attendance.Source.MANUAL,
+                dedupe_key=f"manual:{correction}:{kind}",
+                display_name=name,
+                recorded_by=by,
+                note=note.strip(),
+            )
+            rows.append(row)
+        # The record holds names, times and the conciliator's words, in no particular UI language.
+        local = timezone.localtime
+        times = f"{local(joined_at):%H:%M}-{local(left_at):%H:%M}" if left_at else f"{local(joined_at):%H:%M}-"
+        record_event(case=case, action="attendance_corrected", by=by, reason=f"{name}: {times}. {note.strip()}")
+    return rows
+
+
+# --- Recording -----------------------------------------------------------------------------------
+
+
+def recording_consent(*, hearing: Hearing, user: User, consented: bool) -> RecordingConsent:
+    """A party answers whether they agree to the hearing being recorded; a changed answer is logged
+    again (the case's history keeps every answer, the row the latest)."""
+    party = party_of(hearing, user)
+    if party is None:
+        raise HearingError(_("Only the parties of this hearing answer this question."))
+    with transaction.atomic():
+        case = _lock_case(hearing)
+        hearing = _lock_hearing(hearing)
+        if hearing.status != Hearing.Status.SCHEDULED:
+            raise HearingError(_("This hearing is no longer open."))
+        consent = RecordingConsent.objects.filter(hearing=hearing, user=user).first()
+        if consent is not None and consent.consented == consented:
+            return consent
+        if consent is None:
+            consent = RecordingConsent(hearing=hearing, user=user)
+        consent.consented = consented
+        consent.at = timezone.now()
+        consent.save()
+        record_event(
+            case=case,
+            action="recording_consented" if consented else "recording_refused",
+            by=user,
+            reason=user.display_name,
+        )
+    return consent
+
+
+def recording_register(
+    *,
+    hearing: Hearing,
+    by: User | None,
+    url: str | None = None,
+    file: UploadedFile | None = None,
+    external_id: str = "",
+) -> Recording:
+    """Store where the recording is (a link, or the file itself) and tell the parties it is there.
+
+    `by` is the hearing's conciliator or the office; None is the video server (Jibri's finalize
+    script posting to the events endpoint with the shared secret). Registering the same
+    external_id twice returns the first recording and tells nobody again."""
+    if by is not None and not _may_manage(hearing, by):
+        raise HearingError(_("Only the hearing's conciliator or the office can register its recording."))
+    url = (url or "").strip()
+    if not url and file is None:
+        raise HearingError(_("Give the recording's link or upload its file."))
+    if url and (len(url) > 500 or not re.match(r"^https?://", url, re.IGNORECASE)):
+        raise HearingError(_("The link must be a web address (https://…) of at most 500 characters."))
+    if file is not None and file.size is not None and file.size > settings.JITSI_RECORDING_MAX_BYTES:
+        raise HearingError(
+            _("The file is larger than %(mb)s MB; give a link to it instead.")
+            % {"mb": settings.JITSI_RECORDING_MAX_BYTES // (1024 * 1024)}
+        )
+    external_id = external_id.strip()[:200]
+    with transaction.atomic():
+        case = _lock_case(hearing)
+        hearing = _lock_hearing(hearing)
+        if hearing.status == Hearing.Status.CANCELLED:
+            raise HearingError(_("This hearing was cancelled; it has no recording."))
+        if external_id:
+            existing = Recording.objects.filter(hearing=hearing, external_id=external_id).first()
+            if existing is not None:
+                return existing
+        recording = Recording(
+            hearing=hearing, url=url, registered_at=timezone.now(), registered_by=by, external_id=external_id
+        )
+        if file is not None:
+            recording.file.save(f"hearing-{hearing.pk}-{uuid.uuid4().hex[:12]}{_suffix(file.name)}", file, save=False)
+        recording.save()
+        record_event(
+            case=case,
+            action="recording_registered",
+            by=by,
+            reason=f"{timezone.localtime(hearing.starts_at):%d/%m/%Y %H:%M}",
+        )
+        notify_hearing(
+            hearing,
+            "recording_available",
+            key=f"hearing:{hearing.pk}:recording:{recording.pk}",
+            context={"hearing_start": hearing.starts_at},
+            conciliator=False,
+        )
+    return recording
+
+
+def _suffix(name: str | None) -> str:
+    suffix = ("." + name.rsplit(".", 1)[-1].lower()) if name and "." in name else ""
+    return suffix if re.fullmatch(r"\.[a-z0-9]{1,5}", suffix) else ""
+
+
+def _recording_from_event(hearing: Hearing, payload: dict) -> Recording:
+    """Jibri's finalize script (docs/jitsi.md) posts where it put the file:
+    {"event_name": "recording-uploaded", "room_name": "…", "url": "https://…", "recording_id": "…"}"""
+    url = str(payload.get("url") or "").strip()
+    if not re.match(r"^https?://", url) or len(url) > 500:
+        raise BadEvent("recording-uploaded needs an http(s) url")
+    return recording_register(
+        hearing=hearing, by=None, url=url, external_id=str(payload.get("recording_id") or url)[:200]
+    )

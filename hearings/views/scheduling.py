@@ -1,0 +1,304 @@
+"""Scheduling pages: schedule a case's hearing (proposed slots or another), move it, cancel it, the
+.ics download, the conciliators' week and the office's list of hearings.
+
+Thin views: the role check, the case or hearing loaded through its scoping function (a 404 for
+anyone outside it), the service called, a refused move turned into a message."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
+
+from complaints.models import Complaint
+from complaints.selectors import complaint_for, complaints_visible_to
+from complaints.services import CaseError
+from complaints.states import State
+from parties.business_days import is_business_day
+from parties.models import ConciliatorDayOff, Role, User
+from parties.views import role_required
+
+from .. import ics
+from ..errors import HearingError
+from ..forms.scheduling import CalendarFilterForm, CancelForm, HearingFilterForm, RescheduleForm, ScheduleForm
+from ..models import AbsenceJustification, Hearing
+from ..scheduling import OFFICE_TZ, earliest_start, hearing_setting, propose_slots
+from ..selectors import hearings_visible_to, is_office, party_of
+from ..services import scheduling as services
+
+PAGE_SIZE = 25
+AWAITING_SHOWN = 5
+WORKING_DAYS = 5  # the calendar shows Monday to Friday
+
+office_required = role_required(Role.OFFICER, Role.SUPERVISOR)
+calendar_roles = role_required(Role.CONCILIATOR, Role.OFFICER, Role.SUPERVISOR)
+
+
+def _hearing_for(user: User, pk: int) -> Hearing:
+    hearing = hearings_visible_to(user).filter(pk=pk).first()
+    if hearing is None:
+        raise Http404
+    return hearing
+
+
+def _can_schedule(case: Complaint) -> bool:
+    """Waiting for a date: served, adjourned without a new date, or the company's absence excused."""
+    if case.status in (State.COMPANY_NOTIFIED, State.ADJOURNED):
+        return True
+    if case.status == State.COMPANY_ABSENT:
+        last = case.hearings.exclude(status=Hearing.Status.CANCELLED).order_by("-starts_at").first()
+        return (
+            last is not None
+            and last.justifications.filter(party="company", decision=AbsenceJustification.Decision.ACCEPTED).exists()
+        )
+    return False
+
+
+def _to_case(request: HttpRequest, case_pk: int, error: Exception) -> HttpResponse:
+    messages.error(request, str(error))
+    return redirect("complaint_detail", pk=case_pk)
+
+
+# --- Schedule, move, cancel ----------------------------------------------------------------------
+
+
+@office_required
+def hearing_schedule(request: HttpRequest, pk: int) -> HttpResponse:
+    officer: User = request.user  # type: ignore[assignment]
+    case = complaint_for(officer, pk)
+    if not _can_schedule(case):
+        # Also what a second submission of the same form meets: the first one already booked it.
+        if case.status == State.HEARING_SCHEDULED:
+            messages.info(request, _("A hearing is already scheduled for case %(number)s.") % {"number": case})
+        else:
+            messages.error(
+                request,
+                _("Case %(number)s is “%(state)s”: a hearing cannot be scheduled now.")
+                % {"number": case, "state": case.get_status_display()},
+            )
+        return redirect("complaint_detail", pk=case.pk)
+    previous = case.hearings.exclude(status=Hearing.Status.CANCELLED).select_related("conciliator").last()
+    adjourned = previous if case.status == State.ADJOURNED and previous is not None else None
+    # A cuarto intermedio continues with whoever held the hearing (the office may still pick another).
+    slots = propose_slots(case, conciliator=adjourned.conciliator if adjourned else None)
+    form = ScheduleForm(request.POST or None, slots=slots)
+    if request.method == "POST" and form.is_valid():
+        try:
+            hearing = services.hearing_schedule(
+                complaint=case,
+                by=officer,
+                starts_at=form.cleaned_data["starts_at"],
+                conciliator=form.cleaned_data["conciliator"],
+                continues=adjourned,
+            )
+        except HearingError as error:  # that slot cannot be used: say why, keep what was chosen
+            form.add_error(None, str(error))
+        except CaseError as error:  # the case moved meanwhile (or this account may not)
+            return _to_case(request, case.pk, error)
+        else:
+            messages.success(
+                request,
+                _("Hearing of %(number)s scheduled for %(when)s with %(conciliator)s. The parties were notified.")
+                % {
+                    "number": case,
+                    "when": _local_text(hearing.starts_at),
+                    "conciliator": hearing.conciliator.display_name,
+                },
+            )
+            return redirect("complaint_detail", pk=case.pk)
+    return render(
+        request,
+        "hearings/scheduling/schedule.html",
+        {
+            "case": case,
+            "form": form,
+            "slots": slots,
+            "previous": previous,
+            "earliest": earliest_start(case),
+            "notice_days": settings.DEADLINES["HEARING_NOTICE"],
+        },
+    )
+
+
+def _local_text(moment: datetime) -> str:
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+@office_required
+def hearing_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
+    officer: User = request.user  # type: ignore[assignment]
+    hearing = _hearing_for(officer, pk)
+    if hearing.status != Hearing.Status.SCHEDULED:
+        messages.error(
+            request,
+            _("This hearing is “%(status)s”, so it can no longer be moved.") % {"status": hearing.get_status_display()},
+        )
+        return redirect("complaint_detail", pk=hearing.complaint_id)
+    remaining = max(hearing_setting("MAX_RESCHEDULES") - hearing.reschedule_count, 0)
+    form = RescheduleForm(request.POST or None, hearing=hearing)
+    if request.method == "POST" and remaining and form.is_valid():
+        try:
+            services.hearing_reschedule(
+                hearing=hearing,
+                by=officer,
+                starts_at=form.cleaned_data["starts_at"],
+                reason=form.cleaned_data["reason"],
+                conciliator=form.cleaned_data["conciliator"],
+            )
+        except HearingError as error:
+            form.add_error(None, str(error))
+        except CaseError as error:
+            return _to_case(request, hearing.complaint_id, error)
+        else:
+            messages.success(request, _("The hearing was moved. The parties were sent the new date."))
+            return redirect("complaint_detail", pk=hearing.complaint_id)
+    return render(
+        request,
+        "hearings/scheduling/reschedule.html",
+        {"hearing": hearing, "case": hearing.complaint, "form": form, "remaining": remaining},
+    )
+
+
+@office_required
+def hearing_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    officer: User = request.user  # type: ignore[assignment]
+    hearing = _hearing_for(officer, pk)
+    if hearing.status != Hearing.Status.SCHEDULED:
+        messages.error(
+            request,
+            _("This hearing is “%(status)s”, so it can no longer be cancelled.")
+            % {"status": hearing.get_status_display()},
+        )
+        return redirect("complaint_detail", pk=hearing.complaint_id)
+    form = CancelForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hearing_cancel(hearing=hearing, by=officer, reason=form.cleaned_data["reason"])
+        except CaseError as error:
+            return _to_case(request, hearing.complaint_id, error)
+        messages.success(request, _("The hearing was cancelled. The parties were notified."))
+        return redirect("complaint_detail", pk=hearing.complaint_id)
+    return render(
+        request, "hearings/scheduling/cancel.html", {"hearing": hearing, "case": hearing.complaint, "form": form}
+    )
+
+
+@login_required
+@require_safe
+def hearing_ics(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invitation as it stands, for a party or the office to add to their calendar by hand."""
+    user: User = request.user  # type: ignore[assignment]
+    hearing = _hearing_for(user, pk)
+    if party_of(hearing, user) is None and not is_office(user):
+        raise Http404
+    content = ics.hearing_ics(hearing, cancelled=hearing.status == Hearing.Status.CANCELLED)
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    name = hearing.complaint.number or f"audiencia-{hearing.pk}"
+    response["Content-Disposition"] = f'attachment; filename="audiencia-{name}.ics"'
+    return response
+
+
+# --- The week ----------------------------------------------------------------------------------
+
+
+@dataclass
+class CalendarDay:
+    day: date
+    is_today: bool
+    holiday: bool
+    hearings: list[Hearing] = field(default_factory=list)
+    off: list[str] = field(default_factory=list)  # who is off that day
+
+
+@calendar_roles
+@require_safe
+def hearing_calendar(request: HttpRequest) -> HttpResponse:
+    """A conciliator's own week; the office's week of every conciliator, or of one."""
+    user: User = request.user  # type: ignore[assignment]
+    form = CalendarFilterForm(request.GET or None)
+    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    today = timezone.localdate()
+    monday = (data.get("week") or today) - timedelta(days=(data.get("week") or today).weekday())
+    start = datetime.combine(monday, time.min, tzinfo=OFFICE_TZ)
+    end = start + timedelta(days=WORKING_DAYS)
+
+    office = user.role in (Role.OFFICER, Role.SUPERVISOR)
+    chosen: User | None = data.get("conciliator") if office else user
+    # One query for the week's hearings, one for the days off; nothing per hearing.
+    hearings = (
+        hearings_visible_to(user)
+        .filter(starts_at__gte=start, starts_at__lt=end)
+        .exclude(status=Hearing.Status.CANCELLED)
+        .select_related("complaint__company")
+        .order_by("starts_at", "pk")
+    )
+    days_off = ConciliatorDayOff.objects.filter(date__gte=monday, date__lt=monday + timedelta(days=WORKING_DAYS))
+    if chosen is not None:
+        hearings = hearings.filter(conciliator=chosen)
+        days_off = days_off.filter(conciliator__user=chosen)
+    days = [
+        CalendarDay(day=d, is_today=d == today, holiday=not is_business_day(d))
+        for d in (monday + timedelta(days=i) for i in range(WORKING_DAYS))
+    ]
+    by_day = {d.day: d for d in days}
+    for hearing in hearings:
+        by_day[timezone.localtime(hearing.starts_at).date()].hearings.append(hearing)
+    for day_off in days_off.select_related("conciliator__user"):
+        by_day[day_off.date].off.append(day_off.conciliator.user.display_name)
+
+    return render(
+        request,
+        "hearings/scheduling/calendar.html",
+        {
+            "form": form,
+            "office": office,
+            "chosen": chosen,
+            "days": days,
+            "monday": monday,
+            "friday": monday + timedelta(days=WORKING_DAYS - 1),
+            "previous_week": monday - timedelta(days=7),
+            "next_week": monday + timedelta(days=7),
+            "this_week": today - timedelta(days=today.weekday()),
+            "count": sum(len(d.hearings) for d in days),
+        },
+    )
+
+
+# --- The office's list -----------------------------------------------------------------------------
+
+
+@office_required
+@require_safe
+def hearing_list(request: HttpRequest) -> HttpResponse:
+    user: User = request.user  # type: ignore[assignment]
+    now = timezone.now()
+    form = HearingFilterForm(request.GET or None)
+    hearings = form.filter(hearings_visible_to(user).select_related("complaint__company"), now=now)
+    page = Paginator(hearings, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Cases served (or adjourned) with no hearing yet: the office's next scheduling work.
+    awaiting = (
+        complaints_visible_to(user)
+        .filter(status__in=[State.COMPANY_NOTIFIED, State.ADJOURNED])
+        .select_related("company")
+        .order_by("company_notified_at", "pk")
+    )
+    return render(
+        request,
+        "hearings/scheduling/list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "filtered": form.narrows(),
+            "awaiting": list(awaiting[:AWAITING_SHOWN]),
+            "awaiting_count": awaiting.count(),
+            "now": now,
+        },
+    )
