@@ -385,6 +385,11 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": 900.0,
             "options": {"expires": 900.0},
         },
+        "hearings-missing-actas": {
+            "task": "hearings.tasks.generate_missing_actas",
+            "schedule": 600.0,
+            "options": {"expires": 600.0},
+        },
         "hearings-compliance-due": {
             "task": "hearings.tasks.ask_about_compliance",
             "schedule": 900.0,

@@ -24,8 +24,19 @@ def ask_about_compliance() -> int:
     return ask_consumers_about_compliance()
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, retry_jitter=True, max_retries=5)
 def generate_acta(hearing_id: int) -> None:
     from .services.outcome import acta_generate
 
     acta_generate(hearing_id=hearing_id)
+
+
+@shared_task(acks_late=True)
+def generate_missing_actas() -> int:
+    """Beat: an acta whose task never ran (broker down) or gave up is generated here."""
+    from .services.outcome import acta_generate, hearings_missing_their_acta
+
+    pending = hearings_missing_their_acta()
+    for hearing_id in pending:
+        acta_generate(hearing_id=hearing_id)
+    return len(pending)

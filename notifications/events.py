@@ -55,6 +55,9 @@ compliance_due         to the consumer: the agreement's compliance deadline has 
     expected: compliance_due (datetime); optional: terms (text)
 agreement_breached     to the company's representatives: the consumer reported a breach.
     optional: reported_at (datetime); details
+case_update            to the parties: a step that needs no action from them.
+    expected: update ("agreement_approved" | "compliance_confirmed" | "absence_accepted" |
+    "absence_reactivated"; the template words each one); optional: compliance_due (date)
 complaint_withdrawn    to the parties: the consumer withdrew the complaint.  optional: reason
 complaint_archived     to the consumer: archived (e.g. not corrected in time).  optional: reason
 complaint_referred     to the parties: referred to the legal department (sumario).  optional: reason
@@ -93,6 +96,7 @@ EVENTS: dict[str, tuple[str, ...]] = {
     "acta_ready": (),
     "compliance_due": ("compliance_due",),
     "agreement_breached": (),
+    "case_update": ("update",),
     "complaint_withdrawn": (),
     "complaint_archived": (),
     "complaint_referred": (),

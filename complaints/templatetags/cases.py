@@ -50,6 +50,18 @@ ACTION_LABELS = {
     "offer_made": _("Offer from the company"),
     "offer_rejected": _("Offer rejected by the consumer"),
     "offer_countered": _("Offer rejected with a counter-offer"),
+    # Written by the hearings floor (hearings/services/), which leaves the state as it is.
+    "reschedule_hearing": _("Hearing rescheduled"),
+    "attendance_corrected": _("Attendance corrected by the conciliator"),
+    "recording_consented": _("Agreed to the hearing being recorded"),
+    "recording_refused": _("Did not agree to the hearing being recorded"),
+    "recording_registered": _("Recording of the hearing registered"),
+    "acta_generated": _("Acta issued"),
+    "acta_confirmed": _("Acta confirmed by a party"),
+    "absence_justified": _("Absence justification filed"),
+    "absence_accepted": _("Absence justification accepted"),
+    "compliance_asked": _("Consumer asked whether the agreement was honoured"),
+    "compliance_proof_uploaded": _("Proof of compliance uploaded by the company"),
 }
 
 
