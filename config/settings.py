@@ -331,8 +331,6 @@ HEARINGS = {
     "TOLERANCE_MINUTES": env_int("HEARING_TOLERANCE_MINUTES", 30, minimum=0),
     # Sent before the start: 48 hours and 1 hour (DOMAIN.md; the beat job runs every 5 minutes).
     "REMINDER_HOURS": (48, 1),
-    # Calendar days within which the first hearing should be held (a target shown to the office).
-    "TARGET_DAYS_FROM_FILING": env_int("HEARING_TARGET_DAYS_FROM_FILING", 30, minimum=1),
     "RECORDING_AVAILABLE_DAYS": env_int("DEADLINE_RECORDING_AVAILABLE_DAYS", 2, minimum=1),
 }
 

@@ -33,10 +33,12 @@ def approved(consumer, company, officer, conciliator, representative, django_cap
     return hearing
 
 
-def test_both_parties_learn_the_agreement_was_approved_and_by_when_it_must_be_honoured(approved, consumer, representative):  # type: ignore[no-untyped-def]
+def test_both_parties_learn_the_agreement_was_approved_and_by_when_it_must_be_honoured(
+    approved, consumer, representative
+):  # type: ignore[no-untyped-def]
     for person in (consumer, representative):
         mail = _update_mail(person)
-        assert "approved (homologated) the agreement" in mail.body_text
+        assert "homologó el acuerdo" in mail.body_text
         assert approved.complaint.number in mail.subject
 
 
@@ -45,17 +47,17 @@ def test_the_company_learns_the_consumer_confirmed_compliance(approved, consumer
 
     compliance_confirm(complaint=approved.complaint, by=consumer)
 
-    assert "complied with the agreement" in _update_mail(representative).body_text
+    assert "cumplió el acuerdo" in _update_mail(representative).body_text
 
 
-def test_a_spanish_speaking_consumer_reads_the_update_in_spanish(approved, consumer):  # type: ignore[no-untyped-def]
-    consumer.preferred_language = "es-ar"
-    consumer.save(update_fields=["preferred_language"])
+def test_an_english_speaking_representative_reads_the_update_in_english(approved, consumer, representative):  # type: ignore[no-untyped-def]
+    representative.preferred_language = "en"
+    representative.save(update_fields=["preferred_language"])
     Notification.objects.filter(event="case_update").delete()
 
     compliance_confirm(complaint=approved.complaint, by=consumer)
 
-    assert "cumpli" in _update_mail(consumer).body_text.lower()
+    assert "complied with the agreement" in _update_mail(representative).body_text
 
 
 def test_the_parties_learn_that_the_company_absence_was_excused(  # type: ignore[no-untyped-def]
@@ -67,4 +69,4 @@ def test_the_parties_learn_that_the_company_absence_was_excused(  # type: ignore
 
     absence_decide(justification=justification, by=officer, accept=True)
 
-    assert "accepted the justification" in _update_mail(consumer).body_text
+    assert "aceptó la justificación" in _update_mail(consumer).body_text

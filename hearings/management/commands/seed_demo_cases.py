@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test import override_settings
 from django.utils import timezone
 
 from complaints import services as cases
@@ -56,6 +57,11 @@ class Command(BaseCommand):
     help = "Create demo cases (to admit, with an offer, with a hearing, with an agreement). Run after seed_demo."
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        # The demo's messages are in each person's inbox; the terminal is kept for the logins.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self._seed()
+
+    def _seed(self) -> None:
         try:
             consumer = User.objects.get(email="consumidora@demo.concilia.ar")
             officer = User.objects.get(email="admision@demo.concilia.ar")
