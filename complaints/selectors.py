@@ -40,7 +40,9 @@ def complaints_visible_to(user: User) -> QuerySet[Complaint]:
     if user.role == Role.CONCILIATOR:
         # The hearings floor adds `Hearing.complaint` (related_name "hearings"); the lookup is by name.
         if "hearings" in {rel.name for rel in Complaint._meta.related_objects}:
-            return Complaint.objects.filter(**{"hearings__conciliator": user}).distinct()
+            # A hearing that was called off (status "cancelled") no longer opens the case file.
+            held = Q(hearings__conciliator=user) & ~Q(hearings__status="cancelled")
+            return Complaint.objects.filter(held).distinct()
         return Complaint.objects.none()
     if user.role in OFFICE_ROLES:
         return Complaint.objects.filter(~Q(status=State.DRAFT) | Q(filed_by=user))

@@ -6,10 +6,14 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.urls import reverse
 
-from notifications.services import notify
+from notifications.services import notify, notify_address
 from parties.models import Representation, User
 
 from .models import Hearing
+
+# Hearing dates served at the domicile have legal effect (a company absent from a hearing it was
+# told of at its domicile bears the consequence).
+FORMAL_EVENTS = frozenset({"hearing_scheduled", "hearing_rescheduled", "hearing_cancelled"})
 
 
 def hearing_people(hearing: Hearing, *, conciliator: bool = True) -> list[User]:
@@ -55,4 +59,17 @@ def notify_hearing(
             idempotency_key=key,
             case_number=case.number or "",
             attachments=attachments,
+        )
+    # The company's electronic domicile is where it is legally notified: it is served every date,
+    # even when no representative has an account yet (then nobody else would tell it).
+    domicile = case.company.electronic_domicile if case.company_id and case.company else ""
+    if domicile and event in FORMAL_EVENTS:
+        notify_address(
+            email=domicile,
+            event=event,
+            context={**base, **(context or {})},
+            idempotency_key=key,
+            case_number=case.number or "",
+            attachments=attachments,
+            formal=True,
         )

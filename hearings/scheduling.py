@@ -62,10 +62,11 @@ def conciliators() -> QuerySet[User]:
 
 
 def notice_deadline(complaint: Complaint, *, now: datetime | None = None) -> datetime:
-    """The end of the last day of the company's minimum notice: a hearing starts after it."""
+    """The end of the last day of the company's minimum notice: a hearing starts after it. The notice
+    runs from when the date is announced (now), and never before the company was served."""
     now = now or timezone.now()
-    served = complaint.company_notified_at or now
-    return deadline_after(served, settings.DEADLINES["HEARING_NOTICE"])
+    announced = max(complaint.company_notified_at or now, now)
+    return deadline_after(announced, settings.DEADLINES["HEARING_NOTICE"])
 
 
 def earliest_start(complaint: Complaint, *, now: datetime | None = None) -> datetime:
@@ -106,14 +107,16 @@ def slot_refusal(
     *,
     exclude: Hearing | None = None,
     now: datetime | None = None,
+    notice: bool = True,
 ) -> str | None:
     """Why a hearing of `complaint` cannot be held then by that conciliator, or None if it can.
-    `exclude` is the hearing being moved (its own time does not count against it)."""
+    `exclude` is the hearing being moved (its own time does not count against it). `notice=False`
+    for a cuarto intermedio: the parties learn the new date at the hearing itself."""
     now = now or timezone.now()
     if starts_at <= now:
         return _("A hearing must start in the future.")
     deadline = notice_deadline(complaint, now=now)
-    if starts_at <= deadline:
+    if notice and starts_at <= deadline:
         first_day = add_business_days(_local(deadline).date(), 1)
         return _(
             "The company must have at least %(days)s business days' notice of the hearing: choose a date "

@@ -78,4 +78,10 @@ def attendance_summary(hearing: Hearing) -> list[dict]:
 
 
 def attended(hearing: Hearing, party: str) -> bool:
-    return any(p["party"] == party and p["joined_at"] for p in attendance_summary(hearing))
+    """Whether that side was in the room, by evidence a party cannot make up: the video server's
+    events or the conciliator's record. A browser's own report is shown, but proves nothing."""
+    return (
+        hearing.attendance.filter(party=party, kind=Attendance.Kind.JOINED)
+        .exclude(source=Attendance.Source.CLIENT)
+        .exists()
+    )

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.forms.case_file import MONEY, MONEY_WIDGET
+from hearings.forms import NearDateField, NearDateTimeField
 
 from ..models import Hearing
 
@@ -62,13 +63,13 @@ class OutcomeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         **TEXT,  # type: ignore[arg-type]
     )
-    compliance_due = forms.DateField(
+    compliance_due = NearDateField(
         label=_("Compliance deadline"),
         help_text=_("On this day the consumer is asked whether the company complied."),
         error_messages={"required": _("Enter the date by which the company must comply.")},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    adjourn_to = forms.DateTimeField(
+    adjourn_to = NearDateTimeField(
         label=_("Continue on (date and time)"),
         help_text=_("Leave it blank to let the office set the new date."),
         required=False,

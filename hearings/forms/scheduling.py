@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
 
+from hearings.forms import NearDateField
 from hearings.models import Hearing
 from hearings.scheduling import OFFICE_TZ, Slot, conciliators
 from parties.models import User
@@ -44,7 +45,7 @@ class _PickedTime(forms.Form):
     # The forms say novalidate; which fields are needed depends on the choice (ScheduleForm).
     use_required_attribute = False
 
-    date = forms.DateField(
+    date = NearDateField(
         label=_("Date"), widget=DATE_WIDGET, error_messages={"required": _("Enter the date of the hearing.")}
     )
     time = forms.TimeField(
@@ -173,8 +174,8 @@ class HearingFilterForm(forms.Form):
         required=False,
         choices=[(UPCOMING, _("From today on")), (PAST, _("Past")), (ALL, _("Any time"))],
     )
-    date_from = forms.DateField(label=_("From"), required=False, widget=DATE_WIDGET)
-    date_to = forms.DateField(label=_("Until"), required=False, widget=DATE_WIDGET)
+    date_from = NearDateField(label=_("From"), required=False, widget=DATE_WIDGET)
+    date_to = NearDateField(label=_("Until"), required=False, widget=DATE_WIDGET)
     conciliator = ConciliatorChoiceField(label=_("Conciliator"), required=False, queryset=User.objects.none())
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Hearing.Status.choices])
 
@@ -231,7 +232,7 @@ def case_number_condition(text: str) -> Q:
 
 
 class CalendarFilterForm(forms.Form):
-    week = forms.DateField(label=_("Week of"), required=False, widget=DATE_WIDGET)
+    week = NearDateField(label=_("Week of"), required=False, widget=DATE_WIDGET)
     conciliator = ConciliatorChoiceField(label=_("Conciliator"), required=False, queryset=User.objects.none())
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]

@@ -833,6 +833,19 @@ def case_refer(*, complaint: Complaint, by: User, reason: str = "") -> Complaint
     if not is_office(by):
         raise HearingError(_("Only the office can refer a case to the legal department."))
     with transaction.atomic():
-        move = complaint_transition(complaint=complaint, transition="refer", by=by, reason=reason.strip())
+        case = _locked_case(complaint.pk)
+        if case.status == State.COMPANY_ABSENT:
+            # The company's right to justify its absence comes first (DOMAIN.md).
+            pending = AbsenceJustification.objects.filter(
+                hearing__complaint=case, party=Party.COMPANY, decision=AbsenceJustification.Decision.PENDING
+            ).exists()
+            if pending:
+                raise HearingError(_("The company justified its absence: decide on the justification first."))
+            if case.justification_due_at is not None and timezone.now() <= case.justification_due_at:
+                raise HearingError(
+                    _("The company may still justify its absence until %(date)s; refer the case after that.")
+                    % {"date": _when(case.justification_due_at)}
+                )
+        move = complaint_transition(complaint=case, transition="refer", by=by, reason=reason.strip())
         _notify_referred(move)
     return move.case

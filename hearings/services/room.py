@@ -201,7 +201,10 @@ def _epoch(value: object) -> datetime:
     # event_sync sends os.time() seconds; JaaS-style milliseconds are recognised by their size.
     if seconds > 1e12:
         seconds /= 1000
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise BadEvent("timestamp out of range") from None
 
 
 def _room_hearing(payload: dict) -> Hearing:

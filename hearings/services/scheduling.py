@@ -87,6 +87,13 @@ def _save_slot(hearing: Hearing, update_fields: list[str] | None = None) -> None
         raise
 
 
+def _check_start(starts_at: datetime) -> None:
+    """A start within a few years of today (a forged or mistyped one far off would overflow)."""
+    today = timezone.localdate()
+    if not today - timedelta(days=366) <= starts_at.date() <= today + timedelta(days=365 * 5):
+        raise HearingError(_("Choose a date within the next few years."))
+
+
 def _check_conciliator(conciliator: User | None) -> User:
     if conciliator is None or conciliator.role != Role.CONCILIATOR or not conciliator.is_active:
         raise HearingError(_("Choose a conciliator who holds hearings."))
@@ -110,6 +117,7 @@ def hearing_schedule(
 
     A second call for the same case finds it already scheduled and is refused (CaseError), so a
     double-submitted form books one hearing."""
+    _check_start(starts_at)
     _check_conciliator(conciliator)
     length = timedelta(minutes=minutes or hearing_setting("DURATION_MINUTES"))
     if length <= timedelta(0):
@@ -125,7 +133,7 @@ def hearing_schedule(
         case = move.case
         if continues is not None and continues.complaint_id != case.pk:
             raise HearingError(_("A hearing can only continue a hearing of the same case."))
-        refusal = slot_refusal(case, conciliator, starts_at, ends_at)
+        refusal = slot_refusal(case, conciliator, starts_at, ends_at, notice=continues is None)
         if refusal:
             raise HearingError(refusal)
         hearing = Hearing(
@@ -172,6 +180,7 @@ def hearing_reschedule(
                 )
                 % {"count": locked.reschedule_count}
             )
+        _check_start(starts_at)
         new_conciliator = _check_conciliator(conciliator or locked.conciliator)
         length = locked.ends_at - locked.starts_at
         if starts_at == locked.starts_at and new_conciliator.pk == locked.conciliator_id:

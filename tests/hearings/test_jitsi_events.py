@@ -244,3 +244,14 @@ def test_a_recording_posted_by_four_workers_at_once_is_registered_and_announced_
     assert not [r for r in results if isinstance(r, Exception)]
     assert Recording.objects.filter(hearing=hearing).count() == 1
     assert Notification.objects.filter(event="recording_available", recipient=consumer, channel="email").count() == 1
+
+
+@pytest.mark.parametrize("stamp", [1e300, "nan", 1e20])
+def test_an_impossible_timestamp_is_refused_as_a_bad_event_not_a_server_error(jitsi, hearing, consumer, stamp):  # type: ignore[no-untyped-def]
+    person = occupant(consumer, hearing.starts_at)
+    person["joined_at"] = stamp
+
+    response = post(jitsi, joined_event(hearing, person))
+
+    assert response.status_code == 400
+    assert not hearing.attendance.exists()

@@ -103,7 +103,7 @@ def test_a_hearing_whose_case_was_withdrawn_gets_no_reminder(hearing, consumer):
 
 def test_a_moved_hearing_is_reminded_again_for_its_new_time(hearing, officer):
     run_at(START - timedelta(hours=47))
-    new_start = START + timedelta(days=7)  # Tuesday 7 April, 10:00
+    new_start = START + timedelta(days=14)  # Tuesday 14 April, 10:00: past the 5 business days of notice
     with time_machine.travel(START - timedelta(hours=46), tick=False):
         hearing_reschedule(hearing=hearing, by=officer, starts_at=new_start, reason="Se enfermó la conciliadora.")
 

@@ -4,11 +4,12 @@ The clock stands at Thursday 19 March 2026, 11:00 in Buenos Aires, when the comp
 first day the hearing can be held is Tuesday 31 March (five business days of notice, skipping the
 weekend and the holidays of 23 and 24 March)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.utils import timezone
 from icalendar import Calendar
 
 from complaints.models import CaseEvent, Complaint
@@ -18,6 +19,7 @@ from hearings.errors import HearingError
 from hearings.models import Hearing
 from hearings.services.scheduling import hearing_adjourn, hearing_cancel, hearing_reschedule, hearing_schedule
 from notifications.models import Notification
+from parties.models import Representation
 from tests.complaints.factories import served_case
 from tests.hearings.factories import make_conciliator
 
@@ -47,7 +49,13 @@ def status_of(case: Complaint) -> str:
 
 
 def emails(event: str) -> list[Notification]:
-    return list(Notification.objects.filter(event=event, channel="email").select_related("recipient").order_by("pk"))
+    """The e-mails to the people of the hearing (the domicile's copy is tested on its own)."""
+    rows = Notification.objects.filter(event=event, channel="email", recipient__isnull=False)
+    return list(rows.select_related("recipient").order_by("pk"))
+
+
+def served_at_the_domicile(event: str, company) -> Notification:  # type: ignore[no-untyped-def]
+    return Notification.objects.get(event=event, recipient__isnull=True, address=company.electronic_domicile)
 
 
 def invitation_in(row: Notification):  # type: ignore[no-untyped-def]
@@ -88,6 +96,35 @@ def test_scheduling_books_the_hearing_moves_the_case_and_invites_every_party(
         assert invitation.decoded("DTSTART") == at(3, 31, 10)
     # The inbox gets its copy too (SMS/WhatsApp only with the consumer's consent).
     assert Notification.objects.filter(event="hearing_scheduled", channel="inbox").count() == 3
+
+
+def test_the_date_is_served_at_the_company_electronic_domicile_with_the_invitation(case, officer, conciliator, company):  # type: ignore[no-untyped-def]
+    hearing = hearing_schedule(complaint=case, by=officer, starts_at=at(3, 31, 10), conciliator=conciliator)
+
+    served = served_at_the_domicile("hearing_scheduled", company)
+    assert invitation_in(served)[1]["UID"] == f"{hearing.ical_uid}@concilia"
+
+
+def test_a_company_without_representatives_on_the_platform_still_learns_the_date(  # type: ignore[no-untyped-def]
+    case, officer, conciliator, company, representative
+):
+    Representation.objects.filter(company=company).update(revoked_at=timezone.now())
+
+    hearing_schedule(complaint=case, by=officer, starts_at=at(3, 31, 10), conciliator=conciliator)
+
+    assert {row.recipient for row in emails("hearing_scheduled")} == {case.consumer, conciliator}
+    assert served_at_the_domicile("hearing_scheduled", company).address == company.electronic_domicile
+
+
+def test_the_notice_runs_from_the_day_the_date_is_set_not_from_when_the_company_was_served(  # type: ignore[no-untyped-def]
+    case, officer, conciliator, clock
+):
+    clock.shift(timedelta(days=30))  # a month after the company was served
+    soon = timezone.localtime() + timedelta(days=2)
+    soon = soon.replace(hour=10, minute=0, second=0, microsecond=0)
+
+    with pytest.raises(HearingError, match="business days' notice"):
+        hearing_schedule(complaint=case, by=officer, starts_at=soon, conciliator=conciliator)
 
 
 def test_a_second_scheduling_of_the_same_case_is_refused_and_books_nothing(case, officer, conciliator):

@@ -1,0 +1,72 @@
+"""Who was in the room is decided by evidence a party cannot make up, and the company's right to
+justify an absence comes before a referral."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.states import State
+from hearings.errors import HearingError
+from hearings.models import Attendance, Hearing
+from hearings.services.outcome import absence_justify, case_refer, outcome_record
+from hearings.services.room import attendance_record
+from tests.hearings.test_outcome_support import attend, hearing_under_way
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+    return hearing_under_way(consumer, company, officer, conciliator)
+
+
+def test_a_browser_report_of_joining_does_not_stop_the_conciliator_recording_the_company_absent(  # type: ignore[no-untyped-def]
+    hearing, representative, conciliator
+):
+    attendance_record(
+        hearing=hearing,
+        user=representative,
+        party=Attendance.Party.COMPANY,
+        kind=Attendance.Kind.JOINED,
+        at=timezone.now(),
+        source=Attendance.Source.CLIENT,
+        dedupe_key="client:fake",
+    )
+
+    outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
+
+    hearing.complaint.refresh_from_db()
+    assert hearing.complaint.status == State.COMPANY_ABSENT
+
+
+def test_the_video_server_record_of_joining_does(hearing, representative, conciliator):  # type: ignore[no-untyped-def]
+    attend(hearing, representative, "company", joined=hearing.starts_at + timedelta(minutes=3))
+
+    with pytest.raises(HearingError):
+        outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
+
+
+def test_the_office_cannot_refer_while_the_company_may_still_justify_its_absence(  # type: ignore[no-untyped-def]
+    hearing, conciliator, officer, representative
+):
+    outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
+    with pytest.raises(HearingError, match="may still justify"):
+        case_refer(complaint=hearing.complaint, by=officer)
+
+    absence_justify(hearing=hearing, by=representative, text="Se nos cayó internet durante la mañana.")
+    with pytest.raises(HearingError, match="decide on the justification first"):
+        case_refer(complaint=hearing.complaint, by=officer)
+
+    hearing.complaint.refresh_from_db()
+    assert hearing.complaint.status == State.COMPANY_ABSENT
+
+
+def test_a_conciliator_whose_hearing_was_cancelled_no_longer_opens_the_case(hearing, conciliator, client_for):  # type: ignore[no-untyped-def]
+    url = reverse("complaint_detail", args=[hearing.complaint.pk])
+    assert client_for(conciliator).get(url).status_code == 200
+
+    Hearing.objects.filter(pk=hearing.pk).update(status=Hearing.Status.CANCELLED)
+
+    assert client_for(conciliator).get(url).status_code == 404
