@@ -18,7 +18,7 @@ from complaints.models import Complaint
 from complaints.services import complaint_transition, record_event
 from complaints.states import OFFICE_ROLES, State
 from notifications.services import notify
-from parties.models import Role, User
+from parties.models import ConciliatorProfile, Role, User
 
 from ..errors import HearingError
 from ..ics import hearing_ics
@@ -94,6 +94,12 @@ def _check_start(starts_at: datetime) -> None:
         raise HearingError(_("Choose a date within the next few years."))
 
 
+def _lock_calendar(conciliator: User) -> None:
+    """Bookings for one conciliator take turns (their profile row is the lock), so two offices
+    cannot both fill the last place of a day: the database refuses overlaps, not a daily count."""
+    ConciliatorProfile.objects.select_for_update().filter(user=conciliator).first()
+
+
 def _check_conciliator(conciliator: User | None) -> User:
     if conciliator is None or conciliator.role != Role.CONCILIATOR or not conciliator.is_active:
         raise HearingError(_("Choose a conciliator who holds hearings."))
@@ -133,6 +139,7 @@ def hearing_schedule(
         case = move.case
         if continues is not None and continues.complaint_id != case.pk:
             raise HearingError(_("A hearing can only continue a hearing of the same case."))
+        _lock_calendar(conciliator)
         refusal = slot_refusal(case, conciliator, starts_at, ends_at, notice=continues is None)
         if refusal:
             raise HearingError(refusal)
@@ -185,6 +192,7 @@ def hearing_reschedule(
         length = locked.ends_at - locked.starts_at
         if starts_at == locked.starts_at and new_conciliator.pk == locked.conciliator_id:
             raise HearingError(_("The hearing is already at that time with that conciliator."))
+        _lock_calendar(new_conciliator)
         refusal = slot_refusal(case, new_conciliator, starts_at, starts_at + length, exclude=locked)
         if refusal:
             raise HearingError(refusal)

@@ -53,6 +53,29 @@ def test_eight_offices_booking_one_conciliator_at_overlapping_times_book_one_hea
     assert CaseEvent.objects.filter(action="schedule_hearing").count() == 1
 
 
+@pytest.mark.parametrize("round_", range(3))
+def test_two_offices_filling_the_last_place_of_a_conciliators_day_at_once_book_one(
+    consumer, company, officer, conciliator, round_
+):
+    conciliator.conciliator_profile.max_hearings_per_day = 1
+    conciliator.conciliator_profile.save(update_fields=["max_hearings_per_day"])
+    cases = [served_case(consumer, company, officer) for _ in range(2)]
+    first = propose_slots(cases[0], conciliator=conciliator)[0].starts_at
+
+    results = run_together(
+        2,
+        lambda i: services.hearing_schedule(
+            complaint=Complaint(pk=cases[i].pk),
+            by=officer,
+            starts_at=first + timedelta(hours=2 * i),  # the same day, no overlap
+            conciliator=conciliator,
+        ),
+    )
+
+    assert sorted(type(r).__name__ for r in results) == ["Hearing", "HearingError"], results
+    assert Hearing.objects.filter(conciliator=conciliator).count() == 1
+
+
 def test_two_hearings_moved_onto_the_same_time_at_once_leave_one_there(consumer, company, officer, conciliator):
     first = booked_hearing(served_case(consumer, company, officer), officer, conciliator=conciliator)
     second = booked_hearing(served_case(consumer, company, officer), officer, conciliator=conciliator)
