@@ -2,8 +2,9 @@
 
 Each step is a function taking the `Journey`: the people's browser pages and the case, found again in
 the database after each move (the database is the shared state; nothing is passed through the UI that
-a person would not see). test_journey.py calls the steps in order; the hearing, the acta and the absent
-company (steps 4-6) append further functions here that start from `journey.complaint`.
+a person would not see). test_journey.py calls the steps in order: filing, admission and the notice with
+an offer (1-3), the hearing (4), the agreement followed until it is honoured (5), and a second case whose
+company does not come and is referred (6).
 
 Every page a person reaches goes through `Journey.check(page, name)`: no console error or failed
 request, a screenshot (test-artifacts/screens/journey-NN-name.png) and an axe-core audit with no serious
@@ -14,19 +15,26 @@ check. The texts the people click are the Spanish ones, looked up from the Engli
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
+import jwt
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
+from pypdf import PdfReader
 
 from complaints.models import Complaint, Offer, OfferStatus
 from complaints.states import State
+from hearings.models import Acta, Agreement, Attendance, Hearing
+from hearings.services.outcome import act_on_expired_justifications, ask_consumers_about_compliance
 from notifications.models import FormalNotice, Notification
 from parties.models import Company, User
 from tests.browser.a11y import assert_accessible
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import ARTIFACTS, screenshot
 
 PHONE = {"width": 390, "height": 844}
 CONSUMER_EMAIL = "lucia.benitez@example.com"
@@ -34,6 +42,10 @@ CONSUMER_PASSWORD = "una-clave-bien-larga-2026"
 # The smallest PDF the evidence sniffer accepts (the content is what is judged, not the name).
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CONFIRM_LINK = re.compile(r"https?://[^\s\"'<>]+/cuenta/confirm-email/[^\s\"'<>]+/")
+# Jitsi's IFrame API, replaced by a stand-in that records what the page gave it (see test_room.py).
+JITSI_STAND_IN = Path(__file__).parent / "jitsi_stub" / "external_api.js"
+ATTENDANCE_REPORT = "/asistencia/informe/"
+DOWNLOADS = ARTIFACTS.parent / "downloads"  # the PDFs the people downloaded, kept for reading
 
 
 def es(msgid: str) -> str:
@@ -61,8 +73,12 @@ class Journey:
     officer: User
     representative: User
     conciliator: User | None = None  # for the hearing steps
+    second_conciliator: User | None = None  # holds the second case's hearing (step 6)
     consumer: User | None = None
     complaint: Complaint | None = None
+    absent_case: Complaint | None = None  # step 6: the company does not come
+    # Every URL the pages asked for external_api.js (the stand-in answers at the live server's address).
+    jitsi_requests: list[str] = field(default_factory=list)
     pages: dict[str, Page] = field(default_factory=dict)
     shots: int = 0
     # Per page: the URLs loaded since its last check (a page loaded and left unchecked is a gap).
@@ -76,8 +92,13 @@ class Journey:
         page.set_default_timeout(10_000)
         self._loaded[id(page)] = []
         page.on("load", lambda p: self._loaded[id(p)].append(p.url))
+        page.route("**/external_api.js", self._serve_jitsi_stand_in)
         self.pages[who] = page
         return page
+
+    def _serve_jitsi_stand_in(self, route: Any) -> None:
+        self.jitsi_requests.append(route.request.url)
+        route.fulfill(path=str(JITSI_STAND_IN), content_type="application/javascript")
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -314,3 +335,369 @@ def consumer_rejects_offer(journey: Journey) -> Offer:
     offer = complaint.offers.get()
     assert offer.status == OfferStatus.REJECTED
     return offer
+
+
+# --- 4. A hearing is scheduled; the three of them enter the room; attendance is recorded ----------
+
+
+def case_path(case: Complaint) -> str:
+    return reverse("complaint_detail", args=[case.pk])
+
+
+def open_case(journey: Journey, who: str, case: Complaint, name: str) -> Page:
+    """The person opens the case from their home page (the link's text starts with its number)."""
+    page = journey.pages[who]
+    page.goto(journey.url("/"))
+    journey.check(page, f"home-{name}")
+    link = page.get_by_role("link", name=re.compile("^" + re.escape(case.number)))
+    click_and_check(journey, page, link.first, f"case-{name}")
+    return page
+
+
+def accept_the_confirmation(page: Page) -> None:
+    """The next "Are you sure…?" (data-confirm, window.confirm) is answered yes."""
+    page.once("dialog", lambda dialog: dialog.accept())
+
+
+def move_hearing_to_now(hearing: Hearing, *, started_minutes_ago: int) -> Hearing:
+    """Test setup, not behaviour: a hearing is scheduled at least DEADLINE_HEARING_NOTICE_DAYS business
+    days ahead, and its room opens only around that time. Rather than wait (or move the clock under the
+    live server, which runs in another thread), the hearing's planned times are moved so that it began
+    `started_minutes_ago` minutes ago, keeping its length."""
+    length = hearing.ends_at - hearing.starts_at
+    hearing.starts_at = timezone.now() - timedelta(minutes=started_minutes_ago)
+    hearing.ends_at = hearing.starts_at + length
+    hearing.save(update_fields=["starts_at", "ends_at"])
+    return hearing
+
+
+def officer_schedules_hearing(journey: Journey) -> Hearing:
+    complaint = journey.refresh()
+    page = journey.pages["officer"]
+    menu = page.get_by_role("navigation", name=es("Main menu"))
+    click_and_check(journey, page, menu.get_by_role("link", name=es("Hearings"), exact=True), "hearing-list")
+    schedule = page.get_by_role("link", name=es("Schedule %(number)s") % {"number": complaint.number})
+    click_and_check(journey, page, schedule, "hearing-schedule")
+    # The earliest proposed time comes chosen, with the least busy conciliator free then.
+    expect(page.get_by_role("radio").first).to_be_checked()
+    click_and_check(journey, page, page.get_by_role("button", name=es("Confirm the hearing")), "case-scheduled")
+    assert journey.refresh().status == State.HEARING_SCHEDULED
+    hearing = Hearing.objects.get(complaint=complaint)
+    assert hearing.conciliator == journey.conciliator
+    assert hearing.starts_at >= timezone.now() + timedelta(days=5)  # five business days' notice at least
+    expect(page.locator("#hearings")).to_contain_text(journey.conciliator.display_name)
+    return hearing
+
+
+def conciliator_sees_the_week(journey: Journey, hearing: Hearing) -> None:
+    assert journey.conciliator is not None
+    page = journey.open("conciliator", journey.conciliator)
+    page.goto(journey.url("/"))
+    journey.check(page, "home-conciliator")
+    menu = page.get_by_role("navigation", name=es("Main menu"))
+    click_and_check(journey, page, menu.get_by_role("link", name=es("Calendar"), exact=True), "calendar")
+    page.get_by_label(es("Week of")).fill(timezone.localtime(hearing.starts_at).date().isoformat())
+    click_and_check(journey, page, page.get_by_role("button", name=es("Show")), "calendar-hearing-week")
+    expect(page.locator(".week-hearing")).to_contain_text(hearing.complaint.number)
+
+
+def verify_token(token: str, *, room: str, moderator: bool) -> dict:
+    """The token as Jitsi's prosody checks it: HS256 with the shared secret, our audience and issuer."""
+    assert jwt.get_unverified_header(token)["alg"] == "HS256"
+    claims = jwt.decode(
+        token,
+        settings.JITSI_APP_SECRET,
+        algorithms=["HS256"],
+        audience=settings.JITSI_AUDIENCE,
+        issuer=settings.JITSI_APP_ID,
+    )
+    assert claims["room"] == room
+    assert claims["moderator"] is moderator
+    assert claims["context"]["user"]["moderator"] == ("true" if moderator else "false")
+    return claims
+
+
+def joins_the_room(journey: Journey, who: str, case: Complaint, hearing: Hearing, *, via: str) -> dict:
+    """Into the hearing room `via` the home page's "Upcoming hearings", the case page, or (a conciliator)
+    the hearing console; answer the recording question (the parties are asked), press "Join", and wait
+    for the page's report of the join. Returns what the page gave Jitsi."""
+    page = journey.pages[who]
+    if via == "home":  # "Hearing DC-…: <date>"
+        page.goto(journey.url("/"))
+        journey.check(page, f"home-{who}-hearing")
+        link = page.get_by_role("link", name=re.compile(re.escape(case.number) + ":"))
+    elif via == "case":
+        open_case(journey, who, case, f"{who}-hearing")
+        link = page.get_by_role("link", name=es("Enter the hearing room"))
+    else:  # a conciliator's home links each of their cases to its hearing console
+        page.goto(journey.url("/"))
+        journey.check(page, f"home-{who}-hearing")
+        link = page.get_by_role("link", name=re.compile("^" + re.escape(case.number)))
+        click_and_check(journey, page, link.first, f"console-{who}-before")
+        expect(page.get_by_role("heading", level=1)).to_have_text(es("Hearing console"))
+        link = page.get_by_role("link", name=es("Open the video room"))
+    click_and_check(journey, page, link, f"room-{who}")
+    if not who.startswith("conciliator"):  # the conciliator is not asked about recording
+        page.get_by_label(es("Yes, I agree to the hearing being recorded")).check()
+        click_and_check(journey, page, page.get_by_role("button", name=es("Save my answer")), f"room-{who}-ready")
+    requested = len(journey.jitsi_requests)
+    with page.expect_response(lambda r: ATTENDANCE_REPORT in r.url) as reported:
+        page.locator("[data-join]").click()
+    assert reported.value.status == 201, reported.value.text()
+    expect(page.locator("[data-room-status]")).to_have_text(es("You are in the hearing room."))
+    journey.check(page, f"room-{who}-joined")
+
+    jitsi = page.evaluate("({domain: window.__jitsi.domain, options: window.__jitsi.options})")
+    jitsi["commands"] = page.evaluate("window.__jitsi.commands")
+    assert journey.jitsi_requests[requested:] == [f"http://{settings.JITSI_DOMAIN}/external_api.js"]
+    assert jitsi["domain"] == settings.JITSI_DOMAIN
+    assert jitsi["options"]["roomName"] == hearing.room.lower()
+    moderator = who.startswith("conciliator")
+    verify_token(jitsi["options"]["jwt"], room=hearing.room.lower(), moderator=moderator)
+    # Only the moderator turns the lobby on (the parties wait in it until admitted).
+    assert jitsi["commands"] == ([["toggleLobby", True]] if moderator else [])
+    return jitsi
+
+
+def leaves_the_room(journey: Journey, who: str) -> None:
+    """The room says the person left (as Jitsi does on hanging up); wait for the page's report."""
+    page = journey.pages[who]
+    with page.expect_response(lambda r: ATTENDANCE_REPORT in r.url) as reported:
+        page.evaluate("window.__jitsi.emit('videoConferenceLeft', {})")
+    assert reported.value.status == 201, reported.value.text()
+    expect(page.locator("[data-join]")).to_be_visible()  # they could join again
+
+
+def the_hearing_is_held(journey: Journey) -> Hearing:
+    hearing = officer_schedules_hearing(journey)
+    conciliator_sees_the_week(journey, hearing)
+    hearing = move_hearing_to_now(hearing, started_minutes_ago=5)
+    case = journey.refresh()
+    joins_the_room(journey, "consumer", case, hearing, via="home")
+    joins_the_room(journey, "representative", case, hearing, via="case")
+    joins_the_room(journey, "conciliator", case, hearing, via="console")
+    joined = Attendance.objects.filter(hearing=hearing, kind=Attendance.Kind.JOINED, source=Attendance.Source.CLIENT)
+    assert {(row.user, row.party) for row in joined} == {
+        (journey.consumer, Attendance.Party.CONSUMER),
+        (journey.representative, Attendance.Party.COMPANY),
+        (journey.conciliator, Attendance.Party.CONCILIATOR),
+    }
+    for who in ("consumer", "representative", "conciliator"):
+        leaves_the_room(journey, who)
+    assert Attendance.objects.filter(hearing=hearing, kind=Attendance.Kind.LEFT).count() == 3
+    return hearing
+
+
+# --- 5. The agreement: acta, confirmations, approval, and the consumer confirms compliance -------
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text with whitespace collapsed (table cells and line breaks become single spaces)."""
+    assert data.startswith(b"%PDF"), data[:20]
+    reader = PdfReader(BytesIO(data))
+    return " ".join(" ".join(page.extract_text() or "" for page in reader.pages).split())
+
+
+def download(page: Page, link: Any, name: str) -> bytes:
+    """Click a link that downloads a file; keep a copy in test-artifacts/downloads/."""
+    with page.expect_download() as downloaded:
+        link.click()
+    DOWNLOADS.mkdir(parents=True, exist_ok=True)
+    downloaded.value.save_as(DOWNLOADS / name)
+    return (DOWNLOADS / name).read_bytes()
+
+
+def joined_at(hearing: Hearing, user: User | None) -> str:
+    """When the person joined, as the PDFs write it (HH:MM, Argentine time)."""
+    row = Attendance.objects.filter(hearing=hearing, user=user, kind=Attendance.Kind.JOINED).earliest("at")
+    return timezone.localtime(row.at, timezone.get_default_timezone()).strftime("%H:%M")
+
+
+AGREED_TERMS = "La empresa reintegra el total pagado por el lavarropas y lo retira del domicilio."
+
+
+def conciliator_records_agreement(journey: Journey, hearing: Hearing) -> Agreement:
+    page = journey.pages["conciliator"]
+    page.goto(journey.url(case_path(journey.refresh())))
+    journey.check(page, "case-conciliator-after-hearing")
+    click_and_check(journey, page, page.get_by_role("link", name=es("Hearing console")), "console")
+    expect(page.locator("#attendance tbody tr")).to_have_count(3)
+
+    page.get_by_label(es("Agreement"), exact=True).check()
+    due = timezone.localdate() + timedelta(days=20)
+    page.get_by_label(es("Terms of the agreement")).fill(AGREED_TERMS)
+    page.get_by_label(es("Amount the company pays (ARS)")).fill("612345.50")
+    page.get_by_label(es("Who does what, by when")).fill(
+        "La empresa transfiere el monto a la cuenta de la consumidora dentro de los 10 días hábiles."
+    )
+    page.get_by_label(es("Compliance deadline")).fill(due.isoformat())
+    page.get_by_label(es("What happened")).fill("Las partes conversaron y acordaron el reintegro total.")
+    accept_the_confirmation(page)
+    click_and_check(journey, page, page.get_by_role("button", name=es("Record the outcome")), "console-agreement")
+    assert journey.refresh().status == State.AGREEMENT
+    acta = Acta.objects.get(hearing=hearing)
+    assert acta.is_ready  # generated as the outcome was recorded (the task runs in-process in tests)
+
+    acta_link = page.get_by_role("link", name=es("Download the acta (PDF)")).first
+    text = pdf_text(download(page, acta_link, "journey-acta.pdf"))
+    case = journey.refresh()
+    for expected in (
+        case.number,
+        case.consumer_name,
+        journey.company.legal_name,
+        es("Attendance"),
+        f"{journey.representative.display_name} {es('Company')} {joined_at(hearing, journey.representative)}",
+        f"{case.consumer_name} {es('Consumer')} {joined_at(hearing, journey.consumer)}",
+        journey.conciliator.display_name,
+        es("Agreement"),
+        "reintegra el total pagado",
+        "612.345,50",
+    ):
+        assert expected in text, f"the acta does not say {expected!r}:\n{text}"
+    return Agreement.objects.get(complaint=case)
+
+
+def party_confirms_acta(journey: Journey, who: str) -> None:
+    case = journey.refresh()
+    page = open_case(journey, who, case, f"{who}-acta")
+    click_and_check(journey, page, page.get_by_role("link", name=es("Read and confirm the acta")), f"acta-{who}")
+    expect(page.get_by_text(AGREED_TERMS)).to_be_visible()
+    page.get_by_label(es("I have read the acta and it records what happened at the hearing.")).check()
+    click_and_check(journey, page, page.get_by_role("button", name=es("Confirm the acta")), f"case-{who}-confirmed")
+    user = journey.consumer if who == "consumer" else journey.representative
+    acta = Acta.objects.get(hearing__complaint=case)
+    assert acta.confirmations.get(user=user).sha256 == acta.sha256
+
+
+def office_approves_agreement(journey: Journey) -> None:
+    case = journey.refresh()
+    page = journey.pages["officer"]
+    page.goto(journey.url(case_path(case)))
+    journey.check(page, "case-officer-agreement")
+    accept_the_confirmation(page)
+    approve = page.get_by_role("button", name=es("Approve the agreement (homologar)"))
+    click_and_check(journey, page, approve, "case-officer-approved")
+    assert journey.refresh().status == State.AGREEMENT_APPROVED
+
+
+def consumer_confirms_compliance(journey: Journey, agreement: Agreement) -> None:
+    # The compliance deadline comes: the beat job asks the consumer (called with that day's date).
+    deadline = datetime.combine(agreement.compliance_due, time(10), tzinfo=timezone.get_default_timezone())
+    assert ask_consumers_about_compliance(now=deadline) == 1
+    case = journey.refresh()
+    assert Notification.objects.filter(recipient=journey.consumer, event="compliance_due").exists()
+    page = open_case(journey, "consumer", case, "consumer-compliance")
+    tell = page.get_by_role("link", name=es("Tell us whether the company complied"))
+    click_and_check(journey, page, tell, "compliance-answer")
+    page.get_by_label(es("Yes, it complied")).check()
+    click_and_check(journey, page, page.get_by_role("button", name=es("Send the answer")), "case-complied")
+    assert journey.refresh().status == State.COMPLIED
+    expect(page.locator(".case-header .status-badge")).to_have_text(es("Agreement complied with"))
+
+
+def the_agreement_is_honoured(journey: Journey, hearing: Hearing) -> None:
+    agreement = conciliator_records_agreement(journey, hearing)
+    party_confirms_acta(journey, "consumer")
+    party_confirms_acta(journey, "representative")
+    office_approves_agreement(journey)
+    consumer_confirms_compliance(journey, agreement)
+
+
+# --- 6. A second case: the company does not come, does not justify, and the case is referred -------
+
+
+def officer_schedules_with_another_conciliator(journey: Journey, case: Complaint) -> Hearing:
+    """The office gives the second case to another conciliator, at the earliest proposed time. (Both
+    hearings are moved to "now" below: one conciliator cannot hold two at once — on PostgreSQL an
+    exclusion constraint refuses it — so the second is Diego's, chosen under "another conciliator".)"""
+    assert journey.second_conciliator is not None
+    page = journey.pages["officer"]
+    page.goto(journey.url(case_path(case)))
+    journey.check(page, "case-officer-second")
+    click_and_check(journey, page, page.get_by_role("link", name=es("Schedule a hearing")), "hearing-schedule-second")
+    # A proposed slot's value is "<conciliator id>@<ISO start>": the same time, with someone else.
+    starts_at = timezone.localtime(
+        datetime.fromisoformat((page.get_by_role("radio").first.get_attribute("value") or "").partition("@")[2])
+    )
+    page.get_by_label(es("Another date, time or conciliator (below)")).check()
+    page.get_by_label(es("Date"), exact=True).fill(starts_at.date().isoformat())
+    page.get_by_label(es("Start time")).fill(starts_at.strftime("%H:%M"))
+    page.get_by_label(es("Conciliator"), exact=True).select_option(label=journey.second_conciliator.display_name)
+    click_and_check(journey, page, page.get_by_role("button", name=es("Confirm the hearing")), "case-second-scheduled")
+    hearing = Hearing.objects.get(complaint=case)
+    assert hearing.conciliator == journey.second_conciliator
+    assert hearing.starts_at == starts_at
+    return hearing
+
+
+def the_company_is_absent(journey: Journey, case: Complaint) -> Hearing:
+    hearing = officer_schedules_with_another_conciliator(journey, case)
+    # Past the tolerance already (it started 40 minutes ago), so the absence can be recorded at once.
+    hearing = move_hearing_to_now(hearing, started_minutes_ago=40)
+    assert journey.second_conciliator is not None
+    journey.open("conciliator2", journey.second_conciliator)
+    joins_the_room(journey, "consumer", case, hearing, via="case")
+    joins_the_room(journey, "conciliator2", case, hearing, via="home")
+    leaves_the_room(journey, "consumer")
+    leaves_the_room(journey, "conciliator2")
+
+    page = journey.pages["conciliator2"]
+    page.goto(journey.url(case_path(case)))
+    journey.check(page, "case-conciliator2")
+    click_and_check(journey, page, page.get_by_role("link", name=es("Hearing console")), "console-second")
+    expect(page.locator("[data-tolerance-text]")).to_have_text(
+        es("The tolerance has run out: an absence can now be recorded.")
+    )
+    page.get_by_label(es("Company absent"), exact=True).check()
+    page.get_by_label(es("What happened")).fill("La empresa no se conectó ni avisó; la consumidora esperó 40 minutos.")
+    accept_the_confirmation(page)
+    click_and_check(journey, page, page.get_by_role("button", name=es("Record the outcome")), "console-absent")
+    case.refresh_from_db()
+    assert case.status == State.COMPANY_ABSENT and case.justification_due_at is not None
+    return hearing
+
+
+def the_company_does_not_justify(journey: Journey, case: Complaint) -> None:
+    # The representative is told and could justify the absence until the deadline…
+    page = open_case(journey, "representative", case, "representative-absent")
+    expect(page.get_by_role("link", name=es("Justify the absence"))).to_be_visible()
+    # …but does not. After the deadline the beat job refers the case (called with a later `now`).
+    case.refresh_from_db()
+    assert act_on_expired_justifications(now=case.justification_due_at + timedelta(minutes=1)) == 1
+    case.refresh_from_db()
+    assert case.status == State.REFERRED
+
+
+def office_exports_the_file(journey: Journey, case: Complaint) -> None:
+    page = journey.pages["officer"]
+    page.goto(journey.url(case_path(case)))
+    journey.check(page, "case-referred")
+    expect(page.locator(".case-header .status-badge")).to_have_text(es("Referred to sanction proceedings (sumario)"))
+    text = pdf_text(download(page, page.get_by_role("link", name=es("Whole case file (PDF)")), "journey-case-file.pdf"))
+    hearing = Hearing.objects.get(complaint=case)
+    assert journey.consumer is not None and journey.second_conciliator is not None
+    for expected in (
+        case.number,
+        es("Referred to sanction proceedings (sumario)"),
+        es("The company did not justify its absence from the hearing in time."),
+        es("Company absent"),
+        es("Attendance"),
+        f"{journey.consumer.display_name} {es('Consumer')}",
+        joined_at(hearing, journey.consumer),
+        journey.second_conciliator.display_name,
+    ):
+        assert expected in text, f"the case file does not say {expected!r}:\n{text}"
+
+
+def the_absent_company_is_referred(journey: Journey) -> None:
+    from tests.complaints.factories import served_case
+
+    # Test setup: a second complaint of the same consumer against the same company, filed and
+    # admitted through the services (steps 1-2 drove that part through the browser already).
+    assert journey.consumer is not None
+    journey.consumer = User.objects.get(pk=journey.consumer.pk)  # with the name from their profile (step 1)
+    with translation.override("es-ar"):  # as the officer, who works in Spanish, would have admitted it
+        journey.absent_case = served_case(journey.consumer, journey.company, journey.officer)
+    the_company_is_absent(journey, journey.absent_case)
+    the_company_does_not_justify(journey, journey.absent_case)
+    office_exports_the_file(journey, journey.absent_case)
