@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
@@ -263,14 +263,18 @@ def _serve(case: Complaint, *, by: User | None) -> Complaint:
     if not (locked.company and locked.company.has_electronic_domicile):
         raise CaseError(_("The company has not set up its electronic domicile yet, so it cannot be served."))
     move = _apply(locked, "serve_company", by=by, company_notified_at=timezone.now(), domicile_due_at=None)
+    # The cédula is an official record: written in the office's language, whoever admitted the case.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Formal notice of complaint %(number)s") % {"number": move.case.number}
+        body = _(
+            "A consumer complaint was admitted against your company. Open it on Concilia to read the facts, "
+            "the evidence and the claim, answer in writing or make an offer."
+        )
     formal_notice_serve(
         company=locked.company,
         case_number=move.case.number or "",
-        subject=_("Formal notice of complaint %(number)s") % {"number": move.case.number},
-        body=_(
-            "A consumer complaint was admitted against your company. Open it on Concilia to read the facts, "
-            "the evidence and the claim, answer in writing or make an offer."
-        ),
+        subject=subject,
+        body=body,
         idempotency_key=f"case-event:{move.event.pk}:notice",
     )
     _notify_parties(move, "company_served", consumer=True)

@@ -12,12 +12,14 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from complaints import services
 from complaints.models import CaseEvent, Complaint, RejectionReason
 from complaints.states import State
+from notifications.models import FormalNotice
 from parties.models import ConsumerProfile, Invitation
+from tests.complaints.factories import submitted_case
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -439,3 +441,14 @@ def test_an_observed_consumer_corrects_and_the_case_returns_to_the_queue(
     ]
     # Back in the queue, behind the one that waited longer.
     assert numbers_in(queue_client.get(QUEUE).content.decode()) == [other.number, first.number]
+
+
+def test_the_formal_notice_is_written_in_the_office_language_whoever_admits_the_case(  # type: ignore[no-untyped-def]
+    consumer, company, officer
+):
+    case = submitted_case(consumer, company)
+    with translation.override("en"):
+        services.complaint_admit(complaint=case, by=officer)
+
+    notice = FormalNotice.objects.get(case_number=case.number)
+    assert notice.subject.startswith("Cédula")
