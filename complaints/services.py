@@ -93,9 +93,17 @@ def _case_url(case: Complaint) -> str:
     return settings.SITE_URL + reverse("complaint_detail", args=[case.pk])
 
 
-def _notify_parties(move: Move, event: str, *, consumer: bool = True, company: bool = False, **context: object) -> None:
-    """Tell the consumer and/or every active representative of the company, once per move."""
-    case = move.case
+def notify_case_parties(
+    case: Complaint,
+    event: str,
+    *,
+    key: str,
+    consumer: bool = True,
+    company: bool = True,
+    context: dict | None = None,
+) -> None:
+    """Tell the consumer and/or every active representative of the company, once per occurrence:
+    `key` names it (the outbox scopes it per recipient and channel)."""
     recipients: list[User] = [case.consumer] if consumer else []
     if company and case.company_id:
         recipients += [
@@ -106,10 +114,21 @@ def _notify_parties(move: Move, event: str, *, consumer: bool = True, company: b
         notify(
             recipient=recipient,
             event=event,
-            context={"case_number": case.number, "case_url": _case_url(case), "reason": move.event.reason, **context},
-            idempotency_key=f"case-event:{move.event.pk}:{recipient.pk}",
+            context={"case_number": case.number, "case_url": _case_url(case), **(context or {})},
+            idempotency_key=key,
             case_number=case.number or "",
         )
+
+
+def _notify_parties(move: Move, event: str, *, consumer: bool = True, company: bool = False, **context: object) -> None:
+    notify_case_parties(
+        move.case,
+        event,
+        key=f"case-event:{move.event.pk}",
+        consumer=consumer,
+        company=company,
+        context={"reason": move.event.reason, **context},
+    )
 
 
 # --- Filing ---------------------------------------------------------------------------------------

@@ -29,12 +29,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from complaints.models import Complaint, Offer, OfferStatus
-from complaints.services import CaseError, Move, complaint_transition, record_event
+from complaints.services import CaseError, Move, complaint_transition, notify_case_parties, record_event
 from complaints.states import OFFICE_ROLES, State, represents
 from complaints.uploads import sniff_content_type
-from notifications.services import notify
 from parties.business_days import deadline_after
-from parties.models import Representation, User
+from parties.models import User
 
 from ..errors import HearingError
 from ..models import (
@@ -129,34 +128,8 @@ def _case_url(case: Complaint, name: str = "complaint_detail") -> str:
     return settings.SITE_URL + reverse(name, args=[case.pk])
 
 
-def _notify_case(
-    case: Complaint,
-    event: str,
-    *,
-    key: str,
-    consumer: bool = True,
-    company: bool = True,
-    context: dict | None = None,
-) -> None:
-    """The consumer and/or every active representative of the company, once per occurrence."""
-    recipients: list[User] = [case.consumer] if consumer else []
-    if company and case.company_id:
-        recipients += [
-            rep.user
-            for rep in Representation.objects.active().filter(company_id=case.company_id).select_related("user")
-        ]
-    for recipient in recipients:
-        notify(
-            recipient=recipient,
-            event=event,
-            context={"case_number": case.number or "", "case_url": _case_url(case), **(context or {})},
-            idempotency_key=key,
-            case_number=case.number or "",
-        )
-
-
 def _notify_referred(move: Move) -> None:
-    _notify_case(
+    notify_case_parties(
         move.case, "complaint_referred", key=f"case-event:{move.event.pk}", context={"reason": move.event.reason}
     )
 
@@ -511,7 +484,7 @@ def agreement_approve(*, complaint: Complaint, by: User) -> Agreement:
         if acta is not None:
             acta.approved_at, acta.approved_by = timezone.now(), by
             acta.save(update_fields=["approved_at", "approved_by"])
-        _notify_case(
+        notify_case_parties(
             case,
             "case_update",
             key=f"agreement:{agreement.pk}:approved",
@@ -622,14 +595,14 @@ def absence_decide(
             record_event(case=case, action="absence_accepted", by=by, reason=reason)
             case.justification_due_at = None
             case.save(update_fields=["justification_due_at", "updated_at"])
-            _notify_case(
+            notify_case_parties(
                 case, "case_update", key=f"justification:{locked.pk}:decided", context={"update": "absence_accepted"}
             )
         elif accept:
             complaint_transition(
                 complaint=case, transition="reactivate", by=by, reason=reason, justification_due_at=None
             )
-            _notify_case(
+            notify_case_parties(
                 case, "case_update", key=f"justification:{locked.pk}:decided", context={"update": "absence_reactivated"}
             )
         else:
@@ -651,7 +624,7 @@ def _notify_consequence(move: Move, *, company: bool) -> None:
     if company:
         _notify_referred(move)
     else:
-        _notify_case(
+        notify_case_parties(
             move.case, "complaint_withdrawn", key=f"case-event:{move.event.pk}", context={"reason": move.event.reason}
         )
 
@@ -728,7 +701,7 @@ def ask_consumers_about_compliance(now: datetime | None = None, limit: int = BAT
             agreement.compliance_asked_at = now
             agreement.save(update_fields=["compliance_asked_at"])
             record_event(case=case, action="compliance_asked", by=None, reason=_on_record(agreement.compliance_due))
-            _notify_case(
+            notify_case_parties(
                 case,
                 "compliance_due",
                 key=f"agreement:{agreement.pk}:compliance-due",
@@ -764,7 +737,7 @@ def compliance_confirm(*, complaint: Complaint, by: User) -> Complaint:
             by=by,
             reason=_record_text(gettext_noop("The company complied with the agreement.")),
         )
-        _notify_case(
+        notify_case_parties(
             move.case, "case_update", key=f"case-event:{move.event.pk}", context={"update": "compliance_confirmed"}
         )
     return move.case
@@ -780,7 +753,7 @@ def compliance_report_breach(*, complaint: Complaint, by: User, details: str) ->
         case = _locked_case(complaint.pk)
         _ensure_follow_up(case, by)
         breach = complaint_transition(complaint=case, transition="report_breach", by=by, reason=details)
-        _notify_case(
+        notify_case_parties(
             breach.case,
             "agreement_breached",
             key=f"case-event:{breach.event.pk}",

@@ -7,6 +7,7 @@ Built with the ORM plus the case's real transition, so tests of one part of hear
 depend on another part's services."""
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -78,3 +79,13 @@ def booked_hearing(
         starts_at, conciliator = slot.starts_at, slot.conciliator
     assert conciliator is not None, "give the conciliator along with starts_at"
     return hearing_schedule(complaint=case, by=officer, starts_at=starts_at, conciliator=conciliator)
+
+
+# A fixed calendar for the scheduling tests: the case is served on Thursday 19 March 2026 at 11:00
+# (the week of the 24 March holiday), and `at(month, day, hour)` is a time in Argentina that year.
+BA = ZoneInfo("America/Argentina/Buenos_Aires")
+SERVED = datetime(2026, 3, 19, 11, 0, tzinfo=BA)
+
+
+def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=BA)

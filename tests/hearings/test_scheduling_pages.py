@@ -5,7 +5,6 @@ served: the first possible day is Tuesday 31 March."""
 
 import re
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -23,16 +22,9 @@ from hearings.services.scheduling import hearing_adjourn
 from parties.models import Company, Representation, Role
 from tests.complaints.factories import served_case
 from tests.conftest import make_user
-from tests.hearings.factories import booked_hearing, make_conciliator, scheduled_hearing
+from tests.hearings.factories import SERVED, at, booked_hearing, make_conciliator, scheduled_hearing
 
 pytestmark = pytest.mark.django_db
-
-BA = ZoneInfo("America/Argentina/Buenos_Aires")
-SERVED = datetime(2026, 3, 19, 11, 0, tzinfo=BA)
-
-
-def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=BA)
 
 
 @pytest.fixture(autouse=True)

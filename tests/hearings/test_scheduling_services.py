@@ -4,8 +4,7 @@ The clock stands at Thursday 19 March 2026, 11:00 in Buenos Aires, when the comp
 first day the hearing can be held is Tuesday 31 March (five business days of notice, skipping the
 weekend and the holidays of 23 and 24 March)."""
 
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -21,16 +20,9 @@ from hearings.services.scheduling import hearing_adjourn, hearing_cancel, hearin
 from notifications.models import Notification
 from parties.models import Representation
 from tests.complaints.factories import served_case
-from tests.hearings.factories import make_conciliator
+from tests.hearings.factories import SERVED, at, make_conciliator
 
 pytestmark = pytest.mark.django_db
-
-BA = ZoneInfo("America/Argentina/Buenos_Aires")
-SERVED = datetime(2026, 3, 19, 11, 0, tzinfo=BA)
-
-
-def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=BA)
 
 
 @pytest.fixture(autouse=True)
