@@ -141,6 +141,8 @@ class Complaint(FSMModelMixin, models.Model):
             # visibility rule (not others' drafts) and the pager's COUNT are answered from the index.
             models.Index(fields=["status", "submitted_at"], name="complaint_queue", include=["filed_by"]),
             models.Index(fields=["company", "status"], name="complaint_company_status"),
+            # A company's case list, newest first (a big company has tens of thousands of cases).
+            models.Index(fields=["company", "-created_at", "-id"], name="complaint_company_recent"),
             models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),
             # The office's case list, newest first, across every case.
             models.Index(fields=["-created_at", "-id"], name="complaint_recent"),

@@ -70,3 +70,23 @@ def test_a_conciliator_whose_hearing_was_cancelled_no_longer_opens_the_case(hear
     Hearing.objects.filter(pk=hearing.pk).update(status=Hearing.Status.CANCELLED)
 
     assert client_for(conciliator).get(url).status_code == 404
+
+
+def test_a_conciliator_keeps_the_case_when_another_hearing_of_it_was_cancelled(  # type: ignore[no-untyped-def]
+    hearing, conciliator, officer, client_for
+):
+    from tests.conftest import enrol_totp, make_user
+
+    other = make_user("otra.conciliadora@example.org", "conciliator")
+    enrol_totp(other)
+    Hearing.objects.create(
+        complaint=hearing.complaint,
+        conciliator=other,
+        starts_at=hearing.starts_at - timedelta(days=7),
+        ends_at=hearing.starts_at - timedelta(days=7, minutes=-60),
+        status=Hearing.Status.CANCELLED,
+    )
+
+    url = reverse("complaint_detail", args=[hearing.complaint.pk])
+    assert client_for(conciliator).get(url).status_code == 200
+    assert client_for(other).get(url).status_code == 404

@@ -1,0 +1,346 @@
+"""Time the pages that must stay fast at national volume, against the database bench/seed.py filled.
+
+    DJANGO_ENV=test .venv/bin/python bench/run.py [--repeat 5] [--slow-ms 200] [--output bench/RESULTS.md]
+
+Each page is requested through Django's test Client, logged in (force_login) as the officer, the
+conciliator or the representative of the company with the most cases, exactly as a browser would
+get it: middleware, session, MFA check, template. One warm-up request, then `--repeat` timed ones;
+the table shows the median wall time, the number of SQL queries (CaptureQueriesContext) and how much
+of the time was SQL. For every row slower than `--slow-ms`, the slowest queries are run again under
+EXPLAIN (ANALYZE, BUFFERS) and their plans are appended to the results.
+
+The database is DATABASE_URL (default postgres://postgres@127.0.0.1:5432/concilia_bench). DEBUG is
+off unless the environment says otherwise, as in production.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/concilia_bench")
+os.environ.setdefault("DEBUG", "0")
+warnings.filterwarnings("ignore", "No directory at")  # staticfiles/ exists only after collectstatic
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from complaints.models import Complaint  # noqa: E402
+from complaints.selectors import complaints_visible_to  # noqa: E402
+from hearings.models import Hearing  # noqa: E402
+from hearings.scheduling import propose_slots  # noqa: E402
+from parties.models import Company, Representation, Role, User  # noqa: E402
+
+PAGE_SIZE = 25
+# Notes written by hand below this line of RESULTS.md (diagnoses, proposals) survive a new run.
+NOTES_MARKER = "<!-- Notes below were written by hand; bench/run.py keeps them when it rewrites this file. -->"
+EXPLAINED_PER_ROW = 2  # the slowest queries of a slow row get an EXPLAIN ANALYZE
+
+
+@dataclass
+class Result:
+    what: str
+    times_ms: list[float]
+    queries: int
+    sql_ms: float
+    slowest: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.times_ms)
+
+
+@dataclass
+class Scenario:
+    what: str
+    run: Callable[[], Any]
+
+
+def page(client: Client, url: str, **params: object) -> Callable[[], Any]:
+    full = f"{url}?{urlencode(params)}" if params else url
+
+    def get() -> Any:
+        response = client.get(full)
+        if response.status_code != 200:
+            raise SystemExit(f"GET {full} answered {response.status_code}")
+        return response
+
+    return get
+
+
+def measure(scenario: Scenario, repeat: int) -> Result:
+    scenario.run()  # warm-up: caches, template loading, PostgreSQL's buffers
+    times: list[float] = []
+    sql_times: list[float] = []
+    queries: list[tuple[float, str]] = []
+    for _ in range(repeat):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            scenario.run()
+            times.append((time.perf_counter() - started) * 1000)
+        queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
+        sql_times.append(sum(ms for ms, _sql in queries))
+    return Result(
+        what=scenario.what,
+        times_ms=times,
+        queries=len(queries),
+        sql_ms=statistics.median(sql_times),
+        slowest=sorted(queries, key=lambda item: -item[0])[:EXPLAINED_PER_ROW],
+    )
+
+
+def explain(sql: str) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}")
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def pages_of(count: int) -> int:
+    return max(1, -(-count // PAGE_SIZE))
+
+
+def scenarios() -> tuple[list[Scenario], dict[str, Any]]:
+    """The pages to time, and what was chosen for them (for the results)."""
+    officer = User.objects.filter(role=Role.OFFICER, is_active=True).order_by("pk").first()
+    if officer is None:
+        raise SystemExit("No officer in the database: run bench/seed.py first.")
+    biggest = Complaint.objects.values("company").annotate(n=Count("pk")).order_by("-n").first()
+    assert biggest is not None
+    company = Company.objects.get(pk=biggest["company"])
+    representation = Representation.objects.active().filter(company=company).select_related("user").first()
+    assert representation is not None, "the biggest company has no representative"
+    representative = representation.user
+    conciliator = (
+        User.objects.filter(role=Role.CONCILIATOR)
+        .annotate(n=Count("hearings_conducted", filter=Q(hearings_conducted__status=Hearing.Status.SCHEDULED)))
+        .order_by("-n", "pk")
+        .first()
+    )
+    assert conciliator is not None
+    with_hearings = (
+        Hearing.objects.filter(complaint__company=company)
+        .values("complaint")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "-complaint")
+        .first()
+    )
+    assert with_hearings is not None, "no case of the biggest company has a hearing"
+    served = Complaint.objects.filter(company=company, status="company_notified").order_by("-company_notified_at")
+    served_case = served.first()
+    assert served_case is not None
+    middle = Complaint.objects.exclude(number=None).order_by("pk").filter(pk__gte=Complaint.objects.count() // 2)
+    sample = middle.first()
+    assert sample is not None and sample.number is not None
+
+    queue_pages = pages_of(Complaint.objects.filter(status="submitted").count())
+    company_pages = pages_of(complaints_visible_to(representative).count())
+    deep_queue, deep_company = min(400, queue_pages), min(1000, company_pages)
+    today = timezone.localdate()
+    next_monday = today + timedelta(days=7 - today.weekday())
+
+    clients: dict[int, Client] = {}
+
+    def client_for(user: User) -> Client:
+        if user.pk not in clients:
+            clients[user.pk] = Client()
+            clients[user.pk].force_login(user)
+        return clients[user.pk]
+
+    office, rep, concil = client_for(officer), client_for(representative), client_for(conciliator)
+    chosen = {
+        "biggest company": f"{company.legal_name} (id {company.pk}, {biggest['n']:,} cases)",
+        "case with hearings": f"{Complaint.objects.get(pk=with_hearings['complaint']).number} "
+        f"({with_hearings['n']} hearings)",
+        "served case for propose_slots": str(served_case.number),
+        "search by number / DNI": f"{sample.number} / {sample.consumer_dni}",
+        "admission queue pages": queue_pages,
+        "representative's pages": company_pages,
+    }
+    return [
+        Scenario("Admission queue, page 1 (officer)", page(office, "/oficina/admision/")),
+        Scenario(f"Admission queue, page {deep_queue:,}", page(office, "/oficina/admision/", page=deep_queue)),
+        Scenario("Case list, page 1 (office)", page(office, "/reclamos/")),
+        Scenario("Case search “Gómez” (office)", page(office, "/reclamos/", q="Gómez")),
+        Scenario("Case search “gomez” (office)", page(office, "/reclamos/", q="gomez")),
+        Scenario("Case search by CUIT of the biggest company", page(office, "/reclamos/", q=company.cuit)),
+        Scenario("Case search by case number", page(office, "/reclamos/", q=sample.number)),
+        Scenario("Case search by DNI", page(office, "/reclamos/", q=sample.consumer_dni)),
+        Scenario("Case list, page 1 (representative, biggest company)", page(rep, "/reclamos/")),
+        Scenario(f"Case list, page {deep_company:,} (representative)", page(rep, "/reclamos/", page=deep_company)),
+        Scenario("Case page with hearings (office)", page(office, f"/reclamos/{with_hearings['complaint']}/")),
+        Scenario("Hearing list (office)", page(office, "/audiencias/")),
+        Scenario(
+            f"Calendar, week of {next_monday:%Y-%m-%d}, all conciliators (office)",
+            page(office, "/calendario/", week=next_monday.isoformat()),
+        ),
+        Scenario("propose_slots() for a served case", lambda: propose_slots(served_case)),
+        Scenario("Home page (conciliator)", page(concil, "/")),
+        Scenario("Home page (officer)", page(office, "/")),
+    ], chosen
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem_kb = next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        memory = f"{mem_kb / 1024 / 1024:.0f} GiB"
+    except (OSError, StopIteration):
+        memory = "?"
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        version = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = current_database()"
+        )
+        comment = cursor.fetchone()[0]
+        cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        size = cursor.fetchone()[0]
+    try:
+        seeded = json.loads(comment or "{}")
+    except ValueError:
+        seeded = {}
+    return {
+        "nproc": str(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()),
+        "cpu": cpu,
+        "memory": memory,
+        "postgresql": version,
+        "python": platform.python_version(),
+        "database size": size,
+        "seed": (
+            f"{seeded['cases']:,} cases seeded in {seeded['seconds'] // 60} min {seeded['seconds'] % 60} s "
+            f"on {seeded['seeded_at']}"
+            if seeded
+            else "unknown (not seeded by bench/seed.py?)"
+        ),
+    }
+
+
+def counts() -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM complaints_complaint), (SELECT count(*) FROM parties_company), "
+            "(SELECT count(*) FROM parties_user), (SELECT count(*) FROM hearings_hearing), "
+            "(SELECT count(*) FROM complaints_caseevent)"
+        )
+        row = cursor.fetchone()
+    return dict(zip(("complaints", "companies", "users", "hearings", "case events"), row, strict=True))
+
+
+def table(results: list[Result], repeat: int) -> str:
+    lines = [
+        f"| what | ms (median of {repeat}) | queries | of which SQL, ms |",
+        "|---|---:|---:|---:|",
+    ]
+    for result in results:
+        lines.append(f"| {result.what} | {result.median_ms:.1f} | {result.queries} | {result.sql_ms:.1f} |")
+    return "\n".join(lines)
+
+
+def report(results: list[Result], args: argparse.Namespace, chosen: dict[str, Any], plans: list[str]) -> str:
+    info = machine()
+    data = counts()
+    command = "DJANGO_ENV=test .venv/bin/python bench/run.py"
+    if args.repeat != 5 or args.slow_ms != 200:
+        command += f" --repeat {args.repeat} --slow-ms {args.slow_ms:g}"
+    seeded_cases = info["seed"].split(" ", 1)[0].replace(",", "") if info["seed"][0].isdigit() else "1000000"
+    parts = [
+        "# Benchmark results",
+        "",
+        f"Run on {timezone.localtime():%Y-%m-%d %H:%M %Z} by `bench/run.py`; regenerate with the commands below.",
+        "",
+        f"- Machine: {info['nproc']} CPUs (`nproc`), {info['cpu']}, {info['memory']} RAM; "
+        f"PostgreSQL {info['postgresql']} on the same machine, default configuration; Python {info['python']}.",
+        f"- Data: {info['seed']}; database size {info['database size']}.",
+        "- Rows: " + ", ".join(f"{n:,} {what}" for what, n in data.items()) + ".",
+        "- Chosen: " + "; ".join(f"{what}: {value}" for what, value in chosen.items()) + ".",
+        "- Each row: one warm-up request, then the median wall time of the timed ones, through Django's test "
+        "Client (middleware, session, MFA check, template rendering), DEBUG off.",
+        "",
+        "Commands:",
+        "",
+        "```sh",
+        f"DJANGO_ENV=test .venv/bin/python bench/seed.py --cases {seeded_cases} --reset",
+        command,
+        "dropdb -h 127.0.0.1 -U postgres concilia_bench   # when done, to free the disk",
+        "```",
+        "",
+        table(results, args.repeat),
+        "",
+    ]
+    if plans:
+        parts += [f"## Rows over {args.slow_ms:g} ms: their slowest queries, EXPLAIN (ANALYZE, BUFFERS)", "", *plans]
+    else:
+        parts.append(f"No row took more than {args.slow_ms:g} ms.")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5, help="timed requests per row (default 5)")
+    parser.add_argument("--slow-ms", type=float, default=200, help="EXPLAIN the rows slower than this (default 200)")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"), help="where to write the results")
+    parser.add_argument("--no-write", action="store_true", help="only print the table")
+    parser.add_argument("--only", help="run only the rows whose label contains this text")
+    args = parser.parse_args(argv)
+
+    todo, chosen = scenarios()
+    if args.only:
+        todo = [s for s in todo if args.only.lower() in s.what.lower()]
+    results = []
+    for scenario in todo:
+        result = measure(scenario, args.repeat)
+        results.append(result)
+        print(f"{result.median_ms:9.1f} ms {result.queries:4d} queries  {result.what}", flush=True)
+    print()
+    print(table(results, args.repeat))
+
+    plans = []
+    for result in results:
+        if result.median_ms <= args.slow_ms:
+            continue
+        plans.append(f"### {result.what} — {result.median_ms:.0f} ms, {result.queries} queries")
+        plans.append("")
+        for ms, sql in result.slowest:
+            plans += [f"{ms:.1f} ms:", "", "```sql", sql, "```", "", "```", explain(sql), "```", ""]
+    if not args.no_write:
+        output = Path(args.output)
+        text = report(results, args, chosen, plans)
+        previous = output.read_text(encoding="utf-8") if output.exists() else ""
+        if NOTES_MARKER in previous:
+            text += "\n" + NOTES_MARKER + previous.split(NOTES_MARKER, 1)[1]
+        output.write_text(text, encoding="utf-8")
+        print(f"\nWritten to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
