@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from complaints import services as cases
 from complaints.models import ClaimType, Complaint
-from hearings.models import Hearing
+from hearings.models import Attendance, Hearing
 from hearings.scheduling import propose_slots
 from hearings.services import outcome, scheduling
 from parties.business_days import is_business_day
@@ -122,6 +122,28 @@ class Command(BaseCommand):
                 scheduled_by=officer,
             )
             cases.complaint_transition(complaint=case, transition="schedule_hearing", by=officer)
+        # Who came, as the video server reported it.
+        representative = User.objects.get(email="apoderada@conectar.demo.concilia.ar")
+        people = [
+            (conciliator, Attendance.Party.CONCILIATOR, 0),
+            (case.consumer, Attendance.Party.CONSUMER, 3),
+            (representative, Attendance.Party.COMPANY, 6),
+        ]
+        for person, party, minutes in people:
+            for kind, at in [
+                (Attendance.Kind.JOINED, start + timedelta(minutes=minutes)),
+                (Attendance.Kind.LEFT, start + timedelta(minutes=52)),
+            ]:
+                Attendance.objects.create(
+                    hearing=hearing,
+                    user=person,
+                    party=party,
+                    display_name=person.display_name,
+                    kind=kind,
+                    at=at,
+                    source=Attendance.Source.SERVER,
+                    dedupe_key=f"demo:{person.pk}:{kind}",
+                )
         outcome.outcome_record(
             hearing=hearing,
             by=conciliator,
