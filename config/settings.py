@@ -291,6 +291,9 @@ NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 600, minimum=
 NOTIFICATION_QUEUE_GRACE_SECONDS = env_int("NOTIFICATION_QUEUE_GRACE_SECONDS", 300, minimum=0)
 NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60, minimum=5)
 NOTIFICATION_SWEEP_BATCH = env_int("NOTIFICATION_SWEEP_BATCH", 200, minimum=1)
+# Days a sent or dead message keeps its text; then a case's message keeps only its delivery record
+# and any other is deleted. Formal notices are never touched. 0 keeps everything for ever.
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 730, minimum=0)
 # Queueing after commit must fail fast when the broker is down (the outbox row waits for the sweeper):
 # kombu's default reconnection attempts would hold the request ~6 s; with 0 it fails in milliseconds.
 CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
@@ -303,6 +306,11 @@ CELERY_BEAT_SCHEDULE["notifications-formal-notices-served"] = {
     "task": "notifications.tasks.mark_formal_notices_served",
     "schedule": 300.0,
     "options": {"expires": 300.0},
+}
+CELERY_BEAT_SCHEDULE["notifications-retention"] = {
+    "task": "notifications.tasks.apply_notification_retention",
+    "schedule": crontab(hour=3, minute=40),
+    "options": {"expires": 3600.0},
 }
 
 # --- Evidence uploads

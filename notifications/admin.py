@@ -4,7 +4,24 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from notifications import services
-from notifications.models import FormalNotice, Notification, Status
+from notifications.models import FormalNotice, Notification, NotificationRetry, Status
+
+
+class NotificationRetryInline(admin.TabularInline):
+    """The audit of manual retries: read only."""
+
+    model = NotificationRetry
+    fields = ("retried_at", "retried_by", "previous_status", "previous_attempts", "previous_error")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Notification)
@@ -28,6 +45,8 @@ class NotificationAdmin(admin.ModelAdmin):
         "body_text",
         "body_html",
         "attachments",
+        "formal",
+        "redacted_at",
         "status",
         "attempts",
         "last_error",
@@ -38,6 +57,7 @@ class NotificationAdmin(admin.ModelAdmin):
         "sent_at",
         "read_at",
     )
+    inlines = [NotificationRetryInline]
     actions = ["retry_selected"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -50,10 +70,33 @@ class NotificationAdmin(admin.ModelAdmin):
             self.message_user(request, _("Only office staff can send a message again."), messages.ERROR)
             return
         count = 0
-        for notification in queryset.filter(status__in=[Status.FAILED, Status.DEAD]):
-            services.notification_retry(notification=notification, by=user)  # type: ignore[arg-type]
+        for notification in queryset.filter(status__in=[Status.FAILED, Status.DEAD], redacted_at__isnull=True):
+            try:
+                services.notification_retry(notification=notification, by=user)  # type: ignore[arg-type]
+            except services.NotificationError:
+                continue  # changed meanwhile (sent, or past retention)
             count += 1
         self.message_user(request, _("%(count)s messages queued again.") % {"count": count})
+
+
+@admin.register(NotificationRetry)
+class NotificationRetryAdmin(admin.ModelAdmin):
+    """Who sent which failed message again by hand, and what it had been through before."""
+
+    list_display = ("retried_at", "notification", "retried_by", "previous_status", "previous_attempts")
+    list_filter = ("previous_status",)
+    search_fields = ("=notification__id", "=notification__case_number", "=retried_by__email")
+    raw_id_fields = ("notification", "retried_by")
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(FormalNotice)

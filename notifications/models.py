@@ -72,6 +72,12 @@ class Notification(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
     idempotency_key = models.CharField(_("idempotency key"), max_length=255)
+    # A message with legal effect (a cédula, a hearing citation to the electronic domicile): kept
+    # whole for ever, whatever NOTIFICATION_RETENTION_DAYS says.
+    formal = models.BooleanField(_("formal notice"), default=False)
+    # Set when the retention job removed the text of a case's message and kept the record of its
+    # delivery (who, which channel, when) for the case file.
+    redacted_at = models.DateTimeField(_("text removed at"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
@@ -98,6 +104,13 @@ class Notification(models.Model):
                 condition=Q(status__in=[Status.FAILED, Status.DEAD]),
                 name="notification_failures_idx",
             ),
+            # The retention job: history still holding its text, oldest first. Formal and already
+            # stripped rows are left out, so each run starts at the first row it may act on.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(redacted_at__isnull=True, formal=False),
+                name="notification_retention_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -106,6 +119,29 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.channel == Channel.INBOX and self.read_at is None
+
+
+class NotificationRetry(models.Model):
+    """Audit of a message sent again by hand: who asked, when, and what the row said before."""
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="retries", verbose_name=_("notification")
+    )
+    retried_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("sent again by")
+    )
+    retried_at = models.DateTimeField(_("sent again at"), default=timezone.now)
+    previous_status = models.CharField(_("previous status"), max_length=10, choices=Status.choices)
+    previous_attempts = models.PositiveSmallIntegerField(_("previous attempts"))
+    previous_error = models.TextField(_("previous error"), blank=True)
+
+    class Meta:
+        verbose_name = _("manual retry")
+        verbose_name_plural = _("manual retries")
+        ordering = ["-retried_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} @ {self.retried_at:%Y-%m-%d %H:%M}"
 
 
 def _notice_document_path(instance: "FormalNotice", filename: str) -> str:

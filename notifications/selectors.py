@@ -1,9 +1,9 @@
 """Reads on notifications. Every view goes through these scoping functions; strangers get a 404."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from notifications.models import Channel, FormalNotice, Notification, Status
+from notifications.models import Channel, FormalNotice, Notification, NotificationRetry, Status
 from parties.models import User
 
 
@@ -26,11 +26,11 @@ def inbox_item_for(user: User, pk: int) -> Notification:
 
 
 def failures_visible_to(user: User) -> QuerySet[Notification]:
-    """Failed and dead deliveries, for office staff only."""
+    """Failed and dead deliveries, for office staff only; not those past retention (their text is gone)."""
     if not user.is_authenticated or not user.has_staff_role:
         return Notification.objects.none()
     return (
-        Notification.objects.filter(status__in=[Status.FAILED, Status.DEAD])
+        Notification.objects.filter(status__in=[Status.FAILED, Status.DEAD], redacted_at__isnull=True)
         .select_related("recipient")
         .order_by("-created_at", "-pk")
     )
@@ -48,6 +48,12 @@ def failure_filter(
     if case_number:
         queryset = queryset.filter(case_number=case_number.strip().upper())
     return queryset
+
+
+def with_retries(queryset: QuerySet[Notification]) -> QuerySet[Notification]:
+    """Each row with its manual retries, newest first: two queries for the whole page."""
+    retries = NotificationRetry.objects.select_related("retried_by").order_by("-retried_at", "-pk")
+    return queryset.prefetch_related(Prefetch("retries", queryset=retries))
 
 
 def failure_for(user: User, pk: int) -> Notification:

@@ -3,7 +3,8 @@
     notify(...)              outbox rows for a user, one per channel they allow
     notify_address(...)      an e-mail row for an address without an account
     outbox_write_email(...)  an already-rendered e-mail (allauth's messages)
-    notification_retry(...)  staff re-queue a failed or dead row
+    notification_retry(...)  staff re-queue a failed or dead row (audited: NotificationRetry)
+    notifications_apply_retention()  the retention job: delete or strip old history
     inbox_mark_read(...), inbox_mark_all_read(...)
     formal_notice_serve(...), formal_notice_open(...), formal_notices_mark_deemed_served()
 
@@ -15,6 +16,7 @@ import hashlib
 import logging
 import mimetypes
 import os
+import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,15 +24,17 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files import File
+from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications import delivery
 from notifications.events import prepare_context
-from notifications.models import Channel, FormalNotice, Notification, Status
+from notifications.models import Channel, FormalNotice, Notification, NotificationRetry, Status
 from notifications.rendering import Rendered, absolute_url, render_event, supported_language
 from notifications.signals import formal_notice_served
 from parties.business_days import deadline_after
@@ -240,6 +244,7 @@ def _write(
                 attachments=cleaned_attachments,
                 key=key,
                 now=now,
+                formal=formal,
             )
             for channel, address in todo
         ]
@@ -276,6 +281,7 @@ def _row(
     attachments: list[dict],
     key: str,
     now: datetime,
+    formal: bool,
 ) -> Notification:
     short = channel in (Channel.SMS, Channel.WHATSAPP)
     # The inbox row is delivered by being committed: it is born sent, with nothing to queue.
@@ -292,6 +298,7 @@ def _row(
         body_html="" if short else rendered.body_html,
         attachments=attachments if channel == Channel.EMAIL else [],
         idempotency_key=key,
+        formal=formal,
         status=Status.SENT if inbox else Status.PENDING,
         sent_at=now if inbox else None,
         created_at=now,
@@ -303,16 +310,28 @@ def _row(
 
 
 def notification_retry(*, notification: Notification, by: User) -> Notification:
-    """Send a failed or dead row again now, with a fresh set of attempts."""
+    """Send a failed or dead row again now, with a fresh set of attempts. Who asked, when, and the
+    attempts and error it had until then are kept in a NotificationRetry row."""
     if not by.has_staff_role:
         raise NotificationError(_("Only office staff can send a message again."))
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification.pk)
         if notification.status not in (Status.FAILED, Status.DEAD):
             raise NotificationError(_("Only messages that failed can be sent again."))
+        if notification.redacted_at is not None:
+            raise NotificationError(_("This message is past its retention period and its text was removed."))
+        now = timezone.now()
+        NotificationRetry.objects.create(
+            notification=notification,
+            retried_by=by,
+            retried_at=now,
+            previous_status=notification.status,
+            previous_attempts=notification.attempts,
+            previous_error=notification.last_error,
+        )
         notification.status = Status.PENDING
         notification.attempts = 0
-        notification.next_attempt_at = timezone.now() + _grace()
+        notification.next_attempt_at = now + _grace()
         notification.save(update_fields=["status", "attempts", "next_attempt_at"])
         logger.info("Notification %s re-queued by user %s.", notification.pk, by.pk)
         transaction.on_commit(partial(delivery.enqueue, [notification.pk]))
@@ -329,6 +348,67 @@ def inbox_mark_all_read(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+# --- Retention ----------------------------------------------------------------------------------
+
+
+def notifications_apply_retention(*, batch_size: int = 500, max_batches: int = 1000) -> dict[str, int]:
+    """Take old history out of the outbox, in small transactions that skip rows someone holds.
+
+    Past NOTIFICATION_RETENTION_DAYS (0 keeps everything) a row is due when it is sent (by
+    `sent_at`) or dead (by `created_at`); pending, failed and sending rows are never touched. Then:
+    - a formal row (a cédula, a citation e-mailed to an electronic domicile) stays whole, for ever;
+    - a row of a case keeps what the case file shows (event, channel, recipient, address, status,
+      sent_at) and loses its text: body, HTML and inline attachment content (`redacted_at` is set);
+    - a row of no case (account e-mails, invitations) is deleted, with its retry audit.
+    Returns how many rows were deleted and how many were stripped."""
+    done = {"deleted": 0, "redacted": 0}
+    days = settings.NOTIFICATION_RETENTION_DAYS
+    if not days:
+        return done
+    now = timezone.now()
+    cutoff = now - timedelta(days=days)
+    due = Notification.objects.filter(
+        (Q(status=Status.SENT) & (Q(sent_at__lt=cutoff) | Q(sent_at__isnull=True))) | Q(status=Status.DEAD),
+        # The partial index notification_retention_idx: oldest first, formal and stripped rows left out.
+        redacted_at__isnull=True,
+        formal=False,
+        created_at__lt=cutoff,
+    )
+    for _batch in range(max_batches):
+        with transaction.atomic():
+            rows = list(
+                due.select_for_update(skip_locked=True)
+                .order_by("created_at")
+                .values_list("pk", "case_number", "attachments")[:batch_size]
+            )
+            if not rows:
+                break
+            caseless = [pk for pk, case_number, _attachments in rows if not case_number]
+            of_a_case = [pk for pk, case_number, _attachments in rows if case_number]
+            if caseless:
+                Notification.objects.filter(pk__in=caseless).delete()
+            if of_a_case:
+                Notification.objects.filter(pk__in=of_a_case).update(body_text="", body_html="", redacted_at=now)
+                inline = [
+                    Notification(pk=pk, attachments=[_without_content(item) for item in attachments])
+                    for pk, case_number, attachments in rows
+                    if case_number and any("content" in item for item in attachments or [])
+                ]
+                Notification.objects.bulk_update(inline, ["attachments"])
+        done["deleted"] += len(caseless)
+        done["redacted"] += len(of_a_case)
+        if len(rows) < batch_size:
+            break
+    if done["deleted"] or done["redacted"]:
+        logger.info("Retention: %(deleted)s notifications deleted, %(redacted)s stripped of their text.", done)
+    return done
+
+
+def _without_content(attachment: dict) -> dict:
+    """What was attached (name, type, stored path), without the inline text itself."""
+    return {key: value for key, value in attachment.items() if key != "content"}
 
 
 # --- Formal notices (cédulas) -------------------------------------------------------------------
@@ -365,17 +445,68 @@ def formal_notice_serve(
         sent_at=now,
         deemed_served_at=deadline_after(now, settings.DEADLINES["NOTICE_DEEMED_SERVED"]),
     )
-    if document is not None:
-        # Storage is not transactional: a rolled-back move leaves an orphan file, never a lost one.
-        notice.document.save(os.path.basename(document.name or "document"), document, save=False)
-    try:
-        with transaction.atomic():
-            notice.save()
-    except IntegrityError:
-        return FormalNotice.objects.get(idempotency_key=idempotency_key)
     with transaction.atomic(savepoint=False):
+        stored = ""
+        if document is not None:
+            # Written now, so a committed notice never lacks its document; removed again if the
+            # transaction does not commit (see _KeepIfCommitted).
+            notice.document.save(os.path.basename(document.name or "document"), document, save=False)
+            stored = notice.document.name or ""
+        try:
+            with transaction.atomic():
+                notice.save()
+        except IntegrityError:
+            _delete_stored(notice, stored)
+            return FormalNotice.objects.get(idempotency_key=idempotency_key)
+        except BaseException:
+            _delete_stored(notice, stored)
+            raise
+        if stored:
+            transaction.on_commit(_KeepIfCommitted(notice.document.storage, stored))
         _queue_notice_messages(notice)
     return notice
+
+
+def _delete_stored(notice: FormalNotice, name: str) -> None:
+    if name:
+        notice.document.storage.delete(name)
+
+
+class _KeepIfCommitted:
+    """An on_commit callback that deletes a file stored inside a transaction that does not commit.
+
+    Django has no on_rollback hook, but rolling back a transaction, or the savepoint the callback
+    was registered in, drops the callback from the connection's list. Nothing else refers to it,
+    so it is freed without having been called, and its finalizer deletes the file. It errs on the
+    side of keeping: a callback freed uncalled *after* a commit (an earlier on_commit callback
+    raised, so the later ones never ran) keeps the file, since the row naming it is committed, and
+    a process that dies mid-transaction leaves an orphan file, never a notice without its document."""
+
+    def __init__(self, storage: Storage, name: str, using: str | None = None) -> None:
+        self._state = {"called": False}
+        finalizer = weakref.finalize(
+            self, _delete_unless_committed, storage, name, transaction.get_connection(using), self._state
+        )
+        finalizer.atexit = False
+
+    def __call__(self) -> None:
+        self._state["called"] = True
+
+
+def _delete_unless_committed(storage: Storage, name: str, connection: BaseDatabaseWrapper, state: dict) -> None:
+    if state["called"]:
+        return
+    # Hooks run after a commit with autocommit back on; a rollback (of the transaction or of a
+    # savepoint) drops them while a transaction is still open.
+    if connection.autocommit and not connection.in_atomic_block:
+        logger.warning("Kept %s: its transaction committed but its on_commit hook did not run.", name)
+        return
+    try:
+        storage.delete(name)
+    except Exception:
+        logger.exception("Could not delete %s, stored by a transaction that rolled back.", name)
+    else:
+        logger.info("Deleted %s: the transaction that stored it rolled back.", name)
 
 
 def _queue_notice_messages(notice: FormalNotice) -> None:

@@ -45,3 +45,8 @@ def sweep_outbox() -> int:
 @shared_task(acks_late=True)
 def mark_formal_notices_served() -> int:
     return services.formal_notices_mark_deemed_served()
+
+
+@shared_task(acks_late=True)
+def apply_notification_retention() -> dict[str, int]:
+    return services.notifications_apply_retention()

@@ -68,7 +68,7 @@ def notification_failures(request: HttpRequest) -> HttpResponse:
     rows = selectors.failures_visible_to(user)
     if form.is_valid():
         rows = selectors.failure_filter(rows, **form.cleaned_data)
-    page_obj = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_obj = Paginator(selectors.with_retries(rows), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page_obj": page_obj, "querystring": _querystring(request.GET.dict())}
     return render(request, "notifications/failures.html", context)
 

@@ -1,0 +1,93 @@
+"""A cédula's document is stored before the move commits (a committed notice never lacks it) and
+removed again when the move does not commit: no orphan files in MEDIA_ROOT."""
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from notifications.models import FormalNotice, Notification
+from notifications.services import formal_notice_serve
+
+
+class MoveFailed(Exception):
+    pass
+
+
+def stored_files() -> list[Path]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
+
+
+def attached(message) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
+    parts = [part for part in message.message().walk() if part.get_filename()]
+    return [(part.get_filename(), part.get_payload(decode=True)) for part in parts]
+
+
+def serve(company, key="complaint:1:served"):  # type: ignore[no-untyped-def]
+    return formal_notice_serve(
+        company=company,
+        case_number="DC-2026-000123",
+        subject="Traslado de reclamo",
+        body="Se le corre traslado.",
+        idempotency_key=key,
+        document=ContentFile(b"%PDF-1.4 cedula", name="cedula.pdf"),
+    )
+
+
+@pytest.mark.django_db
+def test_a_move_that_raises_after_serving_leaves_no_file(company, representative, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(MoveFailed), transaction.atomic():
+        serve(company)
+        assert len(stored_files()) == 1  # written before the commit
+        raise MoveFailed
+    assert stored_files() == []
+    assert not FormalNotice.objects.exists()
+    assert not Notification.objects.exists()
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_committed_move_keeps_the_file_and_mails_it(company, representative, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notice = serve(company)
+    [path] = stored_files()
+    assert path.read_bytes() == b"%PDF-1.4 cedula"
+    assert notice.document.name == path.relative_to(settings.MEDIA_ROOT).as_posix()
+    assert FormalNotice.objects.get().document.name == notice.document.name
+    [message] = mail.outbox
+    assert attached(message) == [(Path(notice.document.name).name, b"%PDF-1.4 cedula")]
+
+
+@pytest.mark.django_db
+def test_serving_again_with_the_same_key_stores_nothing_more(company):
+    first = serve(company)
+    again = serve(company)
+    assert again.pk == first.pk
+    assert len(stored_files()) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_real_rollback_leaves_no_file_and_a_real_commit_keeps_it(company, representative):
+    """With real transactions (no test-case wrapper): the rolled-back move's file is gone, the
+    committed move's file stays, and the e-mail was delivered after the commit with it attached."""
+    with pytest.raises(MoveFailed), transaction.atomic():
+        serve(company, key="rolled-back")
+        raise MoveFailed
+    assert stored_files() == []
+
+    with transaction.atomic():
+        notice = serve(company, key="committed")
+    [path] = stored_files()
+    assert path.relative_to(settings.MEDIA_ROOT).as_posix() == notice.document.name
+    [message] = mail.outbox
+    assert attached(message) == [(path.name, b"%PDF-1.4 cedula")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_notice_keeps_its_file(company):
+    notice = serve(company)
+    assert [path.relative_to(settings.MEDIA_ROOT).as_posix() for path in stored_files()] == [notice.document.name]
