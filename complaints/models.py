@@ -152,8 +152,14 @@ class Complaint(FSMModelMixin, models.Model):
             models.Index(fields=["review_due_at"], name="complaint_review_due", condition=Q(status="submitted")),
             models.Index(fields=["correction_due_at"], name="complaint_correction_due", condition=Q(status="observed")),
             models.Index(fields=["domicile_due_at"], name="complaint_domicile_due", condition=Q(status="admitted")),
-            # PostgreSQL also has trigram indexes on the names, for search (migration 0002, not
-            # declared here: they index an expression SQLite does not have).
+            # The hearing list's "awaiting a date" panel: served or adjourned cases, longest waiting first.
+            models.Index(
+                fields=["company_notified_at", "id"],
+                name="complaint_awaiting_date",
+                condition=Q(status__in=["company_notified", "adjourned"]),
+            ),
+            # PostgreSQL also has trigram indexes on the names, for search (migrations 0002 and 0004,
+            # not declared here: they index an expression SQLite does not have).
         ]
 
     def __str__(self) -> str:

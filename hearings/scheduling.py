@@ -15,7 +15,7 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
@@ -192,14 +192,15 @@ def propose_slots(
     window_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=OFFICE_TZ)
 
     candidates = conciliators() if conciliator is None else conciliators().filter(pk=conciliator.pk)
-    people = list(
-        candidates.annotate(
-            upcoming=Count(
-                "hearings_conducted",
-                filter=Q(hearings_conducted__status=Hearing.Status.SCHEDULED, hearings_conducted__starts_at__gte=now),
-            )
-        )
+    # A count per conciliator of their hearings still to come (on `hearing_conciliator_time`), not an
+    # aggregate joining every hearing they ever held.
+    upcoming = (
+        Hearing.objects.filter(conciliator=OuterRef("pk"), status=Hearing.Status.SCHEDULED, starts_at__gte=now)
+        .order_by()
+        .annotate(n=Func("pk", function="COUNT", output_field=IntegerField()))
+        .values("n")
     )
+    people = list(candidates.annotate(upcoming=Subquery(upcoming)))
     if not people:
         return []
     ids = [person.pk for person in people]

@@ -218,6 +218,20 @@ class CalendarDay:
     off: list[str] = field(default_factory=list)  # who is off that day
 
 
+# What the week shows of a hearing (calendar.html and _hearing_actions.html).
+CALENDAR_COLUMNS = (
+    "status",
+    "starts_at",
+    "ends_at",
+    "complaint__number",
+    "complaint__company_name",
+    "complaint__company__legal_name",
+    "conciliator__first_name",
+    "conciliator__last_name",
+    "conciliator__email",
+)
+
+
 @calendar_roles
 @require_safe
 def hearing_calendar(request: HttpRequest) -> HttpResponse:
@@ -232,12 +246,14 @@ def hearing_calendar(request: HttpRequest) -> HttpResponse:
 
     office = user.role in (Role.OFFICER, Role.SUPERVISOR)
     chosen: User | None = data.get("conciliator") if office else user
-    # One query for the week's hearings, one for the days off; nothing per hearing.
+    # One query for the week's hearings, one for the days off; nothing per hearing. A full week of
+    # every conciliator is hundreds of hearings: read only the columns the page shows.
     hearings = (
         hearings_visible_to(user)
         .filter(starts_at__gte=start, starts_at__lt=end)
         .exclude(status=Hearing.Status.CANCELLED)
         .select_related("complaint__company")
+        .only(*CALENDAR_COLUMNS)
         .order_by("starts_at", "pk")
     )
     days_off = ConciliatorDayOff.objects.filter(date__gte=monday, date__lt=monday + timedelta(days=WORKING_DAYS))

@@ -169,6 +169,9 @@ def test_on_postgresql_the_trigram_indexes_serve_the_name_search(officer, gomez)
     assert "complaint_consumer_name_trgm" in query_plan
     assert "complaint_company_name_trgm" in query_plan
     assert "BitmapOr" in query_plan
+    # The companies whose legal or trade names match, on parties_company's own trigram indexes.
+    assert "company_legal_name_trgm" in query_plan, query_plan
+    assert "company_trade_names_trgm" in query_plan, query_plan
 
 
 @pytest.mark.postgres
