@@ -21,10 +21,11 @@ from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
+from complaints.states import State
 from parties.business_days import add_business_days, deadline_after, is_business_day
 from parties.models import ConciliatorDayOff, ConciliatorProfile, Role, User
 
-from .models import Hearing
+from .models import AbsenceJustification, Attendance, Hearing
 
 OFFICE_TZ = ZoneInfo("America/Argentina/Buenos_Aires")
 # How far past the earliest allowed day the proposal looks before giving up (calendar days).
@@ -69,8 +70,35 @@ def notice_deadline(complaint: Complaint, *, now: datetime | None = None) -> dat
     return deadline_after(announced, settings.DEADLINES["HEARING_NOTICE"])
 
 
+def rehearing_due(complaint: Complaint) -> datetime | None:
+    """After the office excused the company's absence, the new hearing is held within a few
+    business days of that decision (DOMAIN.md): the date it should be held by, or None."""
+    if complaint.status != State.COMPANY_ABSENT:
+        return None
+    decided = (
+        AbsenceJustification.objects.filter(
+            hearing__complaint=complaint,
+            party=Attendance.Party.COMPANY,
+            decision=AbsenceJustification.Decision.ACCEPTED,
+        )
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    return deadline_after(decided, settings.DEADLINES["NEW_HEARING_AFTER_EXCUSED_ABSENCE"]) if decided else None
+
+
+def notice_applies(complaint: Complaint) -> bool:
+    """The company is owed the minimum notice before a first hearing (or one moved by the office);
+    not before a cuarto intermedio, whose date the parties learn at the hearing, nor before the
+    hearing that follows its own excused absence, which must be held within days."""
+    return complaint.status != State.ADJOURNED and rehearing_due(complaint) is None
+
+
 def earliest_start(complaint: Complaint, *, now: datetime | None = None) -> datetime:
     now = now or timezone.now()
+    if not notice_applies(complaint):
+        return now
     return max(notice_deadline(complaint, now=now), now)
 
 
@@ -107,12 +135,14 @@ def slot_refusal(
     *,
     exclude: Hearing | None = None,
     now: datetime | None = None,
-    notice: bool = True,
+    notice: bool | None = None,
 ) -> str | None:
     """Why a hearing of `complaint` cannot be held then by that conciliator, or None if it can.
-    `exclude` is the hearing being moved (its own time does not count against it). `notice=False`
-    for a cuarto intermedio: the parties learn the new date at the hearing itself."""
+    `exclude` is the hearing being moved (its own time does not count against it). `notice`: whether
+    the company's minimum notice applies; by default as `notice_applies` says for the case's state."""
     now = now or timezone.now()
+    if notice is None:
+        notice = notice_applies(complaint)
     if starts_at <= now:
         return _("A hearing must start in the future.")
     deadline = notice_deadline(complaint, now=now)

@@ -24,7 +24,7 @@ from ..errors import HearingError
 from ..ics import hearing_ics
 from ..models import Hearing
 from ..notify import notify_hearing
-from ..scheduling import double_booked_message, hearing_setting, slot_refusal
+from ..scheduling import double_booked_message, hearing_setting, notice_applies, slot_refusal
 from ..selectors import current_hearing
 
 EXCLUSION_CONSTRAINT = "hearing_no_double_booking"
@@ -130,6 +130,8 @@ def hearing_schedule(
         raise HearingError(_("A hearing must last at least a minute."))
     ends_at = starts_at + length
     with transaction.atomic():
+        # Whether the company is owed the minimum notice depends on where the case comes from.
+        notice = continues is None and notice_applies(_lock_case(complaint.pk))
         move = complaint_transition(
             complaint=complaint,
             transition="schedule_hearing",
@@ -140,7 +142,7 @@ def hearing_schedule(
         if continues is not None and continues.complaint_id != case.pk:
             raise HearingError(_("A hearing can only continue a hearing of the same case."))
         _lock_calendar(conciliator)
-        refusal = slot_refusal(case, conciliator, starts_at, ends_at, notice=continues is None)
+        refusal = slot_refusal(case, conciliator, starts_at, ends_at, notice=notice)
         if refusal:
             raise HearingError(refusal)
         hearing = Hearing(

@@ -30,7 +30,7 @@ from .. import ics
 from ..errors import HearingError
 from ..forms.scheduling import CalendarFilterForm, CancelForm, HearingFilterForm, RescheduleForm, ScheduleForm
 from ..models import AbsenceJustification, Hearing
-from ..scheduling import OFFICE_TZ, earliest_start, hearing_setting, propose_slots
+from ..scheduling import OFFICE_TZ, earliest_start, hearing_setting, notice_applies, propose_slots, rehearing_due
 from ..selectors import hearings_visible_to, is_office, party_of
 from ..services import scheduling as services
 
@@ -123,6 +123,8 @@ def hearing_schedule(request: HttpRequest, pk: int) -> HttpResponse:
             "slots": slots,
             "previous": previous,
             "earliest": earliest_start(case),
+            "notice": notice_applies(case),
+            "rehearing_due": rehearing_due(case),
             "notice_days": settings.DEADLINES["HEARING_NOTICE"],
         },
     )

@@ -1,0 +1,64 @@
+"""Once the office excuses the company's absence, the new hearing is held within days: no new
+notice period, and the scheduling page says by when."""
+
+from datetime import datetime, time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from complaints.states import State
+from hearings.models import Hearing
+from hearings.scheduling import rehearing_due
+from hearings.services.outcome import absence_decide, absence_justify, outcome_record
+from hearings.services.scheduling import hearing_schedule
+from parties.business_days import add_business_days
+from tests.complaints.factories import served_case
+from tests.hearings.test_outcome_support import hearing_under_way
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def excused(consumer, company, officer, conciliator, representative):  # type: ignore[no-untyped-def]
+    hearing = hearing_under_way(consumer, company, officer, conciliator)
+    outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
+    justification = absence_justify(hearing=hearing, by=representative, text="Internación del apoderado.")
+    absence_decide(justification=justification, by=officer, accept=True)
+    hearing.complaint.refresh_from_db()
+    return hearing.complaint
+
+
+def test_the_new_hearing_may_be_two_business_days_away(excused, officer, conciliator):  # type: ignore[no-untyped-def]
+    day = add_business_days(timezone.localdate(), 2)
+    start = timezone.make_aware(datetime.combine(day, time(10)))
+
+    hearing = hearing_schedule(complaint=excused, by=officer, starts_at=start, conciliator=conciliator)
+
+    assert hearing.starts_at == start
+    excused.refresh_from_db()
+    assert excused.status == State.HEARING_SCHEDULED
+
+
+def test_the_scheduling_page_says_by_when_it_should_be_held(excused, officer, client_for):  # type: ignore[no-untyped-def]
+    due = rehearing_due(excused)
+    assert due is not None and timezone.localdate(due) == add_business_days(timezone.localdate(), 5)
+
+    page = client_for(officer).get(reverse("hearing_schedule", args=[excused.pk])).content.decode()
+
+    assert "should be held by" in page
+    assert "business days' notice" not in page
+
+
+def test_a_first_hearing_still_owes_the_company_its_notice(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+
+    case = served_case(consumer, company, officer)
+    day = add_business_days(timezone.localdate(), 2)
+
+    with pytest.raises(Exception, match="business days' notice"):
+        hearing_schedule(
+            complaint=case,
+            by=officer,
+            starts_at=timezone.make_aware(datetime.combine(day, time(10))),
+            conciliator=conciliator,
+        )
