@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.states import VISIBLE_TO_COMPANY_STATES, State
+from parties.amounts import AmountField
 from parties.models import Company, Role, User
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
@@ -92,7 +93,7 @@ class CompanyAnswerForm(forms.Form):
 
 
 class OfferForm(forms.Form):
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount (ARS)"),
         required=False,
         help_text=_("Leave it blank if the offer is not a payment, e.g. a repair or a replacement."),
@@ -129,7 +130,7 @@ class OfferRejectForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    counter_amount = forms.DecimalField(
+    counter_amount = AmountField(
         label=_("Amount you ask for (ARS)"),
         required=False,
         widget=forms.TextInput(attrs=MONEY_WIDGET),

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.forms.case_file import MONEY, MONEY_WIDGET
 from hearings.forms import NearDateField, NearDateTimeField
+from parties.amounts import AmountField
 
 from ..models import Hearing
 
@@ -49,7 +50,7 @@ class OutcomeForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         **TEXT,  # type: ignore[arg-type]
     )
-    amount = forms.DecimalField(
+    amount = AmountField(
         label=_("Amount the company pays (ARS)"),
         help_text=_("Leave it blank if the agreement is not a payment."),
         required=False,
