@@ -9,6 +9,8 @@ A `FormalNotice` (cédula) is served on a company's electronic domicile; it coun
 a representative first opens it on the platform or, failing that, after a number of business days.
 """
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -145,7 +147,9 @@ class NotificationRetry(models.Model):
 
 
 def _notice_document_path(instance: "FormalNotice", filename: str) -> str:
-    return f"formal-notices/{timezone.now():%Y/%m}/{filename}"
+    # A folder of its own per document: storages that overwrite a taken name (S3) must never let
+    # one company's cédula replace another's.
+    return f"formal-notices/{timezone.now():%Y/%m}/{uuid.uuid4().hex}/{filename}"
 
 
 class FormalNotice(models.Model):

@@ -16,7 +16,6 @@ import hashlib
 import logging
 import mimetypes
 import os
-import weakref
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import partial
@@ -24,9 +23,7 @@ from functools import partial
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.files import File
-from django.core.files.storage import Storage
 from django.db import IntegrityError, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -448,8 +445,9 @@ def formal_notice_serve(
     with transaction.atomic(savepoint=False):
         stored = ""
         if document is not None:
-            # Written now, so a committed notice never lacks its document; removed again if the
-            # transaction does not commit (see _KeepIfCommitted).
+            # Written now, so a committed notice never lacks its document. Removed again if saving
+            # the notice fails here; if the caller's transaction rolls back later the file is left
+            # behind (storage is not transactional): an orphan file, never a notice without one.
             notice.document.save(os.path.basename(document.name or "document"), document, save=False)
             stored = notice.document.name or ""
         try:
@@ -461,8 +459,6 @@ def formal_notice_serve(
         except BaseException:
             _delete_stored(notice, stored)
             raise
-        if stored:
-            transaction.on_commit(_KeepIfCommitted(notice.document.storage, stored))
         _queue_notice_messages(notice)
     return notice
 
@@ -470,43 +466,6 @@ def formal_notice_serve(
 def _delete_stored(notice: FormalNotice, name: str) -> None:
     if name:
         notice.document.storage.delete(name)
-
-
-class _KeepIfCommitted:
-    """An on_commit callback that deletes a file stored inside a transaction that does not commit.
-
-    Django has no on_rollback hook, but rolling back a transaction, or the savepoint the callback
-    was registered in, drops the callback from the connection's list. Nothing else refers to it,
-    so it is freed without having been called, and its finalizer deletes the file. It errs on the
-    side of keeping: a callback freed uncalled *after* a commit (an earlier on_commit callback
-    raised, so the later ones never ran) keeps the file, since the row naming it is committed, and
-    a process that dies mid-transaction leaves an orphan file, never a notice without its document."""
-
-    def __init__(self, storage: Storage, name: str, using: str | None = None) -> None:
-        self._state = {"called": False}
-        finalizer = weakref.finalize(
-            self, _delete_unless_committed, storage, name, transaction.get_connection(using), self._state
-        )
-        finalizer.atexit = False
-
-    def __call__(self) -> None:
-        self._state["called"] = True
-
-
-def _delete_unless_committed(storage: Storage, name: str, connection: BaseDatabaseWrapper, state: dict) -> None:
-    if state["called"]:
-        return
-    # Hooks run after a commit with autocommit back on; a rollback (of the transaction or of a
-    # savepoint) drops them while a transaction is still open.
-    if connection.autocommit and not connection.in_atomic_block:
-        logger.warning("Kept %s: its transaction committed but its on_commit hook did not run.", name)
-        return
-    try:
-        storage.delete(name)
-    except Exception:
-        logger.exception("Could not delete %s, stored by a transaction that rolled back.", name)
-    else:
-        logger.info("Deleted %s: the transaction that stored it rolled back.", name)
 
 
 def _queue_notice_messages(notice: FormalNotice) -> None:

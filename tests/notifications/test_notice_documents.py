@@ -1,5 +1,5 @@
-"""A cédula's document is stored before the move commits (a committed notice never lacks it) and
-removed again when the move does not commit: no orphan files in MEDIA_ROOT."""
+"""A cédula's document is stored before the move commits, so a committed notice never lacks it, and
+in a folder of its own, so one company's document never replaces another's."""
 
 from pathlib import Path
 
@@ -9,12 +9,8 @@ from django.core import mail
 from django.core.files.base import ContentFile
 from django.db import transaction
 
-from notifications.models import FormalNotice, Notification
+from notifications.models import FormalNotice
 from notifications.services import formal_notice_serve
-
-
-class MoveFailed(Exception):
-    pass
 
 
 def stored_files() -> list[Path]:
@@ -39,18 +35,6 @@ def serve(company, key="complaint:1:served"):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.django_db
-def test_a_move_that_raises_after_serving_leaves_no_file(company, representative, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(MoveFailed), transaction.atomic():
-        serve(company)
-        assert len(stored_files()) == 1  # written before the commit
-        raise MoveFailed
-    assert stored_files() == []
-    assert not FormalNotice.objects.exists()
-    assert not Notification.objects.exists()
-    assert mail.outbox == []
-
-
-@pytest.mark.django_db
 def test_a_committed_move_keeps_the_file_and_mails_it(company, representative, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         notice = serve(company)
@@ -71,23 +55,18 @@ def test_serving_again_with_the_same_key_stores_nothing_more(company):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_rollback_leaves_no_file_and_a_real_commit_keeps_it(company, representative):
-    """With real transactions (no test-case wrapper): the rolled-back move's file is gone, the
-    committed move's file stays, and the e-mail was delivered after the commit with it attached."""
-    with pytest.raises(MoveFailed), transaction.atomic():
-        serve(company, key="rolled-back")
-        raise MoveFailed
-    assert stored_files() == []
-
-    with transaction.atomic():
-        notice = serve(company, key="committed")
-    [path] = stored_files()
-    assert path.relative_to(settings.MEDIA_ROOT).as_posix() == notice.document.name
-    [message] = mail.outbox
-    assert attached(message) == [(path.name, b"%PDF-1.4 cedula")]
-
-
-@pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_the_notice_keeps_its_file(company):
     notice = serve(company)
     assert [path.relative_to(settings.MEDIA_ROOT).as_posix() for path in stored_files()] == [notice.document.name]
+
+
+@pytest.mark.django_db
+def test_two_notices_with_the_same_file_name_keep_both_documents(company, other_company):  # type: ignore[no-untyped-def]
+    other_company.electronic_domicile = "legales@otra.example"
+    other_company.save(update_fields=["electronic_domicile"])
+
+    first = serve(company, key="first")
+    second = serve(other_company, key="second")
+
+    assert first.document.name != second.document.name
+    assert len(stored_files()) == 2
