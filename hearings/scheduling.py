@@ -75,9 +75,17 @@ def rehearing_due(complaint: Complaint) -> datetime | None:
     business days of that decision (DOMAIN.md): the date it should be held by, or None."""
     if complaint.status != State.COMPANY_ABSENT:
         return None
+    # The excuse must be for the absence the case is in now: that of its latest hearing.
+    last = (
+        Hearing.objects.filter(complaint=complaint)
+        .exclude(status=Hearing.Status.CANCELLED)
+        .order_by("-starts_at")
+        .values_list("pk", flat=True)
+        .first()
+    )
     decided = (
         AbsenceJustification.objects.filter(
-            hearing__complaint=complaint,
+            hearing_id=last,
             party=Attendance.Party.COMPANY,
             decision=AbsenceJustification.Decision.ACCEPTED,
         )
