@@ -24,7 +24,7 @@ from ..errors import HearingError
 from ..ics import hearing_ics
 from ..models import Hearing
 from ..notify import notify_hearing
-from ..scheduling import double_booked_message, hearing_setting, notice_applies, slot_refusal
+from ..scheduling import double_booked_message, hearing_setting, notice_applies, rehearing_due, slot_refusal
 from ..selectors import current_hearing
 
 EXCLUSION_CONSTRAINT = "hearing_no_double_booking"
@@ -131,7 +131,10 @@ def hearing_schedule(
     ends_at = starts_at + length
     with transaction.atomic():
         # Whether the company is owed the minimum notice depends on where the case comes from.
-        notice = continues is None and notice_applies(_lock_case(complaint.pk))
+        before = _lock_case(complaint.pk)
+        if before.status == State.COMPANY_ABSENT and rehearing_due(before) is None:
+            raise HearingError(_("The company's absence has not been excused: the case cannot have a new hearing."))
+        notice = continues is None and notice_applies(before)
         move = complaint_transition(
             complaint=complaint,
             transition="schedule_hearing",

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints.states import State
+from hearings.errors import HearingError
 from hearings.models import Hearing
 from hearings.scheduling import rehearing_due
 from hearings.services.outcome import absence_decide, absence_justify, outcome_record
@@ -51,14 +52,19 @@ def test_the_scheduling_page_says_by_when_it_should_be_held(excused, officer, cl
 
 
 def test_a_first_hearing_still_owes_the_company_its_notice(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
-
     case = served_case(consumer, company, officer)
-    day = add_business_days(timezone.localdate(), 2)
+    start = timezone.make_aware(datetime.combine(add_business_days(timezone.localdate(), 2), time(10)))
 
-    with pytest.raises(Exception, match="business days' notice"):
-        hearing_schedule(
-            complaint=case,
-            by=officer,
-            starts_at=timezone.make_aware(datetime.combine(day, time(10))),
-            conciliator=conciliator,
-        )
+    with pytest.raises(HearingError, match="business days' notice"):
+        hearing_schedule(complaint=case, by=officer, starts_at=start, conciliator=conciliator)
+
+
+def test_an_unexcused_absence_cannot_get_a_new_hearing_even_by_calling_the_service(  # type: ignore[no-untyped-def]
+    consumer, company, officer, conciliator
+):
+    hearing = hearing_under_way(consumer, company, officer, conciliator)
+    outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
+    start = timezone.make_aware(datetime.combine(add_business_days(timezone.localdate(), 8), time(10)))
+
+    with pytest.raises(HearingError, match="has not been excused"):
+        hearing_schedule(complaint=hearing.complaint, by=officer, starts_at=start, conciliator=conciliator)
