@@ -83,6 +83,8 @@ def rehearing_due(complaint: Complaint) -> datetime | None:
         .values_list("pk", flat=True)
         .first()
     )
+    if last is None:
+        return None
     decided = (
         AbsenceJustification.objects.filter(
             hearing_id=last,
