@@ -234,6 +234,13 @@ CALENDAR_COLUMNS = (
 )
 
 
+def working_week_of(day: date) -> date:
+    """The Monday of the working week `day` falls in; on a weekend, the coming one."""
+    if day.weekday() >= 5:
+        day += timedelta(days=7 - day.weekday())
+    return day - timedelta(days=day.weekday())
+
+
 @calendar_roles
 @require_safe
 def hearing_calendar(request: HttpRequest) -> HttpResponse:
@@ -242,7 +249,7 @@ def hearing_calendar(request: HttpRequest) -> HttpResponse:
     form = CalendarFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     today = timezone.localdate()
-    monday = (data.get("week") or today) - timedelta(days=(data.get("week") or today).weekday())
+    monday = working_week_of(data.get("week") or today)
     start = datetime.combine(monday, time.min, tzinfo=OFFICE_TZ)
     end = start + timedelta(days=WORKING_DAYS)
 

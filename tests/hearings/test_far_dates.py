@@ -1,6 +1,6 @@
 """Dates far in the past or future are refused with a message, never a server error."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from django.urls import reverse
@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from hearings.errors import HearingError
 from hearings.services.scheduling import hearing_schedule
+from hearings.views.scheduling import working_week_of
 from tests.complaints.factories import served_case
 
 pytestmark = pytest.mark.django_db
@@ -18,8 +19,7 @@ def test_the_calendar_shows_this_week_instead_of_a_week_out_of_range(officer, cl
     response = client_for(officer).get(reverse("hearing_calendar"), {"week": week})
 
     assert response.status_code == 200
-    today = timezone.localdate()
-    assert response.context["monday"] == today - timedelta(days=today.weekday())
+    assert response.context["monday"] == working_week_of(timezone.localdate())
 
 
 def test_the_hearing_list_refuses_a_far_off_date(officer, client_for):  # type: ignore[no-untyped-def]

@@ -334,6 +334,14 @@ def test_the_week_defaults_to_this_week(conciliator, client_for):
     assert response.context["monday"] == datetime(2026, 3, 16).date()
 
 
+def test_on_a_weekend_the_calendar_opens_on_the_coming_week(conciliator, client_for, clock):  # type: ignore[no-untyped-def]
+    clock.move_to(datetime(2026, 3, 21, 10, 0, tzinfo=SERVED.tzinfo))  # Saturday
+
+    response = client_for(conciliator).get(reverse("hearing_calendar"))
+
+    assert response.context["monday"] == datetime(2026, 3, 23).date()
+
+
 def test_the_calendar_reads_the_same_number_of_queries_however_full_the_week(
     conciliator, consumer, company, officer, client_for
 ):
