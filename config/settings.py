@@ -307,6 +307,11 @@ CELERY_BEAT_SCHEDULE["notifications-formal-notices-served"] = {
     "schedule": 300.0,
     "options": {"expires": 300.0},
 }
+CELERY_BEAT_SCHEDULE["notifications-notice-documents"] = {
+    "task": "notifications.tasks.sweep_notice_documents",
+    "schedule": crontab(hour=4, minute=10),
+    "options": {"expires": 3600.0},
+}
 CELERY_BEAT_SCHEDULE["notifications-retention"] = {
     "task": "notifications.tasks.apply_notification_retention",
     "schedule": crontab(hour=3, minute=40),

@@ -563,3 +563,31 @@ def formal_notices_mark_deemed_served(*, batch_size: int = 500) -> int:
 def _announce_deemed_served(ids: list[int]) -> None:
     for notice in FormalNotice.objects.filter(pk__in=ids).select_related("company"):
         formal_notice_served.send(sender=FormalNotice, notice=notice, how="deemed")
+
+
+# --- Documents left behind ----------------------------------------------------------------------
+
+
+def formal_notice_documents_sweep(*, now: datetime | None = None, grace: timedelta = timedelta(days=1)) -> int:
+    """Delete cédula documents that no notice names: a move that stored one and then rolled back
+    (storage is not transactional). Only this month's and last month's folders are read, and only
+    folders older than `grace`, so a document of a transaction still open is never touched.
+    Returns how many files were deleted."""
+    now = now or timezone.now()
+    storage = FormalNotice._meta.get_field("document").storage  # type: ignore[attr-defined]
+    first_of_month = timezone.localtime(now).date().replace(day=1)
+    months = {first_of_month, (first_of_month - timedelta(days=1)).replace(day=1)}
+    deleted = 0
+    for month in months:
+        root = f"formal-notices/{month:%Y/%m}"
+        if not storage.exists(root):
+            continue
+        folders, _files = storage.listdir(root)
+        for folder in folders:
+            names = [f"{root}/{folder}/{name}" for name in storage.listdir(f"{root}/{folder}")[1]]
+            unused = [name for name in names if not FormalNotice.objects.filter(document=name).exists()]
+            for name in unused:
+                if storage.get_modified_time(name) < now - grace:
+                    storage.delete(name)
+                    deleted += 1
+    return deleted

@@ -50,3 +50,8 @@ def mark_formal_notices_served() -> int:
 @shared_task(acks_late=True)
 def apply_notification_retention() -> dict[str, int]:
     return services.notifications_apply_retention()
+
+
+@shared_task(acks_late=True)
+def sweep_notice_documents() -> int:
+    return services.formal_notice_documents_sweep()

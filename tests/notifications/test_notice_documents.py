@@ -1,16 +1,20 @@
-"""A cédula's document is stored before the move commits, so a committed notice never lacks it, and
-in a folder of its own, so one company's document never replaces another's."""
+"""A cédula's document is stored before the move commits, so a committed notice never lacks it, in
+a folder of its own, so one company's document never replaces another's; one left behind by a move
+that rolled back is swept a day later."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core import mail
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from notifications.models import FormalNotice
-from notifications.services import formal_notice_serve
+from notifications.services import formal_notice_documents_sweep, formal_notice_serve
 
 
 def stored_files() -> list[Path]:
@@ -70,3 +74,18 @@ def test_two_notices_with_the_same_file_name_keep_both_documents(company, other_
 
     assert first.document.name != second.document.name
     assert len(stored_files()) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_document_left_by_a_rolled_back_move_is_swept_a_day_later_and_committed_ones_stay(company):  # type: ignore[no-untyped-def]
+    kept = serve(company, key="committed")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        serve(company, key="rolled-back")
+        raise RuntimeError("the move failed after serving")
+    assert len(stored_files()) == 2
+
+    assert formal_notice_documents_sweep() == 0  # too recent: its transaction might still be open
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        assert formal_notice_documents_sweep() == 1
+
+    assert [path.relative_to(settings.MEDIA_ROOT).as_posix() for path in stored_files()] == [kept.document.name]
