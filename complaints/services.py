@@ -42,8 +42,14 @@ class Move:
     event: CaseEvent
 
 
+def lock_case(pk: int) -> Complaint:
+    """The case's row lock (with its company and consumer): every move, here or on the hearings
+    floor, takes it first, so the event chain is appended to one at a time."""
+    return Complaint.objects.select_for_update(of=("self",)).select_related("company", "consumer").get(pk=pk)
+
+
 def _locked(case: Complaint) -> Complaint:
-    return Complaint.objects.select_for_update(of=("self",)).select_related("company", "consumer").get(pk=case.pk)
+    return lock_case(case.pk)
 
 
 def record_event(
@@ -89,8 +95,9 @@ def _apply(case: Complaint, transition: str, *, by: User | None, reason: str = "
     return Move(locked, event)
 
 
-def _case_url(case: Complaint) -> str:
-    return settings.SITE_URL + reverse("complaint_detail", args=[case.pk])
+def case_url(case: Complaint, name: str = "complaint_detail") -> str:
+    """The absolute address of a page of the case (its file by default), for messages."""
+    return settings.SITE_URL + reverse(name, args=[case.pk])
 
 
 def notify_case_parties(
@@ -114,7 +121,7 @@ def notify_case_parties(
         notify(
             recipient=recipient,
             event=event,
-            context={"case_number": case.number, "case_url": _case_url(case), **(context or {})},
+            context={"case_number": case.number, "case_url": case_url(case), **(context or {})},
             idempotency_key=key,
             case_number=case.number or "",
         )

@@ -29,7 +29,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from complaints.models import Complaint, Offer, OfferStatus
-from complaints.services import CaseError, Move, complaint_transition, notify_case_parties, record_event
+from complaints.services import (
+    CaseError,
+    Move,
+    case_url,
+    complaint_transition,
+    lock_case,
+    notify_case_parties,
+    record_event,
+)
 from complaints.states import OFFICE_ROLES, State, represents
 from complaints.uploads import sniff_content_type
 from parties.business_days import deadline_after
@@ -47,6 +55,7 @@ from ..models import (
 )
 from ..notify import notify_hearing
 from ..selectors import attended, party_of
+from .shared import lock_hearing, on_record
 
 Outcome = Hearing.Outcome
 Party = Attendance.Party
@@ -81,30 +90,11 @@ def tolerance_ends_at(hearing: Hearing) -> datetime:
     return hearing.starts_at + timedelta(minutes=tolerance_minutes())
 
 
-def _locked_hearing(pk: int) -> Hearing:
-    return (
-        Hearing.objects.select_for_update(of=("self",))
-        .select_related("complaint", "complaint__company", "conciliator")
-        .get(pk=pk)
-    )
-
-
-def _locked_case(pk: int) -> Complaint:
-    return Complaint.objects.select_for_update(of=("self",)).select_related("consumer", "company").get(pk=pk)
-
-
 def _when(moment: datetime | date) -> str:
     """A moment as the reader's language writes it, in the office's time."""
     if isinstance(moment, datetime):
         return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
     return formats.date_format(moment, "SHORT_DATE_FORMAT")
-
-
-def _on_record(moment: datetime | date) -> str:
-    """A moment as the case's record writes it, the same whoever acted and in whatever language."""
-    if isinstance(moment, datetime):
-        return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}"
-    return f"{moment:%d/%m/%Y}"
 
 
 def _record_text(message: str, **values: object) -> str:
@@ -122,10 +112,6 @@ def _translated_later(message: str, **values: object) -> str:
         return _(message) % {key: _when(value) if isinstance(value, date) else value for key, value in values.items()}
 
     return lazy(render, str)()
-
-
-def _case_url(case: Complaint, name: str = "complaint_detail") -> str:
-    return settings.SITE_URL + reverse(name, args=[case.pk])
 
 
 def _notify_referred(move: Move) -> None:
@@ -187,8 +173,8 @@ def outcome_record(
     )
     now = timezone.now()
     with transaction.atomic():
-        case = _locked_case(hearing.complaint_id)
-        locked = _locked_hearing(hearing.pk)
+        case = lock_case(hearing.complaint_id)
+        locked = lock_hearing(hearing.pk)
         locked.complaint = case
         _check_can_record(locked, by, outcome, now)
         if outcome == Outcome.ADJOURNED:
@@ -196,7 +182,7 @@ def outcome_record(
             from .scheduling import hearing_adjourn
 
             hearing_adjourn(hearing=locked, by=by, reason=notes, starts_at=adjourn_to)
-            locked = _locked_hearing(hearing.pk)
+            locked = lock_hearing(hearing.pk)
         else:
             changes: dict[str, object] = {}
             if outcome in ABSENT_PARTY:
@@ -389,8 +375,8 @@ def acta_generate(*, hearing_id: int) -> Acta | None:
     pdf = render_acta(hearing, generated_at=now)
     digest = hashlib.sha256(pdf).hexdigest()
     with transaction.atomic():
-        case = _locked_case(hearing.complaint_id)
-        locked = _locked_hearing(hearing_id)
+        case = lock_case(hearing.complaint_id)
+        locked = lock_hearing(hearing_id)
         acta, _created = Acta.objects.get_or_create(hearing=locked)
         acta = Acta.objects.select_for_update().get(pk=acta.pk)
         if acta.is_ready:
@@ -417,8 +403,8 @@ def acta_confirm(*, hearing: Hearing, by: User, sha256: str | None = None) -> Ac
     """A party (the consumer, a representative of the company, the conciliator) confirms the acta
     they read: the confirmation keeps that document's SHA-256 and the time."""
     with transaction.atomic():
-        case = _locked_case(hearing.complaint_id)
-        locked = _locked_hearing(hearing.pk)
+        case = lock_case(hearing.complaint_id)
+        locked = lock_hearing(hearing.pk)
         party = party_of(locked, by)
         if party is None:
             raise HearingError(_("Only the parties to the hearing and its conciliator can confirm its acta."))
@@ -462,7 +448,7 @@ def agreement_approve(*, complaint: Complaint, by: User) -> Agreement:
     if not is_office(by):
         raise HearingError(_("Only the office can approve an agreement."))
     with transaction.atomic():
-        case = _locked_case(complaint.pk)
+        case = lock_case(complaint.pk)
         if case.status != State.AGREEMENT:
             raise HearingError(
                 _("Only an agreement awaiting approval can be approved; this case is “%(state)s”.")
@@ -479,7 +465,7 @@ def agreement_approve(*, complaint: Complaint, by: User) -> Agreement:
             complaint=case,
             transition="approve_agreement",
             by=by,
-            reason=_record_text(gettext_noop("Compliance due by %(date)s."), date=_on_record(agreement.compliance_due)),
+            reason=_record_text(gettext_noop("Compliance due by %(date)s."), date=on_record(agreement.compliance_due)),
         )
         if acta is not None:
             acta.approved_at, acta.approved_by = timezone.now(), by
@@ -528,8 +514,8 @@ def absence_justify(*, hearing: Hearing, by: User, text: str, file: UploadedFile
         raise HearingError(_("Explain why you could not attend the hearing."))
     content_type = _checked_upload(file) if file is not None else None
     with transaction.atomic():
-        case = _locked_case(hearing.complaint_id)
-        locked = _locked_hearing(hearing.pk)
+        case = lock_case(hearing.complaint_id)
+        locked = lock_hearing(hearing.pk)
         absent = ABSENT_PARTY.get(locked.outcome)
         if absent is None:
             raise HearingError(_("Nobody was recorded absent from this hearing."))
@@ -575,8 +561,8 @@ def absence_decide(
         raise HearingError(_("Say why the justification is not accepted."))
     case_id = Hearing.objects.filter(pk=justification.hearing_id).values_list("complaint_id", flat=True).get()
     with transaction.atomic():
-        case = _locked_case(case_id)
-        hearing = _locked_hearing(justification.hearing_id)
+        case = lock_case(case_id)
+        hearing = lock_hearing(justification.hearing_id)
         locked = AbsenceJustification.objects.select_for_update().get(pk=justification.pk)
         if locked.decision != AbsenceJustification.Decision.PENDING:
             raise HearingError(_("This justification was already decided."))
@@ -647,7 +633,7 @@ def act_on_expired_justifications(now: datetime | None = None, limit: int = BATC
     for pk in list(due[:limit]):
         try:
             with transaction.atomic():
-                case = _locked_case(pk)
+                case = lock_case(pk)
                 # Re-read under the lock: a justification may have arrived at the last minute.
                 if case.justification_due_at is None or case.justification_due_at >= now:
                     continue
@@ -694,13 +680,13 @@ def ask_consumers_about_compliance(now: datetime | None = None, limit: int = BAT
     done = 0
     for pk, case_id in list(due[:limit]):
         with transaction.atomic():
-            case = _locked_case(case_id)
+            case = lock_case(case_id)
             agreement = Agreement.objects.select_for_update().get(pk=pk)
             if agreement.compliance_asked_at is not None or case.status != State.AGREEMENT_APPROVED:
                 continue
             agreement.compliance_asked_at = now
             agreement.save(update_fields=["compliance_asked_at"])
-            record_event(case=case, action="compliance_asked", by=None, reason=_on_record(agreement.compliance_due))
+            record_event(case=case, action="compliance_asked", by=None, reason=on_record(agreement.compliance_due))
             notify_case_parties(
                 case,
                 "compliance_due",
@@ -709,7 +695,7 @@ def ask_consumers_about_compliance(now: datetime | None = None, limit: int = BAT
                 context={
                     "compliance_due": agreement.compliance_due,
                     "terms": agreement.terms,
-                    "case_url": _case_url(case, "compliance_answer"),
+                    "case_url": case_url(case, "compliance_answer"),
                 },
             )
         done += 1
@@ -729,7 +715,7 @@ def _ensure_follow_up(case: Complaint, by: User) -> None:
 def compliance_confirm(*, complaint: Complaint, by: User) -> Complaint:
     """The agreement was honoured: the case is closed as complied."""
     with transaction.atomic():
-        case = _locked_case(complaint.pk)
+        case = lock_case(complaint.pk)
         _ensure_follow_up(case, by)
         move = complaint_transition(
             complaint=case,
@@ -750,7 +736,7 @@ def compliance_report_breach(*, complaint: Complaint, by: User, details: str) ->
     if not details:
         raise HearingError(_("Say what the company did not do."))
     with transaction.atomic():
-        case = _locked_case(complaint.pk)
+        case = lock_case(complaint.pk)
         _ensure_follow_up(case, by)
         breach = complaint_transition(complaint=case, transition="report_breach", by=by, reason=details)
         notify_case_parties(
@@ -774,7 +760,7 @@ def compliance_proof_upload(*, complaint: Complaint, by: User, upload: UploadedF
     """A representative of the company files proof that it paid or delivered."""
     content_type = _checked_upload(upload)
     with transaction.atomic():
-        case = _locked_case(complaint.pk)
+        case = lock_case(complaint.pk)
         if not represents(by, case):
             raise HearingError(_("Only a representative of the company can upload proof of compliance."))
         agreement = Agreement.objects.filter(complaint=case).first()
@@ -806,7 +792,7 @@ def case_refer(*, complaint: Complaint, by: User, reason: str = "") -> Complaint
     if not is_office(by):
         raise HearingError(_("Only the office can refer a case to the legal department."))
     with transaction.atomic():
-        case = _locked_case(complaint.pk)
+        case = lock_case(complaint.pk)
         if case.status == State.COMPANY_ABSENT:
             # The company's right to justify its absence comes first (DOMAIN.md).
             pending = AbsenceJustification.objects.filter(

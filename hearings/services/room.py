@@ -27,8 +27,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from complaints.models import Complaint
-from complaints.services import record_event
+from complaints.services import lock_case, record_event
 from parties.models import User
 
 from ..errors import HearingError
@@ -36,6 +35,7 @@ from ..jitsi import display_name as token_name
 from ..models import Attendance, Hearing, Recording, RecordingConsent
 from ..notify import hearing_people, notify_hearing
 from ..selectors import is_office, party_of
+from .shared import lock_hearing
 
 DEDUPE_MAX = 200  # Attendance.dedupe_key's max_length
 NAME_MAX = 300  # Attendance.display_name's max_length
@@ -58,15 +58,6 @@ def _dedupe(key: str) -> str:
     if len(key) <= DEDUPE_MAX:
         return key
     return f"{key[:40]}~{hashlib.sha256(key.encode()).hexdigest()}"
-
-
-def _lock_case(hearing: Hearing) -> Complaint:
-    """The case's row lock, which record_event needs (the chain is appended to one at a time)."""
-    return Complaint.objects.select_for_update(of=("self",)).get(pk=hearing.complaint_id)
-
-
-def _lock_hearing(hearing: Hearing) -> Hearing:
-    return Hearing.objects.select_for_update(of=("self",)).select_related("complaint", "conciliator").get(pk=hearing.pk)
 
 
 def people_of(hearing: Hearing) -> list[tuple[User, str]]:
@@ -318,8 +309,8 @@ def attendance_correct(
     if user is not None:
         party = party_of(hearing, user) or party
     with transaction.atomic():
-        case = _lock_case(hearing)
-        hearing = _lock_hearing(hearing)
+        case = lock_case(hearing.complaint_id)
+        hearing = lock_hearing(hearing.pk)
         correction = uuid.uuid4().hex
         rows = []
         for kind, at in ((Attendance.Kind.JOINED, joined_at), (Attendance.Kind.LEFT, left_at)):
@@ -355,8 +346,8 @@ def recording_consent(*, hearing: Hearing, user: User, consented: bool) -> Recor
     if party is None:
         raise HearingError(_("Only the parties of this hearing answer this question."))
     with transaction.atomic():
-        case = _lock_case(hearing)
-        hearing = _lock_hearing(hearing)
+        case = lock_case(hearing.complaint_id)
+        hearing = lock_hearing(hearing.pk)
         if hearing.status != Hearing.Status.SCHEDULED:
             raise HearingError(_("This hearing is no longer open."))
         consent = RecordingConsent.objects.filter(hearing=hearing, user=user).first()
@@ -403,8 +394,8 @@ def recording_register(
         )
     external_id = external_id.strip()[:200]
     with transaction.atomic():
-        case = _lock_case(hearing)
-        hearing = _lock_hearing(hearing)
+        case = lock_case(hearing.complaint_id)
+        hearing = lock_hearing(hearing.pk)
         if hearing.status == Hearing.Status.CANCELLED:
             raise HearingError(_("This hearing was cancelled; it has no recording."))
         if external_id:

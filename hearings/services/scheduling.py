@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.models import Complaint
-from complaints.services import complaint_transition, record_event
+from complaints.services import complaint_transition, lock_case, record_event
 from complaints.states import OFFICE_ROLES, State
 from notifications.services import notify
 from parties.models import ConciliatorProfile, Role, User
@@ -26,6 +26,7 @@ from ..models import Hearing
 from ..notify import notify_hearing
 from ..scheduling import double_booked_message, hearing_setting, notice_applies, rehearing_due, slot_refusal
 from ..selectors import current_hearing
+from .shared import lock_hearing, on_record
 
 EXCLUSION_CONSTRAINT = "hearing_no_double_booking"
 
@@ -45,21 +46,8 @@ def invitation(hearing: Hearing, *, cancelled: bool = False) -> list[dict]:
     ]
 
 
-def _when(moment: datetime) -> str:
-    """A moment as the case file records it: the same in every language."""
-    return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}"
-
-
 def _who(user: User) -> str:
     return user.display_name
-
-
-def _lock_case(complaint_id: int) -> Complaint:
-    return Complaint.objects.select_for_update(of=("self",)).select_related("company", "consumer").get(pk=complaint_id)
-
-
-def _lock_hearing(hearing_id: int) -> Hearing:
-    return Hearing.objects.select_for_update(of=("self",)).select_related("conciliator").get(pk=hearing_id)
 
 
 def _ensure_office(by: User) -> None:
@@ -131,7 +119,7 @@ def hearing_schedule(
     ends_at = starts_at + length
     with transaction.atomic():
         # Whether the company is owed the minimum notice depends on where the case comes from.
-        before = _lock_case(complaint.pk)
+        before = lock_case(complaint.pk)
         if before.status == State.COMPANY_ABSENT and rehearing_due(before) is None:
             raise HearingError(_("The company's absence has not been excused: the case cannot have a new hearing."))
         notice = continues is None and notice_applies(before)
@@ -139,7 +127,7 @@ def hearing_schedule(
             complaint=complaint,
             transition="schedule_hearing",
             by=by,
-            reason=f"{_when(starts_at)} · {_who(conciliator)}",
+            reason=f"{on_record(starts_at)} · {_who(conciliator)}",
         )
         case = move.case
         if continues is not None and continues.complaint_id != case.pk:
@@ -177,8 +165,8 @@ def hearing_reschedule(
     _ensure_office(by)
     limit = hearing_setting("MAX_RESCHEDULES")
     with transaction.atomic():
-        case = _lock_case(hearing.complaint_id)
-        locked = _lock_hearing(hearing.pk)
+        case = lock_case(hearing.complaint_id)
+        locked = lock_hearing(hearing.pk)
         if locked.status != Hearing.Status.SCHEDULED or case.status != State.HEARING_SCHEDULED:
             raise HearingError(
                 _("This hearing is “%(status)s” and the case “%(state)s”, so the hearing can no longer be moved.")
@@ -221,7 +209,7 @@ def hearing_reschedule(
                 "updated_at",
             ],
         )
-        change = f"{_when(previous_start)} → {_when(starts_at)}"
+        change = f"{on_record(previous_start)} → {on_record(starts_at)}"
         if previous_conciliator.pk != new_conciliator.pk:
             change += f" · {_who(previous_conciliator)} → {_who(new_conciliator)}"
         record_event(case=case, action="reschedule_hearing", by=by, reason=f"{change}. {reason}")
@@ -255,8 +243,8 @@ def hearing_cancel(*, hearing: Hearing, by: User, reason: str) -> Hearing:
         raise HearingError(_("Say why the hearing is cancelled: the parties will read it."))
     _ensure_office(by)
     with transaction.atomic():
-        case = _lock_case(hearing.complaint_id)
-        locked = _lock_hearing(hearing.pk)
+        case = lock_case(hearing.complaint_id)
+        locked = lock_hearing(hearing.pk)
         if locked.status != Hearing.Status.SCHEDULED:
             raise HearingError(
                 _("This hearing is “%(status)s”, so it can no longer be cancelled.")
@@ -307,7 +295,7 @@ def hearing_adjourn(*, hearing: Hearing, by: User, reason: str, starts_at: datet
             complaint=Complaint(pk=hearing.complaint_id), transition="adjourn", by=by, reason=reason
         )
         case = move.case
-        locked = _lock_hearing(hearing.pk)
+        locked = lock_hearing(hearing.pk)
         current = current_hearing(case.pk)
         if locked.status != Hearing.Status.SCHEDULED or current is None or current.pk != locked.pk:
             raise HearingError(
