@@ -9,9 +9,7 @@ import logging
 from datetime import datetime
 
 from celery import shared_task
-from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -76,7 +74,7 @@ def warn_supervisors_of_overdue_reviews(*, now: datetime | None = None, limit: i
                             "what": what,
                             "due": case.review_due_at,
                             "case_number": case.number,
-                            "case_url": settings.SITE_URL + reverse("complaint_detail", args=[case.pk]),
+                            "case_url": services.case_url(case),
                         },
                         idempotency_key=f"deadline-warning:{case.pk}:{today}",
                         case_number=case.number or "",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.urls import reverse
 
+from complaints.services import case_url
 from notifications.services import notify, notify_address
 from parties.models import Representation, User
 
@@ -47,7 +48,7 @@ def notify_hearing(
     case = hearing.complaint
     base = {
         "case_number": case.number or "",
-        "case_url": settings.SITE_URL + reverse("complaint_detail", args=[case.pk]),
+        "case_url": case_url(case),
         "hearing_start": hearing.starts_at,
         "hearing_url": hearing_url(hearing),
     }
