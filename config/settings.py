@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "hearings",
 ]
 
+# The office's time zone: every deadline, slot, acta date and beat job reads this one setting
+# (`django.utils.timezone.get_default_timezone()`).
+TIME_ZONE = env_str("OFFICE_TIME_ZONE", "America/Argentina/Buenos_Aires")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -184,7 +188,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A visibility timeout longer than any task; far-future work is swept from the database by beat.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 5}
-CELERY_TIMEZONE = "America/Argentina/Buenos_Aires"
+CELERY_TIMEZONE = TIME_ZONE  # the office's clock: beat runs its jobs at the office's hours
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 # Case deadlines (complaints/tasks.py): beat sweeps the database; nothing waits in the broker.
 from celery.schedules import crontab  # noqa: E402  (kept beside the schedule it serves)
@@ -220,7 +224,6 @@ LANGUAGES = [("es-ar", _("Spanish")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "concilia_language"
 USE_I18N = True
-TIME_ZONE = "America/Argentina/Buenos_Aires"
 USE_TZ = True
 
 # --- Static and uploaded files: served by the app (whitenoise); nothing from a CDN.
