@@ -1,18 +1,13 @@
 # The README's two commands: `make demo` (set up and start the demo) and `make test` (the whole suite).
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PYTHON ?= python3
 DEMO_ENV := MFA_REQUIRED_FOR_STAFF=0
 
-.PHONY: demo test install lint messages screenshots
+.PHONY: demo test install lint messages screenshots lock upgrade
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -e ".[dev]"
-	touch $@
-
-install: $(VENV)/.installed
+# Python 3.11–3.13, everything from requirements.lock (hashes checked); a wrong or broken .venv is rebuilt.
+install:
+	VENV=$(VENV) scripts/venv.sh
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v0
 
 demo: install
@@ -37,3 +32,23 @@ lint: install
 messages: install
 	$(PY) manage.py makemessages -l es_AR -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --no-obsolete
 	$(PY) manage.py makemessages -d djangojs -l es_AR -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=static/vendor --no-obsolete
+
+# Screenshots of the running demo (start `make demo` in another terminal first), desktop and phone,
+# into test-artifacts/screens/. BASE=http://host:port to point elsewhere.
+BASE ?= http://127.0.0.1:8000
+DEMO_PASSWORD := concilia-demo-2026
+screenshots: install
+	$(PY) scripts/screenshots.py --base $(BASE) --out test-artifacts/screens \
+		--anon / /cuenta/login/ /cuenta/signup/ \
+		--login consumidora@demo.concilia.ar $(DEMO_PASSWORD) / /reclamos/ /mis-datos/ \
+		--login apoderado@electrosur.demo.concilia.ar $(DEMO_PASSWORD) / /reclamos/ \
+		--login admision@demo.concilia.ar $(DEMO_PASSWORD) / /reclamos/ \
+		--login supervisora@demo.concilia.ar $(DEMO_PASSWORD) /
+
+# The lock: `make lock` after changing pyproject.toml; `make upgrade` takes the newest releases
+# that pyproject.toml allows. Both resolve for Python 3.11–3.13 on every platform (uv --universal).
+LOCK := $(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.11 --generate-hashes -q -o requirements.lock
+lock: install
+	$(LOCK)
+upgrade: install
+	$(LOCK) --upgrade
