@@ -312,8 +312,12 @@ def copy_rows(conn: psycopg.Connection, table: str, columns: Sequence[str], rows
 
 
 def check_columns(model: Any, columns: Sequence[str]) -> None:
-    """Every NOT NULL column of the model must be given (the database has no defaults of Django's)."""
-    missing = [field.column for field in model._meta.concrete_fields if not field.null and field.column not in columns]
+    """Every NOT NULL column of the model must be given, unless it has a database default (db_default)."""
+    missing = [
+        field.column
+        for field in model._meta.concrete_fields
+        if not field.null and not field.has_db_default() and field.column not in columns
+    ]
     if missing:
         sys.exit(f"{model._meta.db_table}: the seed does not fill the NOT NULL columns {missing}; update bench/seed.py")
 
@@ -816,6 +820,7 @@ def write_complaints(
 
 
 def write_hearings_and_events(conn: psycopg.Connection, plan: Plan, consumer_of: Sequence[int]) -> None:
+    from complaints.integrity import current_key_id, seal_existing_chains
     from complaints.models import CaseEvent
     from hearings.models import Hearing
 
@@ -891,6 +896,7 @@ def write_hearings_and_events(conn: psycopg.Connection, plan: Plan, consumer_of:
         "hash",
         "actor_id",
         "complaint_id",
+        "key_id",
     ]
     events_rows = []
     pk = 0
@@ -943,11 +949,16 @@ def write_hearings_and_events(conn: psycopg.Connection, plan: Plan, consumer_of:
                 reason="",
                 created_at=at.astimezone(UTC),
                 previous_hash=previous,
+                key_id=current_key_id(),
             )
             digest = event.compute_hash()
-            events_rows.append((pk, action, source, target, "", event.created_at, previous, digest, actor, case_id))
+            events_rows.append(
+                (pk, action, source, target, "", event.created_at, previous, digest, actor, case_id, event.key_id)
+            )
             previous = digest
     load(conn, CaseEvent, event_columns, events_rows)
+    log("Sealing the case chains")
+    seal_existing_chains()
 
 
 def finish(conn: psycopg.Connection) -> None:

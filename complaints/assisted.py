@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from complaints.models import Channel, Complaint
-from complaints.services import complaint_start_draft
+from complaints.services.filing import complaint_start_draft
 from parties.models import ConsumerProfile, Role, User
 
 
@@ -62,7 +62,7 @@ def _citizen_account(citizen: CitizenDetails) -> tuple[User, bool]:
         address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
         user = address.user if address else None  # type: ignore[assignment]
     if user is not None:
-        if user.role != Role.CONSUMER:
+        if not user.may_act_as_consumer:
             raise AssistedFilingError(
                 _(
                     "The address %(email)s belongs to an account that is not a consumer's. "

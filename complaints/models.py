@@ -1,7 +1,7 @@
 """The case (expediente): a consumer's complaint against a company, its workflow, evidence,
 immutable events, the company's answers and offers."""
 
-import hashlib
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -132,6 +132,14 @@ class Complaint(FSMModelMixin, models.Model):
     company_notified_at = models.DateTimeField(_("company notified at"), null=True, blank=True)
     justification_due_at = models.DateTimeField(_("justification due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    # The head of the case's event chain, moved by `record_event` in the same transaction as the
+    # event: how many events, the last one's hash, and a keyed seal over both and the status
+    # (complaints/integrity.py), so a removed last event or an edited status shows. The database
+    # defaults serve rows written outside the ORM (bench/seed.py), which seal them afterwards.
+    chain_length = models.PositiveIntegerField(default=0, db_default=0, editable=False)
+    chain_head_hash = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    chain_seal = models.CharField(max_length=96, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = _("complaint")
@@ -315,8 +323,9 @@ class Complaint(FSMModelMixin, models.Model):
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
-    # The stored name is ours; the person's file name is kept only as a label.
-    return f"evidence/{instance.complaint_id}/{instance.sha256[:16]}{instance.extension}"
+    # The stored name is ours and unguessable (not the content's hash, which whoever holds a copy of
+    # the file could compute); the person's file name is kept only as a label.
+    return f"evidence/{instance.complaint_id}/{secrets.token_hex(16)}{instance.extension}"
 
 
 class Evidence(models.Model):
@@ -346,8 +355,11 @@ class Evidence(models.Model):
 
 
 class CaseEvent(models.Model):
-    """One immutable line of the case's history. Each row hashes the one before it, so an edited
-    or deleted row breaks the chain (`complaints.selectors.case_events_intact`)."""
+    """One immutable line of the case's history. Each row's hash is an HMAC (keyed with a server
+    secret, `key_id` names which) over its content and the hash before it, and the case keeps the
+    chain's head, so an edited, removed or rewritten row shows (`complaints.integrity.verify_case`).
+    Rows hashed before the keys existed have `key_id` "" and a plain SHA-256. On PostgreSQL a
+    trigger refuses UPDATE and DELETE."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(max_length=40)
@@ -360,6 +372,7 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField(db_index=True)
     previous_hash = models.CharField(max_length=64, blank=True)
     hash = models.CharField(max_length=64, editable=False)
+    key_id = models.CharField(max_length=16, blank=True, default="", db_default="", editable=False)
 
     class Meta:
         verbose_name = _("case event")
@@ -373,6 +386,9 @@ class CaseEvent(models.Model):
     def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
         if self.pk is not None:
             raise ValueError("Case events are immutable.")
+        from complaints.integrity import current_key_id  # integrity reads these models
+
+        self.key_id = current_key_id()
         self.hash = self.compute_hash()
         super().save(*args, **kwargs)
 
@@ -380,17 +396,19 @@ class CaseEvent(models.Model):
         raise ValueError("Case events are immutable.")
 
     def compute_hash(self) -> str:
-        parts = [
-            self.previous_hash,
-            str(self.complaint_id),
-            self.action,
-            self.from_state,
-            self.to_state,
-            str(self.actor_id or ""),
-            self.reason,
-            self.created_at.isoformat(),
-        ]
-        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+        from complaints.integrity import event_digest  # integrity reads these models
+
+        return event_digest(
+            key_id=self.key_id,
+            previous_hash=self.previous_hash,
+            complaint_id=self.complaint_id,
+            action=self.action,
+            from_state=self.from_state,
+            to_state=self.to_state,
+            actor_id=self.actor_id,
+            reason=self.reason,
+            created_at=self.created_at,
+        )
 
 
 class CompanyAnswer(models.Model):

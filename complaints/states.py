@@ -90,7 +90,7 @@ def allow_conciliator_or_office(case, user) -> bool:  # type: ignore[no-untyped-
 def represents(user, case) -> bool:  # type: ignore[no-untyped-def]
     return (
         user is not None
-        and user.role == Role.REPRESENTATIVE
+        and user.is_representative
         and case.company_id is not None
         and Representation.objects.active().filter(user=user, company_id=case.company_id).exists()
     )

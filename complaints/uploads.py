@@ -1,7 +1,10 @@
 """Evidence files: type judged from the content, never the name; limits stated and enforced."""
 
+import contextlib
 import hashlib
 import os
+import warnings
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from PIL import Image, UnidentifiedImageError
 
 from complaints.models import Complaint, Evidence
 from complaints.states import State
@@ -18,6 +22,8 @@ from parties.models import User
 NAME_LIMIT: int = Evidence._meta.get_field("original_name").max_length  # type: ignore[union-attr,assignment]
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIC"}
 _HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
+# The images Pillow reads (and the case file export embeds): their pixels are bounded at upload.
+MEASURED_IMAGES = ("image/jpeg", "image/png")
 
 
 def sniff_content_type(head: bytes) -> str | None:
@@ -79,7 +85,58 @@ def validate_evidence(upload: UploadedFile, *, already: int) -> str:
         raise ValidationError(
             _("The file “%(name)s” is not a PDF, JPEG, PNG or HEIC file (whatever its name says).") % {"name": name}
         )
+    if content_type in MEASURED_IMAGES:
+        _check_pixels(upload, name)
     return content_type
+
+
+def image_pixels(source: object) -> int:
+    """Width times height from the image's header, without decoding its pixels. Raises
+    `Image.DecompressionBombError` for a count Pillow itself refuses to open, and
+    `UnidentifiedImageError`/`OSError` for a file that is not a readable image."""
+    with warnings.catch_warnings():
+        # Pillow warns above its own limit; ours is lower and checked below, so the warning says nothing new.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        with Image.open(source) as image:  # type: ignore[arg-type]
+            width, height = image.size
+    return width * height
+
+
+def _check_pixels(upload: UploadedFile, name: str) -> None:
+    """A small file can hold a huge image (a "decompression bomb": 410 KiB of PNG that decodes to
+    12000 by 12000 pixels and half a gigabyte of memory). Judge it by the header alone."""
+    too_large = ValidationError(
+        _(
+            "The image “%(name)s” is too large: it has more than %(limit)s megapixels. "
+            "Save it at a smaller size (or take a screenshot of it) and upload that."
+        )
+        % {"name": name, "limit": settings.EVIDENCE_MAX_IMAGE_PIXELS // 1_000_000}
+    )
+    upload.seek(0)
+    try:
+        pixels = image_pixels(upload)
+    except Image.DecompressionBombError:
+        raise too_large from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ValidationError(
+            _("The image “%(name)s” cannot be read: the file may be damaged. Save it again and upload it.")
+            % {"name": name}
+        ) from None
+    finally:
+        upload.seek(0)
+    if pixels > settings.EVIDENCE_MAX_IMAGE_PIXELS:
+        raise too_large
+
+
+def evidence_problems(files: Sequence[UploadedFile], *, already: int) -> list[str]:
+    """What is wrong with each file of a batch, judged before any is stored (empty: all may be)."""
+    problems: list[str] = []
+    for index, upload in enumerate(files):
+        try:
+            validate_evidence(upload, already=already + index)
+        except ValidationError as error:
+            problems.extend(error.messages)
+    return problems
 
 
 def evidence_add(*, complaint: Complaint, upload: UploadedFile, by: User, description: str = "") -> Evidence:
@@ -110,6 +167,22 @@ def evidence_add(*, complaint: Complaint, upload: UploadedFile, by: User, descri
             evidence.file.delete(save=False)
             raise
     return evidence
+
+
+def evidence_add_all(*, complaint: Complaint, files: Sequence[UploadedFile], by: User) -> list[Evidence]:
+    """Store a batch of evidence files: all of them, or none (a ValidationError says why)."""
+    stored: list[Evidence] = []
+    try:
+        with transaction.atomic():
+            for upload in files:
+                stored.append(evidence_add(complaint=complaint, upload=upload, by=by))
+    except ValidationError:
+        for evidence in stored:  # the rows rolled back; their files must go too
+            if evidence.file.name:
+                with contextlib.suppress(OSError):
+                    evidence.file.storage.delete(evidence.file.name)
+        raise
+    return stored
 
 
 def evidence_remove(*, evidence: Evidence, by: User) -> None:

@@ -18,6 +18,20 @@ PRODUCTION = DJANGO_ENV == "production"
 SECRET_KEY = env_str("SECRET_KEY", None if PRODUCTION else "dev-only-insecure-key-change-me-0123456789abcdef")
 if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY.startswith("dev-only")):
     raise ImproperlyConfigured("SECRET_KEY must be a random string of 50 or more characters in production.")
+# Case events are HMAC-SHA256 chained with a server secret the database does not hold
+# (complaints/integrity.py). "id:secret,id:secret": the first signs new events, the rest still
+# verify older ones, so a key is rotated by putting the new one first and keeping the old.
+# Outside production the default is one key derived from SECRET_KEY, under the id "local".
+CASE_EVENT_HMAC_KEYS: dict[str, str] = {}
+for _pair in env_list("CASE_EVENT_HMAC_KEYS", [] if PRODUCTION else [f"local:case-events:{SECRET_KEY}"]):
+    _key_id, _colon, _secret = _pair.partition(":")
+    if not (_key_id.isalnum() and len(_key_id) <= 16 and _secret and _key_id not in CASE_EVENT_HMAC_KEYS):
+        raise ImproperlyConfigured("CASE_EVENT_HMAC_KEYS must be 'id:secret,id:secret' with distinct short ids.")
+    CASE_EVENT_HMAC_KEYS[_key_id] = _secret
+if PRODUCTION and (not CASE_EVENT_HMAC_KEYS or min(len(s) for s in CASE_EVENT_HMAC_KEYS.values()) < 32):
+    raise ImproperlyConfigured("CASE_EVENT_HMAC_KEYS must name keys of 32 or more characters in production.")
+if not CASE_EVENT_HMAC_KEYS:
+    raise ImproperlyConfigured("CASE_EVENT_HMAC_KEYS must name at least one key.")
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 if PRODUCTION and DEBUG:
     raise ImproperlyConfigured("DEBUG cannot be on in production.")
@@ -45,6 +59,7 @@ INSTALLED_APPS = [
     "notifications",
     "complaints",
     "hearings",
+    "privacy",
 ]
 
 # The office's time zone: every deadline, slot, acta date and beat job reads this one setting
@@ -53,12 +68,18 @@ TIME_ZONE = env_str("OFFICE_TIME_ZONE", "America/Argentina/Buenos_Aires")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
+    "config.error_pages.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "config.middleware.RejectNulBytesMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "privacy.middleware.AccessLogMiddleware",
+    "config.middleware_headers.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -92,7 +113,10 @@ FORM_RENDERER = "config.forms.ConciliaFormRenderer"
 # --- Database: SQLite for the zero-setup demo, PostgreSQL (psycopg 3, pooled) when DATABASE_URL is set.
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    # Health checks: a connection that died while idle (a PostgreSQL restart, a failover, a proxy's
+    # idle reaper) is replaced before a request gets it. With the pool, Django hands the pool
+    # ConnectionPool.check_connection, run on every getconn(); without it, Django pings it itself.
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0, conn_health_checks=True)
     if _db["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (SQLite is the default when unset).")
     if env_bool("DATABASE_POOL", True):
@@ -150,9 +174,18 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Concilia] "
 ACCOUNT_PRESERVE_USERNAME_CASING = False
-# allauth's defaults throttle login failures, signups, resets and confirmations; we keep them on
-# and only make login failures stricter.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# allauth's defaults throttle signups, resets and confirmations; we keep them. Limits "per ip"
+# count per client, so behind the TLS proxy the client's address must come from X-Forwarded-For:
+# TRUSTED_PROXY_COUNT is how many proxies of ours append to it (0: trust no header, use the
+# connection's address). Never set it higher than the real count, or clients pick their own IP.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+# - login: 30 attempts a minute from one address, generous for an office or a carrier's shared IP.
+# - login_failed: 20 wrong passwords a minute from one address slows a guesser across accounts;
+#   5 a minute per account (the e-mail) slows one guessing at an account to 7,200 a day against
+#   passwords of 10+ characters that are not common ones, while whoever knows the e-mail can only
+#   keep its owner out for the minute after each 5 failures (allauth's 5 in 5 minutes locked it
+#   out for 5). The same per-account limit counts wrong authenticator codes.
+ACCOUNT_RATE_LIMITS = {"login": "30/m/ip", "login_failed": "20/m/ip,5/m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Concilia"
 # Staff roles must enrol TOTP before using the platform. Only the local demo may relax it.
@@ -189,34 +222,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A visibility timeout longer than any task; far-future work is swept from the database by beat.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE  # the office's clock: beat runs its jobs at the office's hours
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
-# Case deadlines (complaints/tasks.py): beat sweeps the database; nothing waits in the broker.
-from celery.schedules import crontab  # noqa: E402  (kept beside the schedule it serves)
-
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "complaints-archive-uncorrected": {
-            "task": "complaints.tasks.archive_uncorrected_complaints",
-            "schedule": 900.0,
-            "options": {"expires": 900.0},
-        },
-        "complaints-refer-without-domicile": {
-            "task": "complaints.tasks.refer_complaints_without_domicile",
-            "schedule": 900.0,
-            "options": {"expires": 900.0},
-        },
-        "complaints-serve-new-domicile": {
-            "task": "complaints.tasks.serve_companies_with_new_domicile",
-            "schedule": 900.0,
-            "options": {"expires": 900.0},
-        },
-        "complaints-deadline-warnings": {
-            "task": "complaints.tasks.deadline_warnings",
-            "schedule": crontab(hour=8, minute=0),
-            "options": {"expires": 3600.0},
-        },
-    }
-)
+# Task modules autodiscovery (each app's tasks.py) does not find.
+CELERY_IMPORTS = ("complaints.tasks_integrity",)
+# CELERY_BEAT_SCHEDULE: every periodic job is declared once, in config/beat.py; it is set at the end of
+# this module, below the settings it reads (NOTIFICATION_SWEEP_SECONDS).
 
 # --- Internationalisation: Spanish (Argentina) first, English second.
 LANGUAGE_CODE = "es-ar"
@@ -247,6 +256,41 @@ SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12, minimum=300)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): everything from our own origin; inline <script>/<style> only
+# with the request's nonce (`nonce="{{ request.csp_nonce }}"`); no style="" attributes anywhere.
+# The hearing room adds the Jitsi origin to script-src and frame-src (hearings/room_headers.py).
+from csp.constants import NONCE, NONE, SELF  # noqa: E402  (kept beside the policy it serves)
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],  # NONCE: the request's nonce, when the page asked for one
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],  # data: for the TOTP QR code (allauth.mfa)
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Permissions-Policy (django-permissions-policy): no page may use these; the hearing room opens the
+# camera, microphone, screen sharing and full screen to itself and the Jitsi origin.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    "accelerometer": [],
+    "autoplay": [],
+    "camera": [],
+    "display-capture": [],
+    "encrypted-media": [],
+    "fullscreen": ["self"],
+    "geolocation": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "microphone": [],
+    "midi": [],
+    "payment": [],
+    "screen-wake-lock": [],
+    "usb": [],
+}
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
@@ -300,30 +344,11 @@ NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 730, minimu
 # Queueing after commit must fail fast when the broker is down (the outbox row waits for the sweeper):
 # kombu's default reconnection attempts would hold the request ~6 s; with 0 it fails in milliseconds.
 CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
-CELERY_BEAT_SCHEDULE["notifications-sweep-outbox"] = {
-    "task": "notifications.tasks.sweep_outbox",
-    "schedule": float(NOTIFICATION_SWEEP_SECONDS),
-    "options": {"expires": float(NOTIFICATION_SWEEP_SECONDS)},
-}
-CELERY_BEAT_SCHEDULE["notifications-formal-notices-served"] = {
-    "task": "notifications.tasks.mark_formal_notices_served",
-    "schedule": 300.0,
-    "options": {"expires": 300.0},
-}
-CELERY_BEAT_SCHEDULE["notifications-notice-documents"] = {
-    "task": "notifications.tasks.sweep_notice_documents",
-    "schedule": crontab(hour=4, minute=10),
-    "options": {"expires": 3600.0},
-}
-CELERY_BEAT_SCHEDULE["notifications-retention"] = {
-    "task": "notifications.tasks.apply_notification_retention",
-    "schedule": crontab(hour=3, minute=40),
-    "options": {"expires": 3600.0},
-}
 
 # --- Evidence uploads
 EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, minimum=1)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 10, minimum=1) * 1024 * 1024
+EVIDENCE_MAX_IMAGE_PIXELS = env_int("EVIDENCE_MAX_IMAGE_MEGAPIXELS", 40, minimum=1) * 1_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 if env_str("AWS_STORAGE_BUCKET_NAME", ""):
     # S3-compatible storage for evidence and actas (django-storages reads the AWS_* variables).
@@ -366,6 +391,12 @@ JITSI_TOKEN_EARLY_MINUTES = env_int("JITSI_TOKEN_EARLY_MINUTES", 30, minimum=0)
 JITSI_TOKEN_LATE_MINUTES = env_int("JITSI_TOKEN_LATE_MINUTES", 60, minimum=0)
 # Shared secret for the server-side occupant events (prosody event_sync) posted to /jitsi/eventos/.
 JITSI_EVENTS_SECRET = env_str("JITSI_EVENTS_SECRET", "" if PRODUCTION else "dev-only-jitsi-events-secret")
+# The XMPP domain Jibri (and other hidden bots) log in on; its occupants are not attendance.
+# docker-jitsi-meet's XMPP_HIDDEN_DOMAIN: "hidden." + the XMPP domain (JITSI_SUBJECT when it is one).
+JITSI_HIDDEN_DOMAIN = (
+    env_str("JITSI_HIDDEN_DOMAIN", "")
+    or f"hidden.{JITSI_SUBJECT if '.' in JITSI_SUBJECT else JITSI_DOMAIN.split(':')[0]}"
+).lower()
 # How the browser reaches the Jitsi server: the room page loads {scheme}://{domain}/external_api.js.
 # "http" exists only so browser tests can point the domain at a local server.
 JITSI_SCHEME = env_choice("JITSI_SCHEME", "https", ("https", "http"))
@@ -388,27 +419,18 @@ if PRODUCTION:
     if len(JITSI_EVENTS_SECRET) < 32:
         raise ImproperlyConfigured("JITSI_EVENTS_SECRET must be 32 or more characters in production.")
 
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "hearings-reminders": {
-            "task": "hearings.tasks.send_hearing_reminders",
-            "schedule": 300.0,
-            "options": {"expires": 300.0},
-        },
-        "hearings-absence-deadlines": {
-            "task": "hearings.tasks.act_on_absence_deadlines",
-            "schedule": 900.0,
-            "options": {"expires": 900.0},
-        },
-        "hearings-missing-actas": {
-            "task": "hearings.tasks.generate_missing_actas",
-            "schedule": 600.0,
-            "options": {"expires": 600.0},
-        },
-        "hearings-compliance-due": {
-            "task": "hearings.tasks.ask_about_compliance",
-            "schedule": 900.0,
-            "options": {"expires": 900.0},
-        },
-    }
-)
+# --- Personal data (Ley 25.326; privacy/). The office responsible for the data base, as the notices
+# at collection and the privacy page name it.
+PRIVACY_OFFICE_NAME = env_str("PRIVACY_OFFICE_NAME", "Dirección de Defensa del Consumidor (demo)")
+PRIVACY_OFFICE_ADDRESS = env_str("PRIVACY_OFFICE_ADDRESS", "Av. Ejemplo 1234, C1000 Ciudad Autónoma de Buenos Aires")
+PRIVACY_OFFICE_EMAIL = env_str("PRIVACY_OFFICE_EMAIL", "datospersonales@concilia.example")
+PRIVACY_OFFICE_PHONE = env_str("PRIVACY_OFFICE_PHONE", "")
+# Days a row of the access log (who opened which case file, document or recording) is kept.
+ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 1825, minimum=1)
+# Years after its last event a closed case keeps its personal data; then it is anonymised. 0: never.
+CASE_RETENTION_YEARS = env_int("CASE_RETENTION_YEARS", 10, minimum=0)
+
+# --- Celery beat: every periodic job, declared once in config/beat.py.
+from config.beat import beat_schedule  # noqa: E402  (reads the settings above)
+
+CELERY_BEAT_SCHEDULE = beat_schedule(notification_sweep_seconds=NOTIFICATION_SWEEP_SECONDS)

@@ -12,7 +12,6 @@ from .models import Agreement, Hearing
 from .selectors import attendance_summary
 
 ACTA_TEMPLATE = "hearings/acta/acta.html"
-CASE_TIME_ZONE = "America/Argentina/Buenos_Aires"
 
 
 def acta_context(hearing: Hearing, *, generated_at: datetime) -> dict:
@@ -35,5 +34,5 @@ def acta_context(hearing: Hearing, *, generated_at: datetime) -> dict:
 
 
 def render_acta(hearing: Hearing, *, generated_at: datetime) -> bytes:
-    with translation.override(settings.LANGUAGE_CODE), timezone.override(CASE_TIME_ZONE):
+    with translation.override(settings.LANGUAGE_CODE), timezone.override(timezone.get_default_timezone()):
         return render_pdf(ACTA_TEMPLATE, acta_context(hearing, generated_at=generated_at))

@@ -7,4 +7,4 @@ class HearingsConfig(AppConfig):
     verbose_name = _("Hearings")
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the signal receivers)
+        from . import actions, receivers  # noqa: F401  (declares its case actions, connects the receivers)

@@ -3,15 +3,21 @@
 Tokens follow what prosody's "token" authentication checks (lib-jitsi-meet doc/tokens.md): header
 `typ` JWT; `iss` the app id, `aud`, `sub` (the Jitsi domain, or the tenant: JaaS's
 vpaas-magic-cookie-…), `room` (the bare room name, lower-case), `nbf`/`exp` as numbers; every value
-of `context.user` a string (a null or a number makes prosody throw). The conciliator is the only
-moderator, said three ways so every deployment reads it:
+of `context.user` a string (a null or a number makes prosody throw), but one. The conciliator is
+the only moderator, said three ways so every deployment reads it:
 
-- `context.user.moderator` "true"/"false": 8x8 JaaS, and jitsi-contrib's mod_token_affiliation;
+- `context.user.moderator` "true"/"false": 8x8 JaaS, and jitsi-meet's own mod_token_affiliation;
 - `context.user.affiliation` "owner"/"member": mod_token_affiliation;
 - top-level `moderator` true/false: the token_moderation plugins that read the claim itself.
 
+The one non-string: the conciliator's `context.user.lobby_bypass` is the boolean true, because
+jitsi-contrib's mod_token_lobby_bypass compares it with `== true` (a string "true" is ignored).
+Without it mod_token_affiliation leaves anyone without a role to the lobby while the lobby is on,
+the conciliator too after a reload or a dropped connection, and nobody inside can admit her.
+Parties and anyone else never carry it: they knock.
+
 `context.features` (strings, as JaaS expects) lets only the conciliator record (Jibri) or call a
-party's phone; a self-hosted Jitsi honours it with `enableFeaturesBasedOnToken: true` (docs/jitsi.md).
+party's phone; jitsi-meet reads a token's features by itself (docs/jitsi.md).
 
 HS256 with JITSI_APP_SECRET (self-hosted) or RS256 with the key at JITSI_PRIVATE_KEY_PATH and
 `kid` = JITSI_KEY_ID (JaaS) when both are set.
@@ -93,6 +99,15 @@ def participant_token(hearing: Hearing, user: User, party: str) -> str:
     (hearings.selectors.party_of); nobody else gets a token."""
     moderator = party == Attendance.Party.CONCILIATOR
     opens_at, closes_at = room_window(hearing)
+    user_claims: dict[str, str | bool] = {
+        "id": str(user.pk),
+        "name": display_name(user),
+        "email": user.email or "",
+        "moderator": _flag(moderator),
+        "affiliation": "owner" if moderator else "member",
+    }
+    if moderator:
+        user_claims["lobby_bypass"] = True
     claims = {
         "iss": settings.JITSI_APP_ID,
         "aud": settings.JITSI_AUDIENCE,
@@ -103,13 +118,7 @@ def participant_token(hearing: Hearing, user: User, party: str) -> str:
         "exp": int(closes_at.timestamp()),
         "moderator": moderator,
         "context": {
-            "user": {
-                "id": str(user.pk),
-                "name": display_name(user),
-                "email": user.email or "",
-                "moderator": _flag(moderator),
-                "affiliation": "owner" if moderator else "member",
-            },
+            "user": user_claims,
             "features": {
                 "recording": _flag(moderator),
                 "livestreaming": "false",
@@ -128,7 +137,11 @@ def participant_token(hearing: Hearing, user: User, party: str) -> str:
 def room_options(hearing: Hearing, user: User, party: str, token: str, *, lang: str = "es") -> dict:
     """The JitsiMeetExternalAPI(domain, options) arguments for this person (`domain` included);
     the page adds parentNode and the size. Lobby: parties knock; the moderator's page turns the
-    lobby on when it joins (the `toggleLobby` command), and docs/jitsi.md turns it on server-side."""
+    lobby on when it joins (the `toggleLobby` command), and docs/jitsi.md turns it on server-side.
+
+    Only keys jitsi-meet still reads and lets an embedding page overwrite (its configWhitelist.ts and
+    interfaceConfigWhitelist.ts): an unknown key is dropped without a word, so a stale one only
+    looks like a setting."""
     case = hearing.complaint
     return {
         "domain": settings.JITSI_DOMAIN,
@@ -139,10 +152,9 @@ def room_options(hearing: Hearing, user: User, party: str, token: str, *, lang: 
         "configOverwrite": {
             "subject": _("Hearing %(number)s") % {"number": case.number or ""},
             "prejoinConfig": {"enabled": True},
-            "prejoinPageEnabled": True,  # the same, for Jitsi releases before prejoinConfig
             "lobby": {"autoKnock": True, "enableChat": False},
             # Stay in the page (a phone would otherwise be sent to the app, and attendance lost).
-            "disableDeepLinking": True,
+            "deeplinking": {"disabled": True},
             "disableInviteFunctions": True,
             "readOnlyName": True,
             "disableProfile": True,
@@ -152,5 +164,5 @@ def room_options(hearing: Hearing, user: User, party: str, token: str, *, lang: 
             "startWithAudioMuted": False,
             "startWithVideoMuted": False,
         },
-        "interfaceConfigOverwrite": {"MOBILE_APP_PROMO": False, "SHOW_CHROME_EXTENSION_BANNER": False},
+        "interfaceConfigOverwrite": {"SHOW_CHROME_EXTENSION_BANNER": False},
     }

@@ -4,6 +4,7 @@ A case has one or more hearings (a cuarto intermedio adds one). Only the rows ar
 change goes through a service function in hearings/services/ (row-locked, logged on the case).
 """
 
+import re
 import secrets
 import uuid
 
@@ -11,9 +12,34 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import Complaint
+
+
+def _unguessable_name(prefix: str, filename: str) -> str:
+    """<prefix>/<yyyy>/<mm>/<random>.<ext>: no case number, no person's name, nothing to guess or
+    enumerate. The name a person downloads is given by the view, not by the storage."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    suffix = f".{extension}" if re.fullmatch(r"[a-z0-9]{1,5}", extension) else ""
+    return f"{prefix}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def recording_upload_to(instance: "Recording", filename: str) -> str:
+    return _unguessable_name("recordings", filename)
+
+
+def acta_upload_to(instance: "Acta", filename: str) -> str:
+    return _unguessable_name("actas", filename)
+
+
+def compliance_proof_upload_to(instance: "ComplianceProof", filename: str) -> str:
+    return _unguessable_name("compliance", filename)
+
+
+def justification_upload_to(instance: "AbsenceJustification", filename: str) -> str:
+    return _unguessable_name("justifications", filename)
 
 
 def new_room_name() -> str:
@@ -163,7 +189,7 @@ class RecordingConsent(models.Model):
 class Recording(models.Model):
     hearing = models.ForeignKey(Hearing, on_delete=models.CASCADE, related_name="recordings")
     url = models.URLField(_("link"), max_length=500, blank=True)
-    file = models.FileField(_("file"), upload_to="recordings/%Y/%m/", blank=True)
+    file = models.FileField(_("file"), upload_to=recording_upload_to, blank=True)
     registered_at = models.DateTimeField(_("registered at"))
     registered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -187,7 +213,7 @@ class Acta(models.Model):
     """The record of a hearing's outcome: a PDF whose SHA-256 is kept, confirmed by each party."""
 
     hearing = models.OneToOneField(Hearing, on_delete=models.PROTECT, related_name="acta")
-    file = models.FileField(_("file"), upload_to="actas/%Y/%m/", blank=True)
+    file = models.FileField(_("file"), upload_to=acta_upload_to, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     generated_at = models.DateTimeField(_("generated at"), null=True, blank=True)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
@@ -250,7 +276,7 @@ class ComplianceProof(models.Model):
     """The company's evidence that it paid or delivered (e.g. a transfer receipt)."""
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="proofs")
-    file = models.FileField(_("file"), upload_to="compliance/%Y/%m/")
+    file = models.FileField(_("file"), upload_to=compliance_proof_upload_to)
     original_name = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
@@ -276,7 +302,7 @@ class AbsenceJustification(models.Model):
     hearing = models.ForeignKey(Hearing, on_delete=models.PROTECT, related_name="justifications")
     party = models.CharField(_("party"), max_length=12, choices=Attendance.Party.choices)
     text = models.TextField(_("reason"))
-    file = models.FileField(_("supporting document"), upload_to="justifications/%Y/%m/", blank=True)
+    file = models.FileField(_("supporting document"), upload_to=justification_upload_to, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(auto_now_add=True)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING)

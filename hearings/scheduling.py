@@ -10,9 +10,8 @@ code, for SQLite and for a friendly message before the database refuses."""
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import cast
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Func, IntegerField, OuterRef, QuerySet, Subquery
@@ -27,7 +26,12 @@ from parties.models import ConciliatorDayOff, ConciliatorProfile, Role, User
 
 from .models import AbsenceJustification, Attendance, Hearing
 
-OFFICE_TZ = ZoneInfo("America/Argentina/Buenos_Aires")
+
+def office_tz() -> tzinfo:
+    """The office's time zone (settings.TIME_ZONE, from OFFICE_TIME_ZONE): hours and days are its."""
+    return timezone.get_default_timezone()
+
+
 # How far past the earliest allowed day the proposal looks before giving up (calendar days).
 HORIZON_DAYS = 60
 
@@ -79,7 +83,7 @@ def rehearing_due(complaint: Complaint) -> datetime | None:
     last = (
         Hearing.objects.filter(complaint=complaint)
         .exclude(status=Hearing.Status.CANCELLED)
-        .order_by("-starts_at")
+        .order_by("-starts_at", "-pk")
         .values_list("pk", flat=True)
         .first()
     )
@@ -130,7 +134,7 @@ def double_booked_message() -> str:
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(OFFICE_TZ)
+    return moment.astimezone(office_tz())
 
 
 def _day(day: date) -> str:
@@ -183,7 +187,7 @@ def slot_refusal(
             "start": time_format(profile.work_start, "TIME_FORMAT"),
             "end": time_format(profile.work_end, "TIME_FORMAT"),
         }
-    day_start = datetime.combine(day, time.min, tzinfo=OFFICE_TZ)
+    day_start = datetime.combine(day, time.min, tzinfo=office_tz())
     same_day = Hearing.objects.filter(
         conciliator=conciliator, starts_at__gte=day_start, starts_at__lt=day_start + timedelta(days=1)
     ).exclude(status=Hearing.Status.CANCELLED)
@@ -202,9 +206,9 @@ def slot_refusal(
 
 def _grid(day: date, profile: ConciliatorProfile, length: timedelta, step: timedelta) -> list[datetime]:
     """Starts on the SLOT_MINUTES grid (counted from midnight) inside the conciliator's hours."""
-    midnight = datetime.combine(day, time.min, tzinfo=OFFICE_TZ)
-    opens = datetime.combine(day, profile.work_start, tzinfo=OFFICE_TZ)
-    closes = datetime.combine(day, profile.work_end, tzinfo=OFFICE_TZ)
+    midnight = datetime.combine(day, time.min, tzinfo=office_tz())
+    opens = datetime.combine(day, profile.work_start, tzinfo=office_tz())
+    closes = datetime.combine(day, profile.work_end, tzinfo=office_tz())
     steps_in = -(-(opens - midnight) // step)  # round up to the grid
     start = midnight + steps_in * step
     starts = []
@@ -228,8 +232,8 @@ def propose_slots(
     length, step = duration(), timedelta(minutes=hearing_setting("SLOT_MINUTES"))
     first_day = _local(earliest).date()
     last_day = first_day + timedelta(days=HORIZON_DAYS)
-    window_start = datetime.combine(first_day, time.min, tzinfo=OFFICE_TZ)
-    window_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=OFFICE_TZ)
+    window_start = datetime.combine(first_day, time.min, tzinfo=office_tz())
+    window_end = datetime.combine(last_day + timedelta(days=1), time.min, tzinfo=office_tz())
 
     candidates = conciliators() if conciliator is None else conciliators().filter(pk=conciliator.pk)
     # A count per conciliator of their hearings still to come (on `hearing_conciliator_time`), not an

@@ -1,12 +1,19 @@
-"""Who may see which hearing, and who is a party to it. Every hearings view starts here."""
+"""Who may see which hearing, and who is a party to it (every hearings view starts here); and the
+case file's hearings panel, read in a fixed number of queries with what the viewer may do."""
 
-from django.db.models import QuerySet
+import copy
+from dataclasses import dataclass, field
+from datetime import datetime
 
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+
+from complaints.models import Complaint, Offer, OfferStatus
 from complaints.selectors import complaints_visible_to
-from complaints.states import OFFICE_ROLES, represents
+from complaints.states import State, represents
 from parties.models import Role, User
 
-from .models import Attendance, Hearing
+from . import policy
+from .models import AbsenceJustification, Acta, ActaConfirmation, Agreement, Attendance, ComplianceProof, Hearing
 
 
 def hearings_visible_to(user: User) -> QuerySet[Hearing]:
@@ -19,17 +26,10 @@ def hearings_visible_to(user: User) -> QuerySet[Hearing]:
 
 def party_of(hearing: Hearing, user: User) -> str | None:
     """Which side of this hearing the user is on, or None: only parties enter the room."""
-    if user.pk == hearing.conciliator_id:
-        return Attendance.Party.CONCILIATOR
-    if user.pk == hearing.complaint.consumer_id:
-        return Attendance.Party.CONSUMER
-    if represents(user, hearing.complaint):
-        return Attendance.Party.COMPANY
-    return None
+    return policy.side_of(user, hearing)
 
 
-def is_office(user: User) -> bool:
-    return user.role in OFFICE_ROLES
+is_office = policy.is_office
 
 
 def current_hearing(complaint_id: int) -> Hearing | None:
@@ -84,4 +84,146 @@ def attended(hearing: Hearing, party: str) -> bool:
         hearing.attendance.filter(party=party, kind=Attendance.Kind.JOINED)
         .exclude(source=Attendance.Source.CLIENT)
         .exists()
+    )
+
+
+# --- The case file's hearings panel --------------------------------------------------------------------
+
+
+@dataclass
+class HearingRow:
+    hearing: Hearing
+    attendance: list[dict]
+    acta: Acta | None
+    confirmations: list[ActaConfirmation]
+    recordings: list
+    justifications: list[AbsenceJustification]
+    viewer_side: str | None
+    can_enter_room: bool = False
+    can_run_console: bool = False
+    can_reschedule: bool = False
+    can_cancel: bool = False
+    can_read_acta: bool = False
+    can_confirm_acta: bool = False
+    can_justify: bool = False
+    # Per justification of this hearing: may the viewer decide it / read its supporting document.
+    can_decide: dict[int, bool] = field(default_factory=dict)
+    can_read_file: dict[int, bool] = field(default_factory=dict)
+    acta_missing: list[str] = field(default_factory=list)
+
+    @property
+    def can_move(self) -> bool:
+        return self.can_reschedule or self.can_cancel
+
+    @property
+    def pending_justifications(self) -> list[AbsenceJustification]:
+        return [j for j in self.justifications if j.decision == AbsenceJustification.Decision.PENDING]
+
+
+@dataclass
+class HearingsPanel:
+    rows: list[HearingRow]
+    agreement: Agreement | None
+    proofs: list[ComplianceProof]
+    accepted_offer: Offer | None
+    is_office: bool
+    is_consumer: bool
+    is_company_side: bool
+    can_schedule: bool
+    can_approve: bool
+    approval_pending: bool  # awaiting approval, held back by the acta's confirmations
+    approval_blocked_by: list[str]
+    can_answer_compliance: bool
+    can_upload_proof: bool
+    can_refer: bool
+    justification_due_at: datetime | None
+
+
+def _panel_case(case: Complaint) -> Complaint:
+    """The case with its hearings and agreement read once: hearings (+ conciliator, acta, who recorded
+    the outcome), attendance, acta confirmations (+ who), recordings, justifications (+ who filed and
+    decided), the agreement, its proofs (+ who uploaded). A copy: the page's own `case` keeps its
+    relations as the page read them."""
+    panel_case = copy.copy(case)
+    panel_case._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    panel_case._state = copy.copy(case._state)
+    panel_case._state.fields_cache = dict(case._state.fields_cache)
+    panel_case._state.fields_cache.pop("agreement", None)
+    lookups: list[str | Prefetch] = [
+        Prefetch(
+            "hearings",
+            queryset=Hearing.objects.select_related("conciliator", "acta", "acta__approved_by", "outcome_recorded_by")
+            .prefetch_related(
+                Prefetch("attendance", queryset=Attendance.objects.order_by("at", "pk")),
+                Prefetch("acta__confirmations", queryset=ActaConfirmation.objects.select_related("user")),
+                "recordings",
+                Prefetch(
+                    "justifications",
+                    queryset=AbsenceJustification.objects.select_related("submitted_by", "decided_by"),
+                ),
+            )
+            .order_by("starts_at", "pk"),
+        ),
+        Prefetch("agreement", queryset=Agreement.objects.prefetch_related("proofs__uploaded_by")),
+    ]
+    if case.status == State.AGREEMENT:  # an accepted offer may be what the office approves
+        lookups.append(Prefetch("offers", queryset=Offer.objects.filter(status=OfferStatus.ACCEPTED)))
+    prefetch_related_objects([panel_case], *lookups)
+    return panel_case
+
+
+def case_hearings_panel(case: Complaint, user: User) -> HearingsPanel:
+    """Everything the case file shows about a case's hearings and what the viewer may do, each offer
+    asked of its rule in hearings/policy.py with the objects already read — in a fixed number of
+    queries whatever the number of hearings."""
+
+    case = _panel_case(case)
+    company = represents(user, case)
+    with policy.company_side_known(user, case, company):
+        rows = [_row(hearing, user) for hearing in case.hearings.all()]
+        agreement = policy.agreement_of(case)
+        awaiting_approval = policy.is_office(user) and case.status == State.AGREEMENT
+        return HearingsPanel(
+            rows=rows,
+            agreement=agreement,
+            proofs=list(agreement.proofs.all()) if agreement else [],
+            accepted_offer=policy.accepted_offer(case)
+            if agreement is None and case.status == State.AGREEMENT
+            else None,
+            is_office=policy.is_office(user),
+            is_consumer=user.pk == case.consumer_id,
+            is_company_side=company,
+            can_schedule=policy.may_schedule_hearing(user, case),
+            can_approve=policy.may_approve_agreement(user, case),
+            approval_pending=awaiting_approval,
+            approval_blocked_by=policy.approval_blocked_by(case) if awaiting_approval else [],
+            can_answer_compliance=policy.may_answer_compliance(user, case),
+            can_upload_proof=policy.may_upload_compliance_proof(user, case),
+            can_refer=policy.may_refer_case(user, case),
+            justification_due_at=case.justification_due_at,
+        )
+
+
+def _row(hearing: Hearing, user: User) -> HearingRow:
+
+    acta = policy.acta_of(hearing)
+    justifications = list(hearing.justifications.all())
+    return HearingRow(
+        hearing=hearing,
+        attendance=attendance_summary(hearing),
+        acta=acta,
+        confirmations=list(acta.confirmations.all()) if acta else [],
+        recordings=list(hearing.recordings.all()),
+        justifications=justifications,
+        viewer_side=policy.side_of(user, hearing),
+        can_enter_room=policy.may_enter_room(user, hearing),
+        can_run_console=policy.may_open_console(user, hearing),
+        can_reschedule=policy.may_reschedule_hearing(user, hearing),
+        can_cancel=policy.may_cancel_hearing(user, hearing),
+        can_read_acta=policy.may_read_acta(user, hearing),
+        can_confirm_acta=policy.may_confirm_acta(user, hearing),
+        can_justify=policy.may_justify_absence(user, hearing),
+        can_decide={j.pk: policy.may_decide_justification(user, j) for j in justifications},
+        can_read_file={j.pk: policy.may_read_justification_file(user, j) for j in justifications},
+        acta_missing=policy.acta_missing_confirmations(acta) if acta else [],
     )

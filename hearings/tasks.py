@@ -12,21 +12,21 @@ def send_hearing_reminders() -> int:
 
 @shared_task(acks_late=True)
 def act_on_absence_deadlines() -> int:
-    from .services.outcome import act_on_expired_justifications
+    from .services.absences import act_on_expired_justifications
 
     return act_on_expired_justifications()
 
 
 @shared_task(acks_late=True)
 def ask_about_compliance() -> int:
-    from .services.outcome import ask_consumers_about_compliance
+    from .services.follow_up import ask_consumers_about_compliance
 
     return ask_consumers_about_compliance()
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=30, retry_jitter=True, max_retries=5)
 def generate_acta(hearing_id: int) -> None:
-    from .services.outcome import acta_generate
+    from .services.acta import acta_generate
 
     acta_generate(hearing_id=hearing_id)
 
@@ -34,7 +34,7 @@ def generate_acta(hearing_id: int) -> None:
 @shared_task(acks_late=True)
 def generate_missing_actas() -> int:
     """Beat: an acta whose task never ran (broker down) or gave up is generated here."""
-    from .services.outcome import acta_generate, hearings_missing_their_acta
+    from .services.acta import acta_generate, hearings_missing_their_acta
 
     pending = hearings_missing_their_acta()
     for hearing_id in pending:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications import services
 from notifications.models import FormalNotice, Notification, NotificationRetry, Status
+from parties.models import User
 
 
 class NotificationRetryInline(admin.TabularInline):
@@ -66,13 +67,13 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.action(description=_("Send the selected failed messages again"))
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         user = request.user
-        if not getattr(user, "has_staff_role", False):
+        if not isinstance(user, User) or not user.has_staff_role:
             self.message_user(request, _("Only office staff can send a message again."), messages.ERROR)
             return
         count = 0
         for notification in queryset.filter(status__in=[Status.FAILED, Status.DEAD], redacted_at__isnull=True):
             try:
-                services.notification_retry(notification=notification, by=user)  # type: ignore[arg-type]
+                services.notification_retry(notification=notification, by=user)
             except services.NotificationError:
                 continue  # changed meanwhile (sent, or past retention)
             count += 1

@@ -12,18 +12,25 @@ The rules, in one place:
   backoff is over, rows whose lease ran out) with SELECT … FOR UPDATE SKIP LOCKED, so two sweepers
   pick disjoint rows, and the claim keeps a row queued twice from being sent twice.
 
-The one window left is a worker that dies after the provider accepted the message and before the
-row says `sent`: the row is sent again after the lease (at-least-once). E-mails carry a stable
-Message-ID so receiving servers can drop the copy.
+The provider's acceptance is written first, before anything else, in its own short transaction
+(`record_acceptance`). A database error on that write does not lead to a resend: the write is tried
+again in the worker (RECORD_RETRY_DELAYS, about 7 s), then by the task alone, without sending
+(`AcceptanceNotRecorded` carries what the provider said), until the lease runs out.
+
+The window left: between the provider's acceptance and that write, a worker that is killed, or a
+database that stays unreachable longer than those retries and the lease. The row is then still
+`sending`; when its lease ends the sweeper takes it and it is sent again (at-least-once). E-mails
+carry a stable Message-ID so receiving servers can drop the copy; SMS and WhatsApp have none.
 """
 
 import logging
 import random
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -33,6 +40,9 @@ from notifications.models import OPEN_STATUSES, Notification, Status
 logger = logging.getLogger("notifications.delivery")
 
 ERROR_MAX = 2000
+# Pauses between tries of the acceptance write inside the worker: a failover or a restarted
+# connection pool is over in seconds, and the worker holds nothing else meanwhile.
+RECORD_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 @dataclass(frozen=True)
@@ -81,13 +91,67 @@ def deliver(notification_id: int) -> Result:
         return Result("dead")
     except Exception as exc:  # any other failure may pass: retry, up to the limit
         return _record_failure(notification, exc)
-    now = timezone.now()
-    if not _ours(notification).update(
-        status=Status.SENT, sent_at=now, last_error="", provider_message_id=provider_message_id or ""
-    ):
-        # Our lease ran out mid-send and someone else took the row: the message went out twice.
-        logger.warning("Notification %s was sent after its lease expired.", notification.pk)
+    # Nothing may come between the provider's acceptance and this write.
+    record_acceptance(notification_id, attempts=notification.attempts, provider_message_id=provider_message_id or "")
     return Result("sent")
+
+
+class AcceptanceNotRecorded(Exception):
+    """The provider accepted the message and the database refused every try of saying so. The
+    caller must retry the write alone, with these values, and never send again."""
+
+    def __init__(self, notification_id: int, *, attempts: int, provider_message_id: str, sent_at: datetime):
+        super().__init__(f"Notification {notification_id} was accepted but could not be recorded as sent.")
+        self.notification_id = notification_id
+        self.attempts = attempts
+        self.provider_message_id = provider_message_id
+        self.sent_at = sent_at
+
+
+def record_acceptance(
+    notification_id: int, *, attempts: int, provider_message_id: str, sent_at: datetime | None = None
+) -> None:
+    """Mark the row sent (provider id, sent_at) in its own short transaction, only while the claim
+    made at `attempts` stands. A lost connection is retried after RECORD_RETRY_DELAYS; if the
+    database is still away, raises AcceptanceNotRecorded."""
+    sent_at = sent_at or timezone.now()
+    for pause in (*RECORD_RETRY_DELAYS, None):
+        try:
+            with transaction.atomic():
+                updated = _mark_sent(
+                    notification_id, attempts=attempts, provider_message_id=provider_message_id, sent_at=sent_at
+                )
+            break
+        except (OperationalError, InterfaceError) as exc:
+            if pause is None:
+                logger.error("Notification %s was accepted; recording it failed: %s", notification_id, exc)
+                raise AcceptanceNotRecorded(
+                    notification_id, attempts=attempts, provider_message_id=provider_message_id, sent_at=sent_at
+                ) from exc
+            logger.warning(
+                "Notification %s was accepted; recording it failed (%s); trying again in %.1f s.",
+                notification_id,
+                exc,
+                pause,
+            )
+            _drop_broken_connection()
+            time.sleep(pause)
+    if not updated:
+        # Our lease ran out mid-send and someone else took the row: the message went out twice.
+        logger.warning("Notification %s was sent after its lease expired.", notification_id)
+
+
+def _mark_sent(notification_id: int, *, attempts: int, provider_message_id: str, sent_at: datetime) -> int:
+    return Notification.objects.filter(pk=notification_id, status=Status.SENDING, attempts=attempts).update(
+        status=Status.SENT, sent_at=sent_at, last_error="", provider_message_id=provider_message_id
+    )
+
+
+def _drop_broken_connection() -> None:
+    """Let the next try open a fresh connection. Inside a caller's atomic block (the in-process
+    tasks of the tests) the savepoint was rolled back and the connection must stay."""
+    if not connection.in_atomic_block:
+        connection.close()
 
 
 def _error_text(exc: BaseException) -> str:

@@ -1,114 +1,142 @@
-"""Every event the outbox can render, and the context its templates read.
+"""Every event the outbox can render, and the context its templates read: declared once, here.
 
 Templates live in notifications/templates/notifications/<event>/{subject.txt,body.txt,body.html},
 with English msgids; each body.html extends notifications/email/base.html.
 
-Every template can rely on:
+How an event is declared
+    One `Event(...)` per event in EVENTS, with `required` and `optional` keys, each mapped to what it
+    may hold: TEXT (a str or a lazy translation), MOMENT (a date or a datetime, formatted by the
+    templates in the recipient's language), MONEY (a Decimal), URL (a str: an absolute URL, or for
+    `case_url` a path), FLAG (a bool), any other type (e.g. int) or tuple of types, or a frozenset of
+    the exact strings allowed. Every event also
+    accepts the COMMON keys (case_number, case_url). A new event is one entry plus its templates:
+
+        "integrity_alert": Event(required={"what": TEXT}, optional={"detected_at": MOMENT}),
+
+Checked when it is written
+    `prepare_context`, called by notify() and notify_address(), checks a context against its
+    declaration. An unknown event is always refused (ValueError at the call). A missing required key
+    (absent, None or ""), an undeclared key or a value of the wrong kind is a programming error:
+    - outside production (tests, development) it raises ContextError at the call;
+    - in production the case move must not abort because of a notification: the error is logged
+      loudly (logger "notifications", level ERROR, naming the event and the keys), undeclared and
+      ill-typed keys are dropped, and the message goes out with the template's neutral sentence in
+      place of what is missing.
+
+Every template can also rely on (added by the outbox, never passed by callers):
     recipient     the User (None for a bare address such as a company's electronic domicile)
     case_number   "DC-YYYY-NNNNNN" or ""
-    case_url      absolute URL of the case (the caller passes `case_url`, a path or a full URL;
-                  a path is prefixed with settings.SITE_URL; without one it is the site's home)
+    case_url      absolute URL of the case (a path passed as `case_url` is prefixed with
+                  settings.SITE_URL; without one it is the site's home)
     site_url      settings.SITE_URL
     formal        True when the message has legal effect (adds the legal footer)
-
-Event-specific keys. "Expected" keys should be passed (a missing one is logged as a warning and
-the message still goes out, with a neutral sentence in its place: a notification must never abort
-the case move that caused it); "optional" keys may be left out. Dates are datetimes or dates,
-formatted by the templates in the recipient's language. Some keys have accepted synonyms (ALIASES),
-e.g. `observation` for `observations`.
-
-complaint_received     to the consumer, when the complaint is filed.
-    optional: company_name; admission_due (datetime: the office's review target)
-complaint_observed     to the consumer, when the officer asks for corrections.
-    expected: observations (text; synonym: observation)
-    optional: correction_due (datetime; synonym: due)
-complaint_admitted     to the consumer, when the complaint is admitted.
-    optional: company_name
-complaint_rejected     to the consumer, when the complaint is rejected.
-    expected: reason (text)
-company_served         to the consumer: the company was formally notified of the complaint.
-    optional: company_name; hearing_start (datetime)
-company_answered       to the consumer: the company answered in writing.
-offer_made             to the consumer: the company made an offer.
-    expected: offer_text (synonym: terms)
-    optional: company_name; offer_amount (synonym: amount); fulfil_by (date the company would
-    comply by); answer_due (datetime)
-offer_answered         to the company's representatives (and the consumer): the offer was answered.
-    expected: answer ("accepted" | "rejected" | "countered"; or accepted=True/False)
-    optional: counter_text
-hearing_scheduled      to each party: a hearing was scheduled (an .ics is usually attached).
-    expected: hearing_start (datetime); optional: hearing_url (absolute URL of the hearing page)
-hearing_rescheduled    to each party: the hearing moved.
-    expected: hearing_start (datetime, the new time)
-    optional: previous_start (datetime); reason; hearing_url
-hearing_cancelled      to each party: the hearing was cancelled.
-    expected: hearing_start (datetime); optional: reason
-hearing_reminder       to each party, shortly before the hearing.
-    expected: hearing_start (datetime); optional: hearing_url
-outcome_recorded       to each party: the conciliator recorded the outcome.
-    expected: outcome_label (already translated text, e.g. "Agreement"); optional: next_steps
-recording_available    to the consumer and the company: the hearing's recording can be watched.
-    expected: hearing_start (datetime); optional: hearing_url (where the recording is shown)
-acta_ready             to each party: the acta is ready to confirm.
-    optional: confirm_url (absolute URL); confirm_due (datetime)
-compliance_due         to the consumer: the agreement's compliance deadline has come.
-    expected: compliance_due (datetime); optional: terms (text)
-agreement_breached     to the company's representatives: the consumer reported a breach.
-    optional: reported_at (datetime); details
-case_update            to the parties: a step that needs no action from them.
-    expected: update ("agreement_approved" | "compliance_confirmed" | "absence_accepted" |
-    "absence_reactivated"; the template words each one); optional: compliance_due (date)
-complaint_withdrawn    to the parties: the consumer withdrew the complaint.  optional: reason
-complaint_archived     to the consumer: archived (e.g. not corrected in time).  optional: reason
-complaint_referred     to the parties: referred to the legal department (sumario).  optional: reason
-company_invitation     to an invited address: join the platform to represent a company.
-    expected: company_name, accept_url (absolute)
-    optional: invited_by (name); expires_at (datetime); is_admin
-deadline_warning       to whoever must act: a deadline is near or past.
-    expected: what (already translated text: what must be done), due (datetime)
-formal_notice          the cédula itself, to the electronic domicile and the representatives' inboxes.
-    expected: company_name, notice_subject, notice_body, notice_url (absolute), deemed_served_at
 
 Rows also carry events that are not rendered here: "account_*" (allauth's own messages, rendered by
 allauth and written to the outbox by notifications.account_adapter).
 """
 
 import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils.functional import Promise
 
 logger = logging.getLogger("notifications")
 
-EVENTS: dict[str, tuple[str, ...]] = {
-    # event: expected context keys
-    "complaint_received": (),
-    "complaint_observed": ("observations",),
-    "complaint_admitted": (),
-    "complaint_rejected": ("reason",),
-    "company_served": (),
-    "company_answered": (),
-    "offer_made": ("offer_text",),
-    "offer_answered": ("answer",),
-    "hearing_scheduled": ("hearing_start",),
-    "hearing_rescheduled": ("hearing_start",),
-    "hearing_cancelled": ("hearing_start",),
-    "hearing_reminder": ("hearing_start",),
-    "outcome_recorded": ("outcome_label",),
-    "recording_available": ("hearing_start",),
-    "acta_ready": (),
-    "compliance_due": ("compliance_due",),
-    "agreement_breached": (),
-    "case_update": ("update",),
-    "complaint_withdrawn": (),
-    "complaint_archived": (),
-    "complaint_referred": (),
-    "company_invitation": ("company_name", "accept_url"),
-    "deadline_warning": ("what", "due"),
-    "formal_notice": ("company_name", "notice_subject", "notice_body", "notice_url", "deemed_served_at"),
-}
+Kind = type | tuple[type, ...] | frozenset[str]
 
-# event: {synonym: key the templates read}
-ALIASES: dict[str, dict[str, str]] = {
-    "complaint_observed": {"observation": "observations", "due": "correction_due"},
-    "offer_made": {"terms": "offer_text", "amount": "offer_amount"},
+TEXT: Kind = (str, Promise)
+MOMENT: Kind = date  # a datetime is a date too
+MONEY: Kind = Decimal
+URL: Kind = str
+FLAG: Kind = bool
+
+# Every event accepts these; notify_case_parties and notify_hearing pass them.
+COMMON: dict[str, Kind] = {"case_number": TEXT, "case_url": URL}
+# What notify_hearing passes with every event it sends.
+HEARING: dict[str, Kind] = {"hearing_start": MOMENT, "hearing_url": URL}
+
+
+@dataclass(frozen=True)
+class Event:
+    required: Mapping[str, Kind] = field(default_factory=dict)
+    optional: Mapping[str, Kind] = field(default_factory=dict)
+
+    def kind_of(self, key: str) -> Kind | None:
+        return self.required.get(key) or self.optional.get(key) or COMMON.get(key)
+
+
+OUTCOME_UPDATES = frozenset({"agreement_approved", "compliance_confirmed", "absence_accepted", "absence_reactivated"})
+
+EVENTS: dict[str, Event] = {
+    # To the consumer, when the complaint is filed. admission_due: the office's review target.
+    "complaint_received": Event(optional={"company_name": TEXT, "admission_due": MOMENT}),
+    # To the consumer, when the officer asks for corrections.
+    "complaint_observed": Event(required={"observations": TEXT}, optional={"correction_due": MOMENT}),
+    "complaint_admitted": Event(optional={"company_name": TEXT}),
+    "complaint_rejected": Event(required={"reason": TEXT}),
+    # To the consumer: the company was formally notified of the complaint.
+    "company_served": Event(optional={"company_name": TEXT, "hearing_start": MOMENT}),
+    # To the consumer: the company answered in writing.
+    "company_answered": Event(),
+    # To the consumer: the company made an offer. fulfil_by: the day the company would comply by.
+    "offer_made": Event(
+        required={"offer_text": TEXT},
+        optional={"company_name": TEXT, "offer_amount": MONEY, "fulfil_by": MOMENT, "answer_due": MOMENT},
+    ),
+    # To the company's representatives (and the consumer, when accepted): the offer was answered.
+    "offer_answered": Event(
+        required={"answer": frozenset({"accepted", "rejected", "countered"})},
+        optional={"counter_text": TEXT, "counter_amount": MONEY},
+    ),
+    # To each party of a hearing (an .ics is usually attached to the first three).
+    "hearing_scheduled": Event(required={"hearing_start": MOMENT}, optional={"hearing_url": URL}),
+    "hearing_rescheduled": Event(
+        required={"hearing_start": MOMENT}, optional={"previous_start": MOMENT, "reason": TEXT, "hearing_url": URL}
+    ),
+    "hearing_cancelled": Event(required={"hearing_start": MOMENT}, optional={"reason": TEXT, "hearing_url": URL}),
+    "hearing_reminder": Event(required={"hearing_start": MOMENT}, optional={"hearing_url": URL}),
+    # outcome_label: already translated (lazy) text, e.g. "Agreement"; reason: why it was adjourned.
+    "outcome_recorded": Event(
+        required={"outcome_label": TEXT}, optional={"next_steps": TEXT, "reason": TEXT, **HEARING}
+    ),
+    # hearing_url: where the recording is shown.
+    "recording_available": Event(required={"hearing_start": MOMENT}, optional={"hearing_url": URL}),
+    "acta_ready": Event(optional={"confirm_url": URL, "confirm_due": MOMENT, **HEARING}),
+    # To the consumer: the agreement's compliance deadline has come.
+    "compliance_due": Event(required={"compliance_due": MOMENT}, optional={"terms": TEXT}),
+    # To the company's representatives: the consumer reported a breach.
+    "agreement_breached": Event(optional={"reported_at": MOMENT, "details": TEXT}),
+    # To the parties: a step that needs no action from them; the template words each `update`.
+    "case_update": Event(required={"update": OUTCOME_UPDATES}, optional={"compliance_due": MOMENT}),
+    "complaint_withdrawn": Event(optional={"reason": TEXT}),
+    "complaint_archived": Event(optional={"reason": TEXT}),
+    "complaint_referred": Event(optional={"reason": TEXT}),
+    # To an invited address: join the platform to represent a company.
+    "company_invitation": Event(
+        required={"company_name": TEXT, "accept_url": URL},
+        optional={"invited_by": TEXT, "expires_at": MOMENT, "is_admin": FLAG},
+    ),
+    # To whoever must act: a deadline is near or past. what: already translated text.
+    "deadline_warning": Event(required={"what": TEXT, "due": MOMENT}),
+    # The cédula itself, to the electronic domicile and the representatives' inboxes.
+    "formal_notice": Event(
+        required={
+            "company_name": TEXT,
+            "notice_subject": TEXT,
+            "notice_body": TEXT,
+            "notice_url": URL,
+            "deemed_served_at": MOMENT,
+        }
+    ),
+    # To every supervisor: the nightly check found case records that do not match their chain
+    # (complaints/tasks_integrity.py). details: already translated, one line per break.
+    "integrity_alert": Event(
+        required={"broken_cases": int, "cases_checked": int, "details": TEXT}, optional={"checked_at": MOMENT}
+    ),
 }
 
 
@@ -116,18 +144,47 @@ class UnknownEvent(ValueError):
     pass
 
 
-def prepare_context(event: str, context: dict) -> dict:
-    """The context the templates read: synonyms resolved. An unknown event is a programming error
-    and fails at the call; a missing expected key is logged and the message still goes out."""
+class ContextError(ValueError):
+    """A context that does not match its event's declaration: a programming error at the call."""
+
+
+def _empty(value: object) -> bool:
+    return value is None or value == ""
+
+
+def _fits(value: object, kind: Kind) -> bool:
+    if isinstance(kind, frozenset):
+        return isinstance(value, str) and value in kind
+    return isinstance(value, kind)
+
+
+def prepare_context(event: str, context: Mapping[str, object]) -> dict:
+    """The context the templates read, checked against the event's declaration (see the module's
+    docstring for what happens to a context that does not match it)."""
     if event not in EVENTS:
         raise UnknownEvent(f"Unknown notification event {event!r}.")
-    prepared = dict(context)
-    for synonym, key in ALIASES.get(event, {}).items():
-        if prepared.get(key) in (None, "") and prepared.get(synonym) not in (None, ""):
-            prepared[key] = prepared[synonym]
-    if event == "offer_answered" and not prepared.get("answer") and "accepted" in prepared:
-        prepared["answer"] = "accepted" if prepared["accepted"] else "rejected"
-    missing = [key for key in EVENTS[event] if prepared.get(key) in (None, "")]
-    if missing:
-        logger.warning("Notification event %r is missing context keys: %s.", event, ", ".join(missing))
-    return prepared
+    declared = EVENTS[event]
+    missing = [key for key in declared.required if _empty(context.get(key))]
+    unknown = [key for key in context if declared.kind_of(key) is None]
+    ill_typed = [
+        key
+        for key, value in context.items()
+        if key not in unknown and not _empty(value) and not _fits(value, declared.kind_of(key))  # type: ignore[arg-type]
+    ]
+    if not (missing or unknown or ill_typed):
+        return dict(context)
+    problem = "; ".join(
+        part
+        for part in (
+            f"missing {', '.join(missing)}" if missing else "",
+            f"undeclared {', '.join(unknown)}" if unknown else "",
+            f"of the wrong kind {', '.join(ill_typed)}" if ill_typed else "",
+        )
+        if part
+    )
+    if not settings.PRODUCTION:
+        raise ContextError(f"Notification event {event!r}: context keys {problem} (see notifications/events.py).")
+    logger.error(
+        "Notification event %r written with a context that does not match its declaration: %s.", event, problem
+    )
+    return {key: value for key, value in context.items() if key not in unknown and key not in ill_typed}

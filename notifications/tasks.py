@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that take ids, reload, and call the delivery engine or a service."""
 
 import logging
+from datetime import datetime
 
 from celery import shared_task
 from celery.exceptions import Retry
@@ -23,8 +24,33 @@ logger = logging.getLogger("notifications.tasks")
     retry_jitter=True,
     max_retries=settings.NOTIFICATION_MAX_ATTEMPTS,
 )
-def deliver_notification(self, notification_id: int) -> str:  # type: ignore[no-untyped-def]
-    result = delivery.deliver(notification_id)
+def deliver_notification(self, notification_id: int, accepted: dict | None = None) -> str:  # type: ignore[no-untyped-def]
+    """Claim, send, record. With `accepted` (what the provider answered to an earlier run whose
+    record failed), only the record is written again: the message is never sent twice from here."""
+    try:
+        if accepted is not None:
+            delivery.record_acceptance(
+                notification_id,
+                attempts=accepted["attempts"],
+                provider_message_id=accepted["provider_message_id"],
+                sent_at=datetime.fromisoformat(accepted["sent_at"]),
+            )
+            return "sent"
+        result = delivery.deliver(notification_id)
+    except delivery.AcceptanceNotRecorded as exc:
+        # The database is still away: try the write alone later, well within the lease (once the
+        # lease is over the sweeper takes the row and sends it again).
+        accepted = {
+            "attempts": exc.attempts,
+            "provider_message_id": exc.provider_message_id,
+            "sent_at": exc.sent_at.isoformat(),
+        }
+        raise self.retry(
+            kwargs={"notification_id": notification_id, "accepted": accepted},
+            countdown=min(settings.NOTIFICATION_RETRY_BACKOFF_SECONDS, settings.NOTIFICATION_LEASE_SECONDS // 10),
+            max_retries=settings.NOTIFICATION_MAX_ATTEMPTS,
+            exc=exc,
+        ) from exc
     if result.outcome == "retry" and result.retry_in is not None:
         # A failed send: retry when the row says (its next_attempt_at holds the same backoff, so the
         # sweeper and this retry agree). If the retry cannot be queued, the sweeper takes the row.

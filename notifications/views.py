@@ -4,7 +4,7 @@ scope through a selector (404 for strangers), call a service, redirect."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -12,7 +12,9 @@ from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
 from notifications.forms import FailureFilterForm, FormalNoticeFilterForm
+from parties.http import AuthenticatedRequest
 from parties.models import User
+from parties.redirects import safe_next
 from parties.selectors import companies_visible_to
 
 PAGE_SIZE = 25
@@ -27,15 +29,15 @@ def _querystring(data: dict) -> str:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def inbox(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     page_obj = Paginator(selectors.inbox_for(user), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox.html", {"page_obj": page_obj})
 
 
 @login_required
-def inbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def inbox_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     item = selectors.inbox_item_for(user, pk)
     was_unread = item.read_at is None
     services.inbox_mark_read(notification=item, user=user)
@@ -44,8 +46,8 @@ def inbox_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
-    count = services.inbox_mark_all_read(user=request.user)  # type: ignore[arg-type]
+def inbox_mark_all_read(request: AuthenticatedRequest) -> HttpResponse:
+    count = services.inbox_mark_all_read(user=request.user)
     if count:
         messages.success(request, _("All messages are marked as read."))
     return redirect("inbox")
@@ -54,15 +56,15 @@ def inbox_mark_all_read(request: HttpRequest) -> HttpResponse:
 # --- Failed deliveries (staff) ------------------------------------------------------------------
 
 
-def _staff_or_404(request: HttpRequest) -> User:
-    user: User = request.user  # type: ignore[assignment]
+def _staff_or_404(request: AuthenticatedRequest) -> User:
+    user = request.user
     if not user.has_staff_role:
         raise Http404
     return user
 
 
 @login_required
-def notification_failures(request: HttpRequest) -> HttpResponse:
+def notification_failures(request: AuthenticatedRequest) -> HttpResponse:
     user = _staff_or_404(request)
     form = FailureFilterForm(request.GET or None)
     rows = selectors.failures_visible_to(user)
@@ -75,7 +77,7 @@ def notification_failures(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def notification_retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = _staff_or_404(request)
     notification = selectors.failure_for(user, pk)
     try:
@@ -84,18 +86,15 @@ def notification_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The message was queued to be sent again."))
-    next_url = request.POST.get("next", "")
-    if next_url.startswith("/") and not next_url.startswith("//"):
-        return redirect(next_url)
-    return redirect("notification_failures")
+    return redirect(safe_next(request, "notification_failures"))
 
 
 # --- Formal notices -----------------------------------------------------------------------------
 
 
 @login_required
-def formal_notice_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def formal_notice_list(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     notices = selectors.formal_notices_visible_to(user)
     companies = [] if user.has_staff_role else list(companies_visible_to(user).order_by("legal_name"))
     form = FormalNoticeFilterForm(request.GET or None, companies=companies)
@@ -113,17 +112,17 @@ def _open_if_representative(user: User, notice_pk: int) -> None:
 
 
 @login_required
-def formal_notice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def formal_notice_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Reading the notice is what opens it: the first representative to see it serves the company."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     _open_if_representative(user, pk)
     notice = selectors.formal_notice_for(user, pk)
     return render(request, "notifications/formal_notice_detail.html", {"notice": notice})
 
 
 @login_required
-def formal_notice_document(request: HttpRequest, pk: int) -> FileResponse:
-    user: User = request.user  # type: ignore[assignment]
+def formal_notice_document(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    user = request.user
     _open_if_representative(user, pk)
     notice = selectors.formal_notice_for(user, pk)
     if not notice.document:

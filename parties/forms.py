@@ -3,6 +3,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parties.dates import BoundedDateField
 from parties.models import STAFF_ROLES, Company, ConciliatorDayOff, ConciliatorProfile, ConsumerProfile, Role, User
 from parties.validators import normalize_cuit, normalize_dni, normalize_phone
 
@@ -201,4 +202,5 @@ class DayOffForm(forms.ModelForm):
     class Meta:
         model = ConciliatorDayOff
         fields = ["date", "reason"]
+        field_classes = {"date": BoundedDateField}
         widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}

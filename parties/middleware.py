@@ -2,41 +2,58 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+
+from parties.mfa import session_passed_mfa
 
 # Pages a staff member without MFA may still reach: enrolment itself, logout, the language switch.
 _OPEN_URL_NAMES = {"account_logout", "account_reauthenticate", "set_language", "javascript-catalog"}
+# Pages a staff session that skipped its second factor may still reach.
+_ALWAYS_OPEN_URL_NAMES = {"account_logout", "set_language", "javascript-catalog"}
 
 
 class StaffMFARequiredMiddleware:
-    """Sends a staff member who has not enrolled an authenticator app to enrol before anything else."""
+    """Staff must use two-step verification: a staff member without an authenticator app is sent
+    to enrol before anything else, and a staff session that got in with the password alone is
+    logged out and sent to log in again, where allauth asks for the code."""
 
     def __init__(self, get_response):  # type: ignore[no-untyped-def]
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if self._must_enrol(request):
+        url_name = self._guarded_url_name(request)
+        if url_name is None:
+            return self.get_response(request)
+        if not is_mfa_enabled(request.user, [Authenticator.Type.TOTP]):  # type: ignore[arg-type]
+            if url_name.startswith("mfa_") or url_name in _OPEN_URL_NAMES:
+                return self.get_response(request)
             messages.warning(
                 request, _("Staff accounts must set up two-step verification with an authenticator app first.")
             )
             return redirect("mfa_activate_totp")
-        return self.get_response(request)
+        # Enrolled: the authenticator pages too are closed to a password-only session, or it could
+        # read the recovery codes or swap the authenticator for its own.
+        if session_passed_mfa(request) or url_name in _ALWAYS_OPEN_URL_NAMES:
+            return self.get_response(request)
+        logout(request)
+        messages.warning(request, _("Log in again with your password and the code from your authenticator app."))
+        return redirect(f"{reverse('account_login')}?{urlencode({'next': request.get_full_path()})}")
 
-    def _must_enrol(self, request: HttpRequest) -> bool:
+    def _guarded_url_name(self, request: HttpRequest) -> str | None:
+        """The URL name of a page that needs the staff check, or None when it does not apply."""
         user = request.user
         if not settings.MFA_REQUIRED_FOR_STAFF or not user.is_authenticated:
-            return False
+            return None
         if not (user.has_staff_role or user.is_staff):  # type: ignore[union-attr]
-            return False
+            return None
         if request.path_info.startswith((settings.STATIC_URL, settings.MEDIA_URL)):
-            return False
+            return None
         try:
-            url_name = resolve(request.path_info).url_name or ""
+            return resolve(request.path_info).url_name or ""
         except Resolver404:
-            return False
-        if url_name.startswith("mfa_") or url_name in _OPEN_URL_NAMES:
-            return False
-        return not is_mfa_enabled(user, [Authenticator.Type.TOTP])
+            return None

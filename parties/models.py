@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from parties.validators import format_cuit, format_phone
@@ -76,8 +77,13 @@ class UserManager(BaseUserManager["User"]):
 
 
 class User(AbstractUser):
-    """A person who logs in with their e-mail. `role` says what they do here; `is_staff` only
-    opens the Django admin."""
+    """A person who logs in with their e-mail. `role` says which office role they hold, if any;
+    `is_staff` only opens the Django admin.
+
+    Roles outside the office add up: anyone who is not office staff may file and follow their own
+    complaints, and also speaks for every company they hold an active `Representation` of. The
+    stored role "representative" is kept for accounts made before roles added up; it grants
+    nothing by itself (the representation does)."""
 
     username = None  # type: ignore[assignment]
     email = models.EmailField(_("e-mail address"), unique=True)
@@ -105,6 +111,34 @@ class User(AbstractUser):
     @property
     def has_staff_role(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def may_act_as_consumer(self) -> bool:
+        """Anyone outside the office may file a complaint and act on their own cases."""
+        return not self.has_staff_role
+
+    @cached_property
+    def is_representative(self) -> bool:
+        """Speaks for at least one company now. Read once per request (request.user lives as
+        long as the request); the services that add or revoke a representation forget it."""
+        if self.pk is None or self.has_staff_role:
+            return False
+        return Representation.objects.active().filter(user_id=self.pk).exists()
+
+    @cached_property
+    def has_consumer_profile(self) -> bool:
+        return self.pk is not None and ConsumerProfile.objects.filter(user_id=self.pk).exists()
+
+    @property
+    def is_consumer(self) -> bool:
+        """Shown the consumer's pages: outside the office, and either speaking for no company or
+        with consumer details on file (a representative who also files as a consumer)."""
+        return self.may_act_as_consumer and (not self.is_representative or self.has_consumer_profile)
+
+    def forget_party_roles(self) -> None:
+        """Drop the cached answers after a representation or a profile changed."""
+        for name in ("is_representative", "has_consumer_profile"):
+            self.__dict__.pop(name, None)
 
 
 class ConsumerProfile(models.Model):

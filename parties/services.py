@@ -73,7 +73,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Representation:
                 _("This invitation was sent to %(email)s. Log in with that address to accept it.")
                 % {"email": invitation.email}
             )
-        if user.role in STAFF_ROLES:
+        if user.has_staff_role:
             raise InvitationError(_("Office staff cannot represent a company."))
         representation, _created = Representation.objects.get_or_create(
             user=user, company=invitation.company, revoked_at__isnull=True, defaults={"is_admin": invitation.is_admin}
@@ -81,12 +81,11 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Representation:
         if invitation.is_admin and not representation.is_admin:
             representation.is_admin = True
             representation.save(update_fields=["is_admin"])
-        if user.role != Role.REPRESENTATIVE:
-            user.role = Role.REPRESENTATIVE
-            user.save(update_fields=["role"])
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
+    # Roles add up: a consumer who now speaks for a company keeps their own complaints.
+    user.forget_party_roles()
     return representation
 
 

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from functools import wraps
+from typing import cast
 
 from allauth.account.adapter import get_adapter
 from django.contrib import messages
@@ -29,19 +30,30 @@ from parties.forms import (
     InvitationForm,
     StaffRoleForm,
 )
-from parties.models import STAFF_ROLES, ConciliatorDayOff, ConciliatorProfile, Invitation, Representation, Role, User
+from parties.http import AuthenticatedRequest
+from parties.models import (
+    STAFF_ROLES,
+    Company,
+    ConciliatorDayOff,
+    ConciliatorProfile,
+    Invitation,
+    Representation,
+    Role,
+    User,
+)
+from parties.redirects import safe_next
 
 PAGE_SIZE = 25
 
 
-def role_required(*roles: str) -> Callable:
-    """Logged in, and holding one of these roles; anyone else gets a 403."""
+def _user_passes(check: Callable[[User], bool]) -> Callable:
+    """Logged in, and `check(user)` holds; anyone else gets a 403."""
 
     def decorator(view: Callable) -> Callable:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
-            if request.user.role not in roles:  # type: ignore[union-attr]
+        def wrapped(request: AuthenticatedRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+            if not check(request.user):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
@@ -50,31 +62,51 @@ def role_required(*roles: str) -> Callable:
     return decorator
 
 
+def role_required(*roles: str) -> Callable:
+    """Logged in, and holding one of these office roles; anyone else gets a 403."""
+    return _user_passes(lambda user: user.role in roles)
+
+
 staff_required = role_required(*STAFF_ROLES)
+# Roles outside the office add up: one person may file as a consumer and speak for a company.
+consumer_required = _user_passes(lambda user: user.may_act_as_consumer)
+representative_required = _user_passes(lambda user: user.is_representative)
 
 
 @login_required
-def profile(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    if user.role == Role.CONSUMER:
+def profile(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
+    next_url = safe_next(request)
+    form: ConsumerProfileForm | AccountDetailsForm
+    if _wants_consumer_details(user, next_url):
         instance = getattr(user, "consumer_profile", None)
         form = ConsumerProfileForm(request.POST or None, instance=instance, user=user)
     else:
-        form = AccountDetailsForm(request.POST or None, instance=user)  # type: ignore[assignment]
+        form = AccountDetailsForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, _("Your details were saved."))
-        return redirect(request.GET.get("next") or "home")
-    return render(request, "parties/profile.html", {"form": form})
+        return redirect(next_url)
+    return render(
+        request, "parties/profile.html", {"form": form, "consumer_details": isinstance(form, ConsumerProfileForm)}
+    )
+
+
+def _wants_consumer_details(user: User, next_url: str) -> bool:
+    """Consumers keep their DNI and address here. A representative is asked for them only once
+    they set out to file a complaint of their own."""
+    if not user.may_act_as_consumer:
+        return False
+    return user.is_consumer or next_url == reverse("complaint_new")
 
 
 # --- Companies ----------------------------------------------------------------------------------
 
 
 @staff_required
-def company_list(request: HttpRequest) -> HttpResponse:
+def company_list(request: AuthenticatedRequest) -> HttpResponse:
     search = CompanySearchForm(request.GET or None)
-    companies = selectors.companies_visible_to(request.user)  # type: ignore[arg-type]
+    companies = selectors.companies_visible_to(request.user)
     if search.is_valid():
         companies = selectors.company_search(companies, search.cleaned_data["q"])
     domicile = request.GET.get("domicile")
@@ -90,7 +122,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
-def company_create(request: HttpRequest) -> HttpResponse:
+def company_create(request: AuthenticatedRequest) -> HttpResponse:
     form = CompanyForm(request.POST or None, initial={"cuit": request.GET.get("cuit", "")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -100,13 +132,13 @@ def company_create(request: HttpRequest) -> HttpResponse:
                 legal_name=data["legal_name"],
                 trade_names=data["trade_names"],
                 legal_address=data["legal_address"],
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
             )
             if data["electronic_domicile"]:
                 services.company_set_electronic_domicile(
                     company=company,
                     email=data["electronic_domicile"],
-                    by=request.user,  # type: ignore[arg-type]
+                    by=request.user,
                 )
         except services.PartiesError as error:
             messages.error(request, str(error))
@@ -117,8 +149,8 @@ def company_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def company_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     company = selectors.company_for(user, pk)
     can_manage = selectors.can_manage_company(user, company)
     representations = company.representations.active().select_related("user").order_by("created_at")  # type: ignore[attr-defined]
@@ -139,16 +171,16 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _company_to_manage(request: HttpRequest, pk: int):  # type: ignore[no-untyped-def]
-    company = selectors.company_for(request.user, pk)  # type: ignore[arg-type]
-    if not selectors.can_manage_company(request.user, company):  # type: ignore[arg-type]
+def _company_to_manage(request: AuthenticatedRequest, pk: int) -> Company:
+    company = selectors.company_for(request.user, pk)
+    if not selectors.can_manage_company(request.user, company):
         raise PermissionDenied
     return company
 
 
 @require_POST
 @login_required
-def company_invite(request: HttpRequest, pk: int) -> HttpResponse:
+def company_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     company = _company_to_manage(request, pk)
     form = InvitationForm(request.POST)
     if not form.is_valid():
@@ -159,7 +191,7 @@ def company_invite(request: HttpRequest, pk: int) -> HttpResponse:
             company=company,
             email=form.cleaned_data["email"],
             is_admin=form.cleaned_data["is_admin"],
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
         )
     except services.PartiesError as error:
         messages.error(request, str(error))
@@ -174,14 +206,14 @@ def company_invite(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def company_set_domicile(request: HttpRequest, pk: int) -> HttpResponse:
+def company_set_domicile(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     company = _company_to_manage(request, pk)
     form = ElectronicDomicileForm(request.POST)
     if form.is_valid():
         services.company_set_electronic_domicile(
             company=company,
             email=form.cleaned_data["electronic_domicile"],
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
         )
         messages.success(request, _("The electronic domicile was saved."))
     else:
@@ -191,11 +223,11 @@ def company_set_domicile(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def representation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def representation_revoke(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     representation = get_object_or_404(Representation.objects.select_related("company", "user"), pk=pk)
     company = _company_to_manage(request, representation.company_id)
     try:
-        services.representation_revoke(representation=representation, by=request.user)  # type: ignore[arg-type]
+        services.representation_revoke(representation=representation, by=request.user)
     except services.PartiesError as error:
         messages.error(request, str(error))
     else:
@@ -207,10 +239,10 @@ def representation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def invitation_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk)
     company = _company_to_manage(request, invitation.company_id)
-    services.invitation_cancel(invitation=invitation, by=request.user)  # type: ignore[arg-type]
+    services.invitation_cancel(invitation=invitation, by=request.user)
     messages.success(request, _("The invitation to %(email)s was cancelled.") % {"email": invitation.email})
     return redirect("company_detail", pk=company.pk)
 
@@ -229,7 +261,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         return redirect(f"{reverse('account_signup')}?{urlencode({'email': invitation.email})}")
     if request.method == "POST":
         try:
-            services.invitation_accept(invitation=invitation, user=request.user)  # type: ignore[arg-type]
+            services.invitation_accept(invitation=invitation, user=cast(User, request.user))
         except services.InvitationError as error:
             messages.error(request, str(error))
             return redirect("home")
@@ -240,9 +272,9 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(request, "parties/invitation_accept.html", {"invitation": invitation})
 
 
-@role_required(Role.REPRESENTATIVE)
-def my_companies(request: HttpRequest) -> HttpResponse:
-    companies = list(selectors.companies_visible_to(request.user).order_by("legal_name"))  # type: ignore[arg-type]
+@representative_required
+def my_companies(request: AuthenticatedRequest) -> HttpResponse:
+    companies = list(selectors.companies_visible_to(request.user).order_by("legal_name"))
     if len(companies) == 1:
         return redirect("company_detail", pk=companies[0].pk)
     return render(request, "parties/my_companies.html", {"companies": companies})
@@ -252,12 +284,12 @@ def my_companies(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SUPERVISOR)
-def staff_list(request: HttpRequest) -> HttpResponse:
+def staff_list(request: AuthenticatedRequest) -> HttpResponse:
     form = StaffRoleForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         person = User.objects.get(email__iexact=form.cleaned_data["email"])
         try:
-            services.staff_role_grant(user=person, role=form.cleaned_data["role"], by=request.user)  # type: ignore[arg-type]
+            services.staff_role_grant(user=person, role=form.cleaned_data["role"], by=request.user)
         except services.PartiesError as error:
             messages.error(request, str(error))
         else:
@@ -282,9 +314,9 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.SUPERVISOR, Role.CONCILIATOR)
-def conciliator_calendar(request: HttpRequest, pk: int) -> HttpResponse:
+def conciliator_calendar(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """Working hours and days off. Supervisors edit anyone's; a conciliator sees their own."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     conciliator = get_object_or_404(ConciliatorProfile.objects.select_related("user"), pk=pk)
     if user.role == Role.CONCILIATOR and conciliator.user_id != user.pk:
         raise PermissionDenied
@@ -321,7 +353,7 @@ def conciliator_calendar(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(Role.SUPERVISOR)
-def day_off_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def day_off_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     day_off = get_object_or_404(ConciliatorDayOff, pk=pk)
     day_off.delete()
     messages.success(request, _("Day off removed."))

@@ -82,14 +82,31 @@ def stranger(db) -> User:  # type: ignore[no-untyped-def]
     return make_user("stranger@example.com")
 
 
+def log_in(client: Client, user: User) -> Client:
+    """Logs the client in as `user` the way a real login through allauth ends: for someone with an
+    authenticator app, the session records that the code was given (staff pages refuse a session
+    without it; tests/security/test_auth_staff_mfa.py covers that)."""
+    from allauth.account.internal.flows.login import record_authentication
+    from django.conf import settings
+    from django.http import HttpRequest
+
+    client.force_login(user)
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        request = HttpRequest()
+        request.session = client.session
+        authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
+        record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+        request.session.save()
+        client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
+    return client
+
+
 @pytest.fixture
 def client_for():  # type: ignore[no-untyped-def]
-    """client_for(user) → a test client logged in as that user."""
+    """client_for(user) → a test client logged in as that user (with the second factor, for staff)."""
 
     def _client_for(user: User) -> Client:
-        client = Client(HTTP_ACCEPT_LANGUAGE="en")
-        client.force_login(user)
-        return client
+        return log_in(Client(HTTP_ACCEPT_LANGUAGE="en"), user)
 
     return _client_for
 

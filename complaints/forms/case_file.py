@@ -11,10 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from complaints.states import VISIBLE_TO_COMPANY_STATES, State
 from parties.amounts import AmountField
-from parties.models import Company, Role, User
+from parties.dates import BoundedDateField
+from parties.models import Company, User
 
 MONEY = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0")}
 MONEY_WIDGET = {"inputmode": "decimal", "autocomplete": "off"}
+# How far from today the list's date filters reach, either way.
+FILTER_YEARS = 30
+# An offer is a promise the office follows up: one due years from now is a typo, or no offer at all.
+OFFER_MAX_YEARS = 2
 
 
 class CaseFilterForm(forms.Form):
@@ -25,11 +30,19 @@ class CaseFilterForm(forms.Form):
         label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple, choices=State.choices
     )
     company = forms.ModelChoiceField(label=_("Company"), required=False, queryset=Company.objects.none())
-    date_from = forms.DateField(
-        label=_("Filed from"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    date_from = BoundedDateField(
+        past_years=FILTER_YEARS,
+        future_years=FILTER_YEARS,
+        label=_("Filed from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    date_to = forms.DateField(
-        label=_("Filed until"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    date_to = BoundedDateField(
+        past_years=FILTER_YEARS,
+        future_years=FILTER_YEARS,
+        label=_("Filed until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, *args, user: User, companies: QuerySet[Company] | None = None, **kwargs):  # type: ignore[no-untyped-def]
@@ -37,10 +50,10 @@ class CaseFilterForm(forms.Form):
         self.user = user
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
         status = cast(forms.MultipleChoiceField, self.fields["status"])
-        if user.role == Role.REPRESENTATIVE:
+        if user.is_representative and not user.is_consumer:
             self.fields["q"].help_text = _("Case number, company CUIT or name, consumer's name.")
             status.choices = [(value, label) for value, label in State.choices if value in VISIBLE_TO_COMPANY_STATES]
-        elif user.role == Role.CONSUMER:
+        elif user.may_act_as_consumer:
             self.fields["q"].help_text = _("Case number or company name or CUIT.")
         else:
             self.fields["q"].help_text = _("Case number, DNI, company CUIT or name, consumer's name.")
@@ -55,7 +68,7 @@ class CaseFilterForm(forms.Form):
     @property
     def searches_dni(self) -> bool:
         """A company must not learn a consumer's DNI by probing the search box."""
-        return self.user.role != Role.REPRESENTATIVE
+        return not self.user.is_representative
 
     def clean(self):  # type: ignore[no-untyped-def]
         data = super().clean() or {}
@@ -107,10 +120,16 @@ class OfferForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Describe the offer.")},
     )
-    fulfil_by = forms.DateField(
+    fulfil_by = BoundedDateField(
+        past_years=0,
+        future_years=OFFER_MAX_YEARS,
         label=_("To be fulfilled by"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"required": _("Enter the date by which the company will fulfil the offer.")},
+        error_messages={
+            "required": _("Enter the date by which the company will fulfil the offer."),
+            "too_early": _("The date to fulfil the offer must be in the future."),
+            "too_late": _("An offer must be fulfilled within %(years)s years: enter a date on or before %(date)s."),
+        },
     )
 
     def clean_fulfil_by(self) -> date:

@@ -1,14 +1,15 @@
 """The forms of the filing wizard (one per step) and of assisted filing. They validate and clean;
-saving goes through the views' draft helper and the services."""
+saving goes through `complaints.services.filing`."""
 
 from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints.assisted import CitizenDetails
 from complaints.models import Channel, ClaimType, Complaint
+from parties.dates import BoundedDateField
 from parties.forms import CuitField
 from parties.models import Company, Province
 from parties.validators import normalize_cuit, normalize_dni, normalize_phone
@@ -76,23 +77,32 @@ class CompanyStepForm(forms.Form):
 
 
 class PurchaseStepForm(forms.ModelForm):
+    # A purchase from before the consumer law (1993) is not a case for this office, and none is in
+    # the future.
+    purchase_date = BoundedDateField(
+        past_years=40,
+        future_years=0,
+        label=_("When did you buy or hire it?"),
+        help_text=_("The date on the invoice or contract. If you do not know it exactly, an approximate date."),
+        widget=forms.DateInput(attrs={"type": "date", "class": "input-width-10"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": _("Enter the date of the purchase or contract."),
+            "too_late": _("The date cannot be in the future."),
+        },
+    )
+
     class Meta:
         model = Complaint
         fields = ["product", "purchase_date", "amount_paid"]
         labels = {
             "product": _("What did you buy or hire?"),
-            "purchase_date": _("When did you buy or hire it?"),
             "amount_paid": _("How much did you pay? (ARS)"),
         }
         help_texts = {
             "product": _("For example: a Samsung refrigerator, a mobile phone plan, a flight."),
-            "purchase_date": _(
-                "The date on the invoice or contract. If you do not know it exactly, an approximate date."
-            ),
             "amount_paid": _("In pesos, without the $ sign, e.g. 450000 or 450000,50. Enter 0 if you paid nothing."),
         }
         widgets = {
-            "purchase_date": forms.DateInput(attrs={"type": "date", "class": "input-width-10"}, format="%Y-%m-%d"),
             "amount_paid": forms.NumberInput(
                 attrs={"inputmode": "decimal", "step": "0.01", "min": "0", "class": "input-width-10"}
             ),
@@ -103,15 +113,7 @@ class PurchaseStepForm(forms.ModelForm):
         for name in self.fields:
             self.fields[name].required = True
         self.fields["product"].error_messages["required"] = _("Say what you bought or hired.")
-        self.fields["purchase_date"].error_messages["required"] = _("Enter the date of the purchase or contract.")
-        self.fields["purchase_date"].widget.attrs["max"] = timezone.localdate().isoformat()
         self.fields["amount_paid"].error_messages["required"] = _("Enter how much you paid (0 if nothing).")
-
-    def clean_purchase_date(self):  # type: ignore[no-untyped-def]
-        value = self.cleaned_data["purchase_date"]
-        if value and value > timezone.localdate():
-            raise ValidationError(_("The date cannot be in the future."), code="future")
-        return value
 
 
 class ClaimStepForm(forms.ModelForm):
@@ -234,3 +236,8 @@ class AssistedFilingForm(forms.Form):
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])
+
+    def citizen(self) -> CitizenDetails:
+        """The citizen's details as the assisted-filing service takes them (a valid form only)."""
+        fields = ("email", "first_name", "last_name", "dni", "phone", "street_address", "city", "province")
+        return CitizenDetails(**{name: self.cleaned_data[name] for name in fields})

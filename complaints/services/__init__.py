@@ -2,6 +2,7 @@
 with update_fields, an immutable CaseEvent, and the notifications it implies written to the outbox
 in the same transaction (delivered after commit)."""
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -13,20 +14,21 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
+from complaints import actions, integrity
 from complaints.models import (
     CaseEvent,
     CaseNumberSequence,
-    Channel,
     CompanyAnswer,
     Complaint,
     Offer,
     OfferStatus,
 )
+from complaints.services.filing import complaint_start_draft, snapshot_consumer  # noqa: F401  (re-exported)
 from complaints.signals import case_moved
 from complaints.states import State, represents
 from notifications.services import formal_notice_serve, notify
 from parties.business_days import deadline_after
-from parties.models import Company, ConsumerProfile, Representation, User
+from parties.models import Company, Representation, User
 
 
 class CaseError(Exception):
@@ -55,24 +57,37 @@ def _locked(case: Complaint) -> Complaint:
 def record_event(
     *, case: Complaint, action: str, by: User | None, from_state: str = "", to_state: str = "", reason: str = ""
 ) -> CaseEvent:
-    """Append to the case's hash chain. Callers hold the case's row lock, so the chain is serial."""
-    previous = CaseEvent.objects.filter(complaint=case).order_by("-created_at", "-pk").values_list("hash", flat=True)
-    return CaseEvent.objects.create(
-        complaint=case,
+    """Append to the case's keyed hash chain and move its head (complaints/integrity.py). Callers
+    hold the case's row lock, so the chain is serial, and the event and head commit together."""
+    actions.get(action)  # an action nobody declared (complaints/actions.py) is a programming error: raises
+    return integrity.append_event(
+        case=case,
         action=action,
+        actor_id=by.pk if by else None,
         from_state=from_state,
         to_state=to_state,
-        actor=by,
         reason=reason,
-        created_at=timezone.now(),
-        previous_hash=previous.first() or "",
+        at=timezone.now(),
     )
 
 
+@functools.cache
+def _transition_names() -> frozenset[str]:
+    status = Complaint._meta.get_field("status")
+    return frozenset(t.name for t in status.get_all_transitions(Complaint))  # type: ignore[attr-defined]
+
+
 def _apply(case: Complaint, transition: str, *, by: User | None, reason: str = "", **changes: object) -> Move:
-    """Lock the case, check the move against its *current* state and the actor, apply it, log it."""
+    """Lock the case, check the move against its *current* state and the actor, apply it, log it.
+
+    What the move means comes from its declaration (complaints/actions.py): one that closes the case
+    stamps `closed_at`. After it, an offer the consumer can no longer answer (the FSM's accept_offer
+    is not possible from the new state: an outcome, a referral, a withdrawal) lapses."""
+    action = actions.get(transition)
+    if action.code not in _transition_names():
+        raise ValueError(f"{action.code!r} is not a transition of the case: record it with record_event().")
     locked = _locked(case)
-    method = getattr(locked, transition)
+    method = getattr(locked, action.code)
     if not can_proceed(method):
         raise CaseError(
             _(
@@ -85,13 +100,17 @@ def _apply(case: Complaint, transition: str, *, by: User | None, reason: str = "
         raise CaseError(_("Your account is not allowed to do this on this case."))
     from_state = locked.status
     method()
+    if action.closes_case:
+        changes.setdefault("closed_at", timezone.now())
     for field, value in changes.items():
         setattr(locked, field, value)
     locked.save(update_fields=["status", "updated_at", *changes])
+    if not can_proceed(locked.accept_offer):
+        Offer.objects.filter(complaint=locked, status=OfferStatus.PENDING).update(status=OfferStatus.LAPSED)
     event = record_event(
-        case=locked, action=transition, by=by, from_state=from_state, to_state=locked.status, reason=reason
+        case=locked, action=action.code, by=by, from_state=from_state, to_state=locked.status, reason=reason
     )
-    case_moved.send(sender=Complaint, case=locked, event=event)
+    case_moved.send(sender=Complaint, case=locked, event=event, action=action)
     return Move(locked, event)
 
 
@@ -127,40 +146,18 @@ def notify_case_parties(
         )
 
 
-def _notify_parties(move: Move, event: str, *, consumer: bool = True, company: bool = False, **context: object) -> None:
+def _notify_parties(move: Move, *, consumer: bool = True, company: bool = False, **context: object) -> None:
+    """Tell the parties what the move's action declares it notifies (complaints/actions.py), with the
+    context that event declares (notifications/events.py)."""
+    event = actions.get(move.event.action).notifies
+    if event is None:
+        raise ValueError(f"The case action {move.event.action!r} declares no notification.")
     notify_case_parties(
-        move.case,
-        event,
-        key=f"case-event:{move.event.pk}",
-        consumer=consumer,
-        company=company,
-        context={"reason": move.event.reason, **context},
+        move.case, event, key=f"case-event:{move.event.pk}", consumer=consumer, company=company, context=context
     )
 
 
 # --- Filing ---------------------------------------------------------------------------------------
-
-
-def complaint_start_draft(*, consumer: User, filed_by: User | None = None, channel: str = Channel.WEB) -> Complaint:
-    """A new draft, prefilled with what the consumer's profile knows."""
-    case = Complaint(consumer=consumer, filed_by=filed_by, channel=channel)
-    snapshot_consumer(case)
-    case.save()
-    return case
-
-
-def snapshot_consumer(case: Complaint) -> None:
-    """Copy the consumer's name and profile into the case (unsaved): what the record keeps if the
-    profile changes later."""
-    consumer = case.consumer
-    case.consumer_name = consumer.get_full_name()
-    case.consumer_email = consumer.email
-    profile = ConsumerProfile.objects.filter(user=consumer).first()
-    if profile:
-        case.consumer_dni = profile.dni
-        case.consumer_phone = profile.phone
-        case.consumer_address = f"{profile.street_address}, {profile.city}"
-        case.consumer_province = profile.province
 
 
 def _next_case_number(year: int) -> str:
@@ -203,8 +200,8 @@ def complaint_submit(*, complaint: Complaint, by: User) -> Complaint:
             changes["company"] = _company_from_draft(case, by)
         if not case.number:
             changes["number"] = _next_case_number(timezone.localtime(now).year)
-        move = _apply(case, "submit", by=by, **changes)  # type: ignore[arg-type]
-        _notify_parties(move, "complaint_received")
+        move = _apply(case, actions.SUBMIT.code, by=by, **changes)  # type: ignore[arg-type]
+        _notify_parties(move)
     return move.case
 
 
@@ -221,13 +218,13 @@ def complaint_resubmit(*, complaint: Complaint, by: User) -> Complaint:
         now = timezone.now()
         move = _apply(
             complaint,
-            "resubmit",
+            actions.RESUBMIT.code,
             by=by,
             submitted_at=now,
             review_due_at=deadline_after(now, settings.DEADLINES["ADMISSION_REVIEW"]),
             correction_due_at=None,
         )
-        _notify_parties(move, "complaint_received")
+        _notify_parties(move)
     return move.case
 
 
@@ -239,8 +236,10 @@ def complaint_observe(*, complaint: Complaint, by: User, observation: str) -> Co
         raise CaseError(_("Say what the consumer must correct."))
     with transaction.atomic():
         due = deadline_after(timezone.now(), settings.DEADLINES["CORRECTION"])
-        move = _apply(complaint, "observe", by=by, reason=observation, observation=observation, correction_due_at=due)
-        _notify_parties(move, "complaint_observed", observation=observation, due=due)
+        move = _apply(
+            complaint, actions.OBSERVE.code, by=by, reason=observation, observation=observation, correction_due_at=due
+        )
+        _notify_parties(move, observations=observation, correction_due=due)
     return move.case
 
 
@@ -253,14 +252,13 @@ def complaint_reject(*, complaint: Complaint, by: User, reason: str, detail: str
         label = str(RejectionReason(reason).label)
         move = _apply(
             complaint,
-            "reject",
+            actions.REJECT.code,
             by=by,
             reason=f"{label}. {detail}".strip(),
             rejection_reason=reason,
             rejection_detail=detail,
-            closed_at=timezone.now(),
         )
-        _notify_parties(move, "complaint_rejected", rejection_reason=label, detail=detail)
+        _notify_parties(move, reason=move.event.reason)
     return move.case
 
 
@@ -268,8 +266,8 @@ def complaint_admit(*, complaint: Complaint, by: User, note: str = "") -> Compla
     """Admit, then serve the company at once if it has an electronic domicile; otherwise give it
     the legal deadline to set one up."""
     with transaction.atomic():
-        move = _apply(complaint, "admit", by=by, reason=note, admitted_at=timezone.now())
-        _notify_parties(move, "complaint_admitted")
+        move = _apply(complaint, actions.ADMIT.code, by=by, reason=note, admitted_at=timezone.now())
+        _notify_parties(move)
         case = move.case
         if case.company and case.company.has_electronic_domicile:
             case = _serve(case, by=by)
@@ -288,7 +286,7 @@ def _serve(case: Complaint, *, by: User | None) -> Complaint:
     locked = _locked(case)
     if not (locked.company and locked.company.has_electronic_domicile):
         raise CaseError(_("The company has not set up its electronic domicile yet, so it cannot be served."))
-    move = _apply(locked, "serve_company", by=by, company_notified_at=timezone.now(), domicile_due_at=None)
+    move = _apply(locked, actions.SERVE_COMPANY.code, by=by, company_notified_at=timezone.now(), domicile_due_at=None)
     # The cédula is an official record: written in the office's language, whoever admitted the case.
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("Formal notice of complaint %(number)s") % {"number": move.case.number}
@@ -303,7 +301,7 @@ def _serve(case: Complaint, *, by: User | None) -> Complaint:
         body=body,
         idempotency_key=f"case-event:{move.event.pk}:notice",
     )
-    _notify_parties(move, "company_served", consumer=True)
+    _notify_parties(move)
     return move.case
 
 
@@ -324,8 +322,8 @@ def company_answer(*, complaint: Complaint, by: User, text: str) -> CompanyAnswe
         case = _locked(complaint)
         _ensure_company_side(case, by)
         answer = CompanyAnswer.objects.create(complaint=case, author=by, text=text)
-        event = record_event(case=case, action="company_answered", by=by, reason=text)
-        _notify_parties(Move(case, event), "company_answered")
+        event = record_event(case=case, action=actions.COMPANY_ANSWERED.code, by=by, reason=text)
+        _notify_parties(Move(case, event))
     return answer
 
 
@@ -338,8 +336,8 @@ def offer_make(*, complaint: Complaint, by: User, terms: str, fulfil_by: date, a
         if case.offers.filter(status=OfferStatus.PENDING).exists():
             raise CaseError(_("There is already an offer awaiting the consumer's answer."))
         offer = Offer.objects.create(complaint=case, made_by=by, terms=terms, fulfil_by=fulfil_by, amount=amount)
-        event = record_event(case=case, action="offer_made", by=by, reason=offer_event_reason(offer))
-        _notify_parties(Move(case, event), "offer_made", amount=amount, terms=terms, fulfil_by=fulfil_by)
+        event = record_event(case=case, action=actions.OFFER_MADE.code, by=by, reason=offer_event_reason(offer))
+        _notify_parties(Move(case, event), offer_text=terms, offer_amount=amount, fulfil_by=fulfil_by)
     return offer
 
 
@@ -356,6 +354,8 @@ def _locked_pending_offer(offer: Offer, by: User) -> tuple[Complaint, Offer]:
     offer = Offer.objects.select_for_update().get(pk=offer.pk)
     if by.pk != case.consumer_id:
         raise CaseError(_("Only the consumer who filed the complaint can answer the offer."))
+    if offer.status == OfferStatus.LAPSED:
+        raise CaseError(_("This offer lapsed: the case moved on before it was answered."))
     if offer.status != OfferStatus.PENDING:
         raise CaseError(_("This offer was already answered."))
     return case, offer
@@ -367,8 +367,8 @@ def offer_accept(*, offer: Offer, by: User) -> Complaint:
         case, offer = _locked_pending_offer(offer, by)
         offer.status, offer.answered_at, offer.answered_by = OfferStatus.ACCEPTED, timezone.now(), by
         offer.save(update_fields=["status", "answered_at", "answered_by"])
-        move = _apply(case, "accept_offer", by=by, reason=offer_event_reason(offer))
-        _notify_parties(move, "offer_answered", company=True, accepted=True)
+        move = _apply(case, actions.ACCEPT_OFFER.code, by=by, reason=offer_event_reason(offer))
+        _notify_parties(move, company=True, answer="accepted")
     return move.case
 
 
@@ -380,17 +380,24 @@ def offer_reject(*, offer: Offer, by: User, counter_terms: str = "", counter_amo
         offer.answered_at, offer.answered_by = timezone.now(), by
         offer.counter_terms, offer.counter_amount = counter_terms, counter_amount
         offer.save(update_fields=["status", "answered_at", "answered_by", "counter_terms", "counter_amount"])
-        action = "offer_countered" if offer.status == OfferStatus.COUNTERED else "offer_rejected"
-        event = record_event(case=case, action=action, by=by, reason=counter_terms)
-        _notify_parties(Move(case, event), "offer_answered", consumer=False, company=True, accepted=False)
+        countered = offer.status == OfferStatus.COUNTERED
+        action = actions.OFFER_COUNTERED if countered else actions.OFFER_REJECTED
+        event = record_event(case=case, action=action.code, by=by, reason=counter_terms)
+        _notify_parties(
+            Move(case, event),
+            consumer=False,
+            company=True,
+            answer="countered" if countered else "rejected",
+            counter_text=counter_terms,
+            counter_amount=counter_amount,
+        )
     return offer
 
 
 def complaint_withdraw(*, complaint: Complaint, by: User, reason: str = "") -> Complaint:
     with transaction.atomic():
-        move = _apply(complaint, "withdraw", by=by, reason=reason, closed_at=timezone.now())
-        Offer.objects.filter(complaint=move.case, status=OfferStatus.PENDING).update(status=OfferStatus.LAPSED)
-        _notify_parties(move, "complaint_withdrawn", company=move.case.company_notified_at is not None)
+        move = _apply(complaint, actions.WITHDRAW.code, by=by, reason=reason)
+        _notify_parties(move, company=move.case.company_notified_at is not None, reason=reason)
     return move.case
 
 
@@ -402,18 +409,18 @@ TRANSITION_FIELDS = frozenset({"justification_due_at"})
 
 
 def complaint_transition(
-    *, complaint: Complaint, transition: str, by: User | None, reason: str = "", **changes: object
+    *, complaint: Complaint, transition: str | actions.CaseAction, by: User | None, reason: str = "", **changes: object
 ) -> Move:
     """For hearings/: schedule, adjourn, outcomes, approval, compliance. Call inside its atomic block.
+    `transition` is a declared action (complaints/actions.py) or its code.
 
     `changes` sets fields of the case in the same save as the state, only those in TRANSITION_FIELDS:
     the hearings floor moves the workflow, it does not edit the case."""
     refused = set(changes) - TRANSITION_FIELDS
     if refused:
         raise TypeError(f"complaint_transition cannot change {', '.join(sorted(refused))}.")
-    if transition in {"refer", "deem_withdrawn", "confirm_compliance"}:
-        changes["closed_at"] = timezone.now()
-    return _apply(complaint, transition, by=by, reason=reason, **changes)
+    code = transition.code if isinstance(transition, actions.CaseAction) else transition
+    return _apply(complaint, code, by=by, reason=reason, **changes)
 
 
 # --- Deadlines (run by Celery beat; the system acts, so `by` is None) ------------------------------
@@ -429,12 +436,11 @@ def archive_uncorrected_complaints(*, now=None, limit: int = 500) -> int:  # typ
             with transaction.atomic():
                 move = _apply(
                     Complaint(pk=pk),
-                    "archive",
+                    actions.ARCHIVE.code,
                     by=None,
                     reason=_("The correction deadline passed without a correction."),
-                    closed_at=now,
                 )
-                _notify_parties(move, "complaint_archived")
+                _notify_parties(move, reason=move.event.reason)
             done += 1
         except CaseError:
             continue  # it moved meanwhile (e.g. corrected at the last minute): nothing to do
@@ -453,12 +459,11 @@ def refer_complaints_without_domicile(*, now=None, limit: int = 500) -> int:  # 
             with transaction.atomic():
                 move = _apply(
                     Complaint(pk=pk),
-                    "refer",
+                    actions.REFER.code,
                     by=None,
                     reason=_("Conciliation failed: the company did not set up its electronic domicile in time."),
-                    closed_at=now,
                 )
-                _notify_parties(move, "complaint_referred")
+                _notify_parties(move, reason=move.event.reason)
             done += 1
         except CaseError:
             continue

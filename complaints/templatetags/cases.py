@@ -13,62 +13,22 @@ from django import template
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
+from complaints import actions
 from parties.business_days import business_days_between
 from parties.templatetags.ui import status_badge, status_group
 from parties.validators import format_phone
 
 register = template.Library()
 
-# Every action a CaseEvent can record (the transition names, plus the moves that leave the state as
-# it is). An unknown action still shows, humanised, rather than breaking the page.
-ACTION_LABELS = {
-    "submit": _("Complaint submitted"),
-    "resubmit": _("Corrected complaint resubmitted"),
-    "observe": _("Correction requested"),
-    "reject": _("Complaint rejected"),
-    "admit": _("Complaint admitted"),
-    "serve_company": _("Company served with the formal notice"),
-    "schedule_hearing": _("Hearing scheduled"),
-    "cancel_hearing": _("Hearing cancelled"),
-    "adjourn": _("Hearing adjourned (cuarto intermedio)"),
-    "accept_offer": _("Offer accepted by the consumer"),
-    "record_agreement": _("Agreement reached at the hearing"),
-    "approve_agreement": _("Agreement approved (homologado)"),
-    "confirm_compliance": _("Compliance with the agreement confirmed"),
-    "report_breach": _("Breach of the agreement reported"),
-    "record_no_agreement": _("No agreement at the hearing"),
-    "record_company_absent": _("Company absent from the hearing"),
-    "record_consumer_absent": _("Consumer absent from the hearing"),
-    "reactivate": _("Case reactivated"),
-    "withdraw": _("Complaint withdrawn by the consumer"),
-    "deem_withdrawn": _("Complaint deemed withdrawn"),
-    "refer": _("Referred to sanction proceedings (sumario)"),
-    "archive": _("Case archived"),
-    "company_answered": _("Written answer from the company"),
-    "offer_made": _("Offer from the company"),
-    "offer_rejected": _("Offer rejected by the consumer"),
-    "offer_countered": _("Offer rejected with a counter-offer"),
-    # Written by the hearings floor (hearings/services/), which leaves the state as it is.
-    "reschedule_hearing": _("Hearing rescheduled"),
-    "attendance_corrected": _("Attendance corrected by the conciliator"),
-    "recording_consented": _("Agreed to the hearing being recorded"),
-    "recording_refused": _("Did not agree to the hearing being recorded"),
-    "recording_registered": _("Recording of the hearing registered"),
-    "acta_generated": _("Acta issued"),
-    "acta_confirmed": _("Acta confirmed by a party"),
-    "absence_justified": _("Absence justification filed"),
-    "absence_accepted": _("Absence justification accepted"),
-    "compliance_asked": _("Consumer asked whether the agreement was honoured"),
-    "compliance_proof_uploaded": _("Proof of compliance uploaded by the company"),
-}
-
 
 @register.filter
 def action_label(action: str) -> str:
-    label = ACTION_LABELS.get(str(action))
-    return str(label) if label is not None else str(action).replace("_", " ").capitalize()
+    """The action's declared label (complaints/actions.py and each app's own actions.py). A code no
+    longer declared (an old row) still shows, humanised, rather than breaking the page."""
+    if actions.is_declared(str(action)):
+        return str(actions.get(str(action)).label)
+    return str(action).replace("_", " ").capitalize()
 
 
 def _as_decimal(value: object) -> Decimal | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
@@ -40,6 +40,7 @@ from complaints.selectors import (
 from complaints.states import OFFICE_ROLES, State, represents
 from notifications.models import FormalNotice, Notification
 from parties import selectors as party_selectors
+from parties.http import AuthenticatedRequest
 from parties.models import STAFF_ROLES, Role, User
 from parties.paginator import CappedPaginator
 from parties.views import role_required
@@ -90,10 +91,10 @@ def _filter_cases(cases: QuerySet[Complaint], form: CaseFilterForm, *, user: Use
 
 @login_required
 @require_safe
-def complaint_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     companies = None
-    if user.role == Role.REPRESENTATIVE:
+    if user.is_representative:
         companies = party_selectors.companies_visible_to(user).order_by("legal_name")
     form = CaseFilterForm(request.GET or None, user=user, companies=companies)
     form.is_valid()
@@ -106,8 +107,9 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
         {
             "page_obj": page,
             "filters": form,
-            "is_consumer": user.role == Role.CONSUMER,
-            "is_representative": user.role == Role.REPRESENTATIVE,
+            # One person may be both (roles add up): then the list reads like the office's.
+            "is_consumer": user.is_consumer and not user.is_representative,
+            "is_representative": user.is_representative and not user.is_consumer,
             "is_staff_role": user.role in STAFF_ROLES,
         },
     )
@@ -147,8 +149,8 @@ def _case_record(case: Complaint) -> dict:
     }
 
 
-def _render_case(request: HttpRequest, case: Complaint, **forms: object) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object) -> HttpResponse:
+    user = request.user
     context = _case_record(case)
     is_owner = user.pk == case.consumer_id
     is_company_side = represents(user, case)
@@ -191,8 +193,8 @@ def _render_case(request: HttpRequest, case: Complaint, **forms: object) -> Http
 
 @login_required
 @require_safe
-def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)
     if case.status == State.DRAFT:
         # A draft is still being written: it lives in the filing steps, not in a case file.
         return redirect("complaint_step", pk=case.pk, step=case.draft_step)
@@ -204,13 +206,13 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def complaint_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+def complaint_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)
     form = WithdrawForm(request.POST, prefix="withdraw")
     if not form.is_valid():
         return _render_case(request, case, withdraw_form=form)
     try:
-        services.complaint_withdraw(complaint=case, by=request.user, reason=form.cleaned_data["reason"])  # type: ignore[arg-type]
+        services.complaint_withdraw(complaint=case, by=request.user, reason=form.cleaned_data["reason"])
     except services.CaseError as error:
         messages.error(request, str(error))
     else:
@@ -220,13 +222,13 @@ def complaint_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def company_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+def company_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)
     form = CompanyAnswerForm(request.POST, prefix="answer")
     if not form.is_valid():
         return _render_case(request, case, answer_form=form)
     try:
-        services.company_answer(complaint=case, by=request.user, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+        services.company_answer(complaint=case, by=request.user, text=form.cleaned_data["text"])
     except services.CaseError as error:
         messages.error(request, str(error))
     else:
@@ -236,13 +238,13 @@ def company_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def offer_make(request: HttpRequest, pk: int) -> HttpResponse:
-    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+def offer_make(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)
     form = OfferForm(request.POST, prefix="offer")
     if not form.is_valid():
         return _render_case(request, case, offer_form=form)
     try:
-        services.offer_make(complaint=case, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        services.offer_make(complaint=case, by=request.user, **form.cleaned_data)
     except services.CaseError as error:
         messages.error(request, str(error))
     else:
@@ -264,10 +266,10 @@ def _offer_for(user: User, pk: int) -> Offer:
 
 @require_POST
 @login_required
-def offer_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    offer = _offer_for(request.user, pk)  # type: ignore[arg-type]
+def offer_accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    offer = _offer_for(request.user, pk)
     try:
-        services.offer_accept(offer=offer, by=request.user)  # type: ignore[arg-type]
+        services.offer_accept(offer=offer, by=request.user)
     except services.CaseError as error:
         messages.error(request, str(error))
     else:
@@ -277,15 +279,15 @@ def offer_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def offer_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    offer = _offer_for(request.user, pk)  # type: ignore[arg-type]
+def offer_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    offer = _offer_for(request.user, pk)
     form = OfferRejectForm(request.POST, prefix="reject")
     if not form.is_valid():
-        return _render_case(request, complaint_for(request.user, offer.complaint_id), reject_form=form)  # type: ignore[arg-type]
+        return _render_case(request, complaint_for(request.user, offer.complaint_id), reject_form=form)
     try:
         answered = services.offer_reject(
             offer=offer,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             counter_terms=form.cleaned_data["counter_terms"],
             counter_amount=form.cleaned_data["counter_amount"],
         )
@@ -304,8 +306,8 @@ def offer_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
-    evidence = evidence_for(request.user, pk)  # type: ignore[arg-type]
+def evidence_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    evidence = evidence_for(request.user, pk)
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError:
@@ -332,9 +334,9 @@ def _image_uri(evidence: Evidence) -> str:
 
 @role_required(Role.OFFICER, Role.SUPERVISOR, Role.CONCILIATOR)
 @require_safe
-def complaint_export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def complaint_export_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The whole case file as one PDF, for referral to sanction proceedings (sumario)."""
-    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+    case = complaint_for(request.user, pk)
     if not case.number:
         raise Http404
     context = _case_record(case)

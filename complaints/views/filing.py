@@ -1,21 +1,20 @@
 """Filing a complaint: the consumer's guided form (a server-side draft saved on every step), its
 evidence, submission and receipt; and assisted filing by an officer for a citizen.
 
-Thin views: load the case through `complaint_for`, check who may edit it, call a service, turn
+Thin views: load the case through `complaint_for`, check who may edit it, call a service
+(`complaints.services.filing` for the draft, `uploads` for its files), turn
 `CaseError`/`ValidationError` into a message."""
 
-import contextlib
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.forms import BaseForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints import services, uploads
-from complaints.assisted import AssistedFilingError, CitizenDetails, assisted_filing_start
+from complaints.assisted import AssistedFilingError, assisted_filing_start
 from complaints.forms.filing import (
     UNREGISTERED,
     AssistedFilingForm,
@@ -39,16 +38,26 @@ from complaints.forms.filing import (
 from complaints.models import Complaint, Evidence
 from complaints.pdf import pdf_response, render_pdf
 from complaints.selectors import complaint_for, complaints_visible_to, evidence_for
+from complaints.services.filing import (
+    EDITABLE_STATES,
+    DraftClosed,
+    draft_accept_declaration,
+    draft_refresh_snapshot,
+    draft_save_company,
+    draft_save_step,
+    web_draft_start,
+)
 from complaints.states import State
+from parties.http import AuthenticatedRequest
 from parties.models import Company, ConsumerProfile, Role, User
 from parties.selectors import company_search
-from parties.services import PartiesError, company_create
+from parties.services import PartiesError
 from parties.validators import format_cuit, format_phone
-from parties.views import role_required
+from parties.views import consumer_required, role_required
 
-EDITABLE_STATES = (State.DRAFT, State.OBSERVED)
 LOOKUP_LIMIT = 10
 LOOKUP_MIN_CHARS = 2
+LOOKUP_MAX_CHARS = 100  # longer is no company's name, and costs the trigram search dearly
 
 
 @dataclass(frozen=True)
@@ -77,103 +86,64 @@ def _may_edit(user: User, case: Complaint) -> bool:
     return user.pk == case.consumer_id or (case.filed_by_id is not None and user.pk == case.filed_by_id)
 
 
-def _case_to_edit(request: HttpRequest, pk: int) -> Complaint:
+def _case_to_edit(request: AuthenticatedRequest, pk: int) -> Complaint:
     """The case, if this user may see it (else 404) and edit it (else 403). The state is checked
     by the caller, which knows where to send the person instead."""
-    user: User = request.user  # type: ignore[assignment]
-    case = complaint_for(user, pk)
-    if not _may_edit(user, case):
+    case = complaint_for(request.user, pk)
+    if not _may_edit(request.user, case):
         raise PermissionDenied
     return case
 
 
-def _not_editable_redirect(request: HttpRequest, case: Complaint) -> HttpResponse:
+def _not_editable_redirect(request: AuthenticatedRequest, case: Complaint) -> HttpResponse:
     messages.info(request, _("This complaint was already submitted, so it can no longer be changed here."))
     if case.number:
         return redirect("complaint_receipt", pk=case.pk)
     return redirect("home")
 
 
-def _save_draft(case: Complaint, values: dict[str, object], *, step: int) -> bool:
-    """Write these draft fields (never the status) if the case is still editable. The row lock keeps
-    an edit from landing on a case that was submitted meanwhile in another tab."""
-    with transaction.atomic():
-        locked = Complaint.objects.select_for_update().get(pk=case.pk)
-        if locked.status not in EDITABLE_STATES:
-            return False
-        for field, value in values.items():
-            setattr(locked, field, value)
-        locked.draft_step = max(locked.draft_step, min(step + 1, REVIEW_STEP))
-        locked.save(update_fields=[*values, "draft_step", "updated_at"])
-    for field, value in values.items():
-        setattr(case, field, value)
-    case.draft_step = locked.draft_step
-    return True
-
-
-def _refresh_consumer_snapshot(case: Complaint) -> None:
-    """The snapshot of the consumer's details, taken again from their profile. The services own
-    the snapshot's shape, so the same helper fills it here as when the draft was started."""
-    fields = [
-        "consumer_name",
-        "consumer_dni",
-        "consumer_email",
-        "consumer_phone",
-        "consumer_address",
-        "consumer_province",
-    ]
-    fresh = Complaint(consumer=case.consumer)
-    services.snapshot_consumer(fresh)
-    changed = {field: getattr(fresh, field) for field in fields if getattr(fresh, field) != getattr(case, field)}
-    if changed:
-        # A conditional UPDATE: a case that moved on meanwhile keeps the snapshot it was filed with.
-        updated = Complaint.objects.filter(pk=case.pk, status__in=EDITABLE_STATES).update(
-            **changed, updated_at=timezone.now()
-        )
-        if updated:
-            for field, value in changed.items():
-                setattr(case, field, value)
+def _reached(step: Step) -> int:
+    """Where the draft's bookmark moves once this step is saved."""
+    return min(step.number + 1, REVIEW_STEP)
 
 
 # --- Start --------------------------------------------------------------------------------------
 
 
-def _latest_draft(user: User) -> Complaint | None:
-    return (
-        complaints_visible_to(user)
-        .filter(consumer=user, filed_by__isnull=True, status=State.DRAFT)
-        .order_by("-updated_at", "-pk")
-        .first()
-    )
-
-
-@role_required(Role.CONSUMER)
-def complaint_new(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+@consumer_required
+def complaint_new(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     if not ConsumerProfile.objects.filter(user=user).exists():
         messages.info(
             request,
             _("Before filing a complaint, complete your personal details: we need your DNI, address and phone."),
         )
         return redirect(f"{reverse('profile')}?{urlencode({'next': reverse('complaint_new')})}")
-    draft = _latest_draft(user)
     if request.method == "POST":
-        if draft is None:
-            draft = services.complaint_start_draft(consumer=user)
+        # The service hands back the draft already started (by this click's twin, or days ago).
+        draft, created = web_draft_start(consumer=user)
+        if created:
             return redirect("complaint_step", pk=draft.pk, step=1)
-        messages.info(request, _("You are continuing the complaint you had started."))
+        if draft.draft_step > 1:
+            messages.info(request, _("You are continuing the complaint you had started."))
         return redirect("complaint_step", pk=draft.pk, step=draft.draft_step)
+    latest = (
+        complaints_visible_to(user)
+        .filter(consumer=user, filed_by__isnull=True, status=State.DRAFT)
+        .order_by("-updated_at", "-pk")
+        .first()
+    )
     return render(
         request,
         "complaints/filing/start.html",
-        {"draft": draft, "limits": uploads.limits_text(), "steps": STEPS},
+        {"draft": latest, "limits": uploads.limits_text(), "steps": STEPS},
     )
 
 
 # --- The steps ----------------------------------------------------------------------------------
 
 
-def _step_context(request: HttpRequest, case: Complaint, step: Step, **extra: object) -> dict:
+def _step_context(request: AuthenticatedRequest, case: Complaint, step: Step, **extra: object) -> dict:
     assisted = case.filed_by_id is not None and request.user.pk == case.filed_by_id
     titles = [str(s.title) for s in STEPS]
     if assisted:  # the officer is filling it in for someone else
@@ -198,44 +168,65 @@ def _phone_display(e164: str) -> str:
         return e164
 
 
-def _after_save(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+def _after_save(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
     if request.POST.get("return") == "review":
         return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
     return redirect("complaint_step", pk=case.pk, step=min(step.number + 1, REVIEW_STEP))
 
 
-def _render_step(request: HttpRequest, case: Complaint, step: Step, **extra: object) -> HttpResponse:
+def _render_step(request: AuthenticatedRequest, case: Complaint, step: Step, **extra: object) -> HttpResponse:
     return render(request, step.template, _step_context(request, case, step, **extra))
 
 
 @login_required
-def complaint_step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
+def complaint_step(request: AuthenticatedRequest, pk: int, step: int) -> HttpResponse:
     case = _case_to_edit(request, pk)
     if not 1 <= step <= len(STEPS):
         raise Http404
     if case.status not in EDITABLE_STATES:
         return _not_editable_redirect(request, case)
-    handler = _STEP_HANDLERS[step]
-    return handler(request, case, STEPS[step - 1])
+    try:
+        return _STEP_HANDLERS[step](request, case, STEPS[step - 1])
+    except DraftClosed:  # submitted meanwhile, e.g. in another tab
+        return _not_editable_redirect(request, case)
 
 
-def _step_details(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+def _step_details(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
     if request.method == "POST":
-        _save_draft(case, {}, step=step.number)
+        draft_save_step(complaint=case, values={}, reached_step=_reached(step))
         return _after_save(request, case, step)
-    _refresh_consumer_snapshot(case)
+    draft_refresh_snapshot(complaint=case)
     profile_complete = ConsumerProfile.objects.filter(user_id=case.consumer_id).exists()
     return _render_step(request, case, step, profile_complete=profile_complete)
 
 
-def _step_company(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
+def _step_company(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:LOOKUP_MAX_CHARS]
     if request.method == "POST":
         form = CompanyStepForm(request.POST)
         if form.is_valid():
-            response = _save_company(request, case, step, form)
-            if response is not None:
-                return response
+            try:
+                registered = draft_save_company(
+                    complaint=case,
+                    registered=form.registered,
+                    cuit=form.cleaned_data.get("company_cuit") or "",
+                    name=form.cleaned_data.get("company_name") or "",
+                    by=request.user,
+                    reached_step=_reached(step),
+                )
+            except PartiesError as error:
+                messages.error(request, str(error))
+            else:
+                if registered is not None and form.cleaned_data["company"] == UNREGISTERED:
+                    messages.info(
+                        request,
+                        _(
+                            "The CUIT you entered belongs to %(name)s, which is registered: "
+                            "we linked your complaint to it."
+                        )
+                        % {"name": registered.legal_name},
+                    )
+                return _after_save(request, case, step)
     else:
         initial: dict[str, object] = {}
         if case.company_id:
@@ -243,9 +234,7 @@ def _step_company(request: HttpRequest, case: Complaint, step: Step) -> HttpResp
         elif case.company_cuit:
             initial = {"company": UNREGISTERED, "company_cuit": case.company_cuit, "company_name": case.company_name}
         form = CompanyStepForm(initial=initial)
-    matches = (
-        list(company_search(Company.objects.all(), query)[:LOOKUP_LIMIT]) if len(query) >= LOOKUP_MIN_CHARS else []
-    )
+    matches = _companies_matching(query)
     chosen = form["company"].value() or ""
     current = case.company
     if current is None and chosen.isdigit():
@@ -265,68 +254,32 @@ def _step_company(request: HttpRequest, case: Complaint, step: Step) -> HttpResp
     )
 
 
-def _save_company(request: HttpRequest, case: Complaint, step: Step, form: CompanyStepForm) -> HttpResponse | None:
-    data = form.cleaned_data
-    registered = form.registered
-    if registered is None and case.status == State.OBSERVED:
-        # A submitted case always names a registered company; the correction must keep it so.
-        try:
-            registered = company_create(
-                cuit=data["company_cuit"],
-                legal_name=data["company_name"].strip(),
-                by=request.user,  # type: ignore[arg-type]
-            )
-        except PartiesError as error:
-            messages.error(request, str(error))
-            return None
-    if registered is not None:
-        values: dict[str, object] = {"company": registered, "company_cuit": "", "company_name": ""}
-        if data["company"] == UNREGISTERED:
-            messages.info(
-                request,
-                _("The CUIT you entered belongs to %(name)s, which is registered: we linked your complaint to it.")
-                % {"name": registered.legal_name},
-            )
-    else:
-        values = {"company": None, "company_cuit": data["company_cuit"], "company_name": data["company_name"].strip()}
-    if not _save_draft(case, values, step=step.number):
-        return _not_editable_redirect(request, case)
-    return _after_save(request, case, step)
-
-
-def _model_form_step(form_class: type[BaseForm]) -> Callable[[HttpRequest, Complaint, Step], HttpResponse]:
-    def handle(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+def _model_form_step(form_class: type[BaseForm]) -> Callable[[AuthenticatedRequest, Complaint, Step], HttpResponse]:
+    def handle(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
         form = form_class(request.POST or None, instance=case)  # type: ignore[call-arg]
         if request.method == "POST" and form.is_valid():
             values = {name: form.cleaned_data[name] for name in form.fields}
-            if not _save_draft(case, values, step=step.number):
-                return _not_editable_redirect(request, case)
+            draft_save_step(complaint=case, values=values, reached_step=_reached(step))
             return _after_save(request, case, step)
         return _render_step(request, case, step, form=form)
 
     return handle
 
 
-def _step_evidence(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+def _step_evidence(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
     if request.method == "POST":
         # The files themselves are posted to `evidence_upload`; this only moves on.
-        _save_draft(case, {}, step=step.number)
+        draft_save_step(complaint=case, values={}, reached_step=_reached(step))
         return _after_save(request, case, step)
-    limits = uploads.limits_text()
     return _render_step(
-        request,
-        case,
-        step,
-        form=EvidenceUploadForm(),
-        limits=limits,
-        evidence=_with_kind(case.evidence.all()),
+        request, case, step, form=EvidenceUploadForm(), limits=uploads.limits_text(), evidence=_with_kind(case)
     )
 
 
-def _step_review(request: HttpRequest, case: Complaint, step: Step) -> HttpResponse:
+def _step_review(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
     if request.method == "POST":
         return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
-    _refresh_consumer_snapshot(case)
+    draft_refresh_snapshot(complaint=case)
     return _render_step(
         request,
         case,
@@ -347,14 +300,14 @@ def _missing_besides_declaration(case: Complaint) -> list[str]:
     return services.missing_for_submission(probe)
 
 
-def _with_kind(evidence: Iterable[Evidence]) -> list[Evidence]:
-    items = list(evidence)
+def _with_kind(case: Complaint) -> list[Evidence]:
+    items = list(case.evidence.all())
     for item in items:
         item.kind = uploads.ALLOWED_TYPES.get(item.content_type, item.content_type)  # type: ignore[attr-defined]
     return items
 
 
-_STEP_HANDLERS: dict[int, Callable[[HttpRequest, Complaint, Step], HttpResponse]] = {
+_STEP_HANDLERS: dict[int, Callable[[AuthenticatedRequest, Complaint, Step], HttpResponse]] = {
     1: _step_details,
     2: _step_company,
     3: _model_form_step(PurchaseStepForm),
@@ -369,7 +322,7 @@ _STEP_HANDLERS: dict[int, Callable[[HttpRequest, Complaint, Step], HttpResponse]
 
 @require_POST
 @login_required
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case_to_edit(request, pk)
     if case.status not in EDITABLE_STATES:
         return _not_editable_redirect(request, case)
@@ -378,13 +331,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose at least one file to upload."))
         return redirect("complaint_step", pk=case.pk, step=5)
     # Judge every file first: one refused file means none of this batch is stored.
-    already = case.evidence.count()
-    errors = []
-    for index, upload in enumerate(files):
-        try:
-            uploads.validate_evidence(upload, already=already + index)
-        except ValidationError as error:
-            errors.extend(error.messages)
+    errors = uploads.evidence_problems(files, already=case.evidence.count())
     if len(errors) == 1:
         messages.error(request, _("Nothing was uploaded. %(problem)s") % {"problem": errors[0]})
     elif errors:
@@ -393,16 +340,9 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, message)
     if errors:
         return redirect("complaint_step", pk=case.pk, step=5)
-    stored: list[Evidence] = []
     try:
-        with transaction.atomic():
-            for upload in files:
-                stored.append(uploads.evidence_add(complaint=case, upload=upload, by=request.user))  # type: ignore[arg-type]
+        stored = uploads.evidence_add_all(complaint=case, files=files, by=request.user)
     except ValidationError as error:
-        for evidence in stored:  # the rows rolled back; their files must go too
-            if evidence.file.name:
-                with contextlib.suppress(OSError):
-                    evidence.file.storage.delete(evidence.file.name)
         for message in error.messages:
             messages.error(request, message)
         return redirect("complaint_step", pk=case.pk, step=5)
@@ -416,14 +356,13 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
-    evidence = evidence_for(user, pk)
+def evidence_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    evidence = evidence_for(request.user, pk)
     case = _case_to_edit(request, evidence.complaint_id)
     if case.status not in EDITABLE_STATES:
         return _not_editable_redirect(request, case)
     try:
-        uploads.evidence_remove(evidence=evidence, by=user)
+        uploads.evidence_remove(evidence=evidence, by=request.user)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -435,25 +374,19 @@ def evidence_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Submission ---------------------------------------------------------------------------------
 
 
-def _accept_declaration(request: HttpRequest, case: Complaint) -> bool:
-    """Record the declaration on the draft (never on a case that moved on)."""
-    form = DeclarationForm(request.POST)
-    accepted = form.is_valid()
-    Complaint.objects.filter(pk=case.pk, status__in=EDITABLE_STATES).update(
-        declaration_accepted_at=timezone.now() if accepted else None, updated_at=timezone.now()
-    )
-    return accepted
+def _accept_declaration(request: AuthenticatedRequest, case: Complaint) -> bool:
+    return draft_accept_declaration(complaint=case, accepted=DeclarationForm(request.POST).is_valid())
 
 
 @require_POST
 @login_required
-def complaint_submit(request: HttpRequest, pk: int) -> HttpResponse:
+def complaint_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case_to_edit(request, pk)
     if case.status != State.DRAFT:
         return _already_submitted(request, case)
     _accept_declaration(request, case)
     try:
-        case = services.complaint_submit(complaint=case, by=request.user)  # type: ignore[arg-type]
+        case = services.complaint_submit(complaint=case, by=request.user)
     except (services.CaseError, ValidationError) as error:
         case.refresh_from_db()
         if case.status != State.DRAFT:
@@ -466,7 +399,7 @@ def complaint_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-def complaint_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+def complaint_resubmit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = _case_to_edit(request, pk)
     if case.status != State.OBSERVED:
         return _already_submitted(request, case)
@@ -474,7 +407,7 @@ def complaint_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Tick the box to declare that what you state is true."))
         return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
     try:
-        case = services.complaint_resubmit(complaint=case, by=request.user)  # type: ignore[arg-type]
+        case = services.complaint_resubmit(complaint=case, by=request.user)
     except (services.CaseError, ValidationError) as error:
         case.refresh_from_db()
         if case.status != State.OBSERVED:
@@ -484,7 +417,7 @@ def complaint_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("complaint_receipt", pk=case.pk)
 
 
-def _already_submitted(request: HttpRequest, case: Complaint) -> HttpResponse:
+def _already_submitted(request: AuthenticatedRequest, case: Complaint) -> HttpResponse:
     if case.number and case.status != State.OBSERVED:
         messages.info(request, _("This complaint was already submitted as %(number)s.") % {"number": case.number})
         return redirect("complaint_receipt", pk=case.pk)
@@ -509,18 +442,18 @@ def _receipt_context(case: Complaint) -> dict:
 
 
 @login_required
-def complaint_receipt(request: HttpRequest, pk: int) -> HttpResponse:
-    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+def complaint_receipt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)
     if not case.number:
-        if _may_edit(request.user, case):  # type: ignore[arg-type]
+        if _may_edit(request.user, case):
             return redirect("complaint_step", pk=case.pk, step=case.draft_step)
         raise Http404
     return render(request, "complaints/filing/receipt.html", _receipt_context(case))
 
 
 @login_required
-def complaint_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    case = complaint_for(request.user, pk)  # type: ignore[arg-type]
+def complaint_receipt_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    case = complaint_for(request.user, pk)
     if not case.number:
         raise Http404
     context = {**_receipt_context(case), "generated_at": timezone.now()}
@@ -531,17 +464,25 @@ def complaint_receipt_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Company lookup (the no-JS page uses the same fragment) ---------------------------------------
 
 
+def _companies_matching(query: str) -> list[Company]:
+    if len(query) < LOOKUP_MIN_CHARS:
+        return []
+    return list(company_search(Company.objects.all(), query)[:LOOKUP_LIMIT])
+
+
 @require_GET
 @login_required
-def company_lookup(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()
-    companies = (
-        list(company_search(Company.objects.all(), query)[:LOOKUP_LIMIT]) if len(query) >= LOOKUP_MIN_CHARS else []
-    )
+def company_lookup(request: AuthenticatedRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:LOOKUP_MAX_CHARS]
     return render(
         request,
         "complaints/filing/_company_results.html",
-        {"companies": companies, "query": query, "searched": len(query) >= LOOKUP_MIN_CHARS, "chosen": ""},
+        {
+            "companies": _companies_matching(query),
+            "query": query,
+            "searched": len(query) >= LOOKUP_MIN_CHARS,
+            "chosen": "",
+        },
     )
 
 
@@ -549,47 +490,30 @@ def company_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(Role.OFFICER, Role.SUPERVISOR)
-def assisted_filing(request: HttpRequest) -> HttpResponse:
+def assisted_filing(request: AuthenticatedRequest) -> HttpResponse:
     form = AssistedFilingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        citizen = CitizenDetails(
-            email=data["email"],
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            dni=data["dni"],
-            phone=data["phone"],
-            street_address=data["street_address"],
-            city=data["city"],
-            province=data["province"],
-        )
         try:
             filing = assisted_filing_start(
-                by=request.user,  # type: ignore[arg-type]
-                channel=data["channel"],
-                citizen=citizen,
-                request=request,
+                by=request.user, channel=form.cleaned_data["channel"], citizen=form.citizen(), request=request
             )
         except AssistedFilingError as error:
             messages.error(request, str(error))
         else:
             if filing.account_created:
-                messages.success(
-                    request,
-                    _(
-                        "An account was created for %(email)s and they were e-mailed a link to choose a password. "
-                        "Now complete the complaint with them."
-                    )
-                    % {"email": filing.citizen.email},
+                text = _(
+                    "An account was created for %(email)s and they were e-mailed a link to choose a password. "
+                    "Now complete the complaint with them."
                 )
             else:
-                messages.info(
-                    request,
-                    _(
-                        "%(email)s already has an account: the complaint uses the details in their profile. "
-                        "Check them with the citizen in step 1."
-                    )
-                    % {"email": filing.citizen.email},
+                text = _(
+                    "%(email)s already has an account: the complaint uses the details in their profile. "
+                    "Check them with the citizen in step 1."
                 )
+            messages.add_message(
+                request,
+                messages.SUCCESS if filing.account_created else messages.INFO,
+                text % {"email": filing.citizen.email},
+            )
             return redirect("complaint_step", pk=filing.complaint.pk, step=1)
     return render(request, "complaints/filing/assisted.html", {"form": form})

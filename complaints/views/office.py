@@ -8,7 +8,8 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.forms import Form
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,7 +22,8 @@ from complaints.selectors import complaint_for, complaints_visible_to
 from complaints.states import State
 from parties import services as party_services
 from parties.business_days import business_days_between
-from parties.models import Company, Role, User
+from parties.http import AuthenticatedRequest
+from parties.models import Company, Role
 from parties.views import role_required
 
 PAGE_SIZE = 25
@@ -49,10 +51,10 @@ def _queue_row(case: Complaint, now: datetime) -> QueueRow:
 
 
 @office_required
-def admission_queue(request: HttpRequest) -> HttpResponse:
+def admission_queue(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     form = AdmissionFilterForm(request.GET or None)
-    officer: User = request.user  # type: ignore[assignment]
+    officer = request.user
     cases = form.filter(complaints_visible_to(officer), now=now, user=officer)
     # Oldest first: the (status, submitted_at) index `complaint_queue` serves the order and the page.
     cases = cases.select_related("company").order_by("submitted_at", "pk")
@@ -74,12 +76,12 @@ def admission_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _refused(request: HttpRequest, case: Complaint, error: Exception) -> HttpResponse:
+def _refused(request: AuthenticatedRequest, case: Complaint, error: Exception) -> HttpResponse:
     messages.error(request, str(error))
     return redirect("complaint_detail", pk=case.pk)
 
 
-def _invalid(request: HttpRequest, case: Complaint, form, title: str, action: str) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _invalid(request: AuthenticatedRequest, case: Complaint, form: Form, title: str, action: str) -> HttpResponse:
     """The decision form again, with its errors and what the officer typed."""
     return render(
         request,
@@ -90,8 +92,8 @@ def _invalid(request: HttpRequest, case: Complaint, form, title: str, action: st
 
 @require_POST
 @office_required
-def complaint_admit(request: HttpRequest, pk: int) -> HttpResponse:
-    officer: User = request.user  # type: ignore[assignment]
+def complaint_admit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    officer = request.user
     case = complaint_for(officer, pk)
     form = AdmitForm(request.POST)
     if not form.is_valid():
@@ -108,7 +110,7 @@ def complaint_admit(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("admission_queue")
 
 
-def _invite_company(request: HttpRequest, case: Complaint, email: str) -> None:
+def _invite_company(request: AuthenticatedRequest, case: Complaint, email: str) -> None:
     """A company without an electronic domicile is invited to set one up. The admission stands
     even if the invitation is refused: the officer can invite again from the company's page."""
     if not email or case.company is None:
@@ -125,7 +127,7 @@ def _invite_company(request: HttpRequest, case: Complaint, email: str) -> None:
             company=case.company,
             email=email,
             is_admin=True,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
         )
     except party_services.PartiesError as error:
         messages.warning(request, str(error))
@@ -139,8 +141,8 @@ def _invite_company(request: HttpRequest, case: Complaint, email: str) -> None:
 
 @require_POST
 @office_required
-def complaint_observe(request: HttpRequest, pk: int) -> HttpResponse:
-    officer: User = request.user  # type: ignore[assignment]
+def complaint_observe(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    officer = request.user
     case = complaint_for(officer, pk)
     form = ObserveForm(request.POST)
     if not form.is_valid():
@@ -159,8 +161,8 @@ def complaint_observe(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @office_required
-def complaint_reject(request: HttpRequest, pk: int) -> HttpResponse:
-    officer: User = request.user  # type: ignore[assignment]
+def complaint_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    officer = request.user
     case = complaint_for(officer, pk)
     form = RejectForm(request.POST)
     if not form.is_valid():

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hearings.forms import NearDateField
 from hearings.models import Hearing
-from hearings.scheduling import OFFICE_TZ, Slot, conciliators
+from hearings.scheduling import Slot, conciliators
 from parties.models import User
 
 OTHER = "other"
@@ -25,7 +25,10 @@ class ConciliatorChoiceField(forms.ModelChoiceField):
 
 
 def slot_label(slot: Slot) -> str:
-    start, end = slot.starts_at.astimezone(OFFICE_TZ), slot.ends_at.astimezone(OFFICE_TZ)
+    start, end = (
+        slot.starts_at.astimezone(timezone.get_default_timezone()),
+        slot.ends_at.astimezone(timezone.get_default_timezone()),
+    )
     return _("%(weekday)s %(date)s, %(start)s to %(end)s — %(conciliator)s") % {
         "weekday": date_format(start, "l"),
         "date": date_format(start, "DATE_FORMAT"),
@@ -36,7 +39,7 @@ def slot_label(slot: Slot) -> str:
 
 
 def _aware(day: date, moment: time) -> datetime:
-    return datetime.combine(day, moment, tzinfo=OFFICE_TZ)
+    return datetime.combine(day, moment, tzinfo=timezone.get_default_timezone())
 
 
 class _PickedTime(forms.Form):
@@ -113,7 +116,7 @@ class ScheduleForm(_PickedTime):
                 self.add_error("slot", _("That time is no longer offered: choose again."))
             else:
                 if timezone.is_naive(starts_at):
-                    starts_at = timezone.make_aware(starts_at, OFFICE_TZ)
+                    starts_at = timezone.make_aware(starts_at, timezone.get_default_timezone())
                 data["starts_at"], data["conciliator"] = starts_at, conciliator
         return data
 
@@ -128,7 +131,7 @@ class RescheduleForm(_PickedTime):
     )
 
     def __init__(self, *args, hearing: Hearing, **kwargs):  # type: ignore[no-untyped-def]
-        local = hearing.starts_at.astimezone(OFFICE_TZ)
+        local = hearing.starts_at.astimezone(timezone.get_default_timezone())
         kwargs.setdefault(
             "initial", {"date": local.date(), "time": local.time(), "conciliator": hearing.conciliator_id}
         )

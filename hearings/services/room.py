@@ -11,11 +11,13 @@ Three sources, all kept (hearings.selectors.attendance_summary reads them togeth
   keyed by the page's own event id.
 - server: prosody's event_sync component (jitsi-contrib/prosody-plugins), timed by the video server,
   keyed by (event, occupant jid, time) so Jitsi's retries and the room-destroyed summary that repeats
-  every join and leave add nothing twice.
+  every join and leave add nothing twice. A payload is read whole before anything is written: one
+  field Concilia cannot read refuses the whole event (BadEvent), never half of it.
 - manual: the conciliator's correction; it replaces the automatic figures for that person.
 """
 
 import hashlib
+import math
 import re
 import uuid
 from dataclasses import dataclass
@@ -41,8 +43,15 @@ DEDUPE_MAX = 200  # Attendance.dedupe_key's max_length
 NAME_MAX = 300  # Attendance.display_name's max_length
 # Prosody names a tenant's room "[tenant]room" in the MUC jid; the hearing is the bare room.
 TENANT_PREFIX = re.compile(r"^\[[^\]]*\]")
-# Jibri logs in on the hidden "recorder." domain (docker-jitsi-meet's XMPP_RECORDER_DOMAIN).
+# What a hearing's room name can look like (Hearing.room: "concilia-" and hex, at most 64).
+ROOM_NAME = re.compile(r"[a-z0-9._-]{1,64}")
+# Jibri's jid, when the hidden domain is not the configured one: the legacy "recorder." domain
+# (docker-jitsi-meet's XMPP_RECORDER_DOMAIN before XMPP_HIDDEN_DOMAIN replaced it).
 RECORDER_DOMAIN_PREFIX = "recorder."
+JID_MAX = 3071  # RFC 7622: the longest jid
+TEXT_MAX = 1000  # a name, an e-mail or an id in an event: longer is no token Concilia signed
+# A hearing has a handful of people; a room-destroyed summary repeats each join. More is no hearing.
+OCCUPANTS_MAX = 1000
 
 
 class UnknownRoom(Exception):
@@ -51,6 +60,30 @@ class UnknownRoom(Exception):
 
 class BadEvent(ValueError):
     """A video-server event Concilia cannot read."""
+
+
+def storable_text(value: str) -> str:
+    """The text without what PostgreSQL cannot store: NUL characters and lone surrogates (which JSON's
+    \\ud800 escapes let through)."""
+    return value.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _event_text(
+    value: object, field: str, *, max_length: int = TEXT_MAX, number: bool = False, exact: bool = False
+) -> str:
+    """A string field of an event ("" when absent); anything else refuses the event. With `number`,
+    a whole number of at most 20 digits is taken as its digits (an id may come as one). Text
+    PostgreSQL cannot store is dropped from it, or with `exact` (a link) refuses the event."""
+    if value is None:
+        return ""
+    if number and isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**20:
+        value = str(value)
+    if not isinstance(value, str) or len(value) > max_length:
+        raise BadEvent(f"{field} is not a string of at most {max_length} characters")
+    text = storable_text(value)
+    if exact and text != value:
+        raise BadEvent(f"{field} holds characters that cannot be stored")
+    return text
 
 
 def _dedupe(key: str) -> str:
@@ -148,7 +181,7 @@ def attendance_from_client(
         )
     if party != Attendance.Party.CONCILIATOR:
         raise HearingError(_("Only the conciliator's page reports the other participants."))
-    name = display_name.strip()[:NAME_MAX]
+    name = storable_text(display_name).strip()[:NAME_MAX]
     seen, seen_party = _person_named(hearing, name)
     return attendance_record(
         hearing=hearing,
@@ -172,12 +205,11 @@ def _person_named(hearing: Hearing, name: str) -> tuple[User | None, str]:
     return found[0] if len(found) == 1 else (None, Attendance.Party.OTHER)
 
 
-def _occupant_person(hearing: Hearing, occupant: dict) -> tuple[User | None, str]:
+def _occupant_person(hearing: Hearing, occupant_id: str, email: str) -> tuple[User | None, str]:
     """Who an occupant is: the token's context.user.id (our user's pk), else its e-mail, and only if
     that person is a party of this hearing."""
     people = people_of(hearing)
-    occupant_id = str(occupant.get("id") or "")
-    email = str(occupant.get("email") or "").strip().lower()
+    email = email.strip().lower()
     found = next(((p, side) for p, side in people if occupant_id and str(p.pk) == occupant_id), None)
     if found is None and email:
         found = next(((p, side) for p, side in people if p.email.lower() == email), None)
@@ -185,10 +217,19 @@ def _occupant_person(hearing: Hearing, occupant: dict) -> tuple[User | None, str
 
 
 def _epoch(value: object) -> datetime:
+    """A time in an event: seconds since 1970 (os.time()), as a number or a short string of one."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise BadEvent("timestamp missing or not a number")
+    if isinstance(value, str) and len(value) > 40:
+        raise BadEvent("timestamp out of range")
     try:
-        seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise BadEvent("timestamp missing or not a number") from None
+        seconds = float(value)  # a 400-digit int overflows here; a 400-digit string is infinite
+    except OverflowError:
+        raise BadEvent("timestamp out of range") from None
+    except ValueError:
+        raise BadEvent("timestamp not a number") from None
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise BadEvent("timestamp out of range")
     # event_sync sends os.time() seconds; JaaS-style milliseconds are recognised by their size.
     if seconds > 1e12:
         seconds /= 1000
@@ -199,31 +240,64 @@ def _epoch(value: object) -> datetime:
 
 
 def _room_hearing(payload: dict) -> Hearing:
-    room = TENANT_PREFIX.sub("", str(payload.get("room_name") or "")).strip().lower()
+    room = TENANT_PREFIX.sub("", _event_text(payload.get("room_name"), "room_name")).strip().lower()
     if not room:
         raise BadEvent("room_name missing")
+    if not ROOM_NAME.fullmatch(room):
+        raise UnknownRoom(room)  # no hearing's room looks like that: no need to ask the database
     hearing = Hearing.objects.select_related("complaint", "conciliator").filter(room=room).first()
     if hearing is None:
         raise UnknownRoom(room)
     return hearing
 
 
-def _occupant_rows(hearing: Hearing, occupant: dict, *, breakout: str, kinds: tuple[str, ...]) -> int:
+def is_hidden_occupant(jid: str) -> bool:
+    """Jibri (and any bot Jitsi hides) logs in on the hidden domain (JITSI_HIDDEN_DOMAIN; docker-jitsi-meet
+    joins it as recorder@hidden.<domain>) or, on older deployments, on the "recorder." domain. It joins
+    the room to record it: it is not someone attending."""
+    domain = jid.split("@", 1)[-1].split("/", 1)[0].lower()
+    return domain == settings.JITSI_HIDDEN_DOMAIN.lower() or domain.startswith(RECORDER_DOMAIN_PREFIX)
+
+
+@dataclass
+class _Presence:
+    """One occupant of an event, read and checked before anything is written."""
+
+    jid: str
+    occupant_id: str
+    email: str
+    name: str
+    times: list[tuple[str, datetime]]  # (kind, when)
+
+
+def _read_occupant(occupant: object, *, kinds: tuple[str, ...]) -> _Presence | None:
+    """The occupant as Concilia records it, or None for a hidden one (Jibri). Raises BadEvent."""
     if not isinstance(occupant, dict):
         raise BadEvent("occupant is not an object")
-    jid = str(occupant.get("occupant_jid") or occupant.get("id") or "")
+    occupant_id = _event_text(occupant.get("id"), "id", number=True)
+    jid = _event_text(occupant.get("occupant_jid"), "occupant_jid", max_length=JID_MAX) or occupant_id
     if not jid:
         raise BadEvent("occupant without a jid")
-    if jid.split("@", 1)[-1].startswith(RECORDER_DOMAIN_PREFIX):
-        return 0  # Jibri joins the room to record it; it is not someone attending
-    user, party = _occupant_person(hearing, occupant)
-    name = str(occupant.get("name") or "") or jid.split("@")[0]
-    created = 0
+    times = []
     for kind in kinds:
         stamp = occupant.get("joined_at" if kind == Attendance.Kind.JOINED else "left_at")
-        if stamp in (None, ""):
-            continue
-        at = _epoch(stamp)
+        if stamp not in (None, ""):
+            times.append((kind, _epoch(stamp)))
+    presence = _Presence(
+        jid=jid,
+        occupant_id=occupant_id,
+        email=_event_text(occupant.get("email"), "email"),
+        name=_event_text(occupant.get("name"), "name"),
+        times=times,
+    )
+    return None if is_hidden_occupant(jid) else presence
+
+
+def _occupant_rows(hearing: Hearing, presence: _Presence, *, breakout: str) -> int:
+    user, party = _occupant_person(hearing, presence.occupant_id, presence.email)
+    name = presence.name or presence.jid.split("@")[0]
+    created = 0
+    for kind, at in presence.times:
         _row, new = attendance_record(
             hearing=hearing,
             user=user,
@@ -231,7 +305,7 @@ def _occupant_rows(hearing: Hearing, occupant: dict, *, breakout: str, kinds: tu
             kind=kind,
             at=at,
             source=Attendance.Source.SERVER,
-            dedupe_key=f"server:{kind}:{breakout}:{jid}:{int(at.timestamp())}",
+            dedupe_key=f"server:{kind}:{breakout}:{presence.jid}:{int(at.timestamp())}",
             display_name=name,
         )
         created += new
@@ -244,7 +318,7 @@ class EventResult:
     created: int  # attendance rows written now (0 for a repeated delivery)
 
 
-def attendance_from_jitsi_event(payload: dict) -> EventResult:
+def attendance_from_jitsi_event(payload: object) -> EventResult:
     """One POST of prosody's event_sync component (jitsi-contrib/prosody-plugins, event_sync/):
 
         {"event_name": "muc-occupant-joined", "room_name": "concilia-…", "room_jid": "…",
@@ -257,7 +331,7 @@ def attendance_from_jitsi_event(payload: dict) -> EventResult:
     events are acknowledged and ignored. Raises UnknownRoom (no such hearing) or BadEvent."""
     if not isinstance(payload, dict):
         raise BadEvent("not a JSON object")
-    event = str(payload.get("event_name") or "")
+    event = _event_text(payload.get("event_name"), "event_name")
     if event == "recording-uploaded":
         hearing = _room_hearing(payload)
         _recording_from_event(hearing, payload)
@@ -265,20 +339,19 @@ def attendance_from_jitsi_event(payload: dict) -> EventResult:
     if event not in ("muc-occupant-joined", "muc-occupant-left", "muc-room-destroyed", "muc-room-created"):
         raise BadEvent(f"unknown event {event!r}")
     hearing = _room_hearing(payload)
-    breakout = str(payload.get("breakout_room_id") or "") if payload.get("is_breakout") else ""
+    breakout = _event_text(payload.get("breakout_room_id"), "breakout_room_id") if payload.get("is_breakout") else ""
     if event == "muc-occupant-joined":
-        created = _occupant_rows(hearing, payload.get("occupant"), breakout=breakout, kinds=("joined",))  # type: ignore[arg-type]
+        presences = [_read_occupant(payload.get("occupant"), kinds=("joined",))]
     elif event == "muc-occupant-left":
-        created = _occupant_rows(hearing, payload.get("occupant"), breakout=breakout, kinds=("joined", "left"))  # type: ignore[arg-type]
+        presences = [_read_occupant(payload.get("occupant"), kinds=("joined", "left"))]
     elif event == "muc-room-destroyed":
         occupants = payload.get("all_occupants") or []
-        if not isinstance(occupants, list):
-            raise BadEvent("all_occupants is not a list")
-        created = sum(
-            _occupant_rows(hearing, occupant, breakout=breakout, kinds=("joined", "left")) for occupant in occupants
-        )
+        if not isinstance(occupants, list) or len(occupants) > OCCUPANTS_MAX:
+            raise BadEvent(f"all_occupants is not a list of at most {OCCUPANTS_MAX}")
+        presences = [_read_occupant(occupant, kinds=("joined", "left")) for occupant in occupants]
     else:
-        created = 0
+        presences = []
+    created = sum(_occupant_rows(hearing, presence, breakout=breakout) for presence in presences if presence)
     return EventResult(hearing, created)
 
 
@@ -432,9 +505,8 @@ def _suffix(name: str | None) -> str:
 def _recording_from_event(hearing: Hearing, payload: dict) -> Recording:
     """Jibri's finalize script (docs/jitsi.md) posts where it put the file:
     {"event_name": "recording-uploaded", "room_name": "…", "url": "https://…", "recording_id": "…"}"""
-    url = str(payload.get("url") or "").strip()
-    if not re.match(r"^https?://", url) or len(url) > 500:
+    url = _event_text(payload.get("url"), "url", exact=True).strip()
+    if not re.fullmatch(r"https?://[^\s\x00-\x1f\x7f]+", url) or len(url) > 500:
         raise BadEvent("recording-uploaded needs an http(s) url")
-    return recording_register(
-        hearing=hearing, by=None, url=url, external_id=str(payload.get("recording_id") or url)[:200]
-    )
+    recording_id = _event_text(payload.get("recording_id"), "recording_id", number=True) or url
+    return recording_register(hearing=hearing, by=None, url=url, external_id=recording_id[:200])

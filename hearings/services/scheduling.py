@@ -16,15 +16,16 @@ from django.utils.translation import gettext_lazy
 
 from complaints.models import Complaint
 from complaints.services import complaint_transition, lock_case, record_event
-from complaints.states import OFFICE_ROLES, State
+from complaints.states import State
 from notifications.services import notify
 from parties.models import ConciliatorProfile, Role, User
 
+from .. import policy
 from ..errors import HearingError
 from ..ics import hearing_ics
 from ..models import Hearing
 from ..notify import notify_hearing
-from ..scheduling import double_booked_message, hearing_setting, notice_applies, rehearing_due, slot_refusal
+from ..scheduling import double_booked_message, hearing_setting, notice_applies, slot_refusal
 from ..selectors import current_hearing
 from .shared import lock_hearing, on_record
 
@@ -48,11 +49,6 @@ def invitation(hearing: Hearing, *, cancelled: bool = False) -> list[dict]:
 
 def _who(user: User) -> str:
     return user.display_name
-
-
-def _ensure_office(by: User) -> None:
-    if by is None or by.role not in OFFICE_ROLES:
-        raise HearingError(_("Only the office can move or cancel a hearing."))
 
 
 def _is_double_booking(error: IntegrityError) -> bool:
@@ -111,6 +107,28 @@ def hearing_schedule(
 
     A second call for the same case finds it already scheduled and is refused (CaseError), so a
     double-submitted form books one hearing."""
+    with transaction.atomic():
+        policy.ensure(policy.SCHEDULE_HEARING, by, lock_case(complaint.pk))
+        return _book(
+            complaint=complaint,
+            by=by,
+            starts_at=starts_at,
+            conciliator=conciliator,
+            minutes=minutes,
+            continues=continues,
+        )
+
+
+def _book(
+    *,
+    complaint: Complaint,
+    by: User,
+    starts_at: datetime,
+    conciliator: User,
+    minutes: int | None = None,
+    continues: Hearing | None = None,
+) -> Hearing:
+    """Book the hearing; the caller has asked the rule (scheduling, or adjourning to a new date)."""
     _check_start(starts_at)
     _check_conciliator(conciliator)
     length = timedelta(minutes=minutes or hearing_setting("DURATION_MINUTES"))
@@ -120,8 +138,6 @@ def hearing_schedule(
     with transaction.atomic():
         # Whether the company is owed the minimum notice depends on where the case comes from.
         before = lock_case(complaint.pk)
-        if before.status == State.COMPANY_ABSENT and rehearing_due(before) is None:
-            raise HearingError(_("The company's absence has not been excused: the case cannot have a new hearing."))
         notice = continues is None and notice_applies(before)
         move = complaint_transition(
             complaint=complaint,
@@ -162,24 +178,11 @@ def hearing_reschedule(
     reason = (reason or "").strip()
     if not reason:
         raise HearingError(_("Say why the hearing is being moved: the parties will read it."))
-    _ensure_office(by)
-    limit = hearing_setting("MAX_RESCHEDULES")
     with transaction.atomic():
         case = lock_case(hearing.complaint_id)
         locked = lock_hearing(hearing.pk)
-        if locked.status != Hearing.Status.SCHEDULED or case.status != State.HEARING_SCHEDULED:
-            raise HearingError(
-                _("This hearing is “%(status)s” and the case “%(state)s”, so the hearing can no longer be moved.")
-                % {"status": locked.get_status_display(), "state": case.get_status_display()}
-            )
-        if locked.reschedule_count >= limit:
-            raise HearingError(
-                _(
-                    "This hearing was already moved %(count)s times, the most allowed. "
-                    "If it cannot be held, cancel it and schedule a new one."
-                )
-                % {"count": locked.reschedule_count}
-            )
+        locked.complaint = case
+        policy.ensure(policy.RESCHEDULE_HEARING, by, locked)
         _check_start(starts_at)
         new_conciliator = _check_conciliator(conciliator or locked.conciliator)
         length = locked.ends_at - locked.starts_at
@@ -241,15 +244,11 @@ def hearing_cancel(*, hearing: Hearing, by: User, reason: str) -> Hearing:
     reason = (reason or "").strip()
     if not reason:
         raise HearingError(_("Say why the hearing is cancelled: the parties will read it."))
-    _ensure_office(by)
     with transaction.atomic():
         case = lock_case(hearing.complaint_id)
         locked = lock_hearing(hearing.pk)
-        if locked.status != Hearing.Status.SCHEDULED:
-            raise HearingError(
-                _("This hearing is “%(status)s”, so it can no longer be cancelled.")
-                % {"status": locked.get_status_display()}
-            )
+        locked.complaint = case
+        policy.ensure(policy.CANCEL_HEARING, by, locked)
         current = current_hearing(case.pk)
         if case.status == State.HEARING_SCHEDULED and current is not None and current.pk == locked.pk:
             case = complaint_transition(complaint=case, transition="cancel_hearing", by=by, reason=reason).case
@@ -291,19 +290,10 @@ def hearing_adjourn(*, hearing: Hearing, by: User, reason: str, starts_at: datet
     if not reason:
         raise HearingError(_("Say why the hearing is adjourned."))
     with transaction.atomic():
-        move = complaint_transition(
-            complaint=Complaint(pk=hearing.complaint_id), transition="adjourn", by=by, reason=reason
-        )
-        case = move.case
         locked = lock_hearing(hearing.pk)
-        current = current_hearing(case.pk)
-        if locked.status != Hearing.Status.SCHEDULED or current is None or current.pk != locked.pk:
-            raise HearingError(
-                _("This hearing is “%(status)s”, so it can no longer be adjourned.")
-                % {"status": locked.get_status_display()}
-            )
-        if by.role == Role.CONCILIATOR and by.pk != locked.conciliator_id:
-            raise HearingError(_("Only the conciliator holding this hearing can adjourn it."))
+        locked.complaint = lock_case(hearing.complaint_id)
+        policy.ensure(policy.ADJOURN_HEARING, by, locked)
+        case = complaint_transition(complaint=locked.complaint, transition="adjourn", by=by, reason=reason).case
         locked.status = Hearing.Status.ADJOURNED
         locked.outcome = Hearing.Outcome.ADJOURNED
         locked.outcome_notes = reason
@@ -322,7 +312,7 @@ def hearing_adjourn(*, hearing: Hearing, by: User, reason: str, starts_at: datet
         locked.complaint = case
         continuation = None
         if starts_at is not None:
-            continuation = hearing_schedule(
+            continuation = _book(
                 complaint=case,
                 by=by,
                 starts_at=starts_at,

@@ -3,13 +3,17 @@ and confirmation), the office's approval, absences, the agreement's follow-up an
 
 Thin views: load through `hearings_visible_to` / `complaint_for` (a 404 for anyone outside the
 case), check the role, call the service in hearings/services/outcome.py, and turn a refused move
-(`CaseError`, which `HearingError` is) into a message."""
+(`CaseError`, which `HearingError` is) into a message. Who may do what now is asked of the rules in
+hearings/policy.py: a refusal about who the person is answers 403, one about the moment is shown as a
+message on the case page (the case page offers the same actions from the same rules)."""
+
+from datetime import tzinfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -18,10 +22,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from complaints.models import Complaint
 from complaints.selectors import complaint_for, complaints_visible_to
 from complaints.services import CaseError
-from complaints.states import State, represents
+from parties.http import AuthenticatedRequest
 from parties.models import Role, User
 from parties.views import role_required
 
+from .. import policy
 from ..forms.outcome import (
     OUTCOME_FIELDS,
     AbsenceDecideForm,
@@ -33,15 +38,33 @@ from ..forms.outcome import (
     ReferForm,
 )
 from ..models import AbsenceJustification, Acta, Agreement, Attendance, ComplianceProof, Hearing
-from ..selectors import attendance_summary, hearings_visible_to, party_of
-from ..services import outcome as services
+from ..selectors import attendance_summary, hearings_visible_to
+from ..services import absences as absence_services
+from ..services import acta as acta_services
+from ..services import approval as approval_services
+from ..services import follow_up as follow_up_services
+from ..services import outcome as outcome_services
+from ..services import referral as referral_services
+from ..services.shared import tolerance_ends_at, tolerance_minutes
 
 office_required = role_required(Role.OFFICER, Role.SUPERVISOR)
-CASE_TIME_ZONE = "America/Argentina/Buenos_Aires"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
+def _refuse(request: AuthenticatedRequest, action: str, obj: object, case_pk: int) -> HttpResponse | None:
+    """None when the rule allows it; otherwise 403 (not for this person) or the refusal as a message
+    on the case page (not now)."""
+    refusal = policy.why_not(action, request.user, obj)
+    if refusal is None:
+        return None
+    if refusal.forbidden:
+        raise PermissionDenied(refusal.message)
+    messages.error(request, refusal.message)
+    return redirect("complaint_detail", pk=case_pk)
+
+
+def _case_time_zone() -> tzinfo:
+    """The office's time zone (settings.TIME_ZONE): the case's times are read in it."""
+    return timezone.get_default_timezone()
 
 
 def _hearing_for(user: User, pk: int) -> Hearing:
@@ -66,14 +89,8 @@ def _download(file: FieldFile, filename: str, content_type: str) -> FileResponse
 # --- The console and the outcome -------------------------------------------------------------------
 
 
-def _ensure_console(user: User, hearing: Hearing) -> None:
-    """The conciliator holding the hearing runs it; the office may look on and record it too."""
-    if user.pk != hearing.conciliator_id and not services.is_office(user):
-        raise PermissionDenied
-
-
-def _render_console(request: HttpRequest, hearing: Hearing, form: OutcomeForm) -> HttpResponse:
-    user = _user(request)
+def _render_console(request: AuthenticatedRequest, hearing: Hearing, form: OutcomeForm) -> HttpResponse:
+    user = request.user
     case = hearing.complaint
     now = timezone.now()
     acta = Acta.objects.filter(hearing=hearing).first()
@@ -88,36 +105,40 @@ def _render_console(request: HttpRequest, hearing: Hearing, form: OutcomeForm) -
         "acta": acta,
         "form": form,
         "outcome_fields": {str(outcome): list(names) for outcome, names in OUTCOME_FIELDS.items()},
-        "tolerance_minutes": services.tolerance_minutes(),
-        "tolerance_ends_at": services.tolerance_ends_at(hearing),
+        "tolerance_minutes": tolerance_minutes(),
+        "tolerance_ends_at": tolerance_ends_at(hearing),
         "started": now >= hearing.starts_at,
-        "tolerance_over": now >= services.tolerance_ends_at(hearing),
-        "can_record": hearing.status == Hearing.Status.SCHEDULED,
+        "tolerance_over": now >= tolerance_ends_at(hearing),
+        "can_record": policy.may_record_outcome(user, hearing),
         "is_conciliator": user.pk == hearing.conciliator_id,
-        "case_time_zone": CASE_TIME_ZONE,
+        "case_time_zone": _case_time_zone(),
     }
     return render(request, "hearings/outcome/console.html", context)
 
 
 @login_required
 @require_safe
-def hearing_console(request: HttpRequest, pk: int) -> HttpResponse:
-    hearing = _hearing_for(_user(request), pk)
-    _ensure_console(_user(request), hearing)
+def hearing_console(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    hearing = _hearing_for(request.user, pk)
+    refused = _refuse(request, policy.OPEN_CONSOLE, hearing, hearing.complaint_id)
+    if refused is not None:
+        return refused
     return _render_console(request, hearing, OutcomeForm())
 
 
 @require_POST
 @login_required
-def hearing_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def hearing_outcome(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     hearing = _hearing_for(user, pk)
-    _ensure_console(user, hearing)
+    refused = _refuse(request, policy.OPEN_CONSOLE, hearing, hearing.complaint_id)
+    if refused is not None:
+        return refused
     form = OutcomeForm(request.POST)
     if not form.is_valid():
         return _render_console(request, hearing, form)
     try:
-        recorded = services.outcome_record(hearing=hearing, by=user, **form.service_kwargs())
+        recorded = outcome_services.outcome_record(hearing=hearing, by=user, **form.service_kwargs())
     except CaseError as error:
         messages.error(request, str(error))
         return _render_console(request, hearing, form)
@@ -132,27 +153,20 @@ def hearing_outcome(request: HttpRequest, pk: int) -> HttpResponse:
             )
             % {"outcome": recorded.get_outcome_display()},
         )
-    return redirect("hearing_console", pk=hearing.pk)
+    if policy.may_open_console(user, recorded):
+        return redirect("hearing_console", pk=hearing.pk)
+    return redirect("complaint_detail", pk=hearing.complaint_id)
 
 
 # --- The acta --------------------------------------------------------------------------------------
 
 
-def _ensure_acta_reader(user: User, hearing: Hearing) -> str | None:
-    """The parties, the conciliator and the office read the acta; the side the user is on, if any."""
-    party = party_of(hearing, user)
-    if party is None and not services.is_office(user):
-        raise Http404
-    return party
-
-
 @login_required
 @require_safe
-def acta_download(request: HttpRequest, pk: int) -> FileResponse:
-    hearing = _hearing_for(_user(request), pk)
-    _ensure_acta_reader(_user(request), hearing)
-    acta = Acta.objects.filter(hearing=hearing).first()
-    if acta is None or not acta.is_ready:
+def acta_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
+    hearing = _hearing_for(request.user, pk)
+    acta = policy.acta_of(hearing)
+    if acta is None or not policy.may_read_acta(request.user, hearing):
         raise Http404
     number = hearing.complaint.number or hearing.complaint_id
     return _download(acta.file, f"acta-{number}-{hearing.pk}.pdf", "application/pdf")
@@ -160,10 +174,11 @@ def acta_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def acta_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def acta_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     hearing = _hearing_for(user, pk)
-    party = _ensure_acta_reader(user, hearing)
+    if not policy.is_party_or_office(user, hearing):
+        raise Http404
     acta = Acta.objects.filter(hearing=hearing).first()
     confirmations = list(acta.confirmations.select_related("user")) if acta else []
     mine = next((c for c in confirmations if c.user_id == user.pk), None)
@@ -171,7 +186,7 @@ def acta_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         form = ActaConfirmForm(request.POST)
         if form.is_valid():
             try:
-                services.acta_confirm(hearing=hearing, by=user, sha256=form.cleaned_data["sha256"])
+                acta_services.acta_confirm(hearing=hearing, by=user, sha256=form.cleaned_data["sha256"])
             except CaseError as error:
                 messages.error(request, str(error))
                 return redirect("acta_confirm", pk=hearing.pk)
@@ -190,22 +205,25 @@ def acta_confirm(request: HttpRequest, pk: int) -> HttpResponse:
             "acta": acta,
             "confirmations": confirmations,
             "mine": mine,
-            "can_confirm": party is not None and acta is not None and acta.is_ready and mine is None,
+            "can_confirm": policy.may_confirm_acta(user, hearing),
             "form": form,
             "attendance": attendance_summary(hearing),
             "agreement": Agreement.objects.filter(complaint_id=hearing.complaint_id, hearing=hearing).first(),
-            "case_time_zone": CASE_TIME_ZONE,
+            "case_time_zone": _case_time_zone(),
         },
     )
 
 
 @require_POST
 @office_required
-def agreement_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def agreement_approve(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     case = complaint_for(user, pk)
+    refused = _refuse(request, policy.APPROVE_AGREEMENT, case, case.pk)
+    if refused is not None:
+        return refused
     try:
-        agreement = services.agreement_approve(complaint=case, by=user)
+        agreement = approval_services.agreement_approve(complaint=case, by=user)
     except CaseError as error:
         messages.error(request, str(error))
     else:
@@ -225,18 +243,18 @@ def agreement_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def absence_justify(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def absence_justify(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     hearing = _hearing_for(user, pk)
-    absent = services.ABSENT_PARTY.get(hearing.outcome)
-    if absent is None:
+    if hearing.outcome not in policy.ABSENT_PARTY:
         raise Http404
-    if party_of(hearing, user) != absent:
-        raise PermissionDenied
+    refused = _refuse(request, policy.JUSTIFY_ABSENCE, hearing, hearing.complaint_id)
+    if refused is not None:
+        return refused
     form = AbsenceJustifyForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.absence_justify(
+            absence_services.absence_justify(
                 hearing=hearing, by=user, text=form.cleaned_data["text"], file=form.cleaned_data.get("file")
             )
         except CaseError as error:
@@ -249,7 +267,7 @@ def absence_justify(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "hearings/outcome/absence_justify.html",
-        {"hearing": hearing, "case": hearing.complaint, "form": form, "case_time_zone": CASE_TIME_ZONE},
+        {"hearing": hearing, "case": hearing.complaint, "form": form, "case_time_zone": _case_time_zone()},
     )
 
 
@@ -266,14 +284,17 @@ def _justification_for(user: User, pk: int) -> AbsenceJustification:
 
 @office_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def absence_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def absence_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     justification = _justification_for(user, pk)
+    refused = _refuse(request, policy.DECIDE_JUSTIFICATION, justification, justification.hearing.complaint_id)
+    if refused is not None:
+        return refused
     form = AbsenceDecideForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         accept = form.cleaned_data["decision"] == "accept"
         try:
-            services.absence_decide(
+            absence_services.absence_decide(
                 justification=justification, by=user, accept=accept, reason=form.cleaned_data["reason"]
             )
         except CaseError as error:
@@ -289,7 +310,7 @@ def absence_decide(request: HttpRequest, pk: int) -> HttpResponse:
             "hearing": justification.hearing,
             "case": justification.hearing.complaint,
             "form": form,
-            "case_time_zone": CASE_TIME_ZONE,
+            "case_time_zone": _case_time_zone(),
         },
     )
 
@@ -306,14 +327,10 @@ def _decision_message(party: str, accept: bool) -> str:
 
 @login_required
 @require_safe
-def absence_justification_file(request: HttpRequest, pk: int) -> FileResponse:
+def absence_justification_file(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """The supporting document: for the office, the conciliator and the side that filed it."""
-    user = _user(request)
-    justification = _justification_for(user, pk)
-    side = party_of(justification.hearing, user)
-    if not justification.file or not (
-        services.is_office(user) or side in (justification.party, Attendance.Party.CONCILIATOR)
-    ):
+    justification = _justification_for(request.user, pk)
+    if not policy.may_read_justification_file(request.user, justification):
         raise Http404
     name = justification.file.name or ""
     extension = name[name.rfind(".") :] if "." in name else ""
@@ -328,22 +345,25 @@ def absence_justification_file(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def compliance_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def compliance_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     case = complaint_for(user, pk)
-    if user.pk != case.consumer_id and not services.is_office(user):
-        raise PermissionDenied
     agreement = Agreement.objects.filter(complaint=case).prefetch_related("proofs").first()
     if agreement is None:
         raise Http404
+    refusal = policy.why_not(policy.ANSWER_COMPLIANCE, user, case)
+    if refusal is not None and refusal.forbidden:
+        raise PermissionDenied(refusal.message)
     form = ComplianceAnswerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             if form.cleaned_data["complied"] == "yes":
-                services.compliance_confirm(complaint=case, by=user)
+                follow_up_services.compliance_confirm(complaint=case, by=user)
                 done = _("Thank you. The agreement was honoured and the case is closed.")
             else:
-                services.compliance_report_breach(complaint=case, by=user, details=form.cleaned_data["details"])
+                follow_up_services.compliance_report_breach(
+                    complaint=case, by=user, details=form.cleaned_data["details"]
+                )
                 done = _("The breach was recorded and the case was referred to the legal department.")
         except CaseError as error:
             messages.error(request, str(error))
@@ -357,25 +377,26 @@ def compliance_answer(request: HttpRequest, pk: int) -> HttpResponse:
             "case": case,
             "agreement": agreement,
             "proofs": list(agreement.proofs.all()),
-            "can_answer": case.status == State.AGREEMENT_APPROVED,
+            "can_answer": refusal is None,
             "form": form,
-            "case_time_zone": CASE_TIME_ZONE,
+            "case_time_zone": _case_time_zone(),
         },
     )
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def compliance_proof_upload(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def compliance_proof_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     case = complaint_for(user, pk)
-    if not represents(user, case):
-        raise PermissionDenied
+    refused = _refuse(request, policy.UPLOAD_COMPLIANCE_PROOF, case, case.pk)
+    if refused is not None:
+        return refused
     agreement = Agreement.objects.filter(complaint=case).prefetch_related("proofs").first()
     form = ComplianceProofForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.compliance_proof_upload(
+            follow_up_services.compliance_proof_upload(
                 complaint=case, by=user, upload=form.cleaned_data["file"], note=form.cleaned_data["note"]
             )
         except CaseError as error:
@@ -393,20 +414,20 @@ def compliance_proof_upload(request: HttpRequest, pk: int) -> HttpResponse:
             "agreement": agreement,
             "proofs": list(agreement.proofs.all()) if agreement else [],
             "form": form,
-            "case_time_zone": CASE_TIME_ZONE,
+            "case_time_zone": _case_time_zone(),
         },
     )
 
 
 @login_required
 @require_safe
-def compliance_proof_download(request: HttpRequest, pk: int) -> FileResponse:
+def compliance_proof_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     proof = (
-        ComplianceProof.objects.filter(pk=pk, agreement__complaint__in=complaints_visible_to(_user(request)))
-        .select_related("agreement")
+        ComplianceProof.objects.filter(pk=pk, agreement__complaint__in=complaints_visible_to(request.user))
+        .select_related("agreement__complaint")
         .first()
     )
-    if proof is None:
+    if proof is None or not policy.may_read_compliance_proof(request.user, proof):
         raise Http404
     return _download(proof.file, proof.original_name, proof.content_type)
 
@@ -416,13 +437,16 @@ def compliance_proof_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @office_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def case_refer(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _user(request)
+def case_refer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     case: Complaint = complaint_for(user, pk)
+    refused = _refuse(request, policy.REFER_CASE, case, case.pk)
+    if refused is not None:
+        return refused
     form = ReferForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.case_refer(complaint=case, by=user, reason=form.cleaned_data["reason"])
+            referral_services.case_refer(complaint=case, by=user, reason=form.cleaned_data["reason"])
         except CaseError as error:
             messages.error(request, str(error))
         else:

@@ -24,18 +24,25 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from complaints.services import CaseError
+from parties.http import AuthenticatedRequest
 from parties.models import User
 
+from .. import policy
 from ..forms.room import AttendanceCorrectionForm, RecordingConsentForm, RecordingRegisterForm
 from ..jitsi import external_api_url, participant_token, room_options, room_window
 from ..models import Acta, Attendance, Hearing, Recording, RecordingConsent
+from ..room_headers import video_room_headers
 from ..selectors import attendance_summary, hearings_visible_to, is_office, party_of
 from ..services import room as services
 
 PAGE_SIZE = 25
 # The page's own id for an event: "<page id>-<n>" (see static/hearings/room.js).
-EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+EVENT_ID = re.compile(r"[A-Za-z0-9_-]{1,100}")
 REPORT_MAX_BYTES = 4096
+# event_sync's room-destroyed summary lists every join of the hearing again: a few KB for a hearing.
+EVENTS_MAX_BYTES = 256 * 1024
+# Neither body nests deeper than an occupant inside a list inside the event (and its user context).
+JSON_MAX_DEPTH = 8
 # Parties answer the recording question before they join; the conciliator is the one who records.
 ASKED_ABOUT_RECORDING = (Attendance.Party.CONSUMER, Attendance.Party.COMPANY)
 
@@ -85,8 +92,9 @@ def _consents(hearing: Hearing) -> list[dict]:
 
 @login_required
 @require_safe
-def hearing_room(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+@video_room_headers
+def hearing_room(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     hearing, party = _hearing_for(user, pk)
     now = timezone.now()
     phase = room_phase(hearing, now)
@@ -94,9 +102,15 @@ def hearing_room(request: HttpRequest, pk: int) -> HttpResponse:
     asked = party in ASKED_ABOUT_RECORDING
     consent = RecordingConsent.objects.filter(hearing=hearing, user=user).first() if party else None
     options = None
-    # Tokens only to a party of this hearing, only while the room is open, and only once a party
-    # has answered the recording question (the conciliator is not asked).
-    if phase == "open" and party is not None and not (asked and consent is None):
+    # Tokens only to whom the room policy lets in (a party of this hearing still to be held), only
+    # while the room is open, and only once a party has answered the recording question (the
+    # conciliator is not asked).
+    if (
+        phase == "open"
+        and party is not None
+        and policy.may_enter_room(user, hearing)
+        and not (asked and consent is None)
+    ):
         options = room_options(
             hearing, user, party, participant_token(hearing, user, party), lang=request.LANGUAGE_CODE or "es"
         )
@@ -137,24 +151,69 @@ def _json_error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+class Unreadable(ValueError):
+    """A request body that is no JSON Concilia reads (the view answers 4xx)."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _depth(value: object) -> int:
+    """How deeply lists and objects nest (without recursion: the value may be 1,000 levels deep)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending and deepest <= JSON_MAX_DEPTH:
+        item, level = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            pending.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def json_body(request: HttpRequest, *, max_bytes: int) -> object:
+    """The body as JSON, or Unreadable: larger than max_bytes (413, before reading it when the
+    Content-Length says so), not JSON, NaN or Infinity, or nested deeper than JSON_MAX_DEPTH.
+    Python's parser raises RecursionError, not ValueError, on a few KB of brackets."""
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > max_bytes or len(request.body) > max_bytes:
+        raise Unreadable("too large", status=413)
+    try:
+        data = json.loads(request.body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise Unreadable("invalid JSON") from None
+    if _depth(data) > JSON_MAX_DEPTH:
+        raise Unreadable("nested too deeply")
+    return data
+
+
 @login_required
 @require_POST
-def hearing_attendance_report(request: HttpRequest, pk: int) -> JsonResponse:
-    """The page's IFrame API events (fetch, with the CSRF token). 201 stored, 200 already stored."""
-    user: User = request.user  # type: ignore[assignment]
+def hearing_attendance_report(request: AuthenticatedRequest, pk: int) -> JsonResponse:
+    """The page's IFrame API events (fetch, with the CSRF token). 201 stored, 200 already stored,
+    4xx for anything else the page would never send."""
+    user = request.user
     hearing, party = _hearing_for(user, pk)
     if party is None:
         raise Http404
-    if len(request.body) > REPORT_MAX_BYTES:
-        return _json_error(_("The report is too large."), 400)
     try:
-        data = json.loads(request.body or b"{}")
-    except ValueError:
+        data = json_body(request, max_bytes=REPORT_MAX_BYTES)
+    except Unreadable as error:
+        if error.status == 413:
+            return _json_error(_("The report is too large."), 413)
         return _json_error(_("The report is not valid JSON."), 400)
     if not isinstance(data, dict):
         return _json_error(_("The report is not valid JSON."), 400)
-    event, event_id = str(data.get("event") or ""), str(data.get("event_id") or "")
-    if not EVENT_ID.match(event_id):
+    event, event_id, name = data.get("event"), data.get("event_id"), data.get("display_name", "")
+    if not (isinstance(event, str) and isinstance(event_id, str) and isinstance(name, str)):
+        return _json_error(_("Unknown attendance event."), 400)
+    if not EVENT_ID.fullmatch(event_id):
         return _json_error(_("Unknown attendance event."), 400)
     if room_phase(hearing, timezone.now()) != "open":
         return _json_error(_("The hearing room is not open."), 409)
@@ -165,7 +224,7 @@ def hearing_attendance_report(request: HttpRequest, pk: int) -> JsonResponse:
             party=party,
             event=event,
             event_id=event_id,
-            display_name=str(data.get("display_name") or ""),
+            display_name=name,
         )
     except CaseError as error:
         return _json_error(str(error), 400)
@@ -187,9 +246,9 @@ def jitsi_events(request: HttpRequest, suffix: str = "") -> JsonResponse:
         response["WWW-Authenticate"] = 'Bearer realm="concilia-jitsi-events"'
         return response
     try:
-        payload = json.loads(request.body or b"")
-    except ValueError:
-        return _json_error("invalid JSON", 400)
+        payload = json_body(request, max_bytes=EVENTS_MAX_BYTES)
+    except Unreadable as error:
+        return _json_error(str(error), error.status)
     try:
         result = services.attendance_from_jitsi_event(payload)
     except services.UnknownRoom:
@@ -203,8 +262,8 @@ def jitsi_events(request: HttpRequest, suffix: str = "") -> JsonResponse:
 
 @login_required
 @require_POST
-def hearing_recording_consent(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def hearing_recording_consent(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     hearing, party = _hearing_for(user, pk)
     if party is None:
         raise Http404
@@ -223,8 +282,8 @@ def hearing_recording_consent(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def hearing_attendance_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def hearing_attendance_edit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     hearing = _manageable(user, pk)
     form = AttendanceCorrectionForm(request.POST if request.method == "POST" else None, hearing=hearing)
     if request.method == "POST" and form.is_valid():
@@ -252,8 +311,8 @@ def hearing_attendance_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def hearing_recording_register(request: HttpRequest, pk: int) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def hearing_recording_register(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    user = request.user
     hearing = _manageable(user, pk)
     form = RecordingRegisterForm(request.POST, request.FILES) if request.method == "POST" else RecordingRegisterForm()
     if request.method == "POST" and form.is_valid():
@@ -281,9 +340,9 @@ def hearing_recording_register(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def hearing_recording_download(request: HttpRequest, pk: int) -> FileResponse:
+def hearing_recording_download(request: AuthenticatedRequest, pk: int) -> FileResponse:
     """A recording's file, for the parties and the office only (as an attachment: never rendered)."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     recording = Recording.objects.filter(pk=pk, hearing__in=hearings_visible_to(user).values("pk")).first()
     if recording is None or not recording.file:
         raise Http404

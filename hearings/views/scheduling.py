@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,20 +19,20 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from complaints.models import Complaint
 from complaints.selectors import complaint_for, complaints_visible_to
 from complaints.services import CaseError
 from complaints.states import State
 from parties.business_days import is_business_day
+from parties.http import AuthenticatedRequest
 from parties.models import ConciliatorDayOff, Role, User
 from parties.views import role_required
 
-from .. import ics
+from .. import ics, policy
 from ..errors import HearingError
 from ..forms.scheduling import CalendarFilterForm, CancelForm, HearingFilterForm, RescheduleForm, ScheduleForm
-from ..models import AbsenceJustification, Hearing
-from ..scheduling import OFFICE_TZ, earliest_start, hearing_setting, notice_applies, propose_slots, rehearing_due
-from ..selectors import hearings_visible_to, is_office, party_of
+from ..models import Hearing
+from ..scheduling import earliest_start, hearing_setting, notice_applies, propose_slots, rehearing_due
+from ..selectors import hearings_visible_to
 from ..services import scheduling as services
 
 PAGE_SIZE = 25
@@ -49,17 +50,15 @@ def _hearing_for(user: User, pk: int) -> Hearing:
     return hearing
 
 
-def _can_schedule(case: Complaint) -> bool:
-    """Waiting for a date: served, adjourned without a new date, or the company's absence excused."""
-    if case.status in (State.COMPANY_NOTIFIED, State.ADJOURNED):
-        return True
-    if case.status == State.COMPANY_ABSENT:
-        last = case.hearings.exclude(status=Hearing.Status.CANCELLED).order_by("-starts_at").first()
-        return (
-            last is not None
-            and last.justifications.filter(party="company", decision=AbsenceJustification.Decision.ACCEPTED).exists()
-        )
-    return False
+def _refuse(request: AuthenticatedRequest, action: str, hearing: Hearing) -> HttpResponse | None:
+    """None when the rule allows it; else 403 (not for this person) or the refusal on the case page."""
+    refusal = policy.why_not(action, request.user, hearing)
+    if refusal is None:
+        return None
+    if refusal.forbidden:
+        raise PermissionDenied(refusal.message)
+    messages.error(request, refusal.message)
+    return redirect("complaint_detail", pk=hearing.complaint_id)
 
 
 def _to_case(request: HttpRequest, case_pk: int, error: Exception) -> HttpResponse:
@@ -71,19 +70,16 @@ def _to_case(request: HttpRequest, case_pk: int, error: Exception) -> HttpRespon
 
 
 @office_required
-def hearing_schedule(request: HttpRequest, pk: int) -> HttpResponse:
-    officer: User = request.user  # type: ignore[assignment]
+def hearing_schedule(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    officer = request.user
     case = complaint_for(officer, pk)
-    if not _can_schedule(case):
+    refusal = policy.why_not(policy.SCHEDULE_HEARING, officer, case)
+    if refusal is not None:
+        if refusal.forbidden:
+            raise PermissionDenied(refusal.message)
         # Also what a second submission of the same form meets: the first one already booked it.
-        if case.status == State.HEARING_SCHEDULED:
-            messages.info(request, _("A hearing is already scheduled for case %(number)s.") % {"number": case})
-        else:
-            messages.error(
-                request,
-                _("Case %(number)s is “%(state)s”: a hearing cannot be scheduled now.")
-                % {"number": case, "state": case.get_status_display()},
-            )
+        level = messages.INFO if case.status == State.HEARING_SCHEDULED else messages.ERROR
+        messages.add_message(request, level, refusal.message)
         return redirect("complaint_detail", pk=case.pk)
     previous = case.hearings.exclude(status=Hearing.Status.CANCELLED).select_related("conciliator").last()
     adjourned = previous if case.status == State.ADJOURNED and previous is not None else None
@@ -135,18 +131,15 @@ def _local_text(moment: datetime) -> str:
 
 
 @office_required
-def hearing_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
-    officer: User = request.user  # type: ignore[assignment]
+def hearing_reschedule(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    officer = request.user
     hearing = _hearing_for(officer, pk)
-    if hearing.status != Hearing.Status.SCHEDULED:
-        messages.error(
-            request,
-            _("This hearing is “%(status)s”, so it can no longer be moved.") % {"status": hearing.get_status_display()},
-        )
-        return redirect("complaint_detail", pk=hearing.complaint_id)
+    refused = _refuse(request, policy.RESCHEDULE_HEARING, hearing)
+    if refused is not None:
+        return refused
     remaining = max(hearing_setting("MAX_RESCHEDULES") - hearing.reschedule_count, 0)
     form = RescheduleForm(request.POST or None, hearing=hearing)
-    if request.method == "POST" and remaining and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             services.hearing_reschedule(
                 hearing=hearing,
@@ -170,16 +163,12 @@ def hearing_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @office_required
-def hearing_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    officer: User = request.user  # type: ignore[assignment]
+def hearing_cancel(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    officer = request.user
     hearing = _hearing_for(officer, pk)
-    if hearing.status != Hearing.Status.SCHEDULED:
-        messages.error(
-            request,
-            _("This hearing is “%(status)s”, so it can no longer be cancelled.")
-            % {"status": hearing.get_status_display()},
-        )
-        return redirect("complaint_detail", pk=hearing.complaint_id)
+    refused = _refuse(request, policy.CANCEL_HEARING, hearing)
+    if refused is not None:
+        return refused
     form = CancelForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -195,11 +184,11 @@ def hearing_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def hearing_ics(request: HttpRequest, pk: int) -> HttpResponse:
+def hearing_ics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     """The invitation as it stands, for a party or the office to add to their calendar by hand."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     hearing = _hearing_for(user, pk)
-    if party_of(hearing, user) is None and not is_office(user):
+    if not policy.is_party_or_office(user, hearing):
         raise Http404
     content = ics.hearing_ics(hearing, cancelled=hearing.status == Hearing.Status.CANCELLED)
     response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
@@ -243,14 +232,14 @@ def working_week_of(day: date) -> date:
 
 @calendar_roles
 @require_safe
-def hearing_calendar(request: HttpRequest) -> HttpResponse:
+def hearing_calendar(request: AuthenticatedRequest) -> HttpResponse:
     """A conciliator's own week; the office's week of every conciliator, or of one."""
-    user: User = request.user  # type: ignore[assignment]
+    user = request.user
     form = CalendarFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     today = timezone.localdate()
     monday = working_week_of(data.get("week") or today)
-    start = datetime.combine(monday, time.min, tzinfo=OFFICE_TZ)
+    start = datetime.combine(monday, time.min, tzinfo=timezone.get_default_timezone())
     end = start + timedelta(days=WORKING_DAYS)
 
     office = user.role in (Role.OFFICER, Role.SUPERVISOR)
@@ -302,8 +291,8 @@ def hearing_calendar(request: HttpRequest) -> HttpResponse:
 
 @office_required
 @require_safe
-def hearing_list(request: HttpRequest) -> HttpResponse:
-    user: User = request.user  # type: ignore[assignment]
+def hearing_list(request: AuthenticatedRequest) -> HttpResponse:
+    user = request.user
     now = timezone.now()
     form = HearingFilterForm(request.GET or None)
     hearings = form.filter(hearings_visible_to(user).select_related("complaint__company"), now=now)

@@ -308,6 +308,8 @@
         var domain = settings.domain;
         delete settings.domain;
         if (audioOnly && audioOnly.checked) {
+          // Both still in jitsi-meet's configWhitelist: audio-only mode (no video sent or received),
+          // and the camera off for a Jitsi that leaves the prejoin screen's camera on anyway.
           settings.configOverwrite.startAudioOnly = true;
           settings.configOverwrite.startWithVideoMuted = true;
         }

@@ -30,7 +30,8 @@ from pypdf import PdfReader
 from complaints.models import Complaint, Offer, OfferStatus
 from complaints.states import State
 from hearings.models import Acta, Agreement, Attendance, Hearing
-from hearings.services.outcome import act_on_expired_justifications, ask_consumers_about_compliance
+from hearings.services.absences import act_on_expired_justifications
+from hearings.services.follow_up import ask_consumers_about_compliance
 from notifications.models import FormalNotice, Notification
 from parties.models import Company, User
 from tests.browser.a11y import assert_accessible

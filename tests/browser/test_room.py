@@ -83,6 +83,7 @@ def test_the_conciliator_joins_as_moderator_and_the_lobby_is_turned_on(
     assert jitsi["commands"] == [["toggleLobby", True]]
     claims = verify_like_jitsi(jitsi["options"]["jwt"])
     assert claims["context"]["user"]["moderator"] == "true"
+    assert claims["context"]["user"]["lobby_bypass"] is True  # back in after a reload, lobby or not
     assert claims["room"] == hearing_soon.room
     assert report.status == 201
     row = Attendance.objects.get(hearing=hearing_soon, user=conciliator)
@@ -107,7 +108,10 @@ def test_a_consumer_on_a_phone_joins_with_audio_only_and_no_moderator_rights(
 
     options = page.evaluate("window.__jitsi.options")
     assert options["configOverwrite"]["startAudioOnly"] is True
-    assert verify_like_jitsi(options["jwt"])["context"]["user"]["moderator"] == "false"
+    assert options["configOverwrite"]["deeplinking"] == {"disabled": True}  # stays in the browser
+    user = verify_like_jitsi(options["jwt"])["context"]["user"]
+    assert user["moderator"] == "false"
+    assert "lobby_bypass" not in user  # a party knocks
     assert page.evaluate("window.__jitsi.commands") == []
     assert report.status == 201
     assert Attendance.objects.filter(hearing=hearing_soon, user=consumer, kind="joined").exists()

@@ -11,6 +11,7 @@ from django.urls import reverse
 from complaints.models import Complaint
 from parties.paginator import LIST_CAP, CappedPaginator
 from tests.complaints.factories import submitted_case
+from tests.conftest import log_in
 
 pytestmark = pytest.mark.django_db
 
@@ -72,8 +73,7 @@ def test_the_pages_stop_at_the_cap_and_ask_to_refine(client_for, officer, many) 
 
 
 def test_spanish_groups_the_thousands_its_way(officer, many) -> None:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_ACCEPT_LANGUAGE="es-AR")
-    client.force_login(officer)
+    client = log_in(Client(HTTP_ACCEPT_LANGUAGE="es-AR"), officer)
     content = client.get(LIST).content.decode()
     assert "1.000" in content and "1,000" not in content
 

@@ -2,6 +2,7 @@
 stored), where files land, and removing them."""
 
 import html
+import io
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from PIL import Image
+from pypdf import PdfReader
 
-from complaints import services, uploads
+from complaints import pdf, services, uploads
 from complaints.models import Complaint, Evidence
+from tests.complaints import factories
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PDF_BYTES = (FIXTURES / "factura.pdf").read_bytes()
@@ -238,3 +242,85 @@ def test_a_name_that_fits_is_kept_as_it_is_and_an_odd_extension_is_cut_with_the_
     assert len(odd) == 200
     assert odd.startswith("factura.bbb")
     assert odd.endswith("b…")
+
+
+# --- Images: pixels bounded at upload, downscaled in the export -------------------------------------
+
+
+def png_of(width: int, height: int) -> bytes:
+    """A real PNG of that size; one bit per pixel, so a huge one is still a small file."""
+    buffer = io.BytesIO()
+    Image.new("1", (width, height)).save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def jpeg_of(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (0, 114, 187)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def bomb_png() -> bytes:
+    return png_of(12000, 12000)
+
+
+def test_it_refuses_a_png_of_12000_by_12000_pixels_and_stores_nothing(draft, client, media, bomb_png):  # type: ignore[no-untyped-def]
+    assert len(bomb_png) < 1024 * 1024  # small on disk: the size limit alone would let it in
+
+    response = upload(client, draft, SimpleUploadedFile("captura.png", bomb_png, "image/png"))
+
+    assert "Nothing was uploaded." in page(response)
+    assert "The image “captura.png” is too large: it has more than 40 megapixels." in page(response)
+    assert not Evidence.objects.filter(complaint=draft).exists()
+    assert stored_files(media) == []
+
+
+def test_the_pixel_limit_is_a_setting(draft, client, media, settings):  # type: ignore[no-untyped-def]
+    settings.EVIDENCE_MAX_IMAGE_PIXELS = 1_000_000
+
+    response = upload(client, draft, SimpleUploadedFile("foto.jpg", jpeg_of(1200, 1000), "image/jpeg"))
+
+    assert "The image “foto.jpg” is too large: it has more than 1 megapixels." in page(response)
+    assert stored_files(media) == []
+
+
+def test_it_accepts_an_image_within_the_pixel_limit(draft, client, media):  # type: ignore[no-untyped-def]
+    upload(client, draft, SimpleUploadedFile("foto.jpg", jpeg_of(3000, 2000), "image/jpeg"))
+
+    assert Evidence.objects.get(complaint=draft).content_type == "image/jpeg"
+
+
+def test_it_refuses_a_png_whose_header_is_damaged(draft, client, media):  # type: ignore[no-untyped-def]
+    broken = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+    response = upload(client, draft, SimpleUploadedFile("foto.png", broken, "image/png"))
+
+    assert "The image “foto.png” cannot be read: the file may be damaged." in page(response)
+    assert stored_files(media) == []
+
+
+def test_the_case_file_export_embeds_a_large_photo_downscaled(consumer, company, officer, client_for, media):  # type: ignore[no-untyped-def]
+    case = factories.draft_case(consumer, company)
+    uploads.evidence_add(
+        complaint=case, upload=SimpleUploadedFile("heladera.jpg", jpeg_of(4000, 3000), "image/jpeg"), by=consumer
+    )
+    case = services.complaint_submit(complaint=case, by=consumer)
+
+    response = client_for(officer).get(reverse("complaint_export_pdf", args=[case.pk]))
+
+    reader = PdfReader(io.BytesIO(response.content))
+    embedded = {image.image.size for pdf_page in reader.pages for image in pdf_page.images}
+    assert embedded == {(pdf.EMBED_MAX_SIDE, 1200)}
+    stored = Evidence.objects.get(complaint=case)
+    assert Image.open(stored.file.path).size == (4000, 3000)  # the original is kept as it was
+
+
+def test_evidence_is_stored_under_a_name_nobody_can_derive_from_the_file(draft, client, media):  # type: ignore[no-untyped-def]
+    upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
+    upload(client, draft, SimpleUploadedFile("factura-otra-vez.pdf", PDF_BYTES))
+
+    first, second = Evidence.objects.filter(complaint=draft)
+    assert first.sha256 == second.sha256
+    assert first.sha256[:16] not in first.file.name
+    assert first.file.name != second.file.name

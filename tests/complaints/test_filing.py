@@ -183,6 +183,49 @@ def test_it_keeps_the_draft_on_the_server_so_a_new_session_resumes_it(consumer, 
     assert 'value="Heladera Samsung RT38"' in purchase
 
 
+def test_a_double_click_on_new_complaint_starts_one_draft(consumer, client_for):  # type: ignore[no-untyped-def]
+    client = english(client_for(consumer))
+
+    first = client.post(reverse("complaint_new"))
+    second = client.post(reverse("complaint_new"))
+
+    case = Complaint.objects.get(consumer=consumer)
+    assert first.url == second.url == step_url(case, 1)
+    assert case.status == State.DRAFT
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_starts_of_a_complaint_leave_one_draft(consumer, client_for):  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    from tests.complaints.test_concurrency import run_together
+
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks need PostgreSQL; run with DATABASE_URL=postgres://…")
+    clients = [english(client_for(consumer)) for _ in range(6)]
+
+    results = run_together(6, lambda i: clients[i].post(reverse("complaint_new")))
+
+    case = Complaint.objects.get(consumer=consumer)
+    assert [getattr(result, "url", result) for result in results] == [step_url(case, 1)] * 6
+
+
+def test_a_draft_that_was_submitted_meanwhile_is_not_changed_by_a_step_saved_from_another_tab(
+    draft, company, consumer_client
+):  # type: ignore[no-untyped-def]
+    fill_draft(consumer_client, draft, company)
+    consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
+
+    response = consumer_client.post(
+        step_url(draft, 3), {"product": "Otra cosa", "purchase_date": "2025-01-02", "amount_paid": "1"}, follow=True
+    )
+
+    draft.refresh_from_db()
+    assert draft.product == "Heladera Samsung RT38"
+    assert response.redirect_chain[-1][0] == reverse("complaint_receipt", args=[draft.pk])
+
+
 def test_it_sends_a_consumer_without_a_profile_to_complete_it_first(db, client_for):  # type: ignore[no-untyped-def]
     newcomer = make_user("nuevo@example.com")
     client = english(client_for(newcomer))
@@ -429,9 +472,10 @@ def test_an_officer_who_did_not_file_a_draft_cannot_see_it(draft, officer, clien
     assert response.status_code == 404
 
 
-def test_only_consumers_start_a_complaint_from_the_web(officer, representative, client_for):  # type: ignore[no-untyped-def]
+def test_only_consumers_start_a_complaint_from_the_web(officer, conciliator, client_for):  # type: ignore[no-untyped-def]
+    # A representative is a consumer too (roles add up): tests/security/test_auth_additive_roles.py.
     assert client_for(officer).get(reverse("complaint_new")).status_code == 403
-    assert client_for(representative).get(reverse("complaint_new")).status_code == 403
+    assert client_for(conciliator).get(reverse("complaint_new")).status_code == 403
 
 
 # --- Assisted filing -------------------------------------------------------------------------------

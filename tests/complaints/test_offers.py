@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +18,7 @@ from notifications.models import Notification
 from parties.models import Representation, Role
 from tests.complaints.factories import served_case, submitted_case
 from tests.conftest import make_user
+from tests.notifications.conftest import translated
 
 
 @pytest.fixture
@@ -314,3 +316,90 @@ def test_an_offer_event_in_any_other_form_is_shown_as_it_was_written(served):  #
 
     assert offer_terms_in(event) is None
     assert offer_terms_in(CaseEvent(action="company_answered", reason="2026-03-01 · no es una oferta")) is None
+
+
+# --- What the company is told of the answer -------------------------------------------------------
+
+
+def answer_email_to(representative) -> Notification:  # type: ignore[no-untyped-def]
+    return Notification.objects.get(event="offer_answered", recipient=representative, channel="email")
+
+
+def test_the_company_reads_the_consumers_counter_offer_in_the_message_it_receives(served, representative, consumer):  # type: ignore[no-untyped-def]
+    offer = pending_offer(served, representative)
+
+    services.offer_reject(
+        offer=offer, by=consumer, counter_terms="Acepto la devolución del dinero, no el cambio.", counter_amount=None
+    )
+
+    body = answer_email_to(representative).body_text
+    assert "Acepto la devolución del dinero, no el cambio." in body
+    assert translated("es-ar", "The consumer answered the offer with a counter-offer.") in body
+    assert translated("es-ar", "The consumer rejected the offer.") not in body
+
+
+def test_the_company_is_told_a_plain_rejection_as_a_rejection(served, representative, consumer):  # type: ignore[no-untyped-def]
+    services.offer_reject(offer=pending_offer(served, representative), by=consumer)
+
+    body = answer_email_to(representative).body_text
+    assert translated("es-ar", "The consumer rejected the offer.") in body
+    assert translated("es-ar", "The consumer answered the offer with a counter-offer.") not in body
+
+
+# --- A pending offer lapses when the case moves past it ------------------------------------------
+
+
+@pytest.fixture
+def hearing_under_way(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+    from tests.hearings.factories import scheduled_hearing
+
+    return scheduled_hearing(consumer, company, officer, conciliator, starts_at=timezone.now() - timedelta(minutes=45))
+
+
+def test_a_pending_offer_lapses_when_the_hearings_outcome_is_recorded(  # type: ignore[no-untyped-def]
+    hearing_under_way, representative, consumer, conciliator, client_for
+):
+    from hearings.services.outcome import outcome_record
+
+    case = hearing_under_way.complaint
+    offer = pending_offer(case, representative)
+
+    outcome_record(hearing=hearing_under_way, by=conciliator, outcome="no_agreement", notes="Sin acuerdo.")
+
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.LAPSED
+    consumer_client = client_for(consumer)
+    assert list(consumer_client.get(reverse("home")).context["pending_offers"]) == []
+    case_page = consumer_client.get(reverse("complaint_detail", args=[case.pk])).content.decode()
+    assert reverse("offer_accept", args=[offer.pk]) not in case_page
+    assert reverse("offer_reject", args=[offer.pk]) not in case_page
+
+
+def test_a_lapsed_offer_can_no_longer_be_accepted(hearing_under_way, representative, consumer, conciliator):  # type: ignore[no-untyped-def]
+    from hearings.services.outcome import outcome_record
+
+    offer = pending_offer(hearing_under_way.complaint, representative)
+    outcome_record(hearing=hearing_under_way, by=conciliator, outcome="no_agreement", notes="Sin acuerdo.")
+
+    with pytest.raises(services.CaseError, match="lapsed"):
+        services.offer_accept(offer=offer, by=consumer)
+
+    hearing_under_way.complaint.refresh_from_db()
+    assert hearing_under_way.complaint.status == State.NO_AGREEMENT
+
+
+def test_a_pending_offer_survives_an_adjournment(hearing_under_way, representative, officer):  # type: ignore[no-untyped-def]
+    """The consumer may still accept an offer while the hearing waits for its continuation."""
+    offer = pending_offer(hearing_under_way.complaint, representative)
+
+    with transaction.atomic():
+        services.complaint_transition(complaint=hearing_under_way.complaint, transition="adjourn", by=officer)
+
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.PENDING
+
+
+def test_the_consumers_home_page_offers_to_answer_a_pending_offer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+    """The counterpart of the lapse test above: the home page does list a live offer."""
+    pending_offer(served, representative)
+    assert list(client_for(consumer).get(reverse("home")).context["pending_offers"]) == [served]

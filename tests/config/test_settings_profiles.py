@@ -17,6 +17,7 @@ PRODUCTION = {
     "JITSI_DOMAIN": "meet.concilia.example.gob.ar",
     "JITSI_APP_SECRET": "a-jitsi-app-secret-of-more-than-32-characters",
     "JITSI_EVENTS_SECRET": "a-jitsi-events-secret-of-more-than-32-characters",
+    "CASE_EVENT_HMAC_KEYS": "k1:a-case-event-hmac-secret-of-more-than-32-characters",
 }
 
 

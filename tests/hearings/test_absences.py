@@ -12,7 +12,8 @@ from django.utils import timezone
 from complaints.states import State
 from hearings.errors import HearingError
 from hearings.models import AbsenceJustification, Hearing
-from hearings.services.outcome import absence_decide, absence_justify, act_on_expired_justifications, outcome_record
+from hearings.services.absences import absence_decide, absence_justify, act_on_expired_justifications
+from hearings.services.outcome import outcome_record
 from hearings.services.scheduling import hearing_schedule
 from parties.business_days import deadline_after
 from tests.complaints.factories import PDF_BYTES

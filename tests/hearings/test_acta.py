@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from hearings.errors import HearingError
 from hearings.models import Acta, ActaConfirmation
-from hearings.services.outcome import acta_confirm, acta_generate, outcome_record
+from hearings.services.acta import acta_confirm, acta_generate
+from hearings.services.outcome import outcome_record
 from notifications.models import Notification
 from parties.models import Representation, Role
 from tests.conftest import make_user

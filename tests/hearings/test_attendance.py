@@ -4,12 +4,15 @@ the conciliator corrects it by hand, and the summary the case file shows adds it
 import json
 from datetime import timedelta
 
+import hypothesis
 import pytest
 import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import strategies as st
 
 from complaints.models import CaseEvent
 from hearings.models import Attendance
@@ -256,3 +259,92 @@ def test_the_attendance_page_reads_the_same_number_of_queries_for_many_records(
 
     assert len(many) == len(few)
     assert "Showing 1–25 of 42" in page.content.decode()  # noqa: RUF001 (the pager's own dash)
+
+
+# --- Malformed reports: always a 4xx, never a 500, and nothing written -------------------------------
+
+
+def post_body(client, hearing, body: str):  # type: ignore[no-untyped-def]
+    return client.post(
+        reverse("hearing_attendance_report", args=[hearing.pk]), data=body, content_type="application/json"
+    )
+
+
+@pytest.mark.parametrize("depth", [700, 1500])
+def test_a_two_kilobyte_nested_report_is_a_400(client_for, hearing, consumer, in_the_hearing, depth):
+    response = post_body(client_for(consumer), hearing, "[" * depth + "]" * depth)
+
+    assert response.status_code == 400
+    assert not Attendance.objects.exists()
+
+
+def test_a_report_larger_than_any_the_page_sends_is_a_413(client_for, hearing, consumer, in_the_hearing):
+    response = report(client_for(consumer), hearing, "videoConferenceJoined", padding="x" * 5000)
+
+    assert response.status_code == 413
+    assert not Attendance.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"event": ["videoConferenceJoined"]},
+        {"event_id": 12},
+        {"event_id": "p-1\n"},
+        {"display_name": {"name": "x"}},
+        {"event": "participantJoined", "display_name": 7},
+    ],
+)
+def test_a_report_with_a_field_of_the_wrong_type_is_a_400(client_for, hearing, conciliator, in_the_hearing, fields):
+    body = json.dumps({"event": "videoConferenceJoined", "event_id": "p-1"} | fields)
+
+    assert post_body(client_for(conciliator), hearing, body).status_code == 400
+    assert not Attendance.objects.exists()
+
+
+def test_a_name_postgresql_cannot_store_is_recorded_without_it(client_for, hearing, conciliator, in_the_hearing):
+    response = report(client_for(conciliator), hearing, "participantJoined", display_name="Jor\x00ge \ud800")
+
+    assert response.status_code == 201
+    assert Attendance.objects.get().display_name == "Jorge ?"
+
+
+REPORT_EVENTS = ["videoConferenceJoined", "videoConferenceLeft", "participantJoined", "participantLeft"]
+JSONISH = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.text(max_size=30)
+    | st.sampled_from(["", "\x00", "\ud800", "p-1\n", "9" * 400]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=15,
+)
+REPORT_BODIES = (
+    st.fixed_dictionaries(
+        {
+            "event": st.sampled_from(REPORT_EVENTS) | JSONISH,
+            "event_id": st.from_regex(r"[a-z0-9-]{1,12}", fullmatch=True) | JSONISH,
+        },
+        optional={"display_name": st.sampled_from(["María González", "Jorge", ""]) | JSONISH},
+    ).map(json.dumps)
+    | JSONISH.map(json.dumps)
+    | st.integers(min_value=1, max_value=3000).map(lambda n: "[" * n + "]" * n)
+    | st.binary(max_size=200).map(lambda b: b.decode("latin-1"))
+)
+
+
+@hypothesis.settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(body=REPORT_BODIES)
+def test_any_report_gets_an_answer_below_500_and_writes_a_row_only_when_it_says_so(
+    client_for, hearing, conciliator, in_the_hearing, body
+):
+    before = Attendance.objects.count()
+
+    response = post_body(client_for(conciliator), hearing, body)
+
+    assert 200 <= response.status_code < 500
+    assert Attendance.objects.count() - before == (1 if response.status_code == 201 else 0)

@@ -9,7 +9,8 @@ from django.utils import formats, timezone
 
 from complaints.services import complaint_transition
 from hearings.models import Acta, Hearing
-from hearings.services.outcome import acta_confirm, outcome_record
+from hearings.services.acta import acta_confirm
+from hearings.services.outcome import outcome_record
 from tests.hearings.test_outcome_support import attend, hearing_under_way, read_text
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from hearings.models import Acta, ActaConfirmation, Hearing, Recording
-from hearings.services.outcome import absence_justify, acta_confirm, outcome_record
+from hearings.services.absences import absence_justify
+from hearings.services.acta import acta_confirm
+from hearings.services.outcome import outcome_record
 from tests.complaints.factories import served_case
 from tests.hearings.test_outcome_support import agreement_at, attend, hearing_under_way
 

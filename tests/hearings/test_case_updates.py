@@ -4,14 +4,11 @@ its compliance, the decision on an absence."""
 import pytest
 
 from hearings.models import Hearing
-from hearings.services.outcome import (
-    absence_decide,
-    absence_justify,
-    acta_confirm,
-    agreement_approve,
-    compliance_confirm,
-    outcome_record,
-)
+from hearings.services.absences import absence_decide, absence_justify
+from hearings.services.acta import acta_confirm
+from hearings.services.approval import agreement_approve
+from hearings.services.follow_up import compliance_confirm
+from hearings.services.outcome import outcome_record
 from notifications.models import Notification
 from tests.hearings.test_outcome_support import agreement_at, hearing_under_way
 

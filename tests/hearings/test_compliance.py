@@ -12,9 +12,9 @@ from django.utils import timezone
 from complaints.states import State
 from hearings.errors import HearingError
 from hearings.models import Agreement, ComplianceProof
-from hearings.services.outcome import (
-    acta_confirm,
-    agreement_approve,
+from hearings.services.acta import acta_confirm
+from hearings.services.approval import agreement_approve
+from hearings.services.follow_up import (
     ask_consumers_about_compliance,
     compliance_confirm,
     compliance_proof_upload,

@@ -10,7 +10,9 @@ from django.utils import timezone
 from complaints.states import State
 from hearings.errors import HearingError
 from hearings.models import Attendance, Hearing
-from hearings.services.outcome import absence_justify, case_refer, outcome_record
+from hearings.services.absences import absence_justify
+from hearings.services.outcome import outcome_record
+from hearings.services.referral import case_refer
 from hearings.services.room import attendance_record
 from tests.hearings.test_outcome_support import attend, hearing_under_way
 

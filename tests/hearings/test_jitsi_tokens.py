@@ -23,7 +23,8 @@ CONSUMER, COMPANY, CONCILIATOR = Attendance.Party.CONSUMER, Attendance.Party.COM
 def verify_like_jitsi(token: str, *, key: str | bytes | None = None, algorithm: str = "HS256") -> dict:
     """What prosody does with a token before it lets anyone in, with PyJWT: the one configured
     algorithm (no "none", no switching), audience and issuer, not-before and expiry, and the claims
-    it compares (room, sub). Then what makes prosody throw: a `context.user` value that is not a string."""
+    it compares (room, sub). Then what makes prosody throw: a `context.user` value that is not a
+    string, but for `lobby_bypass`, which mod_token_lobby_bypass reads only as the boolean true."""
     header = jwt.get_unverified_header(token)
     assert header["typ"] == "JWT"
     assert header["alg"] == algorithm
@@ -37,7 +38,9 @@ def verify_like_jitsi(token: str, *, key: str | bytes | None = None, algorithm: 
     )
     assert isinstance(claims["nbf"], int) and isinstance(claims["exp"], int)
     assert claims["room"] == claims["room"].lower()
-    assert all(isinstance(value, str) for value in claims["context"]["user"].values())
+    user = dict(claims["context"]["user"])
+    assert user.pop("lobby_bypass", True) is True
+    assert all(isinstance(value, str) for value in user.values())
     assert all(value in ("true", "false") for value in claims["context"]["features"].values())
     return claims
 
@@ -101,6 +104,27 @@ def test_only_the_conciliator_is_moderator_and_may_record(request, hearing, at_t
     assert claims["context"]["features"]["outbound-call"] == flag
     assert claims["context"]["features"]["livestreaming"] == "false"
     assert claims["context"]["features"]["transcription"] == "false"
+
+
+def test_the_conciliators_token_lets_her_past_the_lobby_as_mod_token_lobby_bypass_reads_it(
+    hearing, conciliator, at_the_start
+):
+    claims = verify_like_jitsi(participant_token(hearing, conciliator, CONCILIATOR))
+
+    # mod_token_lobby_bypass: `if context['lobby_bypass'] == true` on context.user: the boolean, not "true".
+    assert claims["context"]["user"]["lobby_bypass"] is True
+
+
+@pytest.mark.parametrize(
+    ("role", "party"), [("consumer", CONSUMER), ("representative", COMPANY), ("stranger", "other")]
+)
+def test_nobody_else_skips_the_lobby(request, hearing, at_the_start, role, party):
+    user = request.getfixturevalue(role)
+
+    claims = verify_like_jitsi(participant_token(hearing, user, party))
+
+    assert "lobby_bypass" not in claims["context"]["user"]
+    assert claims["context"]["user"]["moderator"] == "false"
 
 
 def test_the_token_is_valid_from_shortly_before_the_start_until_after_the_planned_end(hearing, consumer):
@@ -202,5 +226,21 @@ def test_the_room_options_carry_the_token_the_language_and_the_lobby(hearing, co
     assert options["userInfo"] == {"displayName": "María González", "email": "maria@example.com"}
     assert options["configOverwrite"]["prejoinConfig"] == {"enabled": True}
     assert options["configOverwrite"]["lobby"]["autoKnock"] is True
-    assert options["configOverwrite"]["disableDeepLinking"] is True
+    assert options["configOverwrite"]["deeplinking"] == {"disabled": True}
     assert room_options(hearing, consumer, CONSUMER, token, lang="en")["lang"] == "en"
+
+
+# Options current jitsi-meet no longer reads (not in its configWhitelist.ts / interfaceConfigWhitelist.ts,
+# or replaced): it drops them without a word. The browser stand-in refuses the same list.
+GONE_CONFIG = {"prejoinPageEnabled", "disableDeepLinking", "enableFeaturesBasedOnToken"}
+GONE_INTERFACE_CONFIG = {"MOBILE_APP_PROMO"}
+
+
+@pytest.mark.parametrize(("role", "party"), [("consumer", CONSUMER), ("conciliator", CONCILIATOR)])
+def test_the_room_options_carry_nothing_jitsi_no_longer_reads(request, hearing, at_the_start, role, party):
+    user = request.getfixturevalue(role)
+
+    options = room_options(hearing, user, party, participant_token(hearing, user, party))
+
+    assert not GONE_CONFIG & options["configOverwrite"].keys()
+    assert not GONE_INTERFACE_CONFIG & options["interfaceConfigOverwrite"].keys()

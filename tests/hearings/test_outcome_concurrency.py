@@ -15,7 +15,8 @@ from complaints.models import CaseEvent
 from complaints.services import CaseError
 from complaints.states import State
 from hearings.models import Agreement, Hearing
-from hearings.services.outcome import act_on_expired_justifications, outcome_record
+from hearings.services.absences import act_on_expired_justifications
+from hearings.services.outcome import outcome_record
 from tests.hearings.test_outcome_support import agreement_at, hearing_under_way
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

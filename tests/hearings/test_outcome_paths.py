@@ -14,12 +14,10 @@ from complaints.models import CaseEvent, Offer
 from complaints.states import State
 from hearings.errors import HearingError
 from hearings.models import Acta, Agreement, Hearing
-from hearings.services.outcome import (
-    acta_confirm,
-    agreement_approve,
-    ask_consumers_about_compliance,
-    outcome_record,
-)
+from hearings.services.acta import acta_confirm
+from hearings.services.approval import agreement_approve
+from hearings.services.follow_up import ask_consumers_about_compliance
+from hearings.services.outcome import outcome_record
 from parties.models import Role
 from tests.complaints.factories import served_case
 from tests.conftest import make_user

@@ -1,7 +1,7 @@
 """Once the office excuses the company's absence, the new hearing is held within days: no new
 notice period, and the scheduling page says by when."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
@@ -11,7 +11,8 @@ from complaints.states import State
 from hearings.errors import HearingError
 from hearings.models import Hearing
 from hearings.scheduling import rehearing_due
-from hearings.services.outcome import absence_decide, absence_justify, outcome_record
+from hearings.services.absences import absence_decide, absence_justify
+from hearings.services.outcome import outcome_record
 from hearings.services.scheduling import hearing_schedule
 from parties.business_days import add_business_days
 from tests.complaints.factories import served_case
@@ -68,3 +69,28 @@ def test_an_unexcused_absence_cannot_get_a_new_hearing_even_by_calling_the_servi
 
     with pytest.raises(HearingError, match="has not been excused"):
         hearing_schedule(complaint=hearing.complaint, by=officer, starts_at=start, conciliator=conciliator)
+
+
+def test_after_an_excused_absence_a_second_absence_is_not_offered_a_new_hearing(  # type: ignore[no-untyped-def]
+    excused, officer, conciliator, client_for
+):
+    # The company was excused once, then missed the new hearing too: that second absence is not excused.
+    start = timezone.make_aware(datetime.combine(add_business_days(timezone.localdate(), 2), time(10)))
+    second = hearing_schedule(complaint=excused, by=officer, starts_at=start, conciliator=conciliator)
+    first = excused.hearings.get(status=Hearing.Status.HELD)
+    Hearing.objects.filter(pk=first.pk).update(
+        starts_at=first.starts_at - timedelta(days=3), ends_at=first.ends_at - timedelta(days=3)
+    )
+    began = timezone.now() - timedelta(minutes=45)
+    Hearing.objects.filter(pk=second.pk).update(starts_at=began, ends_at=began + timedelta(hours=1))
+    second.refresh_from_db()
+    outcome_record(hearing=second, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
+    schedule_url = reverse("hearing_schedule", args=[excused.pk])
+
+    case_page = client_for(officer).get(reverse("complaint_detail", args=[excused.pk])).content.decode()
+    scheduling_page = client_for(officer).get(schedule_url)
+
+    assert schedule_url not in case_page
+    assert scheduling_page.status_code == 302
+    with pytest.raises(HearingError, match="has not been excused"):
+        hearing_schedule(complaint=excused, by=officer, starts_at=start, conciliator=conciliator)

@@ -166,7 +166,7 @@ def test_after_the_companys_absence_a_new_hearing_waits_for_an_accepted_justific
     url = reverse("hearing_schedule", args=[case.pk])
 
     refused = client_for(officer).get(url, follow=True)
-    assert any("cannot be scheduled now" in message for message in messages_of(refused))
+    assert any("absence has not been excused" in message for message in messages_of(refused))
 
     AbsenceJustification.objects.create(
         hearing=first,
@@ -232,12 +232,14 @@ def test_moving_without_a_reason_shows_the_error(hearing, officer, conciliator, 
     assert Hearing.objects.get(pk=hearing.pk).starts_at == at(3, 31, 9)
 
 
-def test_once_moved_as_often_as_allowed_the_page_offers_to_cancel_instead(hearing, officer, client_for, settings):
+def test_once_moved_as_often_as_allowed_the_case_page_offers_to_cancel_instead(hearing, officer, client_for, settings):
     settings.HEARINGS = {**settings.HEARINGS, "MAX_RESCHEDULES": 0}
 
-    response = client_for(officer).get(reverse("hearing_reschedule", args=[hearing.pk]))
+    response = client_for(officer).get(reverse("hearing_reschedule", args=[hearing.pk]), follow=True)
 
-    assert "already moved as many times as allowed" in text_of(response)
+    assert response.redirect_chain == [(reverse("complaint_detail", args=[hearing.complaint_id]), 302)]
+    assert any("the most allowed. If it cannot be held, cancel it" in message for message in messages_of(response))
+    assert reverse("hearing_reschedule", args=[hearing.pk]) not in text_of(response)
     assert reverse("hearing_cancel", args=[hearing.pk]) in text_of(response)
 
 

@@ -1,16 +1,34 @@
-"""The case timeline names every event the hearings floor writes."""
+"""The case timeline names every event the hearings floor writes: each is a declared action
+(hearings/actions.py), and recording an undeclared one fails at the call, so no path of the hearings
+floor can write an event the timeline cannot name."""
 
-import re
-from pathlib import Path
+import pytest
+from django.utils import translation
 
-from complaints.templatetags.cases import ACTION_LABELS
+from complaints import actions
+from complaints.models import CaseEvent
+from complaints.templatetags.cases import action_label
+from hearings import actions as hearing_actions
+from tests.hearings.factories import scheduled_hearing
+
+pytestmark = pytest.mark.django_db
 
 
-def test_every_case_event_the_hearings_floor_writes_has_a_readable_label():
-    """The timeline names each event in the reader's language; an unlabelled one would show its code."""
-    source = "".join(path.read_text() for path in (Path(__file__).resolve().parents[2] / "hearings").rglob("*.py"))
-    written = set(re.findall(r'action="([a-z_]+)"', source))
-    written |= set(re.findall(r'"(recording_(?:consented|refused))"', source))
+def test_every_action_the_hearings_floor_declares_has_a_label_of_its_own() -> None:
+    declared = [value for value in vars(hearing_actions).values() if isinstance(value, actions.CaseAction)]
+    assert declared, "hearings/actions.py declares nothing"
+    with translation.override("en"):
+        for action in declared:
+            assert action_label(action.code) == str(action.label)
+            assert action_label(action.code) != action.code.replace("_", " ").capitalize()
 
-    assert written, "the scan found no events: the pattern is out of date"
-    assert written - set(ACTION_LABELS) == set()
+
+def test_the_events_a_hearing_writes_are_named_on_the_timeline(consumer, company, officer, conciliator) -> None:  # type: ignore[no-untyped-def]
+    from hearings.services.scheduling import hearing_cancel
+
+    hearing = scheduled_hearing(consumer, company, officer, conciliator)
+    hearing_cancel(hearing=hearing, by=officer, reason="El conciliador está de licencia.")
+
+    codes = set(CaseEvent.objects.filter(complaint=hearing.complaint).values_list("action", flat=True))
+    assert {"schedule_hearing", "cancel_hearing"} <= codes
+    assert all(actions.is_declared(code) for code in codes)

@@ -1,15 +1,13 @@
 """notify() writes the outbox inside the caller's transaction: once per key and channel, on the
 channels the person allows, in their language."""
 
-import re
-
 import pytest
 from django.core import mail
 from django.db import transaction
 
 from notifications.models import Channel, Notification, Status
 from notifications.services import notify, notify_address
-from tests.notifications.conftest import local, translated
+from tests.notifications.conftest import local
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +71,42 @@ def test_it_scopes_the_key_to_the_recipient_so_one_move_reaches_every_party(cons
     admitted(consumer, key="hearing:7:scheduled")
     admitted(representative, key="hearing:7:scheduled")
     assert Notification.objects.filter(channel=Channel.EMAIL).count() == 2
+
+
+def test_two_events_of_one_move_under_one_key_both_reach_the_recipient(consumer, django_capture_on_commit_callbacks):
+    context = {"company_name": "Electrodomésticos del Sur S.A."}
+    with django_capture_on_commit_callbacks(execute=True):
+        for event in ("complaint_admitted", "company_served"):
+            notify(recipient=consumer, event=event, context=context, idempotency_key="case-event:41")
+    emails = Notification.objects.filter(channel=Channel.EMAIL)
+    assert sorted(emails.values_list("event", flat=True)) == ["company_served", "complaint_admitted"]
+    assert Notification.objects.filter(channel=Channel.INBOX).count() == 2
+    assert len(mail.outbox) == 2
+
+
+def test_each_event_under_one_key_is_still_written_only_once(consumer):
+    context = {"company_name": "Electrodomésticos del Sur S.A."}
+    for _twice in range(2):
+        for event in ("complaint_admitted", "company_served"):
+            notify(recipient=consumer, event=event, context=context, idempotency_key="case-event:41")
+    assert Notification.objects.filter(channel=Channel.EMAIL).count() == 2
+
+
+def test_two_events_under_one_key_both_reach_a_bare_address():
+    company = {"company_name": "Electrodomésticos del Sur S.A."}
+    invitation = {**company, "accept_url": "https://concilia.test/i/abc/"}
+    notify_address(email="legales@electrosur.test", event="company_invitation", context=invitation, idempotency_key="k")
+    notify_address(email="legales@electrosur.test", event="company_served", context=company, idempotency_key="k")
+    assert Notification.objects.filter(address="legales@electrosur.test").count() == 2
+
+
+def test_a_key_too_long_to_store_stays_distinct_per_event(consumer):
+    long_key = "case-event:" + "x" * 300
+    notify(recipient=consumer, event="complaint_admitted", context={}, idempotency_key=long_key, channels=["email"])
+    notify(recipient=consumer, event="company_served", context={}, idempotency_key=long_key, channels=["email"])
+    keys = set(Notification.objects.values_list("idempotency_key", flat=True))
+    assert len(keys) == 2
+    assert all(len(key) <= 255 for key in keys)
 
 
 def test_it_uses_sms_and_whatsapp_only_with_consent_and_a_phone(consumer, consenting_consumer):
@@ -149,33 +183,7 @@ def test_it_refuses_an_unknown_event(consumer):
     assert not Notification.objects.exists()
 
 
-def test_a_missing_key_is_logged_but_never_aborts_the_move(consumer, caplog):
-    with caplog.at_level("WARNING", logger="notifications"):
-        rows = notify(recipient=consumer, event="complaint_rejected", context={}, idempotency_key="x")
-    assert "missing context keys: reason" in caplog.text
-    assert len(rows) == 2
-    assert "Your complaint  was not admitted" not in rows[0].subject
-
-
-def test_it_accepts_the_documented_synonyms(consumer):
-    observed = notify(
-        recipient=consumer,
-        event="complaint_observed",
-        context={"observation": "Adjunte la factura.", "due": local(2026, 12, 4, 23, 59)},
-        idempotency_key="observed",
-        channels=[Channel.EMAIL],
-    )[0]
-    assert "Adjunte la factura." in observed.body_text
-    assert re.search(r"viernes 4 (de )?diciembre", observed.body_text, re.IGNORECASE)
-    answered = notify(
-        recipient=consumer,
-        event="offer_answered",
-        context={"accepted": True},
-        idempotency_key="answered",
-        channels=[Channel.EMAIL],
-    )[0]
-    accepted = "The consumer accepted the offer. The case ends in an agreement."
-    assert translated("es-ar", accepted) in answered.body_text
+# A context that does not match its event's declaration: tests/notifications/test_event_contexts.py.
 
 
 def test_it_writes_an_email_to_a_bare_address(django_capture_on_commit_callbacks):

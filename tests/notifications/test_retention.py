@@ -45,7 +45,7 @@ def case_messages(user, key="complaint:1:admitted", case_number="DC-2024-000001"
     return notify(
         recipient=user,
         event="hearing_scheduled",
-        context={},
+        context={"hearing_start": LONG_AGO + timedelta(days=7)},
         idempotency_key=key,
         case_number=case_number,
         attachments=[ICS],
@@ -97,7 +97,7 @@ def test_formal_notices_are_never_touched(company, representative, django_captur
         notify_address(
             email=company.electronic_domicile,
             event="hearing_scheduled",
-            context={},
+            context={"hearing_start": LONG_AGO + timedelta(days=7)},
             idempotency_key="hearing:1:scheduled",
             case_number="DC-2024-000001",
             formal=True,

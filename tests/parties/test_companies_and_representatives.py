@@ -80,7 +80,8 @@ def test_an_invited_person_signs_up_with_the_email_preverified_and_joins_the_com
 
     user = User.objects.get(email="nueva@electrosur.test")
     assert response.status_code == 302
-    assert user.role == Role.REPRESENTATIVE
+    assert user.role == Role.CONSUMER  # roles add up: the representation is what makes a representative
+    assert user.is_representative
     assert user.emailaddress_set.get().verified
     assert Representation.objects.active().filter(user=user, company=company).exists()
     invitation.refresh_from_db()
@@ -98,7 +99,8 @@ def test_an_existing_user_accepts_an_invitation_after_logging_in(client_for, com
     representation = Representation.objects.get(user=person)
     assert representation.is_admin
     person.refresh_from_db()
-    assert person.role == Role.REPRESENTATIVE
+    assert person.role == Role.CONSUMER
+    assert person.is_representative
 
 
 def test_an_invitation_cannot_be_used_by_another_account(client_for, company, supervisor, stranger):

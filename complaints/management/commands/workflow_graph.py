@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone, translation
 
+from complaints import actions
 from complaints.models import Complaint
 from complaints.states import CLOSED_STATES, State
 from parties.models import Company, Representation, Role, User
@@ -219,11 +220,12 @@ def render_workflow() -> str:
         "     when this file and the model disagree. -->",
         "",
         "Every move of a case is one django-fsm transition on `Complaint.status`, made by one service in",
-        "`complaints/services.py`, which writes an immutable `CaseEvent`. Who may make each move is read",
-        "from the transition's permission callable, asked about a user of each role. On the diagram,",
-        "*consumer* is the consumer who filed the complaint; *company*, an active representative of the",
-        "company; *office*, the admission officer and the supervisor; *system*, a Celery beat job acting",
-        "on a passed deadline; *if assisted*, only on a complaint an officer filed for the citizen.",
+        "`complaints/services/`, which writes an immutable `CaseEvent`; what the timeline calls it and",
+        "whether it closes the case are its declaration in `complaints/actions.py`. Who may make each",
+        "move is read from the transition's permission callable, asked about a user of each role. On the",
+        "diagram, *consumer* is the consumer who filed the complaint; *company*, an active representative",
+        "of the company; *office*, the admission officer and the supervisor; *system*, a Celery beat job",
+        "acting on a passed deadline; *if assisted*, only on a complaint an officer filed for the citizen.",
         "",
         "```mermaid",
         "stateDiagram-v2",
@@ -248,13 +250,20 @@ def render_workflow() -> str:
         "",
         "## Transitions · Transiciones",
         "",
-        "| transition | from · desde | to · hacia | who may do it · quién puede | condition |",
-        "|---|---|---|---|---|",
+        "| transition | on the timeline | from · desde | to · hacia | who may do it · quién puede | condition "
+        "| closes the case |",
+        "|---|---|---|---|---|---|---|",
     ]
     for move in moves:
         froms = "<br>".join(f"`{source}`" for source in move.sources)
         condition = f"`{move.condition}`" if move.condition else ""
-        lines.append(f"| `{move.name}` | {froms} | `{move.target}` | {_long(move.allowed)} | {condition} |")
+        declared = actions.get(move.name)
+        with translation.override("en"):
+            label = str(declared.label)
+        closes = "yes" if declared.closes_case else ""
+        lines.append(
+            f"| `{move.name}` | {label} | {froms} | `{move.target}` | {_long(move.allowed)} | {condition} | {closes} |"
+        )
     lines += [
         "",
         "## States · Estados",

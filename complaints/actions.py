@@ -1,0 +1,113 @@
+"""The case's vocabulary: every action a `CaseEvent` can record, declared once, where its app lives.
+
+A declaration says what the action is called on the timeline (in the reader's language), whether it
+closes the case, and which notification event it sends, if any. This module declares the actions of
+the complaints floor: every django-fsm transition of `Complaint` (the code is the transition's name,
+which existing CaseEvent rows hold) and the moves that leave the state as it is. A floor above
+declares its own in its `actions.py`, imported from its AppConfig.ready (e.g. hearings/actions.py),
+so a new action is one `register(...)` call:
+
+    SOMETHING_DONE = register("something_done", _("Something was done"), notifies="case_update")
+
+`record_event` refuses a code nobody declared (a programming error). Read it back with `get(code)`;
+`all()` lists every declaration (the timeline, the workflow document and the tests read them).
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+class UnknownAction(LookupError):
+    """A case action nobody declared: a programming error, never a person's mistake."""
+
+
+@dataclass(frozen=True)
+class CaseAction:
+    code: str
+    # What the timeline calls it; lazy, so each reader sees it in their own language.
+    label: str | Promise = field(compare=False)
+    # The case is over after it: the move stamps `closed_at`.
+    closes_case: bool = False
+    # The notification event the move sends to the parties (notifications/events.py), or None.
+    notifies: str | None = None
+
+    def __str__(self) -> str:
+        return str(self.label)
+
+
+_REGISTRY: dict[str, CaseAction] = {}
+
+
+def register(code: str, label: str | Promise, *, closes_case: bool = False, notifies: str | None = None) -> CaseAction:
+    """Declare an action. Declaring a code twice is refused: two apps would disagree on its meaning."""
+    if code in _REGISTRY:
+        raise ValueError(f"The case action {code!r} is already declared.")
+    action = CaseAction(code=code, label=label, closes_case=closes_case, notifies=notifies)
+    _REGISTRY[code] = action
+    return action
+
+
+def get(code: str) -> CaseAction:
+    try:
+        return _REGISTRY[code]
+    except KeyError:
+        raise UnknownAction(
+            f"Undeclared case action {code!r}: declare it with complaints.actions.register()."
+        ) from None
+
+
+def is_declared(code: str) -> bool:
+    return code in _REGISTRY
+
+
+def all() -> Iterator[CaseAction]:  # the name reads as actions.all(); shadows the builtin here only
+    return iter(list(_REGISTRY.values()))
+
+
+# --- The complaints floor's moves: the transitions of Complaint ------------------------------------
+
+SUBMIT = register("submit", _("Complaint submitted"), notifies="complaint_received")
+RESUBMIT = register("resubmit", _("Corrected complaint resubmitted"), notifies="complaint_received")
+OBSERVE = register("observe", _("Correction requested"), notifies="complaint_observed")
+REJECT = register("reject", _("Complaint rejected"), closes_case=True, notifies="complaint_rejected")
+ADMIT = register("admit", _("Complaint admitted"), notifies="complaint_admitted")
+SERVE_COMPANY = register("serve_company", _("Company served with the formal notice"), notifies="company_served")
+ACCEPT_OFFER = register("accept_offer", _("Offer accepted by the consumer"), notifies="offer_answered")
+WITHDRAW = register(
+    "withdraw", _("Complaint withdrawn by the consumer"), closes_case=True, notifies="complaint_withdrawn"
+)
+ARCHIVE = register("archive", _("Case archived"), closes_case=True, notifies="complaint_archived")
+REFER = register(
+    "refer", _("Referred to sanction proceedings (sumario)"), closes_case=True, notifies="complaint_referred"
+)
+# Transitions the hearings floor drives (through complaints.services.complaint_transition).
+SCHEDULE_HEARING = register("schedule_hearing", _("Hearing scheduled"), notifies="hearing_scheduled")
+CANCEL_HEARING = register("cancel_hearing", _("Hearing cancelled"), notifies="hearing_cancelled")
+ADJOURN = register("adjourn", _("Hearing adjourned (cuarto intermedio)"), notifies="outcome_recorded")
+RECORD_AGREEMENT = register("record_agreement", _("Agreement reached at the hearing"), notifies="outcome_recorded")
+RECORD_NO_AGREEMENT = register("record_no_agreement", _("No agreement at the hearing"), notifies="outcome_recorded")
+RECORD_COMPANY_ABSENT = register(
+    "record_company_absent", _("Company absent from the hearing"), notifies="outcome_recorded"
+)
+RECORD_CONSUMER_ABSENT = register(
+    "record_consumer_absent", _("Consumer absent from the hearing"), notifies="outcome_recorded"
+)
+APPROVE_AGREEMENT = register("approve_agreement", _("Agreement approved (homologado)"), notifies="case_update")
+CONFIRM_COMPLIANCE = register(
+    "confirm_compliance", _("Compliance with the agreement confirmed"), closes_case=True, notifies="case_update"
+)
+REPORT_BREACH = register("report_breach", _("Breach of the agreement reported"), notifies="agreement_breached")
+REACTIVATE = register("reactivate", _("Case reactivated"), notifies="case_update")
+DEEM_WITHDRAWN = register(
+    "deem_withdrawn", _("Complaint deemed withdrawn"), closes_case=True, notifies="complaint_withdrawn"
+)
+
+# --- Moves that leave the state as it is ------------------------------------------------------------
+
+COMPANY_ANSWERED = register("company_answered", _("Written answer from the company"), notifies="company_answered")
+OFFER_MADE = register("offer_made", _("Offer from the company"), notifies="offer_made")
+OFFER_REJECTED = register("offer_rejected", _("Offer rejected by the consumer"), notifies="offer_answered")
+OFFER_COUNTERED = register("offer_countered", _("Offer rejected with a counter-offer"), notifies="offer_answered")

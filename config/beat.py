@@ -1,0 +1,42 @@
+"""Every periodic job Celery beat runs, in one place (settings.CELERY_BEAT_SCHEDULE).
+
+Beat sweeps the database for what is due; nothing waits in the broker. Each entry expires after its
+own interval (or an hour for the daily ones), so a backlog after an outage runs once, not many times.
+The crontab hours are the office's (CELERY_TIMEZONE = TIME_ZONE)."""
+
+from typing import Any
+
+from celery.schedules import crontab
+
+
+def _every(seconds: float, task: str) -> dict[str, Any]:
+    return {"task": task, "schedule": float(seconds), "options": {"expires": float(seconds)}}
+
+
+def _daily(hour: int, minute: int, task: str) -> dict[str, Any]:
+    return {"task": task, "schedule": crontab(hour=hour, minute=minute), "options": {"expires": 3600.0}}
+
+
+def beat_schedule(*, notification_sweep_seconds: int) -> dict[str, dict[str, Any]]:
+    return {
+        # Case deadlines (complaints/tasks.py).
+        "complaints-archive-uncorrected": _every(900, "complaints.tasks.archive_uncorrected_complaints"),
+        "complaints-refer-without-domicile": _every(900, "complaints.tasks.refer_complaints_without_domicile"),
+        "complaints-serve-new-domicile": _every(900, "complaints.tasks.serve_companies_with_new_domicile"),
+        "complaints-deadline-warnings": _daily(8, 0, "complaints.tasks.deadline_warnings"),
+        # Every case record against its keyed chain; alerts the supervisors (complaints/tasks_integrity.py).
+        "complaints-verify-case-chains": _daily(2, 30, "complaints.tasks_integrity.verify_case_chains"),
+        # The outbox, formal notices and retention (notifications/tasks.py).
+        "notifications-sweep-outbox": _every(notification_sweep_seconds, "notifications.tasks.sweep_outbox"),
+        "notifications-formal-notices-served": _every(300, "notifications.tasks.mark_formal_notices_served"),
+        "notifications-notice-documents": _daily(4, 10, "notifications.tasks.sweep_notice_documents"),
+        "notifications-retention": _daily(3, 40, "notifications.tasks.apply_notification_retention"),
+        # Hearings: reminders (48 h and 1 h before), absences, actas, agreement follow-up (hearings/tasks.py).
+        "hearings-reminders": _every(300, "hearings.tasks.send_hearing_reminders"),
+        "hearings-absence-deadlines": _every(900, "hearings.tasks.act_on_absence_deadlines"),
+        "hearings-missing-actas": _every(600, "hearings.tasks.generate_missing_actas"),
+        "hearings-compliance-due": _every(900, "hearings.tasks.ask_about_compliance"),
+        # Personal data (privacy/tasks.py): the access log's retention, closed cases anonymised.
+        "privacy-access-log-retention": _daily(3, 50, "privacy.tasks.purge_access_log"),
+        "privacy-anonymise-closed-cases": _daily(4, 30, "privacy.tasks.anonymise_closed_cases"),
+    }

@@ -1,0 +1,70 @@
+"""The pages a person sees when the site itself fails: a branded 500 and, when the database cannot be
+reached, a 503 "we are back in a moment" with Retry-After.
+
+Both render without a RequestContext: no context processor runs (the navigation and the inbox count
+query the database, which may be the very thing that is down), and nothing here touches the ORM.
+The language is the reader's: LocaleMiddleware's choice, or, when the failure came before it ran,
+the same choice made again from the cookie and Accept-Language."""
+
+import logging
+import sys
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.template import loader
+from django.utils import translation
+
+logger = logging.getLogger(__name__)
+
+# Long enough for a PostgreSQL restart or a failover; short enough that nobody gives up.
+RETRY_AFTER_SECONDS = 30
+
+
+def is_database_outage(exc: BaseException | None) -> bool:
+    """The database could not be reached or dropped the connection (restart, failover, a pool that
+    could not hand out a connection in time): a moment later the same request will work."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+def _language_of(request: HttpRequest) -> str:
+    return getattr(request, "LANGUAGE_CODE", None) or translation.get_language_from_request(request)
+
+
+def _render(request: HttpRequest, template_name: str, status: int) -> HttpResponse:
+    with translation.override(_language_of(request)):
+        language = translation.get_language()
+        body = loader.get_template(template_name).render({"LANGUAGE_CODE": language})
+    response = HttpResponse(body, status=status)
+    response["Content-Language"] = language
+    return response
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    response = _render(request, "503.html", status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500. Django calls it inside its `except` block, so the exception is still at hand: a
+    database outage raised outside a view (the session or the login in a middleware) still gets
+    the 503 page rather than the generic error."""
+    if is_database_outage(sys.exc_info()[1]):
+        return database_unavailable(request)
+    return _render(request, "500.html", status=500)
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a view that failed because the database is unreachable into a 503 with Retry-After."""
+
+    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not is_database_outage(exception):
+            return None
+        logger.warning("Database unavailable while serving %s: %s", request.path, exception)
+        return database_unavailable(request)

@@ -1,0 +1,544 @@
+"""May this person do this to this hearing (or case), now? One predicate per action, asked by the
+service under its row lock, by the view, and by the case page's panel — never decided twice.
+
+Each action is one function that says why not (a `Refusal`, or None when allowed), turned into a
+`rules` predicate `may_<action>(user, obj)` and registered in `HEARING_RULES`:
+
+    if not may_confirm_acta(user, hearing): ...           # a yes/no (templates, selectors)
+    refusal = why_not(CONFIRM_ACTA, user, hearing)         # what the person reads
+    ensure(CONFIRM_ACTA, user, hearing)                    # services: raise HearingError
+
+A refusal is `forbidden` when it is about who the person is (the view answers 403) and not when it
+is about the moment (the view shows it as a message). Strangers never get here: the views load the
+case or hearing through its scoping function first (a 404).
+
+The rules read only the objects they are given, and their relations through `.all()`: the panel
+prefetches them once for all the case's hearings (hearings/selectors.py), a service reads them
+fresh under its lock.
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import rules
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from complaints.models import Complaint, Offer, OfferStatus
+from complaints.states import OFFICE_ROLES, State, represents
+from parties.models import User
+
+from .errors import HearingError
+from .models import AbsenceJustification, Acta, Agreement, Attendance, ComplianceProof, Hearing
+from .scheduling import hearing_setting
+
+Party = Attendance.Party
+Decision = AbsenceJustification.Decision
+Outcome = Hearing.Outcome
+
+# Who was absent, for the outcomes that record an absence (the outcome code is also the case state).
+ABSENT_PARTY: dict[str, str] = {Outcome.COMPANY_ABSENT: Party.COMPANY, Outcome.CONSUMER_ABSENT: Party.CONSUMER}
+# Where the office schedules (again): served and waiting, after a cuarto intermedio without a date,
+# after the company's absence was excused (a reactivated consumer's case is "company notified").
+SCHEDULABLE_STATES = (State.COMPANY_NOTIFIED, State.ADJOURNED, State.COMPANY_ABSENT)
+
+# The actions.
+SCHEDULE_HEARING = "schedule_hearing"
+RESCHEDULE_HEARING = "reschedule_hearing"
+CANCEL_HEARING = "cancel_hearing"
+ADJOURN_HEARING = "adjourn_hearing"
+OPEN_CONSOLE = "open_console"
+RECORD_OUTCOME = "record_outcome"
+ENTER_ROOM = "enter_room"
+READ_ACTA = "read_acta"
+CONFIRM_ACTA = "confirm_acta"
+APPROVE_AGREEMENT = "approve_agreement"
+JUSTIFY_ABSENCE = "justify_absence"
+DECIDE_JUSTIFICATION = "decide_justification"
+READ_JUSTIFICATION_FILE = "read_justification_file"
+ANSWER_COMPLIANCE = "answer_compliance"
+UPLOAD_COMPLIANCE_PROOF = "upload_compliance_proof"
+READ_COMPLIANCE_PROOF = "read_compliance_proof"
+REFER_CASE = "refer_case"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why not, in words the person reads; `forbidden`: because of who they are, not of when."""
+
+    message: str
+    forbidden: bool = False
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _not_you(message: str) -> Refusal:
+    return Refusal(message, forbidden=True)
+
+
+def _not_now(message: str) -> Refusal:
+    return Refusal(message)
+
+
+Check = Callable[[User, Any], Refusal | None]
+HEARING_RULES = rules.RuleSet()
+_CHECKS: dict[str, Check] = {}
+
+
+def _action(name: str) -> Callable[[Check], rules.Predicate]:
+    def register(check: Check) -> rules.Predicate:
+        predicate = rules.Predicate(lambda user, obj: check(user, obj) is None, name=f"may_{name}")
+        HEARING_RULES.add_rule(name, predicate)
+        _CHECKS[name] = check
+        return predicate
+
+    return register
+
+
+def why_not(action: str, user: User | None, obj: object) -> Refusal | None:
+    """The refusal a person reads, or None when `user` may do `action` to `obj` now."""
+    if user is None or not user.is_authenticated:
+        return _not_you(_("Sign in first."))
+    return _CHECKS[action](user, obj)
+
+
+def allowed(action: str, user: User | None, obj: object) -> bool:
+    return why_not(action, user, obj) is None
+
+
+def ensure(action: str, user: User | None, obj: object) -> None:
+    """For services, under the row lock: raise the refusal as a HearingError."""
+    refusal = why_not(action, user, obj)
+    if refusal is not None:
+        raise HearingError(refusal.message)
+
+
+# --- What the rules read ------------------------------------------------------------------------------
+
+_COMPANY_SIDE = "_hearings_policy_company_side"
+
+
+def is_office(user: User | None) -> bool:
+    return user is not None and user.role in OFFICE_ROLES
+
+
+@contextmanager
+def company_side_known(user: User, case: Complaint, value: bool) -> Iterator[None]:
+    """While the panel asks the rules for one case, whether `user` represents its company is known
+    (asked once, not once per hearing). Forgotten afterwards: a representation may be revoked."""
+    setattr(user, _COMPANY_SIDE, (case.pk, value))
+    try:
+        yield
+    finally:
+        delattr(user, _COMPANY_SIDE)
+
+
+def _represents(user: User, case: Complaint) -> bool:
+    known = getattr(user, _COMPANY_SIDE, None)
+    if known is not None and known[0] == case.pk:
+        return bool(known[1])
+    return represents(user, case)
+
+
+def side_of(user: User, hearing: Hearing) -> str | None:
+    """Which side of this hearing the user is on (conciliator, consumer, company), or None."""
+    if user.pk == hearing.conciliator_id:
+        return Party.CONCILIATOR
+    if user.pk == hearing.complaint.consumer_id:
+        return Party.CONSUMER
+    if _represents(user, hearing.complaint):
+        return Party.COMPANY
+    return None
+
+
+def is_party_or_office(user: User, hearing: Hearing) -> bool:
+    """Who reads a hearing's record (acta, invitation): its parties, its conciliator and the office."""
+    return is_office(user) or side_of(user, hearing) is not None
+
+
+def latest_hearing(case: Complaint) -> Hearing | None:
+    """The case's latest hearing not called off: the one whose outcome the case is in."""
+    live = [h for h in case.hearings.all() if h.status != Hearing.Status.CANCELLED]
+    return max(live, key=lambda h: (h.starts_at, h.pk), default=None)
+
+
+def acta_of(hearing: Hearing) -> Acta | None:
+    try:
+        return hearing.acta
+    except Acta.DoesNotExist:
+        return None
+
+
+def agreement_of(case: Complaint) -> Agreement | None:
+    try:
+        return case.agreement  # type: ignore[attr-defined, no-any-return]
+    except Agreement.DoesNotExist:
+        return None
+
+
+def accepted_offer(case: Complaint) -> Offer | None:
+    accepted = [offer for offer in case.offers.all() if offer.status == OfferStatus.ACCEPTED]
+    return max(accepted, key=lambda o: (o.answered_at is not None, o.answered_at, o.pk), default=None)
+
+
+def acta_missing_confirmations(acta: Acta | None) -> list[str]:
+    """The sides (consumer, company) that have not confirmed this exact acta yet."""
+    if acta is None or not acta.is_ready:
+        return [Party.CONSUMER, Party.COMPANY]
+    confirmed = {c.party for c in acta.confirmations.all() if c.sha256 == acta.sha256}
+    return [party for party in (Party.CONSUMER, Party.COMPANY) if party not in confirmed]
+
+
+def approval_blocked_by(case: Complaint) -> list[str]:
+    """For an agreement reached at a hearing: the sides still to confirm its acta."""
+    agreement = agreement_of(case)
+    if agreement is None or agreement.hearing_id is None:
+        return []
+    hearing = next((h for h in case.hearings.all() if h.pk == agreement.hearing_id), None)
+    return acta_missing_confirmations(acta_of(hearing) if hearing else None)
+
+
+def _when(moment: Any) -> str:
+    return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
+
+
+def _state(case: Complaint) -> str:
+    return str(case.get_status_display())  # type: ignore[attr-defined]
+
+
+# --- Scheduling ------------------------------------------------------------------------------------
+
+
+@_action(SCHEDULE_HEARING)
+def _schedule_hearing(user: User, case: Complaint) -> Refusal | None:
+    if not is_office(user):
+        return _not_you(_("Only the office can schedule a hearing."))
+    if case.status == State.HEARING_SCHEDULED:
+        return _not_now(_("A hearing is already scheduled for case %(number)s.") % {"number": case})
+    if case.status not in SCHEDULABLE_STATES:
+        return _not_now(
+            _("Case %(number)s is “%(state)s”: a hearing cannot be scheduled now.")
+            % {"number": case, "state": _state(case)}
+        )
+    if case.status == State.COMPANY_ABSENT:
+        # The excuse must be for the absence the case is in now: that of its latest hearing.
+        last = latest_hearing(case)
+        excused = last is not None and any(
+            j.party == Party.COMPANY and j.decision == Decision.ACCEPTED for j in last.justifications.all()
+        )
+        if not excused:
+            return _not_now(_("The company's absence has not been excused: the case cannot have a new hearing."))
+    return None
+
+
+def _office_and_scheduled(user: User, hearing: Hearing, refused: str) -> Refusal | None:
+    if not is_office(user):
+        return _not_you(_("Only the office can move or cancel a hearing."))
+    if hearing.status != Hearing.Status.SCHEDULED:
+        return _not_now(refused % {"status": hearing.get_status_display()})
+    return None
+
+
+@_action(RESCHEDULE_HEARING)
+def _reschedule_hearing(user: User, hearing: Hearing) -> Refusal | None:
+    refusal = _office_and_scheduled(user, hearing, _("This hearing is “%(status)s”, so it can no longer be moved."))
+    if refusal is not None:
+        return refusal
+    case = hearing.complaint
+    if case.status != State.HEARING_SCHEDULED:
+        return _not_now(
+            _("This hearing is “%(status)s” and the case “%(state)s”, so the hearing can no longer be moved.")
+            % {"status": hearing.get_status_display(), "state": _state(case)}
+        )
+    if hearing.reschedule_count >= hearing_setting("MAX_RESCHEDULES"):
+        return _not_now(
+            _(
+                "This hearing was already moved %(count)s times, the most allowed. "
+                "If it cannot be held, cancel it and schedule a new one."
+            )
+            % {"count": hearing.reschedule_count}
+        )
+    return None
+
+
+@_action(CANCEL_HEARING)
+def _cancel_hearing(user: User, hearing: Hearing) -> Refusal | None:
+    return _office_and_scheduled(user, hearing, _("This hearing is “%(status)s”, so it can no longer be cancelled."))
+
+
+# --- The hearing itself: room, console, outcome ------------------------------------------------------
+
+
+@_action(ENTER_ROOM)
+def _enter_room(user: User, hearing: Hearing) -> Refusal | None:
+    """The video room: the parties and the conciliator of a hearing still to be held."""
+    if side_of(user, hearing) is None:
+        return _not_you(_("Only the parties to the hearing and its conciliator enter its room."))
+    if hearing.status != Hearing.Status.SCHEDULED:
+        return _not_now(
+            _("This hearing is “%(status)s”: its room is closed.") % {"status": hearing.get_status_display()}
+        )
+    return None
+
+
+def _holder_or_office(user: User, hearing: Hearing) -> Refusal | None:
+    if user.pk != hearing.conciliator_id and not is_office(user):
+        return _not_you(_("Only the conciliator of this hearing or the office can record its outcome."))
+    return None
+
+
+@_action(OPEN_CONSOLE)
+def _open_console(user: User, hearing: Hearing) -> Refusal | None:
+    """The conciliator holding the hearing runs it (and reads it back afterwards); the office may
+    look on and record it while it is still to be held."""
+    if user.pk == hearing.conciliator_id:
+        return None
+    refusal = _holder_or_office(user, hearing)
+    if refusal is not None:
+        return refusal
+    if hearing.status != Hearing.Status.SCHEDULED:
+        return _not_now(
+            _("This hearing is “%(status)s”: its record is on the case page.")
+            % {"status": hearing.get_status_display()}
+        )
+    return None
+
+
+@_action(RECORD_OUTCOME)
+def _record_outcome(user: User, hearing: Hearing) -> Refusal | None:
+    refusal = _holder_or_office(user, hearing)
+    if refusal is not None:
+        return refusal
+    if hearing.status == Hearing.Status.CANCELLED:
+        return _not_now(_("This hearing was cancelled: it has no outcome to record."))
+    if hearing.status != Hearing.Status.SCHEDULED:
+        return _not_now(
+            _("The outcome of this hearing was already recorded: %(outcome)s.")
+            % {"outcome": hearing.get_outcome_display()}
+        )
+    if hearing.complaint.status != State.HEARING_SCHEDULED:
+        return _not_now(
+            _("This case is “%(state)s”: the hearing has no outcome to record.") % {"state": _state(hearing.complaint)}
+        )
+    if timezone.now() < hearing.starts_at:
+        return _not_now(
+            _("The hearing has not started yet: its outcome can be recorded from %(start)s.")
+            % {"start": _when(hearing.starts_at)}
+        )
+    return None
+
+
+@_action(ADJOURN_HEARING)
+def _adjourn_hearing(user: User, hearing: Hearing) -> Refusal | None:
+    """Cuarto intermedio: whoever may record the outcome, before or during the hearing."""
+    if user.pk != hearing.conciliator_id and not is_office(user):
+        return _not_you(_("Only the conciliator holding this hearing can adjourn it."))
+    case = hearing.complaint
+    last = latest_hearing(case)
+    if (
+        hearing.status != Hearing.Status.SCHEDULED
+        or case.status != State.HEARING_SCHEDULED
+        or last is None
+        or last.pk != hearing.pk
+    ):
+        return _not_now(
+            _("This hearing is “%(status)s”, so it can no longer be adjourned.")
+            % {"status": hearing.get_status_display()}
+        )
+    return None
+
+
+# --- The acta ---------------------------------------------------------------------------------------
+
+
+@_action(READ_ACTA)
+def _read_acta(user: User, hearing: Hearing) -> Refusal | None:
+    if not is_party_or_office(user, hearing):
+        return _not_you(_("Only the parties to the hearing, its conciliator and the office read its acta."))
+    acta = acta_of(hearing)
+    if acta is None or not acta.is_ready:
+        return _not_now(_("The acta is not ready yet. You will be told when it is."))
+    return None
+
+
+@_action(CONFIRM_ACTA)
+def _confirm_acta(user: User, hearing: Hearing) -> Refusal | None:
+    if side_of(user, hearing) is None:
+        return _not_you(_("Only the parties to the hearing and its conciliator can confirm its acta."))
+    acta = acta_of(hearing)
+    if acta is None or not acta.is_ready:
+        return _not_now(_("The acta is not ready yet. You will be told when it is."))
+    previous = next((c for c in acta.confirmations.all() if c.user_id == user.pk), None)
+    if previous is not None:
+        return _not_now(_("You already confirmed this acta on %(date)s.") % {"date": _when(previous.confirmed_at)})
+    return None
+
+
+# --- Approval (homologación) ------------------------------------------------------------------------
+
+
+@_action(APPROVE_AGREEMENT)
+def _approve_agreement(user: User, case: Complaint) -> Refusal | None:
+    if not is_office(user):
+        return _not_you(_("Only the office can approve an agreement."))
+    if case.status != State.AGREEMENT:
+        return _not_now(
+            _("Only an agreement awaiting approval can be approved; this case is “%(state)s”.")
+            % {"state": _state(case)}
+        )
+    agreement = agreement_of(case)
+    if agreement is None:
+        if accepted_offer(case) is None:
+            return _not_now(_("This case has no accepted offer or hearing agreement to approve."))
+        return None
+    missing = approval_blocked_by(case)
+    if missing:
+        return _not_now(
+            _("Both parties must confirm the acta before the agreement is approved. Still to confirm: %(missing)s.")
+            % {"missing": ", ".join(str(Party(party).label).lower() for party in missing)}
+        )
+    return None
+
+
+# --- Absences ---------------------------------------------------------------------------------------
+
+
+@_action(JUSTIFY_ABSENCE)
+def _justify_absence(user: User, hearing: Hearing) -> Refusal | None:
+    absent = ABSENT_PARTY.get(hearing.outcome)
+    if absent is None:
+        return _not_you(_("Nobody was recorded absent from this hearing."))
+    if side_of(user, hearing) != absent:
+        return _not_you(_("Only the party recorded absent can justify the absence."))
+    earlier = [j for j in hearing.justifications.all() if j.party == absent and j.decision != Decision.REJECTED]
+    if any(j.decision == Decision.ACCEPTED for j in earlier):
+        return _not_now(_("The justification of this absence was already accepted."))
+    if earlier:
+        return _not_now(_("Your justification is awaiting the office's decision."))
+    case = hearing.complaint
+    last = latest_hearing(case)
+    if case.status != hearing.outcome or last is None or last.pk != hearing.pk:
+        return _not_now(
+            _("This case has moved on (“%(state)s”): the absence can no longer be justified.") % {"state": _state(case)}
+        )
+    if case.justification_due_at is None or timezone.now() > case.justification_due_at:
+        return _not_now(
+            _("The deadline to justify the absence passed on %(date)s.")
+            % {"date": _when(case.justification_due_at or hearing.starts_at)}
+        )
+    return None
+
+
+@_action(DECIDE_JUSTIFICATION)
+def _decide_justification(user: User, justification: AbsenceJustification) -> Refusal | None:
+    if not is_office(user):
+        return _not_you(_("Only the office decides on a justification."))
+    if justification.decision != Decision.PENDING:
+        return _not_now(_("This justification was already decided."))
+    case = justification.hearing.complaint
+    if case.status != justification.hearing.outcome:
+        return _not_now(
+            _("This case has moved on (“%(state)s”): the justification can no longer be decided.")
+            % {"state": _state(case)}
+        )
+    return None
+
+
+@_action(READ_JUSTIFICATION_FILE)
+def _read_justification_file(user: User, justification: AbsenceJustification) -> Refusal | None:
+    """The supporting document: for the office, the conciliator and the side that filed it."""
+    if not (is_office(user) or side_of(user, justification.hearing) in (justification.party, Party.CONCILIATOR)):
+        return _not_you(_("Only the office, the conciliator and the side that filed it read this document."))
+    if not justification.file:
+        return _not_now(_("This justification has no supporting document."))
+    return None
+
+
+# --- The agreement's follow-up -----------------------------------------------------------------------
+
+
+@_action(ANSWER_COMPLIANCE)
+def _answer_compliance(user: User, case: Complaint) -> Refusal | None:
+    if user.pk != case.consumer_id and not is_office(user):
+        return _not_you(_("Only the consumer or the office can say whether the agreement was honoured."))
+    if case.status != State.AGREEMENT_APPROVED:
+        return _not_now(
+            _("Compliance is followed once the office approves the agreement; this case is “%(state)s”.")
+            % {"state": _state(case)}
+        )
+    return None
+
+
+@_action(UPLOAD_COMPLIANCE_PROOF)
+def _upload_compliance_proof(user: User, case: Complaint) -> Refusal | None:
+    if not _represents(user, case):
+        return _not_you(_("Only a representative of the company can upload proof of compliance."))
+    if agreement_of(case) is None or case.status not in (State.AGREEMENT, State.AGREEMENT_APPROVED):
+        return _not_now(_("Proof of compliance can be uploaded while an agreement is being followed."))
+    return None
+
+
+@_action(READ_COMPLIANCE_PROOF)
+def _read_compliance_proof(user: User, proof: ComplianceProof) -> Refusal | None:
+    """Everyone the case file is open to (the consumer, the company, the office, its conciliators)."""
+    case = proof.agreement.complaint
+    if not (
+        is_office(user)
+        or user.pk == case.consumer_id
+        or _represents(user, case)
+        or any(h.conciliator_id == user.pk and h.status != Hearing.Status.CANCELLED for h in case.hearings.all())
+    ):
+        return _not_you(_("Only the parties to the case and the office read its proof of compliance."))
+    return None
+
+
+# --- Referral ---------------------------------------------------------------------------------------
+
+
+@_action(REFER_CASE)
+def _refer_case(user: User, case: Complaint) -> Refusal | None:
+    """After a hearing without agreement; after the company's absence once its right to justify it
+    has run out (DOMAIN.md) — the beat job refers those by itself, the office may be quicker."""
+    if not is_office(user):
+        return _not_you(_("Only the office can refer a case to the legal department."))
+    if case.status == State.COMPANY_ABSENT:
+        last = latest_hearing(case)
+        justifications = list(last.justifications.all()) if last else []
+        if any(j.party == Party.COMPANY and j.decision == Decision.PENDING for j in justifications):
+            return _not_now(_("The company justified its absence: decide on the justification first."))
+        if any(j.party == Party.COMPANY and j.decision == Decision.ACCEPTED for j in justifications):
+            return _not_now(_("The company's absence was excused: schedule the new hearing."))
+        if case.justification_due_at is not None and timezone.now() <= case.justification_due_at:
+            return _not_now(
+                _("The company may still justify its absence until %(date)s; refer the case after that.")
+                % {"date": _when(case.justification_due_at)}
+            )
+        return None
+    if case.status != State.NO_AGREEMENT:
+        return _not_now(
+            _("Case %(number)s is “%(state)s”: it is not for the hearings to refer it.")
+            % {"number": case, "state": _state(case)}
+        )
+    return None
+
+
+may_schedule_hearing = HEARING_RULES[SCHEDULE_HEARING]
+may_reschedule_hearing = HEARING_RULES[RESCHEDULE_HEARING]
+may_cancel_hearing = HEARING_RULES[CANCEL_HEARING]
+may_adjourn_hearing = HEARING_RULES[ADJOURN_HEARING]
+may_enter_room = HEARING_RULES[ENTER_ROOM]
+may_open_console = HEARING_RULES[OPEN_CONSOLE]
+may_record_outcome = HEARING_RULES[RECORD_OUTCOME]
+may_read_acta = HEARING_RULES[READ_ACTA]
+may_confirm_acta = HEARING_RULES[CONFIRM_ACTA]
+may_approve_agreement = HEARING_RULES[APPROVE_AGREEMENT]
+may_justify_absence = HEARING_RULES[JUSTIFY_ABSENCE]
+may_decide_justification = HEARING_RULES[DECIDE_JUSTIFICATION]
+may_read_justification_file = HEARING_RULES[READ_JUSTIFICATION_FILE]
+may_answer_compliance = HEARING_RULES[ANSWER_COMPLIANCE]
+may_upload_compliance_proof = HEARING_RULES[UPLOAD_COMPLIANCE_PROOF]
+may_read_compliance_proof = HEARING_RULES[READ_COMPLIANCE_PROOF]
+may_refer_case = HEARING_RULES[REFER_CASE]

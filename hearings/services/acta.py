@@ -1,0 +1,102 @@
+"""The acta of a hearing: generated (PDF + SHA-256) after the outcome, then confirmed by the parties."""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from complaints.services import lock_case, record_event
+from parties.models import User
+
+from .. import policy
+from ..errors import HearingError
+from ..models import Acta, ActaConfirmation, Hearing
+from ..notify import notify_hearing
+from .shared import lock_hearing
+
+
+def acta_generate(*, hearing_id: int) -> Acta | None:
+    """Render the acta to PDF, store it with its SHA-256 and ask the parties to confirm it.
+
+    Idempotent: an acta already generated is kept as it is (parties may have confirmed that exact
+    document). The PDF is rendered before any lock is taken; if two workers race, one stores it."""
+    from ..acta import render_acta
+
+    hearing = (
+        Hearing.objects.select_related("complaint", "complaint__company", "conciliator").filter(pk=hearing_id).first()
+    )
+    if hearing is None or not hearing.outcome:
+        return None
+    existing = Acta.objects.filter(hearing=hearing).first()
+    if existing is not None and existing.is_ready:
+        return existing
+    now = timezone.now()
+    pdf = render_acta(hearing, generated_at=now)
+    digest = hashlib.sha256(pdf).hexdigest()
+    with transaction.atomic():
+        case = lock_case(hearing.complaint_id)
+        locked = lock_hearing(hearing_id)
+        acta, _created = Acta.objects.get_or_create(hearing=locked)
+        acta = Acta.objects.select_for_update().get(pk=acta.pk)
+        if acta.is_ready:
+            return acta
+        # The stored name is random (Acta.file's upload_to); the download is named by the view.
+        acta.file.save("acta.pdf", ContentFile(pdf), save=False)
+        acta.sha256, acta.generated_at = digest, now
+        try:
+            acta.save(update_fields=["file", "sha256", "generated_at"])
+        except Exception:
+            acta.file.delete(save=False)
+            raise
+        record_event(case=case, action="acta_generated", by=None, reason=f"SHA-256 {digest}")
+        notify_hearing(
+            locked,
+            "acta_ready",
+            key=f"acta:{acta.pk}:ready",
+            context={"confirm_url": settings.SITE_URL + reverse("acta_confirm", args=[locked.pk])},
+        )
+    return acta
+
+
+def acta_confirm(*, hearing: Hearing, by: User, sha256: str | None = None) -> ActaConfirmation:
+    """A party (the consumer, a representative of the company, the conciliator) confirms the acta
+    they read: the confirmation keeps that document's SHA-256 and the time."""
+    with transaction.atomic():
+        case = lock_case(hearing.complaint_id)
+        locked = lock_hearing(hearing.pk)
+        locked.complaint = case
+        policy.ensure(policy.CONFIRM_ACTA, by, locked)
+        # The hearing's lock (taken above) keeps two confirmations by one person from both passing.
+        party = policy.side_of(by, locked)
+        acta = policy.acta_of(locked)
+        assert acta is not None and party is not None  # the rule asked for both
+        if sha256 is not None and sha256 != acta.sha256:
+            raise HearingError(_("The acta changed after you opened it. Read it again before confirming it."))
+        confirmation = ActaConfirmation.objects.create(
+            acta=acta, user=by, party=party, sha256=acta.sha256, confirmed_at=timezone.now()
+        )
+        record_event(
+            case=case,
+            action="acta_confirmed",
+            by=by,
+            reason=f"{party} · SHA-256 {acta.sha256}",
+        )
+    return confirmation
+
+
+def hearings_missing_their_acta(*, older_than: timedelta = timedelta(minutes=5), limit: int = 200) -> list[int]:
+    """Hearings whose outcome was recorded a while ago and whose acta is still not generated (a
+    task that never ran, or failed): the beat job queues them again."""
+    cutoff = timezone.now() - older_than
+    return list(
+        Hearing.objects.filter(outcome_recorded_at__lt=cutoff)
+        .exclude(outcome="")
+        .exclude(acta__sha256__gt="")
+        .order_by("outcome_recorded_at")
+        .values_list("pk", flat=True)[:limit]
+    )

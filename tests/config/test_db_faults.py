@@ -1,0 +1,67 @@
+"""A PostgreSQL restart, a failover or an idle-connection reaper kills the pooled connections while
+they sit idle. The next requests must not inherit them: the pool checks each connection before it
+hands it out (CONN_HEALTH_CHECKS) and replaces a dead one. Only the requests in flight at that
+moment may fail.
+
+Against the real thing: the live server, the psycopg pool built from the site's own settings, and
+`pg_terminate_backend` from a separate connection."""
+
+import urllib.error
+import urllib.request
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+REQUESTS_AFTER = 12
+
+
+@pytest.fixture
+def pooled_postgres():  # type: ignore[no-untyped-def]
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    pool = getattr(connection, "pool", None)
+    if pool is None:
+        pytest.skip("needs the connection pool (DATABASE_POOL is off)")
+    return pool
+
+
+def terminate_every_backend_of(database: str) -> int:
+    """What a restart does to the pool: every connection to the database dies, from outside."""
+    params = connection.get_connection_params()
+    params.pop("cursor_factory", None)
+    params.pop("context", None)
+    params["dbname"] = "postgres"
+    with psycopg.connect(**params, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [database],
+        ).fetchall()
+    return len(rows)
+
+
+def status_of(url: str, cookie: str) -> int:
+    request = urllib.request.Request(url, headers={"Cookie": cookie, "Accept-Language": "en"})
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_the_requests_after_a_database_restart_all_succeed(pooled_postgres, live_server, consumer):
+    client = Client()
+    client.force_login(consumer)  # the session lives in the database: every request reads it
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    home = f"{live_server.url}/"
+    assert [status_of(home, cookie) for _ in range(4)] == [200] * 4
+    connection.close()  # this thread's connection goes back to the pool, to die with the others
+
+    killed = terminate_every_backend_of(settings.DATABASES["default"]["NAME"])
+
+    assert killed >= 1
+    assert [status_of(home, cookie) for _ in range(REQUESTS_AFTER)] == [200] * REQUESTS_AFTER

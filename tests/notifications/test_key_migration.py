@@ -1,0 +1,69 @@
+"""Rows written before keys named the event are rewritten by migration 0003, so a move retried
+after the upgrade finds them and sends nothing twice."""
+
+import hashlib
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from notifications.models import Channel, Notification, Status
+from notifications.services import notify, notify_address
+
+pytestmark = pytest.mark.django_db
+
+BEFORE = ("notifications", "0002_retention_and_retry_audit")
+AFTER = ("notifications", "0003_idempotency_key_names_the_event")
+
+
+def migrate(target: tuple[str, str]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+def old_row(key: str, *, event: str = "complaint_admitted", channel: str = Channel.EMAIL, **fields) -> Notification:  # type: ignore[no-untyped-def]
+    return Notification.objects.create(
+        idempotency_key=key,
+        event=event,
+        channel=channel,
+        address=fields.pop("address", "maria@example.com"),
+        subject="Tu reclamo fue admitido",
+        body_text="…",
+        status=Status.SENT,
+        **fields,
+    )
+
+
+def test_a_move_retried_after_the_upgrade_finds_its_old_rows_and_writes_nothing(consumer):
+    migrate(BEFORE)
+    old_row(f"case-event:41:u{consumer.pk}", recipient=consumer)
+    old_row(f"case-event:41:u{consumer.pk}", recipient=consumer, channel=Channel.INBOX)
+    domicile = "a" + hashlib.sha256(b"legales@electrosur.test").hexdigest()[:16]
+    old_row(f"case-event:41:{domicile}", event="company_served", address="legales@electrosur.test")
+    migrate(AFTER)
+
+    context = {"company_name": "Electrodomésticos del Sur S.A."}
+    again = notify(recipient=consumer, event="complaint_admitted", context=context, idempotency_key="case-event:41")
+    assert again == []
+    assert (
+        notify_address(
+            email="legales@electrosur.test", event="company_served", context=context, idempotency_key="case-event:41"
+        )
+        == []
+    )
+    assert Notification.objects.count() == 3
+
+
+def test_it_leaves_account_keys_alone_and_hashes_what_would_not_fit(consumer):
+    migrate(BEFORE)
+    account = old_row("account:0123456789abcdef0123456789abcdef", event="account_email_confirmation")
+    long_key = ("case-event:" + "x" * 300)[:240] + f":u{consumer.pk}"  # fits; with the event it would not
+    long = old_row(long_key, recipient=consumer)
+    migrate(AFTER)
+
+    account.refresh_from_db()
+    long.refresh_from_db()
+    assert account.idempotency_key == "account:0123456789abcdef0123456789abcdef"
+    assert len(long.idempotency_key) == 255
+    assert long.idempotency_key.endswith(hashlib.sha256(f"{long_key}:complaint_admitted".encode()).hexdigest())

@@ -1,0 +1,585 @@
+"""Who may open what: every named URL in the URL configuration, answered for every role.
+
+The table below holds one row per named URL: which object its kwargs come from, and what each of
+nine people gets for GET (and, for a URL that acts on POST, what those who may not act get).
+A new URL without a row fails `test_every_named_url_has_a_row_in_the_table`, naming it."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from complaints import services as case_services
+from hearings.services.absences import absence_justify
+from hearings.services.acta import acta_confirm
+from hearings.services.approval import agreement_approve
+from hearings.services.follow_up import compliance_proof_upload
+from hearings.services.outcome import outcome_record
+from hearings.services.room import recording_register
+from notifications.models import FormalNotice, Notification
+from parties.models import ConciliatorDayOff, Representation, Role
+from parties.services import invitation_create
+from privacy.services.data_requests import data_request_create
+from tests.complaints.factories import PDF_BYTES, draft_case, served_case
+from tests.conftest import make_user
+from tests.hearings.factories import make_conciliator, scheduled_hearing
+from tests.hearings.test_outcome_support import agreement_at, attend, compliance_day, hearing_under_way
+
+ROLES = (
+    "anonymous",
+    "owner",  # the consumer who filed the cases below
+    "other_consumer",  # a consumer with cases of her own elsewhere
+    "representative",  # an admin representative of the company the cases are against
+    "other_representative",  # an admin representative of another company
+    "officer",
+    "conciliator",  # holds every hearing below
+    "other_conciliator",
+    "supervisor",
+)
+STRANGERS = ("other_consumer", "other_representative", "other_conciliator")
+
+
+# --- The world every row is answered in ---------------------------------------------------------
+
+
+@dataclass
+class World:
+    people: dict[str, object]
+    objects: dict[str, object] = field(default_factory=dict)
+
+
+@pytest.fixture
+def world(  # type: ignore[no-untyped-def]
+    consumer,
+    stranger,
+    company,
+    other_company,
+    representative,
+    officer,
+    conciliator,
+    supervisor,
+    django_capture_on_commit_callbacks,
+):
+    """One consumer's cases against one company, at every stage a URL needs:
+
+    draft      a draft with evidence, still being written
+    case       served, a hearing scheduled next week (`hearing`), evidence, a pending offer, the cédula
+    served     served, waiting for a hearing date
+    held       its hearing ended in an agreement: acta confirmed by both, approved, a compliance proof
+    absent     its hearing ended with the company absent, which sent a justification with a file"""
+    other_representative = make_user("rosa@conectar.test", Role.REPRESENTATIVE, first_name="Rosa", last_name="Paz")
+    Representation.objects.create(user=other_representative, company=other_company, is_admin=True)
+    other_conciliator = make_conciliator("luis@oficina.test", "Luis", "Benítez")
+    people = {
+        "anonymous": None,
+        "owner": consumer,
+        "other_consumer": stranger,
+        "representative": representative,
+        "other_representative": other_representative,
+        "officer": officer,
+        "conciliator": conciliator,
+        "other_conciliator": other_conciliator,
+        "supervisor": supervisor,
+    }
+    # The stranger and the other company have lives of their own, so their pages are not empty.
+    draft_case(stranger, other_company)
+
+    draft = draft_case(consumer, company, evidence=True)
+    case = served_case(consumer, company, officer, evidence=True)
+    hearing = scheduled_hearing(consumer, company, officer, conciliator, complaint=case)
+    offer = case_services.offer_make(
+        complaint=case, by=representative, terms="Cambio de la heladera.", fulfil_by=compliance_day(20), amount=None
+    )
+    served = served_case(consumer, company, officer)
+
+    held_hearing = hearing_under_way(consumer, company, officer, conciliator)
+    start = held_hearing.starts_at
+    attend(held_hearing, conciliator, "conciliator", joined=start - timedelta(minutes=3))
+    attend(held_hearing, consumer, "consumer", joined=start + timedelta(minutes=2))
+    attend(held_hearing, representative, "company", joined=start + timedelta(minutes=4))
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement_at(held_hearing, conciliator)
+    held_hearing.refresh_from_db()
+    acta_confirm(hearing=held_hearing, by=consumer)
+    acta_confirm(hearing=held_hearing, by=representative)
+    agreement_approve(complaint=held_hearing.complaint, by=officer)
+    proof = compliance_proof_upload(
+        complaint=held_hearing.complaint, by=representative, upload=SimpleUploadedFile("transferencia.pdf", PDF_BYTES)
+    )
+    recording = recording_register(
+        hearing=held_hearing, by=conciliator, file=SimpleUploadedFile("grabacion.mp4", b"\x00\x00\x00\x18ftypmp42")
+    )
+
+    # Over before the held one began: a conciliator holds one hearing at a time.
+    absent_hearing = hearing_under_way(consumer, company, officer, conciliator, minutes_ago=150)
+    outcome_record(hearing=absent_hearing, by=conciliator, outcome="company_absent", notes="No se presentó.")
+    justification = absence_justify(
+        hearing=absent_hearing,
+        by=representative,
+        text="Nuestro apoderado estuvo internado.",
+        file=SimpleUploadedFile("certificado.pdf", PDF_BYTES),
+    )
+
+    # A second, non-admin representative the company's admin may revoke; an invitation it may cancel.
+    clerk = make_user("paula@electrosur.test", Role.REPRESENTATIVE, first_name="Paula", last_name="Sosa")
+    representation = Representation.objects.create(user=clerk, company=company, is_admin=False)
+    invitation = invitation_create(company=company, email="nuevo@electrosur.test", is_admin=False, by=representative)
+    day_off = ConciliatorDayOff.objects.create(
+        conciliator=conciliator.conciliator_profile, date=compliance_day(40), reason="Licencia"
+    )
+    failure = Notification.objects.filter(recipient=consumer).exclude(channel="inbox").first()
+    assert failure is not None
+    Notification.objects.filter(pk=failure.pk).update(status="failed", last_error="SMTP 550")
+    data_request = data_request_create(user=consumer, kind="access", details="Quiero ver mis datos.")
+
+    notice = FormalNotice.objects.filter(case_number=case.number).first()
+    assert notice is not None
+    notice.document.save("cedula.pdf", ContentFile(b"%PDF-1.4 cedula"))
+
+    objects = {
+        "draft": draft,
+        "draft_evidence": draft.evidence.first(),
+        "case": case,
+        "evidence": case.evidence.first(),
+        "hearing": hearing,
+        "offer": offer,
+        "served": served,
+        "held": held_hearing.complaint,
+        "held_hearing": held_hearing,
+        "proof": proof,
+        "recording": recording,
+        "absent": absent_hearing.complaint,
+        "absent_hearing": absent_hearing,
+        "justification": justification,
+        "company": company,
+        "representation": representation,
+        "invitation": invitation,
+        "conciliator_profile": conciliator.conciliator_profile,
+        "day_off": day_off,
+        "inbox_item": Notification.objects.filter(recipient=consumer, channel="inbox").first(),
+        "failure": failure,
+        "notice": notice,
+        "data_request": data_request,
+    }
+    missing = [name for name, obj in objects.items() if obj is None]
+    assert not missing, f"the world lacks {missing}"
+    return World(people=people, objects=objects)
+
+
+
+# --- The URL configuration ----------------------------------------------------------------------
+
+# Prefixes whose pages are not ours to judge here, each with the reason.
+EXCLUDED_PREFIXES = {
+    "admin/": "Django's admin: staff only, behind its own login and the second factor (test_auth_staff_mfa.py)",
+    "cuenta/": "allauth's login, signup and account pages, covered by tests/security/test_auth_*.py",
+    "i18n/": "Django's set_language view: changes only the visitor's own language cookie",
+    "jsi18n/": "the JavaScript translation catalogue: public, the same for everyone",
+    "static/": "static files, served by WhiteNoise to everyone",
+    "media/": "never routed (test_media_private.py)",
+}
+
+
+def named_patterns(patterns=None, prefix: str = "") -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """Every named URL pattern below the root, as {name: route}, outside the excluded prefixes."""
+    found: dict[str, str] = {}
+    for entry in get_resolver().url_patterns if patterns is None else patterns:
+        route = prefix + str(entry.pattern)
+        if any(route.startswith(excluded) for excluded in EXCLUDED_PREFIXES):
+            continue
+        if isinstance(entry, URLResolver):
+            found.update(named_patterns(entry.url_patterns, route))
+        elif isinstance(entry, URLPattern) and entry.name:
+            found[entry.name] = route
+    return found
+
+
+# --- The table ----------------------------------------------------------------------------------
+#
+# Each answer, in the order of ROLES:
+#   200 403 404 405 401 410   that status
+#   302                       a redirect elsewhere than the login page: a page moved on, or a refused
+#                             move told as a message on the case page (nothing changes: checked)
+#   login                     a redirect to the login page
+#   -                         (POST only) this person may do it: not sent, the world would change
+#   a|b                       either, where both are defensible (the comment says why)
+#
+# A 403 for someone outside the case is allowed only from a page closed to their whole role (the
+# same answer for an object that does not exist): `test_a_stranger_learns_nothing_an_object_exists`.
+
+
+@dataclass(frozen=True)
+class Row:
+    obj: str | None  # the world's object whose pk fills the URL's <pk>
+    get: str
+    post: str | None = None  # None: the view does nothing on POST worth asking about
+    data: object = None  # World -> what the person who may act would post (so a refusal is about who)
+
+    def answers(self, method: str) -> dict[str, str]:
+        text = self.get if method == "GET" else self.post
+        assert text is not None
+        tokens = text.split()
+        assert len(tokens) == len(ROLES), f"{len(tokens)} answers for {len(ROLES)} roles: {text!r}"
+        return dict(zip(ROLES, tokens, strict=True))
+
+
+def pdf_upload(name: str = "factura.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+NOBODY_GETS = "405   405   405   405   405   405   405   405   405"  # @require_POST ahead of the login
+LOGIN_THEN_405 = "login 405   405   405   405   405   405   405   405"  # @login_required ahead of @require_POST
+OFFICE_ONLY = "login 403   403   403   403   -     403   403   -"
+SUPERVISOR_ONLY_404 = "login 404   404   404   404   404   404   404   -"
+EVERYONE_SIGNED_IN = "login 200   200   200   200   200   200   200   200"
+ANYONE = "200   200   200   200   200   200   200   200   200"
+
+# fmt: off
+TABLE: dict[str, Row] = {
+    #                                     anon  owner cons2 rep   rep2  offic conc  conc2 super
+    # --- public pages and one's own ---
+    "home":                    Row(None, ANYONE),
+    "privacy":                 Row(None, ANYONE),
+    "accessibility":           Row(None, ANYONE),
+    "contact":                 Row(None, ANYONE),
+    "profile":                 Row(None, EVERYONE_SIGNED_IN,
+                                   post="login -     -     -     -     -     -     -     -"),
+    "my_data":                 Row(None, EVERYONE_SIGNED_IN,
+                                   post="login -     -     -     -     -     -     -     -"),
+    "my_data_download":        Row(None, EVERYONE_SIGNED_IN),
+    "inbox":                   Row(None, EVERYONE_SIGNED_IN),
+    "inbox_detail":            Row("inbox_item",
+                                   "login 200   404   404   404   404   404   404   404"),
+    "inbox_mark_all_read":     Row(None, NOBODY_GETS,
+                                   post="login -     -     -     -     -     -     -     -"),
+    # --- filing: the draft is the owner's alone (the office sees only drafts it filed) ---
+    # A representative or a consumer without a profile is sent to fill in their details first.
+    "complaint_new":           Row(None, "login 200   302   302   302   403   403   403   403",
+                                   post="login -     302   302   302   403   403   403   403"),
+    "complaint_step":          Row("draft", "login 200   404   404   404   404   404   404   404",
+                                   post="login -     404   404   404   404   404   404   404",
+                                   data=lambda w: {"product": "Otra cosa"}),
+    "evidence_upload":         Row("draft", NOBODY_GETS,
+                                   post="login -     404   404   404   404   404   404   404",
+                                   data=lambda w: {"evidence_files": pdf_upload()}),
+    "evidence_delete":         Row("draft_evidence", NOBODY_GETS,
+                                   post="login -     404   404   404   404   404   404   404"),
+    "complaint_submit":        Row("draft", NOBODY_GETS,
+                                   post="login -     404   404   404   404   404   404   404",
+                                   data=lambda w: {"declaration": "on"}),
+    "complaint_resubmit":      Row("draft", NOBODY_GETS,
+                                   post="login -     404   404   404   404   404   404   404",
+                                   data=lambda w: {"declaration": "on"}),
+    "complaint_receipt":       Row("case", "login 200   404   200   404   200   200   404   200"),
+    "complaint_receipt_pdf":   Row("case", "login 200   404   200   404   200   200   404   200"),
+    "company_lookup":          Row(None, EVERYONE_SIGNED_IN),
+    "assisted_filing":         Row(None, "login 403   403   403   403   200   403   403   200",
+                                   post=OFFICE_ONLY,
+                                   data=lambda w: {"channel": "phone", "email": "nuevo@example.com"}),
+    # --- the case file ---
+    "complaint_list":          Row(None, EVERYONE_SIGNED_IN),
+    "complaint_detail":        Row("case", "login 200   404   200   404   200   200   404   200"),
+    # Closed to every role but the office's and the conciliators' before the case is looked up.
+    "complaint_export_pdf":    Row("case", "login 403   403   403   403   200   200   404   200"),
+    "evidence_download":       Row("evidence", "login 200   404   200   404   200   200   404   200"),
+    # Those who see the case but may not withdraw it are told so on the case page.
+    "complaint_withdraw":      Row("case", NOBODY_GETS,
+                                   post="login -     404   302   404   302   302   404   302",
+                                   data=lambda w: {"withdraw-confirm": "on", "withdraw-reason": "Ya no me interesa."}),
+    "company_answer":          Row("case", NOBODY_GETS,
+                                   post="login 302   404   -     404   302   302   404   302",
+                                   data=lambda w: {"answer-text": "La empresa no reconoce el reclamo."}),
+    "offer_make":              Row("case", NOBODY_GETS,
+                                   post="login 302   404   -     404   302   302   404   302",
+                                   data=lambda w: {"offer-terms": "Reintegro.", "offer-amount": "1000",
+                                                   "offer-fulfil_by": compliance_day(10).isoformat()}),
+    "offer_accept":            Row("offer", NOBODY_GETS,
+                                   post="login -     404   302   404   302   302   404   302"),
+    "offer_reject":            Row("offer", NOBODY_GETS,
+                                   post="login -     404   302   404   302   302   404   302",
+                                   data=lambda w: {"reject-counter_terms": "Quiero el doble."}),
+    # --- admission ---
+    "admission_queue":         Row(None, "login 403   403   403   403   200   403   403   200"),
+    "complaint_admit":         Row("case", NOBODY_GETS, post=OFFICE_ONLY),
+    "complaint_observe":       Row("case", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"observation": "Falta la factura."}),
+    "complaint_reject":        Row("case", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"reason": "duplicate", "detail": "Repetido."}),
+    # --- companies and staff ---
+    # Any staff role, conciliators included, may list, register and manage companies (see the report).
+    "company_list":            Row(None, "login 403   403   403   403   200   200   200   200"),
+    "company_create":          Row(None, "login 403   403   403   403   200   200   200   200",
+                                   post="login 403   403   403   403   -     -     -     -",
+                                   data=lambda w: {"cuit": "30500010912", "legal_name": "Nueva S.A."}),
+    "company_detail":          Row("company", "login 404   404   200   404   200   200   200   200"),
+    "company_invite":          Row("company", NOBODY_GETS,
+                                   post="login 404   404   -     404   -     -     -     -",
+                                   data=lambda w: {"email": "otro@electrosur.test"}),
+    "company_set_domicile":    Row("company", NOBODY_GETS,
+                                   post="login 404   404   -     404   -     -     -     -",
+                                   data=lambda w: {"electronic_domicile": "otra@electrosur.test"}),
+    # One company: straight to its page.
+    "my_companies":            Row(None, "login 403   403   302   302   403   403   403   403"),
+    "representation_revoke":   Row("representation", NOBODY_GETS,
+                                   post="login 404   404   -     404   -     -     -     -"),
+    "invitation_cancel":       Row("invitation", NOBODY_GETS,
+                                   post="login 404   404   -     404   -     -     -     -"),
+    # The token in the link is what opens the page; accepting needs the invited address (none here),
+    # so every POST is refused with a message. A visitor is sent to sign up with the invited address.
+    "invitation_accept":       Row(None, "302   200   200   200   200   200   200   200   200",
+                                   post="302   302   302   302   302   302   302   302   302"),
+    "staff_list":              Row(None, "login 403   403   403   403   403   403   403   200",
+                                   post="login 403   403   403   403   403   403   403   -",
+                                   data=lambda w: {"email": "stranger@example.com", "role": "officer"}),
+    # A conciliator reads only their own calendar; only a supervisor changes it.
+    "conciliator_calendar":    Row("conciliator_profile",
+                                   "login 403   403   403   403   403   200   404   200",
+                                   post="login 403   403   403   403   403   200   404   -",
+                                   data=lambda w: {"dayoff-date": compliance_day(50).isoformat()}),
+    "day_off_delete":          Row("day_off", NOBODY_GETS,
+                                   post="login 403   403   403   403   403   403   403   -"),
+    # --- notifications ---
+    # The failures page is for the office's staff; to anyone else it does not exist.
+    "notification_failures":   Row(None, "login 404   404   404   404   200   200   200   200"),
+    "notification_retry":      Row("failure", NOBODY_GETS,
+                                   post="login 404   404   404   404   -     -     -     -"),
+    "formal_notice_list":      Row(None, EVERYONE_SIGNED_IN),
+    "formal_notice_detail":    Row("notice", "login 404   404   200   404   200   200   200   200"),
+    "formal_notice_document":  Row("notice", "login 404   404   200   404   200   200   200   200"),
+    # --- scheduling ---
+    "hearing_schedule":        Row("served", "login 403   403   403   403   200   403   403   200",
+                                   post=OFFICE_ONLY),
+    "hearing_list":            Row(None, "login 403   403   403   403   200   403   403   200"),
+    "hearing_reschedule":      Row("hearing", "login 403   403   403   403   200   403   403   200",
+                                   post=OFFICE_ONLY,
+                                   data=lambda w: {"reason": "Pedido de la empresa."}),
+    "hearing_cancel":          Row("hearing", "login 403   403   403   403   200   403   403   200",
+                                   post=OFFICE_ONLY,
+                                   data=lambda w: {"reason": "Error de carga."}),
+    "hearing_ics":             Row("hearing", "login 200   404   200   404   200   200   404   200"),
+    "hearing_calendar":        Row(None, "login 403   403   403   403   200   200   200   200"),
+    # --- the room ---
+    "hearing_room":            Row("hearing", "login 200   404   200   404   200   200   404   200"),
+    # The office may look at the room but is no party: it reports no attendance.
+    "hearing_attendance_report": Row("hearing", LOGIN_THEN_405,
+                                   post="login -     404   -     404   404   -     404   404"),
+    "hearing_attendance_edit": Row("hearing", "login 403   404   403   404   200   200   404   200",
+                                   post="login 403   404   403   404   -     -     404   -"),
+    "hearing_recording_consent": Row("hearing", LOGIN_THEN_405,
+                                   post="login -     404   -     404   404   -     404   404",
+                                   data=lambda w: {"consented": "yes"}),
+    "hearing_recording_register": Row("hearing", "login 403   404   403   404   200   200   404   200",
+                                   post="login 403   404   403   404   -     -     404   -",
+                                   data=lambda w: {"url": "https://grabaciones.test/1"}),
+    "hearing_recording_download": Row("recording", "login 200   404   200   404   200   200   404   200"),
+    # The video server's endpoint: only its shared secret opens it.
+    "jitsi_events":            Row(None, NOBODY_GETS,
+                                   post="401   401   401   401   401   401   401   401   401"),
+    "jitsi_events_path":       Row(None, NOBODY_GETS,
+                                   post="401   401   401   401   401   401   401   401   401"),
+    # --- the outcome ---
+    "hearing_console":         Row("hearing", "login 403   404   403   404   200   200   404   200"),
+    "hearing_outcome":         Row("hearing", NOBODY_GETS,
+                                   post="login 403   404   403   404   -     -     404   -",
+                                   data=lambda w: {"outcome": "no_agreement", "notes": "Sin acuerdo."}),
+    "acta_download":           Row("held_hearing", "login 200   404   200   404   200   200   404   200"),
+    # Both parties confirmed already; a second confirmation, or the office's, is refused as a message.
+    "acta_confirm":            Row("held_hearing", "login 200   404   200   404   200   200   404   200",
+                                   post="login 302   404   302   404   302   302   404   302",
+                                   data=lambda w: {"sha256": w.objects["held_hearing"].acta.sha256, "agree": "on"}),
+    "agreement_approve":       Row("held", NOBODY_GETS, post=OFFICE_ONLY),
+    # The company was absent: only its side may justify (and it already did: a message).
+    "absence_justify":         Row("absent_hearing", "login 403   404   302   404   403   403   404   403",
+                                   post="login 403   404   302   404   403   403   404   403",
+                                   data=lambda w: {"text": "Estuve enfermo.", "file": pdf_upload("certificado.pdf")}),
+    "absence_decide":          Row("justification", "login 403   403   403   403   200   403   403   200",
+                                   post=OFFICE_ONLY,
+                                   data=lambda w: {"decision": "reject", "reason": "Sin respaldo."}),
+    # The consumer does not read the company's justification file; for her it does not exist.
+    "absence_justification_file": Row("justification", "login 404   404   200   404   200   200   404   200"),
+    # The consumer answers whether the agreement was honoured; the office may look.
+    "compliance_answer":       Row("held", "login 200   404   403   404   200   403   404   200",
+                                   post="login -     404   403   404   200   403   404   200",
+                                   data=lambda w: {"complied": "yes"}),
+    "compliance_proof_upload": Row("held", "login 403   404   200   404   403   403   404   403",
+                                   post="login 403   404   -     404   403   403   404   403",
+                                   data=lambda w: {"file": pdf_upload("transferencia.pdf"), "note": "Pagado."}),
+    "compliance_proof_download": Row("proof", "login 200   404   200   404   200   200   404   200"),
+    # A pending justification: the office is told it cannot refer the case yet.
+    "case_refer":              Row("absent", "login 403   403   403   403   302   403   403   302",
+                                   post=OFFICE_ONLY,
+                                   data=lambda w: {"reason": "Incomparecencia."}),
+    # --- personal data (Ley 25.326): the supervisor's pages do not exist for anyone else ---
+    "access_log":              Row(None, "login 404   404   404   404   404   404   404   200"),
+    "data_request_list":       Row(None, "login 404   404   404   404   404   404   404   200"),
+    "data_request_close":      Row("data_request", NOBODY_GETS, post=SUPERVISOR_ONLY_404),
+}
+# fmt: on
+
+# Cells where the code answers otherwise than the table, each a bug reported to the lead. The matrix
+# tests skip them; `test_a_known_bug_is_still_there` checks each one and fails once it is fixed.
+KNOWN_BUGS: dict[tuple[str, str, str], str] = {}
+
+# Rows no person acts on: changing nothing, they are not in the world's fingerprint.
+UNTRACKED_MODELS = {"privacy.accesslog"}  # every signed-in request may add a row
+UNTRACKED_FIELDS = {"last_login", "updated_at", "read_at"}
+
+
+# --- Asking -------------------------------------------------------------------------------------
+
+
+def url_of(name: str, route: str, world: World, *, pk: int | None = None) -> str:
+    """The URL `name` with its kwargs filled from the world, by kwarg name and by the row's object."""
+    kwargs: dict[str, object] = {}
+    for kwarg in re.findall(r"<(?:\w+:)?(\w+)>", route):
+        if kwarg == "pk":
+            obj = TABLE[name].obj
+            assert obj is not None, f"{name} takes a pk: name the world's object in its row"
+            kwargs["pk"] = pk if pk is not None else world.objects[obj].pk  # type: ignore[attr-defined]
+        elif kwarg == "step":
+            kwargs["step"] = 1
+        elif kwarg == "token":
+            kwargs["token"] = world.objects["invitation"].token  # type: ignore[attr-defined]
+        elif kwarg == "suffix":
+            kwargs["suffix"] = "events/occupant/joined"
+        else:
+            raise AssertionError(f"{name}: no value for the URL kwarg <{kwarg}>; add one to url_of()")
+    return reverse(name, kwargs=kwargs)
+
+
+def clients_for(world: World, client_for) -> dict[str, Client]:  # type: ignore[no-untyped-def]
+    return {
+        role: Client(HTTP_ACCEPT_LANGUAGE="en") if person is None else client_for(person)
+        for role, person in world.people.items()
+    }
+
+
+def answer_of(response) -> str:  # type: ignore[no-untyped-def]
+    if response.status_code == 302:
+        return "login" if response["Location"].startswith(reverse("account_login")) else "302"
+    return str(response.status_code)
+
+
+def ask(client: Client, method: str, url: str, name: str, world: World) -> str:
+    if method == "GET":
+        return answer_of(client.get(url))
+    if name == "hearing_attendance_report":
+        body = {"event": "joined", "event_id": "page-1", "display_name": "X"}
+        return answer_of(client.post(url, body, content_type="application/json"))
+    make_data = TABLE[name].data
+    return answer_of(client.post(url, make_data(world) if callable(make_data) else {}))
+
+
+def agrees(expected: str, got: str) -> bool:
+    return got in expected.split("|")
+
+
+def fingerprint() -> dict[str, list[tuple]]:
+    """Every row of the project's own models (what a refused move must leave as it was), and the
+    stored files."""
+    state: dict[str, list[tuple]] = {}
+    for label in ("parties", "complaints", "hearings", "notifications", "privacy"):
+        for model in apps.get_app_config(label).get_models():
+            if model._meta.label_lower in UNTRACKED_MODELS:
+                continue
+            fields = [f.attname for f in model._meta.concrete_fields if f.attname not in UNTRACKED_FIELDS]
+            state[model._meta.label_lower] = list(model.objects.order_by("pk").values_list(*fields))
+    media = Path(settings.MEDIA_ROOT)
+    state["files"] = sorted((str(p), p.stat().st_size) for p in media.rglob("*") if p.is_file())
+    return state
+
+
+def changes(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
+    return [key for key in before if before[key] != after.get(key)]
+
+
+# --- The tests ----------------------------------------------------------------------------------
+
+
+def test_every_named_url_has_a_row_in_the_table(db):  # type: ignore[no-untyped-def]
+    routes = named_patterns()
+    missing = sorted(set(routes) - set(TABLE))
+    assert not missing, "URLs with no row in TABLE (say who gets what): " + ", ".join(
+        f"{name} (/{routes[name]})" for name in missing
+    )
+    stale = sorted(set(TABLE) - set(routes))
+    assert not stale, f"rows for URLs that no longer exist: {stale}"
+
+
+def test_every_row_has_an_answer_for_every_role():  # type: ignore[no-untyped-def]
+    for row in TABLE.values():
+        row.answers("GET")
+        if row.post is not None:
+            row.answers("POST")
+
+
+def test_every_role_gets_what_the_table_says_on_get(world, client_for):  # type: ignore[no-untyped-def]
+    clients = clients_for(world, client_for)
+    wrong = []
+    for name, route in sorted(named_patterns().items()):
+        for role, expected in TABLE[name].answers("GET").items():
+            if (name, "GET", role) in KNOWN_BUGS:
+                continue
+            got = ask(clients[role], "GET", url_of(name, route, world), name, world)
+            if not agrees(expected, got):
+                wrong.append(f"GET {name} as {role}: expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_refused_post_gets_what_the_table_says_and_changes_nothing(world, client_for):  # type: ignore[no-untyped-def]
+    clients = clients_for(world, client_for)
+    wrong = []
+    for name, route in sorted(named_patterns().items()):
+        if TABLE[name].post is None:
+            continue
+        for role, expected in TABLE[name].answers("POST").items():
+            if expected == "-" or (name, "POST", role) in KNOWN_BUGS:
+                continue
+            before = fingerprint()
+            got = ask(clients[role], "POST", url_of(name, route, world), name, world)
+            if not agrees(expected, got):
+                wrong.append(f"POST {name} as {role}: expected {expected}, got {got}")
+            if changed := changes(before, fingerprint()):
+                wrong.append(f"POST {name} as {role} was refused ({got}) but changed {changed}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_stranger_learns_nothing_an_object_exists(world, client_for):  # type: ignore[no-untyped-def]
+    """Someone outside the case gets the same answer for its objects as for an object that does not
+    exist: a 404, or the refusal their role meets on that page whatever the object."""
+    clients = clients_for(world, client_for)
+    wrong = []
+    for name, route in sorted(named_patterns().items()):
+        row = TABLE[name]
+        if row.obj is None:
+            continue
+        for method in ("GET", "POST") if row.post is not None else ("GET",):
+            for role in STRANGERS:
+                if (name, method, role) in KNOWN_BUGS:
+                    continue
+                real = ask(clients[role], method, url_of(name, route, world), name, world)
+                missing = ask(clients[role], method, url_of(name, route, world, pk=2_000_000_000), name, world)
+                if real == "200" or real != missing:
+                    wrong.append(f"{method} {name} as {role}: {real} for the object, {missing} for none")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [pytest.param(cell, marks=pytest.mark.xfail(strict=True, reason=reason)) for cell, reason in KNOWN_BUGS.items()]
+    or [pytest.param(None, marks=pytest.mark.skip(reason="no known bugs"))],
+)
+def test_a_known_bug_is_still_there(cell, world, client_for):  # type: ignore[no-untyped-def]
+    name, method, role = cell
+    expected = TABLE[name].answers(method)[role]
+    url = url_of(name, named_patterns()[name], world)
+
+    assert agrees(expected, ask(clients_for(world, client_for)[role], method, url, name, world))
