@@ -24,6 +24,7 @@ from datetime import datetime
 from hashlib import sha256
 
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
@@ -303,35 +304,46 @@ def verify_all(*, batch_size: int = 5000, on_batch: Callable[[Report], None] | N
 
 
 def seal_existing_chains(
-    *, complaint_model: type[Complaint] = Complaint, event_model: type[CaseEvent] = CaseEvent, batch_size: int = 2000
+    *,
+    complaint_model: type[Complaint] = Complaint,
+    event_model: type[CaseEvent] = CaseEvent,
+    using: str = DEFAULT_DB_ALIAS,
+    batch_size: int = 2000,
 ) -> int:
     """Give cases written before the chain head existed (or outside the ORM) their head and seal,
     taken from their events as they are now. Run once, by the migration that added the head (with
     its historical models) and by bench/seed.py: run later, it would bless whatever the database
     holds by then. Drafts nobody moved are left unsealed. Returns how many cases it sealed."""
+    quote = connections[using].ops.quote_name
+    update = (
+        f"UPDATE {quote(complaint_model._meta.db_table)} "
+        "SET chain_length = %s, chain_head_hash = %s, chain_seal = %s WHERE id = %s"
+    )
     sealed = 0
     last = 0
     while True:
         batch = list(
-            complaint_model.objects.filter(pk__gt=last).order_by("pk").values_list("pk", "status")[:batch_size]
+            complaint_model.objects.using(using)
+            .filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "status")[:batch_size]
         )
         if not batch:
             return sealed
         # The events of this range of cases, counted per case (no default ordering in the GROUP BY).
         counts = {
             case_id: (count, last_event)
-            for case_id, count, last_event in event_model.objects.filter(
-                complaint_id__gte=batch[0][0], complaint_id__lte=batch[-1][0]
-            )
+            for case_id, count, last_event in event_model.objects.using(using)
+            .filter(complaint_id__gte=batch[0][0], complaint_id__lte=batch[-1][0])
             .order_by()
             .values("complaint_id")
             .annotate(count=Count("pk"), last_event=Max("pk"))
             .values_list("complaint_id", "count", "last_event")
         }
         last_hashes = dict(
-            event_model.objects.filter(pk__in=[last_event for _count, last_event in counts.values()]).values_list(
-                "pk", "hash"
-            )
+            event_model.objects.using(using)
+            .filter(pk__in=[last_event for _count, last_event in counts.values()])
+            .values_list("pk", "hash")
         )
         updates = []
         for pk, status in batch:
@@ -339,14 +351,10 @@ def seal_existing_chains(
             if not count and status == State.DRAFT:
                 continue
             head_hash = last_hashes.get(last_event, "")
-            updates.append(
-                complaint_model(
-                    pk=pk,
-                    chain_length=count,
-                    chain_head_hash=head_hash,
-                    chain_seal=seal_for(case_id=pk, status=status, length=count, head_hash=head_hash),
-                )
-            )
-        complaint_model.objects.bulk_update(updates, ["chain_length", "chain_head_hash", "chain_seal"])
+            seal = seal_for(case_id=pk, status=status, length=count, head_hash=head_hash)
+            updates.append((count, head_hash, seal, pk))
+        # One statement per case, pipelined: bulk_update's CASE WHEN takes seconds per thousand rows.
+        with connections[using].cursor() as cursor:
+            cursor.executemany(update, updates)
         sealed += len(updates)
         last = batch[-1][0]

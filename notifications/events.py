@@ -8,10 +8,10 @@ How an event is declared
     may hold: TEXT (a str or a lazy translation), MOMENT (a date or a datetime, formatted by the
     templates in the recipient's language), MONEY (a Decimal), URL (a str: an absolute URL, or for
     `case_url` a path), FLAG (a bool), any other type (e.g. int) or tuple of types, or a frozenset of
-    the exact strings allowed. Every event also
-    accepts the COMMON keys (case_number, case_url). A new event is one entry plus its templates:
+    the exact strings allowed. Every event also accepts the COMMON keys (case_number, case_url).
+    A new event is one entry plus its templates, e.g.
 
-        "integrity_alert": Event(required={"what": TEXT}, optional={"detected_at": MOMENT}),
+        "something_happened": Event(required={"what": TEXT}, optional={"detected_at": MOMENT}),
 
 Checked when it is written
     `prepare_context`, called by notify() and notify_address(), checks a context against its
@@ -69,7 +69,7 @@ class Event:
         return self.required.get(key) or self.optional.get(key) or COMMON.get(key)
 
 
-OUTCOME_UPDATES = frozenset({"agreement_approved", "compliance_confirmed", "absence_accepted", "absence_reactivated"})
+CASE_UPDATES = frozenset({"agreement_approved", "compliance_confirmed", "absence_accepted", "absence_reactivated"})
 
 EVENTS: dict[str, Event] = {
     # To the consumer, when the complaint is filed. admission_due: the office's review target.
@@ -111,7 +111,7 @@ EVENTS: dict[str, Event] = {
     # To the company's representatives: the consumer reported a breach.
     "agreement_breached": Event(optional={"reported_at": MOMENT, "details": TEXT}),
     # To the parties: a step that needs no action from them; the template words each `update`.
-    "case_update": Event(required={"update": OUTCOME_UPDATES}, optional={"compliance_due": MOMENT}),
+    "case_update": Event(required={"update": CASE_UPDATES}, optional={"compliance_due": MOMENT}),
     "complaint_withdrawn": Event(optional={"reason": TEXT}),
     "complaint_archived": Event(optional={"reason": TEXT}),
     "complaint_referred": Event(optional={"reason": TEXT}),

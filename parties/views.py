@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -319,7 +319,7 @@ def conciliator_calendar(request: AuthenticatedRequest, pk: int) -> HttpResponse
     user = request.user
     conciliator = get_object_or_404(ConciliatorProfile.objects.select_related("user"), pk=pk)
     if user.role == Role.CONCILIATOR and conciliator.user_id != user.pk:
-        raise PermissionDenied
+        raise Http404  # another conciliator's calendar: the same answer as one that does not exist
     can_edit = user.role == Role.SUPERVISOR
     form = ConciliatorProfileForm(request.POST or None, instance=conciliator, prefix="hours")
     day_off_form = DayOffForm(prefix="dayoff")

@@ -40,6 +40,7 @@ def seal_existing_chains(apps, schema_editor):  # type: ignore[no-untyped-def]
     seal_existing_chains(
         complaint_model=apps.get_model("complaints", "Complaint"),
         event_model=apps.get_model("complaints", "CaseEvent"),
+        using=schema_editor.connection.alias,
     )
 
 

@@ -2,7 +2,7 @@
 and confirmation), the office's approval, absences, the agreement's follow-up and the referral.
 
 Thin views: load through `hearings_visible_to` / `complaint_for` (a 404 for anyone outside the
-case), check the role, call the service in hearings/services/outcome.py, and turn a refused move
+case), check the role, call the service in hearings/services/, and turn a refused move
 (`CaseError`, which `HearingError` is) into a message. Who may do what now is asked of the rules in
 hearings/policy.py: a refusal about who the person is answers 403, one about the moment is shown as a
 message on the case page (the case page offers the same actions from the same rules)."""

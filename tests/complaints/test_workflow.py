@@ -276,8 +276,10 @@ def test_it_draws_every_state_and_names_who_may_admit():
     assert "submitted --> admitted : admit (office)" in document
     assert "admitted --> company_notified : serve_company (office, system)" in document
     assert (
-        "| `admit` | `submitted` | `admitted` | agente de admisión · admission officer<br>supervisor/a · supervisor |"
-        in (document)
+        "| `admit` | Complaint admitted | `submitted` | `admitted` "
+        "| agente de admisión · admission officer<br>supervisor/a · supervisor |  |  |" in document
     )
+    assert "| `reject` | Complaint rejected | `submitted` | `rejected` " in document
+    assert "| agente de admisión · admission officer<br>supervisor/a · supervisor |  | yes |" in document
     # The probe's people and company were rolled back.
     assert not Complaint.objects.exists()

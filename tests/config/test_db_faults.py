@@ -1,7 +1,8 @@
 """A PostgreSQL restart, a failover or an idle-connection reaper kills the pooled connections while
-they sit idle. The next requests must not inherit them: the pool checks each connection before it
-hands it out (CONN_HEALTH_CHECKS) and replaces a dead one. Only the requests in flight at that
-moment may fail.
+they sit idle. The next requests must not inherit them: each connection is checked as it leaves the
+pool and, when one is dead, every idle one is (config/postgresql/base.py). Only the requests in
+flight at that moment may fail; a pool full of dead connections must not make the next ones wait
+out its timeout one after another.
 
 Against the real thing: the live server, the psycopg pool built from the site's own settings, and
 `pg_terminate_backend` from a separate connection."""
@@ -44,6 +45,13 @@ def terminate_every_backend_of(database: str) -> int:
     return len(rows)
 
 
+def fill_with_idle_connections(pool) -> None:  # type: ignore[no-untyped-def]
+    """A pool that has served a busy moment: as many idle connections as it may hold."""
+    busy = [pool.getconn() for _ in range(pool.max_size)]
+    for conn in busy:
+        pool.putconn(conn)
+
+
 def status_of(url: str, cookie: str) -> int:
     request = urllib.request.Request(url, headers={"Cookie": cookie, "Accept-Language": "en"})
     try:
@@ -60,6 +68,7 @@ def test_the_requests_after_a_database_restart_all_succeed(pooled_postgres, live
     home = f"{live_server.url}/"
     assert [status_of(home, cookie) for _ in range(4)] == [200] * 4
     connection.close()  # this thread's connection goes back to the pool, to die with the others
+    fill_with_idle_connections(pooled_postgres)
 
     killed = terminate_every_backend_of(settings.DATABASES["default"]["NAME"])
 
