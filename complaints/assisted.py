@@ -60,7 +60,7 @@ def _citizen_account(citizen: CitizenDetails) -> tuple[User, bool]:
     user = User.objects.select_for_update().filter(email__iexact=email).first()
     if user is None:
         address = EmailAddress.objects.filter(email__iexact=email).select_related("user").first()
-        user = address.user if address else None  # type: ignore[assignment]
+        user = address.user if address else None
     if user is not None:
         if not user.may_act_as_consumer:
             raise AssistedFilingError(

@@ -62,7 +62,7 @@ def _fetcher() -> Any:
     if _FETCHER_CLASS is None:
         from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-        class DownscalingFetcher(URLFetcher):  # type: ignore[misc]
+        class DownscalingFetcher(URLFetcher):
             def fetch(self, url: str, headers: Any = None) -> Any:
                 path = _stored_image(url)
                 if path is None:

@@ -58,7 +58,7 @@ OFFICE_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
 
 
 # Permission callables receive (case, user); `None` is the system (a beat job acting on a deadline).
-def allow_owner_consumer(case, user) -> bool:  # type: ignore[no-untyped-def]
+def allow_owner_consumer(case, user) -> bool:
     """The consumer who owns the case, or the officer who filed it for them."""
     if user is None:
         return False
@@ -67,15 +67,15 @@ def allow_owner_consumer(case, user) -> bool:  # type: ignore[no-untyped-def]
     return user.role in OFFICE_ROLES and case.filed_by_id == user.pk
 
 
-def allow_office(case, user) -> bool:  # type: ignore[no-untyped-def]
+def allow_office(case, user) -> bool:
     return user is not None and user.role in OFFICE_ROLES
 
 
-def allow_system_or_office(case, user) -> bool:  # type: ignore[no-untyped-def]
+def allow_system_or_office(case, user) -> bool:
     return user is None or user.role in OFFICE_ROLES
 
 
-def allow_conciliator_or_office(case, user) -> bool:  # type: ignore[no-untyped-def]
+def allow_conciliator_or_office(case, user) -> bool:
     """The office, or the conciliator who holds this case's current hearing."""
     if user is None:
         return False
@@ -87,7 +87,7 @@ def allow_conciliator_or_office(case, user) -> bool:  # type: ignore[no-untyped-
     )
 
 
-def represents(user, case) -> bool:  # type: ignore[no-untyped-def]
+def represents(user, case) -> bool:
     return (
         user is not None
         and user.is_representative
@@ -96,7 +96,7 @@ def represents(user, case) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
-def allow_consumer_or_company(case, user) -> bool:  # type: ignore[no-untyped-def]
+def allow_consumer_or_company(case, user) -> bool:
     if user is None:
         return False
     return user.pk == case.consumer_id or represents(user, case) or user.role in OFFICE_ROLES

@@ -19,7 +19,7 @@ from complaints.states import State
 from parties.models import User
 
 # Browsers send file names of up to 255 characters; the record keeps fewer.
-NAME_LIMIT: int = Evidence._meta.get_field("original_name").max_length  # type: ignore[union-attr,assignment]
+NAME_LIMIT: int = Evidence._meta.get_field("original_name").max_length  # type: ignore[assignment]
 ALLOWED_TYPES = {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIC"}
 _HEIC_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1")
 # The images Pillow reads (and the case file export embeds): their pixels are bounded at upload.

@@ -57,7 +57,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
 class DatabaseUnavailableMiddleware:
     """Turns a view that failed because the database is unreachable into a 503 with Retry-After."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:

@@ -22,7 +22,7 @@ class NoStoreForSignedInMiddleware:
     """`Cache-Control: no-store, private` on every response to a signed-in person. Sits below
     AuthenticationMiddleware; static files never reach it (WhiteNoise answers them above)."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:

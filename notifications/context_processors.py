@@ -8,4 +8,4 @@ def inbox(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"inbox_unread": 0}
-    return {"inbox_unread": inbox_unread_count(user)}  # type: ignore[arg-type]
+    return {"inbox_unread": inbox_unread_count(user)}

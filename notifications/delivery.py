@@ -74,7 +74,7 @@ def claim(notification_id: int, *, now: datetime | None = None) -> bool:
     return updated == 1
 
 
-def _ours(notification: Notification):  # type: ignore[no-untyped-def]
+def _ours(notification: Notification):
     """The row, only while our claim on it stands (a later claimant has a higher attempt count)."""
     return Notification.objects.filter(pk=notification.pk, status=Status.SENDING, attempts=notification.attempts)
 

@@ -36,6 +36,6 @@ class FormalNoticeFilterForm(forms.Form):
     case_number = forms.CharField(label=_("Case number"), required=False, max_length=20)
     state = forms.ChoiceField(label=_("State"), required=False, choices=STATES)
 
-    def __init__(self, *args, companies=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args, companies=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["company"].choices = _blank(_("All")) + [(c.pk, c.legal_name) for c in companies]  # type: ignore[attr-defined]

@@ -24,7 +24,7 @@ logger = logging.getLogger("notifications.tasks")
     retry_jitter=True,
     max_retries=settings.NOTIFICATION_MAX_ATTEMPTS,
 )
-def deliver_notification(self, notification_id: int, accepted: dict | None = None) -> str:  # type: ignore[no-untyped-def]
+def deliver_notification(self, notification_id: int, accepted: dict | None = None) -> str:
     """Claim, send, record. With `accepted` (what the provider answered to an earlier run whose
     record failed), only the record is written again: the message is never sent twice from here."""
     try:

@@ -10,7 +10,7 @@ INVITATION_SESSION_KEY = "concilia_invitation_token"
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:  # type: ignore[override]
+    def save_user(self, request: HttpRequest, user: User, form, commit: bool = True) -> User:
         user = super().save_user(request, user, form, commit=False)
         user.role = Role.CONSUMER  # staff roles are granted by a supervisor or in the admin, never here
         user.email = user.email.lower()

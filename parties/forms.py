@@ -11,13 +11,13 @@ from parties.validators import normalize_cuit, normalize_dni, normalize_phone
 class CuitField(forms.CharField):
     """Accepts 30-71234567-1, 30712345671 or with spaces; cleans to 11 digits."""
 
-    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 13)
         kwargs.setdefault("help_text", _("11 digits, with or without dashes, e.g. 30-71234567-1."))
         super().__init__(**kwargs)
         self.widget.attrs.update({"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"})
 
-    def clean(self, value):  # type: ignore[no-untyped-def]
+    def clean(self, value):
         value = super().clean(value)
         return normalize_cuit(value) if value else value
 
@@ -63,7 +63,7 @@ class ConsumerProfileForm(forms.ModelForm):
         "notify_whatsapp",
     ]
 
-    def __init__(self, *args, user: User, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, user: User, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
         self.fields["first_name"].initial = user.first_name
@@ -183,7 +183,7 @@ class ConciliatorProfileForm(forms.ModelForm):
             "work_end": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.initial["work_days"] = [str(day) for day in self.instance.weekdays]
 

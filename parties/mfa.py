@@ -16,7 +16,7 @@ def session_passed_mfa(request: HttpRequest) -> bool:
     each step of a login in the session; its code and recovery-code forms add one with method
     "mfa". A login that never went through allauth (the Django admin's own form, `client.login`)
     records none."""
-    records = get_authentication_records(request, request.user)  # type: ignore[arg-type]
+    records = get_authentication_records(request, request.user)
     return any(record.get("method") == "mfa" for record in records)
 
 

@@ -22,14 +22,14 @@ class StaffMFARequiredMiddleware:
     to enrol before anything else, and a staff session that got in with the password alone is
     logged out and sent to log in again, where allauth asks for the code."""
 
-    def __init__(self, get_response):  # type: ignore[no-untyped-def]
+    def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         url_name = self._guarded_url_name(request)
         if url_name is None:
             return self.get_response(request)
-        if not is_mfa_enabled(request.user, [Authenticator.Type.TOTP]):  # type: ignore[arg-type]
+        if not is_mfa_enabled(request.user, [Authenticator.Type.TOTP]):
             if url_name.startswith("mfa_") or url_name in _OPEN_URL_NAMES:
                 return self.get_response(request)
             messages.warning(
@@ -49,7 +49,7 @@ class StaffMFARequiredMiddleware:
         user = request.user
         if not settings.MFA_REQUIRED_FOR_STAFF or not user.is_authenticated:
             return None
-        if not (user.has_staff_role or user.is_staff):  # type: ignore[union-attr]
+        if not (user.has_staff_role or user.is_staff):
             return None
         if request.path_info.startswith((settings.STATIC_URL, settings.MEDIA_URL)):
             return None

@@ -93,7 +93,7 @@ class User(AbstractUser):
     )
 
     USERNAME_FIELD = "email"
-    REQUIRED_FIELDS = []  # type: ignore[misc]
+    REQUIRED_FIELDS = []
 
     objects = UserManager()  # type: ignore[misc,assignment]
 
@@ -247,7 +247,7 @@ def _invitation_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _invitation_expiry():  # type: ignore[no-untyped-def]
+def _invitation_expiry():
     return timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS)
 
 

@@ -17,7 +17,7 @@ LIST_CAP = 1000
 class CappedPaginator(Paginator):
     """A Paginator whose `count` stops at `cap`; `capped` says whether there are more rows."""
 
-    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.cap = LIST_CAP if cap is None else cap
 

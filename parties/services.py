@@ -106,7 +106,7 @@ def staff_role_grant(*, user: User, role: str, by: User | AnonymousUser) -> User
         raise PartiesError(_("Only office roles can be granted here."))
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=user.pk)
-        if user.representations.active().exists():  # type: ignore[attr-defined]
+        if user.representations.active().exists():
             raise PartiesError(_("This person represents a company and cannot hold an office role."))
         user.role = role
         user.save(update_fields=["role"])

@@ -52,7 +52,7 @@ def _user_passes(check: Callable[[User], bool]) -> Callable:
     def decorator(view: Callable) -> Callable:
         @login_required
         @wraps(view)
-        def wrapped(request: AuthenticatedRequest, *args, **kwargs) -> HttpResponse:  # type: ignore[no-untyped-def]
+        def wrapped(request: AuthenticatedRequest, *args, **kwargs) -> HttpResponse:
             if not check(request.user):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
@@ -153,7 +153,7 @@ def company_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     company = selectors.company_for(user, pk)
     can_manage = selectors.can_manage_company(user, company)
-    representations = company.representations.active().select_related("user").order_by("created_at")  # type: ignore[attr-defined]
+    representations = company.representations.active().select_related("user").order_by("created_at")
     invitations = company.invitations.filter(accepted_at__isnull=True, cancelled_at__isnull=True).order_by(
         "-created_at"
     )

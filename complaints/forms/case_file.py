@@ -45,7 +45,7 @@ class CaseFilterForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
-    def __init__(self, *args, user: User, companies: QuerySet[Company] | None = None, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, user: User, companies: QuerySet[Company] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
@@ -70,7 +70,7 @@ class CaseFilterForm(forms.Form):
         """A company must not learn a consumer's DNI by probing the search box."""
         return not self.user.is_representative
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and start > end:
@@ -156,7 +156,7 @@ class OfferRejectForm(forms.Form):
         **MONEY,  # type: ignore[arg-type]
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         if data.get("counter_amount") is not None and not (data.get("counter_terms") or "").strip():
             self.add_error("counter_terms", _("Describe your counter-offer, not only the amount."))

@@ -37,7 +37,7 @@ class CompanyStepForm(forms.Form):
         error_messages={"required": _("Enter the company's name.")},
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.registered: Company | None = None
         self.fields["company_cuit"].widget.attrs["class"] = "input-width-20"
@@ -108,7 +108,7 @@ class PurchaseStepForm(forms.ModelForm):
             ),
         }
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.fields:
             self.fields[name].required = True
@@ -145,7 +145,7 @@ class ClaimStepForm(forms.ModelForm):
             "claim_detail": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facts"].required = True
         self.fields["facts"].error_messages["required"] = _("Tell us what happened.")

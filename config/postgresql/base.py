@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    def get_new_connection(self, conn_params):  # type: ignore[no-untyped-def]
+    def get_new_connection(self, conn_params):
         connection = super().get_new_connection(conn_params)
         pool = self.pool
         if pool is None:

@@ -183,7 +183,7 @@ def formal_notice_documents_sweep(*, now: datetime | None = None, grace: timedel
     folders older than `grace`, so a document of a transaction still open is never touched.
     Returns how many files were deleted."""
     now = now or timezone.now()
-    storage = FormalNotice._meta.get_field("document").storage  # type: ignore[attr-defined]
+    storage = FormalNotice._meta.get_field("document").storage
     first_of_month = timezone.localtime(now).date().replace(day=1)
     months = {first_of_month, (first_of_month - timedelta(days=1)).replace(day=1)}
     deleted = 0

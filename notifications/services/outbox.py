@@ -148,7 +148,7 @@ def _channels_for(user: User) -> list[tuple[str, str]]:
     if user.email:
         wanted.append((Channel.EMAIL, user.email))
     try:
-        profile = user.consumer_profile  # type: ignore[attr-defined]
+        profile = user.consumer_profile
     except ObjectDoesNotExist:
         profile = None
     if profile is not None and profile.phone:

@@ -28,7 +28,7 @@ _RUN = """async () => {
 }"""
 
 
-def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
+def axe_violations(page) -> list[dict]:
     """Every axe violation on the page as it is now (any impact)."""
     if not AXE_JS.exists():
         raise AssertionError(f"{AXE_JS} is missing: run `npm ci && bash scripts/build_assets.sh`")
@@ -48,7 +48,7 @@ def format_violations(violations: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def assert_accessible(page, name: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def assert_accessible(page, name: str) -> list[dict]:
     """Fail on serious or critical axe violations; write the full report to test-artifacts/axe/."""
     violations = axe_violations(page)
     REPORTS.mkdir(parents=True, exist_ok=True)

@@ -12,14 +12,14 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screens"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
-def browser():  # type: ignore[no-untyped-def]
+def browser():
     if not shutil.which(CHROMIUM):
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -40,7 +40,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def page_for(browser, live_server):  # type: ignore[no-untyped-def]
+def page_for(browser, live_server):
     """page_for(user, viewport=…) → a Playwright page logged in as that user (session cookie).
     timezone_id sets the browser's own time zone (pages must not depend on it).
 
@@ -54,7 +54,7 @@ def page_for(browser, live_server):  # type: ignore[no-untyped-def]
     contexts = []
     pages = []
 
-    def _page_for(user=None, *, width: int = 1280, height: int = 900, locale: str = "es-AR", timezone_id=None):  # type: ignore[no-untyped-def]
+    def _page_for(user=None, *, width: int = 1280, height: int = 900, locale: str = "es-AR", timezone_id=None):
         context = browser.new_context(
             viewport={"width": width, "height": height}, locale=locale, timezone_id=timezone_id
         )
@@ -65,8 +65,8 @@ def page_for(browser, live_server):  # type: ignore[no-untyped-def]
             cookie = client.cookies[settings.SESSION_COOKIE_NAME]
             context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}])
         page = context.new_page()
-        page.problems = []  # type: ignore[attr-defined]
-        page.policy_violations = []  # type: ignore[attr-defined]
+        page.problems = []
+        page.policy_violations = []
         page.on("console", lambda m: m.type == "error" and page.problems.append(f"console: {m.text}"))
         page.on(
             "console",
@@ -93,7 +93,7 @@ def is_policy_violation(text: str) -> bool:
     )
 
 
-def screenshot(page, name: str) -> Path:  # type: ignore[no-untyped-def]
+def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)

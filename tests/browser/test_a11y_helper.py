@@ -5,7 +5,7 @@ import pytest
 from tests.browser.a11y import assert_accessible, axe_violations
 
 
-def test_axe_reports_an_unlabelled_field_and_the_helper_fails_on_it(browser):  # type: ignore[no-untyped-def]
+def test_axe_reports_an_unlabelled_field_and_the_helper_fails_on_it(browser):
     context = browser.new_context()
     try:
         page = context.new_page()

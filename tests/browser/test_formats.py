@@ -28,7 +28,7 @@ def text_of(page: Page, selector: str = "main") -> str:
 
 
 @pytest.fixture
-def case_with_offer(consumer, company, officer, representative) -> Complaint:  # type: ignore[no-untyped-def]
+def case_with_offer(consumer, company, officer, representative) -> Complaint:
     case = served_case(consumer, company, officer, amount_paid=Decimal("1234567.8"), claim_amount=Decimal("12345.67"))
     offer = services.offer_make(
         complaint=case,
@@ -42,7 +42,7 @@ def case_with_offer(consumer, company, officer, representative) -> Complaint:  #
     return case
 
 
-def test_the_case_file_shows_buenos_aires_time_and_pesos(page_for, live_server, consumer, case_with_offer):  # type: ignore[no-untyped-def]
+def test_the_case_file_shows_buenos_aires_time_and_pesos(page_for, live_server, consumer, case_with_offer):
     # The browser itself is in Tokyo: what the page shows must not depend on it.
     page = page_for(consumer, timezone_id="Asia/Tokyo", **PHONE)
     page.goto(f"{live_server.url}/reclamos/{case_with_offer.pk}/")
@@ -59,7 +59,7 @@ def test_the_case_file_shows_buenos_aires_time_and_pesos(page_for, live_server, 
     assert_accessible(page, "formats-case-file")
 
 
-def test_the_receipt_shows_buenos_aires_time_and_pesos(page_for, live_server, consumer, case_with_offer):  # type: ignore[no-untyped-def]
+def test_the_receipt_shows_buenos_aires_time_and_pesos(page_for, live_server, consumer, case_with_offer):
     page = page_for(consumer, timezone_id="Asia/Tokyo", **PHONE)
     page.goto(f"{live_server.url}/reclamos/{case_with_offer.pk}/constancia/")
 

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def journey(page_for, live_server, settings, company, officer, representative, conciliator):  # type: ignore[no-untyped-def]
+def journey(page_for, live_server, settings, company, officer, representative, conciliator):
     # The hearing page loads Jitsi's external_api.js from JITSI_SCHEME://JITSI_DOMAIN: the live server's
     # address, where each page is answered with the stand-in (tests/browser/jitsi_stub/) instead.
     settings.JITSI_DOMAIN = urlparse(live_server.url).netloc
@@ -30,7 +30,7 @@ def journey(page_for, live_server, settings, company, officer, representative, c
     )
 
 
-def test_the_complaint_journey(journey):  # type: ignore[no-untyped-def]
+def test_the_complaint_journey(journey):
     # 1. The consumer signs up on a phone, verifies the e-mail, completes the profile and files.
     steps.consumer_signs_up(journey)
     steps.consumer_completes_profile(journey)

@@ -34,7 +34,7 @@ def active(page: Page) -> dict:
     return page.evaluate(ACTIVE)
 
 
-def tab_to(page: Page, predicate, *, limit: int = 25) -> dict:  # type: ignore[no-untyped-def]
+def tab_to(page: Page, predicate, *, limit: int = 25) -> dict:
     """Press Tab until the focused element matches; each stop on the way must show where the focus is."""
     for _ in range(limit):
         page.keyboard.press("Tab")
@@ -53,7 +53,7 @@ def skip_to_main(page: Page) -> None:
     assert active(page)["id"] == "main-content"
 
 
-def test_a_consumer_logs_in_with_the_keyboard_alone(page_for, live_server, consumer):  # type: ignore[no-untyped-def]
+def test_a_consumer_logs_in_with_the_keyboard_alone(page_for, live_server, consumer):
     page = page_for(None, **PHONE)
     page.goto(live_server.url + "/cuenta/login/")
     skip_to_main(page)
@@ -70,7 +70,7 @@ def test_a_consumer_logs_in_with_the_keyboard_alone(page_for, live_server, consu
 
 
 @pytest.fixture
-def draft_at_claim(consumer, company) -> Complaint:  # type: ignore[no-untyped-def]
+def draft_at_claim(consumer, company) -> Complaint:
     case = services.complaint_start_draft(consumer=consumer)
     case.company = company
     case.product = "Heladera No Frost 360 L"
@@ -81,7 +81,7 @@ def draft_at_claim(consumer, company) -> Complaint:  # type: ignore[no-untyped-d
     return case
 
 
-def test_a_filing_step_is_filled_and_sent_with_the_keyboard_alone(page_for, live_server, consumer, draft_at_claim):  # type: ignore[no-untyped-def]
+def test_a_filing_step_is_filled_and_sent_with_the_keyboard_alone(page_for, live_server, consumer, draft_at_claim):
     page = page_for(consumer, **PHONE)
     page.goto(f"{live_server.url}/reclamos/{draft_at_claim.pk}/paso/4/")
     skip_to_main(page)
@@ -125,7 +125,7 @@ def assert_errors_tied_to_fields(page: Page, names: list[str]) -> None:
 
 def test_errors_on_a_filing_step_are_announced_and_tied_to_their_fields(
     page_for, live_server, consumer, draft_at_claim
-):  # type: ignore[no-untyped-def]
+):
     page = page_for(consumer, **PHONE)
     page.goto(f"{live_server.url}/reclamos/{draft_at_claim.pk}/paso/3/")
     for name in ("product", "purchase_date", "amount_paid"):
@@ -143,7 +143,7 @@ def test_errors_on_a_filing_step_are_announced_and_tied_to_their_fields(
     assert_accessible(page, "errors-filing-step")
 
 
-def test_an_error_on_a_group_of_radios_is_tied_to_its_fieldset(page_for, live_server, consumer, draft_at_claim):  # type: ignore[no-untyped-def]
+def test_an_error_on_a_group_of_radios_is_tied_to_its_fieldset(page_for, live_server, consumer, draft_at_claim):
     page = page_for(consumer, **PHONE)
     page.goto(f"{live_server.url}/reclamos/{draft_at_claim.pk}/paso/4/")
     page.get_by_role("button", name=es("Save and continue")).press("Enter")
@@ -161,7 +161,7 @@ def test_an_error_on_a_group_of_radios_is_tied_to_its_fieldset(page_for, live_se
     assert_accessible(page, "errors-radio-group")
 
 
-def test_errors_on_the_signup_form_are_tied_to_their_fields(page_for, live_server):  # type: ignore[no-untyped-def]
+def test_errors_on_the_signup_form_are_tied_to_their_fields(page_for, live_server):
     page = page_for(None, **PHONE)
     page.goto(live_server.url + "/cuenta/signup/")
     page.locator("[name=email]").fill("no-es-un-correo")

@@ -23,7 +23,7 @@ STAND_IN = Path(__file__).parent / "jitsi_stub" / "external_api.js"
 
 
 @pytest.fixture
-def jitsi_at_the_live_server(settings, live_server):  # type: ignore[no-untyped-def]
+def jitsi_at_the_live_server(settings, live_server):
     settings.JITSI_DOMAIN = urlparse(live_server.url).netloc
     settings.JITSI_SCHEME = "http"
     settings.JITSI_SUBJECT = settings.JITSI_DOMAIN
@@ -31,15 +31,15 @@ def jitsi_at_the_live_server(settings, live_server):  # type: ignore[no-untyped-
 
 
 @pytest.fixture
-def hearing_soon(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing_soon(consumer, company, officer, conciliator):
     """A hearing starting in ten minutes: its room is open."""
     return scheduled_hearing(consumer, company, officer, conciliator, starts_at=timezone.now() + timedelta(minutes=10))
 
 
-def serve_stand_in(page):  # type: ignore[no-untyped-def]
+def serve_stand_in(page):
     requested = []
 
-    def fulfil(route):  # type: ignore[no-untyped-def]
+    def fulfil(route):
         requested.append(route.request.url)
         route.fulfill(path=str(STAND_IN), content_type="application/javascript")
 
@@ -47,14 +47,14 @@ def serve_stand_in(page):  # type: ignore[no-untyped-def]
     return requested
 
 
-def join_and_wait_for_the_report(page):  # type: ignore[no-untyped-def]
+def join_and_wait_for_the_report(page):
     """Press "Join"; return once the page's attendance report has been answered (and committed)."""
     with page.expect_response(lambda response: "/asistencia/informe/" in response.url) as reported:
         page.locator("[data-join]").click()
     return reported.value
 
 
-def leave_and_wait_for_the_report(page):  # type: ignore[no-untyped-def]
+def leave_and_wait_for_the_report(page):
     """The room says the person left; return once that report is answered. (Left in the room, the
     page would report the leave as it closes, while the test database is being emptied.)"""
     with page.expect_response(lambda response: "/asistencia/informe/" in response.url) as reported:

@@ -19,18 +19,18 @@ JITSI = "jitsi.concilia.test"
 
 
 @pytest.fixture
-def jitsi_elsewhere(settings):  # type: ignore[no-untyped-def]
+def jitsi_elsewhere(settings):
     settings.JITSI_DOMAIN = JITSI
     settings.JITSI_SCHEME = "http"
     settings.JITSI_SUBJECT = JITSI
 
 
 @pytest.fixture
-def hearing_soon(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing_soon(consumer, company, officer, conciliator):
     return scheduled_hearing(consumer, company, officer, conciliator, starts_at=timezone.now() + timedelta(minutes=10))
 
 
-def serve_jitsi(page):  # type: ignore[no-untyped-def]
+def serve_jitsi(page):
     page.route(f"http://{JITSI}/external_api.js", lambda route: route.fulfill(path=str(STAND_IN)))
     page.route(
         f"http://{JITSI}/room/**",

@@ -14,9 +14,9 @@ from notifications.events import EVENTS
 from tests.complaints.factories import submitted_case
 
 
-def fsm_transitions() -> list:  # type: ignore[type-arg]
+def fsm_transitions() -> list:
     status = next(field for field in Complaint._meta.fields if isinstance(field, FSMField))
-    return list(status.get_all_transitions(Complaint))  # type: ignore[attr-defined]
+    return list(status.get_all_transitions(Complaint))
 
 
 def test_every_transition_of_the_workflow_is_a_declared_action() -> None:
@@ -48,7 +48,7 @@ def test_a_code_cannot_be_declared_twice() -> None:
 
 
 @pytest.mark.django_db
-def test_an_undeclared_action_cannot_be_recorded(consumer, company) -> None:  # type: ignore[no-untyped-def]
+def test_an_undeclared_action_cannot_be_recorded(consumer, company) -> None:
     case = submitted_case(consumer, company)
     before = CaseEvent.objects.filter(complaint=case).count()
 
@@ -59,7 +59,7 @@ def test_an_undeclared_action_cannot_be_recorded(consumer, company) -> None:  # 
 
 
 @pytest.mark.django_db
-def test_an_undeclared_transition_cannot_be_applied(consumer, company, officer) -> None:  # type: ignore[no-untyped-def]
+def test_an_undeclared_transition_cannot_be_applied(consumer, company, officer) -> None:
     case = submitted_case(consumer, company)
     with pytest.raises(actions.UnknownAction):
         services.complaint_transition(complaint=case, transition="delete", by=officer)
@@ -68,7 +68,7 @@ def test_an_undeclared_transition_cannot_be_applied(consumer, company, officer) 
 
 
 @pytest.mark.django_db
-def test_a_move_declared_as_closing_the_case_stamps_when_it_closed(consumer, company, officer) -> None:  # type: ignore[no-untyped-def]
+def test_a_move_declared_as_closing_the_case_stamps_when_it_closed(consumer, company, officer) -> None:
     case = submitted_case(consumer, company)
     services.complaint_reject(complaint=case, by=officer, reason="duplicate")
     case.refresh_from_db()
@@ -76,7 +76,7 @@ def test_a_move_declared_as_closing_the_case_stamps_when_it_closed(consumer, com
 
 
 @pytest.mark.django_db
-def test_a_move_not_declared_as_closing_leaves_the_case_open(consumer, company, officer) -> None:  # type: ignore[no-untyped-def]
+def test_a_move_not_declared_as_closing_leaves_the_case_open(consumer, company, officer) -> None:
     case = services.complaint_admit(complaint=submitted_case(consumer, company), by=officer)
     assert case.closed_at is None
 
@@ -94,7 +94,7 @@ def test_the_timeline_still_shows_an_old_row_whose_action_is_no_longer_declared(
 
 
 @pytest.mark.django_db
-def test_an_action_that_is_not_a_transition_cannot_move_the_case(consumer, company, officer) -> None:  # type: ignore[no-untyped-def]
+def test_an_action_that_is_not_a_transition_cannot_move_the_case(consumer, company, officer) -> None:
     case = submitted_case(consumer, company)
     with pytest.raises(ValueError, match="not a transition"):
         services.complaint_transition(complaint=case, transition="company_answered", by=officer)

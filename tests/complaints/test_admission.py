@@ -33,7 +33,7 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=BUENOS_AIRES)
 
 
-def a_consumer(email: str, first: str, last: str, dni: str, province: str = "CABA"):  # type: ignore[no-untyped-def]
+def a_consumer(email: str, first: str, last: str, dni: str, province: str = "CABA"):
     user = make_user(email, first_name=first, last_name=last)
     ConsumerProfile.objects.create(
         user=user, dni=dni, phone="+5491155554444", street_address="Calle 1", city="Ciudad", province=province
@@ -41,7 +41,7 @@ def a_consumer(email: str, first: str, last: str, dni: str, province: str = "CAB
     return user
 
 
-def file_complaint(consumer, company, *, when: datetime | None = None, **fields) -> Complaint:  # type: ignore[no-untyped-def]
+def file_complaint(consumer, company, *, when: datetime | None = None, **fields) -> Complaint:
     """A complaint filed through the services, submitted at `when` (default: now)."""
     with time_machine.travel(when or timezone.now(), tick=False):
         case = services.complaint_start_draft(consumer=consumer, channel=fields.pop("channel", "web"))
@@ -61,7 +61,7 @@ def numbers_in(html: str) -> list[str]:
 
 
 @pytest.fixture
-def queue_client(client_for, officer):  # type: ignore[no-untyped-def]
+def queue_client(client_for, officer):
     return client_for(officer)
 
 
@@ -235,7 +235,7 @@ def test_a_supervisor_sees_the_queue_too(client_for, supervisor, consumer, compa
 # --- Deciding, from the case page ----------------------------------------------------------------
 
 
-def render_panel(case: Complaint, user) -> str:  # type: ignore[no-untyped-def]
+def render_panel(case: Complaint, user) -> str:
     request = RequestFactory().get(reverse("complaint_detail", args=[case.pk]))
     request.user = user
     return render_to_string(
@@ -443,9 +443,7 @@ def test_an_observed_consumer_corrects_and_the_case_returns_to_the_queue(
     assert numbers_in(queue_client.get(QUEUE).content.decode()) == [other.number, first.number]
 
 
-def test_the_formal_notice_is_written_in_the_office_language_whoever_admits_the_case(  # type: ignore[no-untyped-def]
-    consumer, company, officer
-):
+def test_the_formal_notice_is_written_in_the_office_language_whoever_admits_the_case(consumer, company, officer):
     case = submitted_case(consumer, company)
     with translation.override("en"):
         services.complaint_admit(complaint=case, by=officer)

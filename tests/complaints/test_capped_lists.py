@@ -30,7 +30,7 @@ def copies(case: Complaint, how_many: int) -> None:
 
 
 @pytest.fixture
-def many(consumer, company) -> Complaint:  # type: ignore[no-untyped-def]
+def many(consumer, company) -> Complaint:
     """One case more than the cap."""
     case = submitted_case(consumer, company)
     copies(case, LIST_CAP)
@@ -44,7 +44,7 @@ def test_the_paginator_counts_up_to_the_cap() -> None:
     assert (exact.count, exact.num_pages, exact.capped) == (4, 2, False)
 
 
-def test_a_queryset_is_counted_on_a_limited_subquery(many) -> None:  # type: ignore[no-untyped-def]
+def test_a_queryset_is_counted_on_a_limited_subquery(many) -> None:
     paginator = CappedPaginator(Complaint.objects.order_by("-created_at", "-pk"), 25)
     with CaptureQueriesContext(connection) as queries:
         assert (paginator.count, paginator.capped, paginator.num_pages) == (LIST_CAP, True, LIST_CAP // 25)
@@ -52,7 +52,7 @@ def test_a_queryset_is_counted_on_a_limited_subquery(many) -> None:  # type: ign
     assert "LIMIT 1001" in queries[0]["sql"] and "ORDER BY" not in queries[0]["sql"]
 
 
-def test_past_the_cap_the_list_says_more_than(client_for, officer, many) -> None:  # type: ignore[no-untyped-def]
+def test_past_the_cap_the_list_says_more_than(client_for, officer, many) -> None:
     response = client_for(officer).get(LIST)
     page = response.context["page_obj"]
     assert page.paginator.capped and page.paginator.num_pages == 40
@@ -63,7 +63,7 @@ def test_past_the_cap_the_list_says_more_than(client_for, officer, many) -> None
     assert len(page.object_list) == 25
 
 
-def test_the_pages_stop_at_the_cap_and_ask_to_refine(client_for, officer, many) -> None:  # type: ignore[no-untyped-def]
+def test_the_pages_stop_at_the_cap_and_ask_to_refine(client_for, officer, many) -> None:
     response = client_for(officer).get(LIST, {"page": 41})
     page = response.context["page_obj"]
     assert page.number == 40 and not page.has_next()
@@ -72,19 +72,19 @@ def test_the_pages_stop_at_the_cap_and_ask_to_refine(client_for, officer, many) 
     assert "Only the first 1,000 are listed. Refine your search to see the rest." in content
 
 
-def test_spanish_groups_the_thousands_its_way(officer, many) -> None:  # type: ignore[no-untyped-def]
+def test_spanish_groups_the_thousands_its_way(officer, many) -> None:
     client = log_in(Client(HTTP_ACCEPT_LANGUAGE="es-AR"), officer)
     content = client.get(LIST).content.decode()
     assert "1.000" in content and "1,000" not in content
 
 
-def test_under_the_cap_the_count_is_exact(client_for, officer, consumer, company) -> None:  # type: ignore[no-untyped-def]
+def test_under_the_cap_the_count_is_exact(client_for, officer, consumer, company) -> None:
     submitted_case(consumer, company)
     content = client_for(officer).get(LIST).content.decode()
     assert "1 case" in content and "more than" not in content.lower()
 
 
-def test_the_cap_costs_no_query(client_for, officer, consumer, company) -> None:  # type: ignore[no-untyped-def]
+def test_the_cap_costs_no_query(client_for, officer, consumer, company) -> None:
     client = client_for(officer)
     case = submitted_case(consumer, company)
     copies(case, 30)  # two pages, exact count

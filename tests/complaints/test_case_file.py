@@ -24,19 +24,19 @@ from tests.conftest import make_user
 
 
 @pytest.fixture
-def other_representative(other_company):  # type: ignore[no-untyped-def]
+def other_representative(other_company):
     user = make_user("lucia@conectar.test", Role.REPRESENTATIVE, first_name="Lucía", last_name="Sosa")
     Representation.objects.create(user=user, company=other_company)
     return user
 
 
 @pytest.fixture
-def served(consumer, company, officer):  # type: ignore[no-untyped-def]
+def served(consumer, company, officer):
     return served_case(consumer, company, officer, evidence=True)
 
 
 @pytest.fixture
-def submitted(consumer, company):  # type: ignore[no-untyped-def]
+def submitted(consumer, company):
     return submitted_case(consumer, company, evidence=True)
 
 
@@ -50,11 +50,11 @@ def in_english(amount: object) -> str:
         return ars(amount)
 
 
-def messages_of(response) -> list[str]:  # type: ignore[no-untyped-def]
+def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
-def second_consumer(email: str = "pedro@example.com", dni: str = "28999111"):  # type: ignore[no-untyped-def]
+def second_consumer(email: str = "pedro@example.com", dni: str = "28999111"):
     user = make_user(email, first_name="Pedro", last_name="Álvarez")
     ConsumerProfile.objects.create(
         user=user, dni=dni, phone="+5491155554444", street_address="Corrientes 1234", city="CABA", province="CABA"
@@ -77,7 +77,7 @@ def second_consumer(email: str = "pedro@example.com", dni: str = "28999111"):  #
         ("stranger", 404),
     ],
 )
-def test_it_shows_a_served_case_only_to_its_parties_and_the_office(request, served, client_for, role, expected):  # type: ignore[no-untyped-def]
+def test_it_shows_a_served_case_only_to_its_parties_and_the_office(request, served, client_for, role, expected):
     user = request.getfixturevalue(role)
     response = client_for(user).get(reverse("complaint_detail", args=[served.pk]))
     assert response.status_code == expected
@@ -86,12 +86,12 @@ def test_it_shows_a_served_case_only_to_its_parties_and_the_office(request, serv
 
 
 @pytest.mark.parametrize(("role", "expected"), [("consumer", 200), ("officer", 200), ("representative", 404)])
-def test_it_hides_a_case_from_the_company_until_it_is_served(request, submitted, client_for, role, expected):  # type: ignore[no-untyped-def]
+def test_it_hides_a_case_from_the_company_until_it_is_served(request, submitted, client_for, role, expected):
     user = request.getfixturevalue(role)
     assert client_for(user).get(reverse("complaint_detail", args=[submitted.pk])).status_code == expected
 
 
-def test_it_shows_a_case_to_a_conciliator_only_when_assigned_a_hearing(served, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_it_shows_a_case_to_a_conciliator_only_when_assigned_a_hearing(served, conciliator, client_for):
     assert client_for(conciliator).get(reverse("complaint_detail", args=[served.pk])).status_code == 404
     start = timezone.now() + timedelta(days=7)
     Hearing.objects.create(
@@ -100,13 +100,13 @@ def test_it_shows_a_case_to_a_conciliator_only_when_assigned_a_hearing(served, c
     assert client_for(conciliator).get(reverse("complaint_detail", args=[served.pk])).status_code == 200
 
 
-def test_it_sends_anonymous_visitors_to_log_in(served, client):  # type: ignore[no-untyped-def]
+def test_it_sends_anonymous_visitors_to_log_in(served, client):
     response = client.get(reverse("complaint_detail", args=[served.pk]))
     assert response.status_code == 302
     assert "login" in response["Location"]
 
 
-def test_it_takes_the_consumer_to_the_filing_steps_for_a_draft(consumer, company, client_for):  # type: ignore[no-untyped-def]
+def test_it_takes_the_consumer_to_the_filing_steps_for_a_draft(consumer, company, client_for):
     draft = draft_case(consumer, company)
     response = client_for(consumer).get(reverse("complaint_detail", args=[draft.pk]))
     assert response.status_code == 302
@@ -116,7 +116,7 @@ def test_it_takes_the_consumer_to_the_filing_steps_for_a_draft(consumer, company
 # --- The case page ------------------------------------------------------------------------------
 
 
-def test_it_shows_the_consumer_their_case_file(served, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_it_shows_the_consumer_their_case_file(served, consumer, client_for):
     page = client_for(consumer).get(reverse("complaint_detail", args=[served.pk])).content.decode()
     assert 'class="status-badge status-badge--lg status-company_notified' in page
     assert "30123456" in page  # their DNI
@@ -139,7 +139,7 @@ def test_it_shows_the_consumer_their_case_file(served, consumer, client_for):  #
     assert "Record integrity" not in page  # the hash check is for the office
 
 
-def test_it_keeps_the_consumers_dni_and_phone_from_the_company(served, representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_keeps_the_consumers_dni_and_phone_from_the_company(served, representative, client_for):
     page = client_for(representative).get(reverse("complaint_detail", args=[served.pk])).content.decode()
     assert "María González" in page
     assert "30123456" not in page
@@ -151,7 +151,7 @@ def test_it_keeps_the_consumers_dni_and_phone_from_the_company(served, represent
     assert reverse("complaint_export_pdf", args=[served.pk]) not in page
 
 
-def test_it_shows_the_formal_notice_to_everyone_and_the_deliveries_to_the_office(  # type: ignore[no-untyped-def]
+def test_it_shows_the_formal_notice_to_everyone_and_the_deliveries_to_the_office(
     served, consumer, representative, officer, client_for
 ):
     notice = FormalNotice.objects.get(case_number=served.number)
@@ -167,7 +167,7 @@ def test_it_shows_the_formal_notice_to_everyone_and_the_deliveries_to_the_office
     assert delivered_to.address in office_page
 
 
-def test_it_tells_the_office_the_record_is_intact_or_broken(served, officer, client_for):  # type: ignore[no-untyped-def]
+def test_it_tells_the_office_the_record_is_intact_or_broken(served, officer, client_for):
     page = client_for(officer).get(reverse("complaint_detail", args=[served.pk])).content.decode()
     assert "Record integrity verified" in page
     # An edit behind the application's back (a raw UPDATE) breaks the chain.
@@ -177,7 +177,7 @@ def test_it_tells_the_office_the_record_is_intact_or_broken(served, officer, cli
     assert "Record integrity broken" in page
 
 
-def test_it_gives_the_officer_the_admission_panel_on_a_submitted_case(submitted, officer, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_it_gives_the_officer_the_admission_panel_on_a_submitted_case(submitted, officer, consumer, client_for):
     office_page = client_for(officer).get(reverse("complaint_detail", args=[submitted.pk])).content.decode()
     assert reverse("complaint_admit", args=[submitted.pk]) in office_page
     consumer_page = client_for(consumer).get(reverse("complaint_detail", args=[submitted.pk])).content.decode()
@@ -198,7 +198,7 @@ def test_it_gives_the_officer_the_admission_panel_on_a_submitted_case(submitted,
         ("stranger", 404),
     ],
 )
-def test_it_serves_evidence_only_to_who_sees_the_case(request, served, client_for, role, expected):  # type: ignore[no-untyped-def]
+def test_it_serves_evidence_only_to_who_sees_the_case(request, served, client_for, role, expected):
     evidence = served.evidence.get(original_name="factura.pdf")
     response = client_for(request.getfixturevalue(role)).get(reverse("evidence_download", args=[evidence.pk]))
     assert response.status_code == expected
@@ -209,7 +209,7 @@ def test_it_serves_evidence_only_to_who_sees_the_case(request, served, client_fo
         assert response["X-Content-Type-Options"] == "nosniff"
 
 
-def test_it_does_not_serve_evidence_to_the_company_before_it_is_served(submitted, representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_does_not_serve_evidence_to_the_company_before_it_is_served(submitted, representative, client_for):
     evidence = Evidence.objects.filter(complaint=submitted).get(original_name="factura.pdf")
     assert client_for(representative).get(reverse("evidence_download", args=[evidence.pk])).status_code == 404
 
@@ -217,7 +217,7 @@ def test_it_does_not_serve_evidence_to_the_company_before_it_is_served(submitted
 # --- The list -----------------------------------------------------------------------------------
 
 
-def test_it_lists_only_the_consumers_own_cases_newest_first(consumer, company, officer, client_for):  # type: ignore[no-untyped-def]
+def test_it_lists_only_the_consumers_own_cases_newest_first(consumer, company, officer, client_for):
     first = submitted_case(consumer, company)
     second = served_case(consumer, company, officer)
     someone_elses = submitted_case(second_consumer(), company)
@@ -229,7 +229,7 @@ def test_it_lists_only_the_consumers_own_cases_newest_first(consumer, company, o
     assert reverse("complaint_new") in page
 
 
-def test_it_lists_for_a_representative_only_their_companys_served_cases(  # type: ignore[no-untyped-def]
+def test_it_lists_for_a_representative_only_their_companys_served_cases(
     consumer, company, other_company, officer, representative, client_for
 ):
     served = served_case(consumer, company, officer)
@@ -244,7 +244,7 @@ def test_it_lists_for_a_representative_only_their_companys_served_cases(  # type
     assert 'name="company"' not in page  # one company: no company filter
 
 
-def test_it_lets_a_representative_of_several_companies_filter_by_company(  # type: ignore[no-untyped-def]
+def test_it_lets_a_representative_of_several_companies_filter_by_company(
     consumer, company, other_company, officer, representative, client_for
 ):
     Representation.objects.create(user=representative, company=other_company)
@@ -259,7 +259,7 @@ def test_it_lets_a_representative_of_several_companies_filter_by_company(  # typ
     assert 'name="company"' in response.content.decode()
 
 
-def test_it_lists_every_filed_case_for_the_office(consumer, company, officer, supervisor, client_for):  # type: ignore[no-untyped-def]
+def test_it_lists_every_filed_case_for_the_office(consumer, company, officer, supervisor, client_for):
     cases = [submitted_case(consumer, company), submitted_case(second_consumer(), company)]
     draft_case(consumer, company)  # someone else's draft is not the office's business
     for user in (officer, supervisor):
@@ -267,7 +267,7 @@ def test_it_lists_every_filed_case_for_the_office(consumer, company, officer, su
         assert listed == {case.pk for case in cases}
 
 
-def test_it_filters_the_list_by_status_search_and_dates(consumer, company, other_company, officer, client_for):  # type: ignore[no-untyped-def]
+def test_it_filters_the_list_by_status_search_and_dates(consumer, company, other_company, officer, client_for):
     pedro = second_consumer()
     served = served_case(consumer, company, officer)
     submitted = submitted_case(pedro, other_company)
@@ -294,19 +294,19 @@ def test_it_filters_the_list_by_status_search_and_dates(consumer, company, other
     assert {case.pk for case in response.context["page_obj"]} == {served.pk, submitted.pk}
 
 
-def test_it_does_not_let_the_company_search_by_dni(consumer, company, officer, representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_does_not_let_the_company_search_by_dni(consumer, company, officer, representative, client_for):
     served_case(consumer, company, officer)
     response = client_for(representative).get(reverse("complaint_list"), {"q": "30123456"})
     assert list(response.context["page_obj"]) == []
 
 
-def test_it_shows_an_empty_state_when_nothing_matches(consumer, client_for):  # type: ignore[no-untyped-def]
+def test_it_shows_an_empty_state_when_nothing_matches(consumer, client_for):
     page = client_for(consumer).get(reverse("complaint_list")).content.decode()
     assert "empty-state" in page
     assert "You have not filed any complaint yet" in page
 
 
-def test_the_list_does_not_query_more_as_cases_grow(  # type: ignore[no-untyped-def]
+def test_the_list_does_not_query_more_as_cases_grow(
     consumer, company, officer, client_for, django_assert_max_num_queries
 ):
     submitted_case(consumer, company)
@@ -325,7 +325,7 @@ def test_the_list_does_not_query_more_as_cases_grow(  # type: ignore[no-untyped-
 # --- Withdrawal ---------------------------------------------------------------------------------
 
 
-def test_it_lets_the_consumer_withdraw_and_closes_the_case(served, consumer, representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_lets_the_consumer_withdraw_and_closes_the_case(served, consumer, representative, client_for):
     last_row = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     response = client_for(consumer).post(
         reverse("complaint_withdraw", args=[served.pk]),
@@ -352,7 +352,7 @@ def test_it_lets_the_consumer_withdraw_and_closes_the_case(served, consumer, rep
     assert reverse("complaint_withdraw", args=[served.pk]) not in response.content.decode()
 
 
-def test_it_asks_the_consumer_to_confirm_the_withdrawal(served, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_it_asks_the_consumer_to_confirm_the_withdrawal(served, consumer, client_for):
     response = client_for(consumer).post(reverse("complaint_withdraw", args=[served.pk]), {"withdraw-reason": "x"})
     assert response.status_code == 200
     assert "Tick the box to confirm" in response.content.decode()
@@ -360,7 +360,7 @@ def test_it_asks_the_consumer_to_confirm_the_withdrawal(served, consumer, client
     assert served.status == State.COMPANY_NOTIFIED
 
 
-def test_it_refuses_a_withdrawal_after_the_outcome(served, consumer, representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_withdrawal_after_the_outcome(served, consumer, representative, client_for):
     offer = services.offer_make(
         complaint=served,
         by=representative,
@@ -380,7 +380,7 @@ def test_it_refuses_a_withdrawal_after_the_outcome(served, consumer, representat
     assert any("no longer possible" in message for message in messages_of(response))
 
 
-def test_it_does_not_let_the_company_withdraw_the_complaint(served, representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_does_not_let_the_company_withdraw_the_complaint(served, representative, client_for):
     response = client_for(representative).post(
         reverse("complaint_withdraw", args=[served.pk]), {"withdraw-confirm": "on"}, follow=True
     )
@@ -389,7 +389,7 @@ def test_it_does_not_let_the_company_withdraw_the_complaint(served, representati
     assert any("not allowed" in message for message in messages_of(response))
 
 
-def test_it_answers_404_to_a_stranger_withdrawing(served, stranger, client_for):  # type: ignore[no-untyped-def]
+def test_it_answers_404_to_a_stranger_withdrawing(served, stranger, client_for):
     response = client_for(stranger).post(reverse("complaint_withdraw", args=[served.pk]), {"withdraw-confirm": "on"})
     assert response.status_code == 404
     served.refresh_from_db()
@@ -410,12 +410,12 @@ def test_it_answers_404_to_a_stranger_withdrawing(served, stranger, client_for):
         ("stranger", 403),
     ],
 )
-def test_it_exports_the_case_file_only_for_the_office(request, served, client_for, role, expected):  # type: ignore[no-untyped-def]
+def test_it_exports_the_case_file_only_for_the_office(request, served, client_for, role, expected):
     response = client_for(request.getfixturevalue(role)).get(reverse("complaint_export_pdf", args=[served.pk]))
     assert response.status_code == expected
 
 
-def test_the_export_is_one_pdf_with_the_whole_record(served, officer, representative, client_for):  # type: ignore[no-untyped-def]
+def test_the_export_is_one_pdf_with_the_whole_record(served, officer, representative, client_for):
     services.company_answer(complaint=served, by=representative, text="La empresa ofrece revisar la unidad.")
     response = client_for(officer).get(reverse("complaint_export_pdf", args=[served.pk]))
     assert response["Content-Type"] == "application/pdf"
@@ -438,7 +438,7 @@ def test_the_export_is_one_pdf_with_the_whole_record(served, officer, representa
     assert sum(len(page.images) for page in reader.pages) >= 1
 
 
-def test_the_export_of_a_submitted_case_has_no_notices_yet(submitted, officer, client_for):  # type: ignore[no-untyped-def]
+def test_the_export_of_a_submitted_case_has_no_notices_yet(submitted, officer, client_for):
     response = client_for(officer).get(reverse("complaint_export_pdf", args=[submitted.pk]))
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     assert submitted.number in text

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _postgres_only():  # type: ignore[no-untyped-def]
+def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("Row locks need PostgreSQL; run with DATABASE_URL=postgres://…")
 
@@ -49,7 +49,7 @@ def run_together(count: int, work: Callable[[int], object]) -> list[object]:
     return results
 
 
-def complete_draft(consumer, company) -> Complaint:  # type: ignore[no-untyped-def]
+def complete_draft(consumer, company) -> Complaint:
     case = services.complaint_start_draft(consumer=consumer)
     case.company = company
     case.product = "Celular"
@@ -76,7 +76,7 @@ def test_it_gives_20_simultaneous_submissions_20_consecutive_numbers(consumer, c
 
 
 @pytest.fixture
-def second_officer(db):  # type: ignore[no-untyped-def]
+def second_officer(db):
     user = make_user("lucia@oficina.test", Role.OFFICER, first_name="Lucía", last_name="Benítez")
     enrol_totp(user)
     return user

@@ -28,7 +28,7 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=BUENOS_AIRES)
 
 
-def file_complaint(consumer, company, *, when: datetime) -> Complaint:  # type: ignore[no-untyped-def]
+def file_complaint(consumer, company, *, when: datetime) -> Complaint:
     with time_machine.travel(when, tick=False):
         case = services.complaint_start_draft(consumer=consumer)
         case.company = company
@@ -40,7 +40,7 @@ def file_complaint(consumer, company, *, when: datetime) -> Complaint:  # type: 
         return services.complaint_submit(complaint=case, by=consumer)
 
 
-def run_at(moment: datetime, task) -> int:  # type: ignore[no-untyped-def]
+def run_at(moment: datetime, task) -> int:
     with time_machine.travel(moment, tick=False):
         return task()
 
@@ -58,7 +58,7 @@ def test_it_counts_the_holidays_these_deadlines_cross():
 
 
 @pytest.fixture
-def observed_on_friday_20(consumer, company, officer) -> Complaint:  # type: ignore[no-untyped-def]
+def observed_on_friday_20(consumer, company, officer) -> Complaint:
     case = file_complaint(consumer, company, when=at(2026, 11, 19, 11))
     with time_machine.travel(at(2026, 11, 20, 10), tick=False):
         return services.complaint_observe(complaint=case, by=officer, observation="Falta la factura.")
@@ -98,7 +98,7 @@ def test_a_complaint_corrected_in_time_is_not_archived(observed_on_friday_20, co
 
 
 @pytest.fixture
-def admitted_without_domicile(consumer, other_company, officer) -> Complaint:  # type: ignore[no-untyped-def]
+def admitted_without_domicile(consumer, other_company, officer) -> Complaint:
     case = file_complaint(consumer, other_company, when=at(2026, 11, 19, 11))
     with time_machine.travel(at(2026, 11, 20, 10), tick=False):
         return services.complaint_admit(complaint=case, by=officer)
@@ -154,7 +154,7 @@ def test_the_deadline_warning_tells_each_supervisor_once_a_day(consumer, company
         services.complaint_admit(complaint=handled, by=officer)
     assert timezone.localtime(late.review_due_at).date() == date(2026, 11, 24)
 
-    def warnings_to(person) -> list[Notification]:  # type: ignore[no-untyped-def]
+    def warnings_to(person) -> list[Notification]:
         return list(Notification.objects.filter(recipient=person, event="deadline_warning", channel="email"))
 
     assert run_at(at(2026, 11, 24, 18), tasks.deadline_warnings) == 0

@@ -25,7 +25,7 @@ JPEG_BYTES = (FIXTURES / "foto.jpg").read_bytes()
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 
 
-def page(response) -> str:  # type: ignore[no-untyped-def]
+def page(response) -> str:
     return html.unescape(response.content.decode()).replace("\xa0", " ")
 
 
@@ -34,28 +34,28 @@ def stored_files(root: Path) -> list[Path]:
 
 
 @pytest.fixture
-def media(settings, tmp_path) -> Path:  # type: ignore[no-untyped-def]
+def media(settings, tmp_path) -> Path:
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
 
 
 @pytest.fixture
-def draft(consumer) -> Complaint:  # type: ignore[no-untyped-def]
+def draft(consumer) -> Complaint:
     return services.complaint_start_draft(consumer=consumer)
 
 
 @pytest.fixture
-def client(consumer, client_for) -> Client:  # type: ignore[no-untyped-def]
+def client(consumer, client_for) -> Client:
     client = client_for(consumer)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
-def upload(client: Client, case: Complaint, *files: SimpleUploadedFile):  # type: ignore[no-untyped-def]
+def upload(client: Client, case: Complaint, *files: SimpleUploadedFile):
     return client.post(reverse("evidence_upload", args=[case.pk]), {"evidence_files": list(files)}, follow=True)
 
 
-def test_it_states_the_limits_on_the_evidence_step(draft, client):  # type: ignore[no-untyped-def]
+def test_it_states_the_limits_on_the_evidence_step(draft, client):
     response = client.get(reverse("complaint_step", args=[draft.pk, 5]))
 
     with translation.override("en"):
@@ -65,7 +65,7 @@ def test_it_states_the_limits_on_the_evidence_step(draft, client):  # type: igno
     assert "multiple" in page(response)
 
 
-def test_it_stores_a_pdf_under_the_case_with_its_fingerprint(draft, client, media):  # type: ignore[no-untyped-def]
+def test_it_stores_a_pdf_under_the_case_with_its_fingerprint(draft, client, media):
     response = upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
 
     evidence = Evidence.objects.get(complaint=draft)
@@ -75,7 +75,7 @@ def test_it_stores_a_pdf_under_the_case_with_its_fingerprint(draft, client, medi
     assert "factura.pdf" in page(response)
 
 
-def test_it_refuses_an_executable_renamed_to_pdf_and_stores_nothing(draft, client, media):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_executable_renamed_to_pdf_and_stores_nothing(draft, client, media):
     response = upload(client, draft, SimpleUploadedFile("factura.pdf", EXE_BYTES, "application/pdf"))
 
     assert "Nothing was uploaded." in page(response)
@@ -84,7 +84,7 @@ def test_it_refuses_an_executable_renamed_to_pdf_and_stores_nothing(draft, clien
     assert stored_files(media) == []
 
 
-def test_it_refuses_an_oversized_file_and_stores_nothing(draft, client, media, settings):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_oversized_file_and_stores_nothing(draft, client, media, settings):
     settings.EVIDENCE_MAX_BYTES = 1024
 
     response = upload(client, draft, SimpleUploadedFile("grande.pdf", b"%PDF-1.4\n" + b"0" * 2048))
@@ -94,7 +94,7 @@ def test_it_refuses_an_oversized_file_and_stores_nothing(draft, client, media, s
     assert stored_files(media) == []
 
 
-def test_it_refuses_more_files_than_the_limit_and_stores_none_of_the_batch(draft, client, media, settings):  # type: ignore[no-untyped-def]
+def test_it_refuses_more_files_than_the_limit_and_stores_none_of_the_batch(draft, client, media, settings):
     settings.EVIDENCE_MAX_FILES = 2
 
     response = upload(
@@ -110,7 +110,7 @@ def test_it_refuses_more_files_than_the_limit_and_stores_none_of_the_batch(draft
     assert stored_files(media) == []
 
 
-def test_it_refuses_one_more_file_once_the_limit_is_reached(draft, client, media, settings):  # type: ignore[no-untyped-def]
+def test_it_refuses_one_more_file_once_the_limit_is_reached(draft, client, media, settings):
     settings.EVIDENCE_MAX_FILES = 1
     upload(client, draft, SimpleUploadedFile("a.pdf", PDF_BYTES))
 
@@ -121,7 +121,7 @@ def test_it_refuses_one_more_file_once_the_limit_is_reached(draft, client, media
     assert len(stored_files(media)) == 1
 
 
-def test_it_refuses_an_empty_file_and_stores_nothing(draft, client, media):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_empty_file_and_stores_nothing(draft, client, media):
     response = upload(client, draft, SimpleUploadedFile("vacio.pdf", b""))
 
     assert "The file “vacio.pdf” is empty." in page(response)
@@ -129,7 +129,7 @@ def test_it_refuses_an_empty_file_and_stores_nothing(draft, client, media):  # t
     assert stored_files(media) == []
 
 
-def test_it_stores_nothing_of_a_batch_with_one_bad_file_and_names_the_bad_one(draft, client, media):  # type: ignore[no-untyped-def]
+def test_it_stores_nothing_of_a_batch_with_one_bad_file_and_names_the_bad_one(draft, client, media):
     response = upload(
         client,
         draft,
@@ -144,13 +144,13 @@ def test_it_stores_nothing_of_a_batch_with_one_bad_file_and_names_the_bad_one(dr
     assert stored_files(media) == []
 
 
-def test_it_asks_for_a_file_when_none_was_chosen(draft, client, media):  # type: ignore[no-untyped-def]
+def test_it_asks_for_a_file_when_none_was_chosen(draft, client, media):
     response = client.post(reverse("evidence_upload", args=[draft.pk]), {}, follow=True)
 
     assert "Choose at least one file to upload." in page(response)
 
 
-def test_the_service_refuses_a_file_name_with_folders_and_stores_nothing(draft, consumer, media):  # type: ignore[no-untyped-def]
+def test_the_service_refuses_a_file_name_with_folders_and_stores_nothing(draft, consumer, media):
     evil = SimpleUploadedFile("evil.pdf", PDF_BYTES)
     evil._name = "../../etc/evil.pdf"  # Django's own parser strips folders; a caller might not
 
@@ -161,7 +161,7 @@ def test_the_service_refuses_a_file_name_with_folders_and_stores_nothing(draft, 
     assert stored_files(media) == []
 
 
-def test_a_posted_file_name_with_folders_lands_under_the_case_with_a_safe_name(draft, client, media):  # type: ignore[no-untyped-def]
+def test_a_posted_file_name_with_folders_lands_under_the_case_with_a_safe_name(draft, client, media):
     boundary = "ConciliaBoundary"
     body = (
         (
@@ -187,7 +187,7 @@ def test_a_posted_file_name_with_folders_lands_under_the_case_with_a_safe_name(d
     assert not (media.parent / "etc").exists()
 
 
-def test_it_removes_a_file_and_its_stored_copy(draft, client, media, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_it_removes_a_file_and_its_stored_copy(draft, client, media, django_capture_on_commit_callbacks):
     upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
     evidence = Evidence.objects.get()
 
@@ -199,13 +199,13 @@ def test_it_removes_a_file_and_its_stored_copy(draft, client, media, django_capt
     assert stored_files(media) == []
 
 
-def test_evidence_urls_take_only_posts(draft, client):  # type: ignore[no-untyped-def]
+def test_evidence_urls_take_only_posts(draft, client):
     assert client.get(reverse("evidence_upload", args=[draft.pk])).status_code == 405
 
 
 def test_no_evidence_is_added_or_removed_once_the_complaint_is_submitted(
     draft, company, client, media, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
     evidence = Evidence.objects.get()
     Complaint.objects.filter(pk=draft.pk).update(company=company, product="TV", facts="No anda.", claim_type="repair")
@@ -223,7 +223,7 @@ def test_no_evidence_is_added_or_removed_once_the_complaint_is_submitted(
     assert len(stored_files(media)) == 1
 
 
-def test_it_keeps_a_long_file_name_cut_to_fit_with_its_extension(draft, client, media):  # type: ignore[no-untyped-def]
+def test_it_keeps_a_long_file_name_cut_to_fit_with_its_extension(draft, client, media):
     long_name = "factura-" + "x" * 243 + ".pdf"  # 255 characters, the most a browser sends
     assert len(long_name) == 255
 
@@ -235,7 +235,7 @@ def test_it_keeps_a_long_file_name_cut_to_fit_with_its_extension(draft, client, 
     assert evidence.original_name.endswith("x….pdf")
 
 
-def test_a_name_that_fits_is_kept_as_it_is_and_an_odd_extension_is_cut_with_the_rest():  # type: ignore[no-untyped-def]
+def test_a_name_that_fits_is_kept_as_it_is_and_an_odd_extension_is_cut_with_the_rest():
     assert uploads.evidence_label("factura.pdf") == "factura.pdf"
     assert uploads.evidence_label("a" * 200) == "a" * 200
     odd = uploads.evidence_label("factura." + "b" * 240)
@@ -265,7 +265,7 @@ def bomb_png() -> bytes:
     return png_of(12000, 12000)
 
 
-def test_it_refuses_a_png_of_12000_by_12000_pixels_and_stores_nothing(draft, client, media, bomb_png):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_png_of_12000_by_12000_pixels_and_stores_nothing(draft, client, media, bomb_png):
     assert len(bomb_png) < 1024 * 1024  # small on disk: the size limit alone would let it in
 
     response = upload(client, draft, SimpleUploadedFile("captura.png", bomb_png, "image/png"))
@@ -276,7 +276,7 @@ def test_it_refuses_a_png_of_12000_by_12000_pixels_and_stores_nothing(draft, cli
     assert stored_files(media) == []
 
 
-def test_the_pixel_limit_is_a_setting(draft, client, media, settings):  # type: ignore[no-untyped-def]
+def test_the_pixel_limit_is_a_setting(draft, client, media, settings):
     settings.EVIDENCE_MAX_IMAGE_PIXELS = 1_000_000
 
     response = upload(client, draft, SimpleUploadedFile("foto.jpg", jpeg_of(1200, 1000), "image/jpeg"))
@@ -285,13 +285,13 @@ def test_the_pixel_limit_is_a_setting(draft, client, media, settings):  # type: 
     assert stored_files(media) == []
 
 
-def test_it_accepts_an_image_within_the_pixel_limit(draft, client, media):  # type: ignore[no-untyped-def]
+def test_it_accepts_an_image_within_the_pixel_limit(draft, client, media):
     upload(client, draft, SimpleUploadedFile("foto.jpg", jpeg_of(3000, 2000), "image/jpeg"))
 
     assert Evidence.objects.get(complaint=draft).content_type == "image/jpeg"
 
 
-def test_it_refuses_a_png_whose_header_is_damaged(draft, client, media):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_png_whose_header_is_damaged(draft, client, media):
     broken = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
     response = upload(client, draft, SimpleUploadedFile("foto.png", broken, "image/png"))
@@ -300,7 +300,7 @@ def test_it_refuses_a_png_whose_header_is_damaged(draft, client, media):  # type
     assert stored_files(media) == []
 
 
-def test_the_case_file_export_embeds_a_large_photo_downscaled(consumer, company, officer, client_for, media):  # type: ignore[no-untyped-def]
+def test_the_case_file_export_embeds_a_large_photo_downscaled(consumer, company, officer, client_for, media):
     case = factories.draft_case(consumer, company)
     uploads.evidence_add(
         complaint=case, upload=SimpleUploadedFile("heladera.jpg", jpeg_of(4000, 3000), "image/jpeg"), by=consumer
@@ -316,7 +316,7 @@ def test_the_case_file_export_embeds_a_large_photo_downscaled(consumer, company,
     assert Image.open(stored.file.path).size == (4000, 3000)  # the original is kept as it was
 
 
-def test_evidence_is_stored_under_a_name_nobody_can_derive_from_the_file(draft, client, media):  # type: ignore[no-untyped-def]
+def test_evidence_is_stored_under_a_name_nobody_can_derive_from_the_file(draft, client, media):
     upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
     upload(client, draft, SimpleUploadedFile("factura-otra-vez.pdf", PDF_BYTES))
 

@@ -25,7 +25,7 @@ from tests.conftest import make_user
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def page(response) -> str:  # type: ignore[no-untyped-def]
+def page(response) -> str:
     return html.unescape(response.content.decode()).replace("\xa0", " ")
 
 
@@ -72,17 +72,17 @@ def fill_draft(client: Client, case: Complaint, company: Company) -> None:
 
 
 @pytest.fixture
-def consumer_client(consumer, client_for) -> Client:  # type: ignore[no-untyped-def]
+def consumer_client(consumer, client_for) -> Client:
     return english(client_for(consumer))
 
 
 @pytest.fixture
-def draft(consumer) -> Complaint:  # type: ignore[no-untyped-def]
+def draft(consumer) -> Complaint:
     return services.complaint_start_draft(consumer=consumer)
 
 
 @pytest.fixture
-def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
 
@@ -92,7 +92,7 @@ def media(settings, tmp_path):  # type: ignore[no-untyped-def]
 
 def test_it_files_a_full_complaint_with_a_pdf_and_photos_and_gives_a_numbered_receipt(
     consumer, company, consumer_client, media, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     client = consumer_client
     start = client.get(reverse("complaint_new"))
     assert "Before you start" in page(start)
@@ -162,7 +162,7 @@ def test_it_files_a_full_complaint_with_a_pdf_and_photos_and_gives_a_numbered_re
     assert number in text
 
 
-def test_it_keeps_the_draft_on_the_server_so_a_new_session_resumes_it(consumer, company, client_for):  # type: ignore[no-untyped-def]
+def test_it_keeps_the_draft_on_the_server_so_a_new_session_resumes_it(consumer, company, client_for):
     first = english(client_for(consumer))
     first.post(reverse("complaint_new"))
     case = Complaint.objects.get(consumer=consumer)
@@ -183,7 +183,7 @@ def test_it_keeps_the_draft_on_the_server_so_a_new_session_resumes_it(consumer, 
     assert 'value="Heladera Samsung RT38"' in purchase
 
 
-def test_a_double_click_on_new_complaint_starts_one_draft(consumer, client_for):  # type: ignore[no-untyped-def]
+def test_a_double_click_on_new_complaint_starts_one_draft(consumer, client_for):
     client = english(client_for(consumer))
 
     first = client.post(reverse("complaint_new"))
@@ -196,7 +196,7 @@ def test_a_double_click_on_new_complaint_starts_one_draft(consumer, client_for):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_simultaneous_starts_of_a_complaint_leave_one_draft(consumer, client_for):  # type: ignore[no-untyped-def]
+def test_simultaneous_starts_of_a_complaint_leave_one_draft(consumer, client_for):
     from django.db import connection
 
     from tests.complaints.test_concurrency import run_together
@@ -213,7 +213,7 @@ def test_simultaneous_starts_of_a_complaint_leave_one_draft(consumer, client_for
 
 def test_a_draft_that_was_submitted_meanwhile_is_not_changed_by_a_step_saved_from_another_tab(
     draft, company, consumer_client
-):  # type: ignore[no-untyped-def]
+):
     fill_draft(consumer_client, draft, company)
     consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
 
@@ -226,7 +226,7 @@ def test_a_draft_that_was_submitted_meanwhile_is_not_changed_by_a_step_saved_fro
     assert response.redirect_chain[-1][0] == reverse("complaint_receipt", args=[draft.pk])
 
 
-def test_it_sends_a_consumer_without_a_profile_to_complete_it_first(db, client_for):  # type: ignore[no-untyped-def]
+def test_it_sends_a_consumer_without_a_profile_to_complete_it_first(db, client_for):
     newcomer = make_user("nuevo@example.com")
     client = english(client_for(newcomer))
 
@@ -240,7 +240,7 @@ def test_it_sends_a_consumer_without_a_profile_to_complete_it_first(db, client_f
 # --- Step by step ----------------------------------------------------------------------------------
 
 
-def test_it_refreshes_the_consumer_snapshot_from_the_profile_on_step_one(consumer, draft, consumer_client):  # type: ignore[no-untyped-def]
+def test_it_refreshes_the_consumer_snapshot_from_the_profile_on_step_one(consumer, draft, consumer_client):
     ConsumerProfile.objects.filter(user=consumer).update(street_address="Bolívar 1", city="Salta", province="SA")
 
     response = consumer_client.get(step_url(draft, 1))
@@ -251,7 +251,7 @@ def test_it_refreshes_the_consumer_snapshot_from_the_profile_on_step_one(consume
     assert "Bolívar 1, Salta" in page(response)
 
 
-def test_it_links_a_registered_cuit_typed_by_hand_to_that_company(draft, company, consumer_client):  # type: ignore[no-untyped-def]
+def test_it_links_a_registered_cuit_typed_by_hand_to_that_company(draft, company, consumer_client):
     response = consumer_client.post(
         step_url(draft, 2), {"company": "other", "company_cuit": "30-71234567-1", "company_name": ""}, follow=True
     )
@@ -264,7 +264,7 @@ def test_it_links_a_registered_cuit_typed_by_hand_to_that_company(draft, company
 
 def test_it_keeps_an_unregistered_company_by_cuit_and_name_until_submission(
     consumer, draft, consumer_client, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     consumer_client.post(
         step_url(draft, 2), {"company": "other", "company_cuit": "30-70308853-4", "company_name": "Conectar S.A."}
     )
@@ -285,7 +285,7 @@ def test_it_keeps_an_unregistered_company_by_cuit_and_name_until_submission(
     assert draft.company is not None and draft.company.cuit == "30703088534"
 
 
-def test_it_refuses_an_invalid_cuit_with_a_message_next_to_the_field(draft, consumer_client):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_invalid_cuit_with_a_message_next_to_the_field(draft, consumer_client):
     response = consumer_client.post(
         step_url(draft, 2), {"company": "other", "company_cuit": "30-71234567-2", "company_name": "X"}
     )
@@ -296,14 +296,14 @@ def test_it_refuses_an_invalid_cuit_with_a_message_next_to_the_field(draft, cons
     assert draft.company_cuit == ""
 
 
-def test_it_asks_to_choose_a_company_when_nothing_was_chosen(draft, consumer_client):  # type: ignore[no-untyped-def]
+def test_it_asks_to_choose_a_company_when_nothing_was_chosen(draft, consumer_client):
     response = consumer_client.post(step_url(draft, 2), {})
 
     assert response.status_code == 200
     assert "Choose the company from the search results" in page(response)
 
 
-def test_it_refuses_a_purchase_date_in_the_future(draft, consumer_client):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_purchase_date_in_the_future(draft, consumer_client):
     tomorrow = timezone.localdate() + timedelta(days=1)
     response = consumer_client.post(
         step_url(draft, 3), {"product": "TV", "purchase_date": tomorrow.isoformat(), "amount_paid": "100"}
@@ -315,7 +315,7 @@ def test_it_refuses_a_purchase_date_in_the_future(draft, consumer_client):  # ty
     assert draft.product == ""
 
 
-def test_it_requires_the_amount_for_a_refund(draft, consumer_client):  # type: ignore[no-untyped-def]
+def test_it_requires_the_amount_for_a_refund(draft, consumer_client):
     response = consumer_client.post(step_url(draft, 4), {"facts": "No funciona.", "claim_type": "refund"})
 
     assert "Enter the amount you want refunded." in page(response)
@@ -323,7 +323,7 @@ def test_it_requires_the_amount_for_a_refund(draft, consumer_client):  # type: i
     assert draft.claim_type == ""
 
 
-def test_it_returns_to_the_summary_after_a_change_from_it(draft, consumer_client):  # type: ignore[no-untyped-def]
+def test_it_returns_to_the_summary_after_a_change_from_it(draft, consumer_client):
     response = consumer_client.post(
         step_url(draft, 3) + "?return=review",
         {
@@ -337,7 +337,7 @@ def test_it_returns_to_the_summary_after_a_change_from_it(draft, consumer_client
     assert response["Location"] == step_url(draft, 6)
 
 
-def test_it_lists_the_companies_matching_a_lookup_as_a_fragment(company, other_company, consumer_client):  # type: ignore[no-untyped-def]
+def test_it_lists_the_companies_matching_a_lookup_as_a_fragment(company, other_company, consumer_client):
     response = consumer_client.get(reverse("company_lookup"), {"q": "conectar"})
 
     assert response.status_code == 200
@@ -347,7 +347,7 @@ def test_it_lists_the_companies_matching_a_lookup_as_a_fragment(company, other_c
     assert "<html" not in text
 
 
-def test_it_lists_at_most_ten_companies_in_a_lookup(consumer_client):  # type: ignore[no-untyped-def]
+def test_it_lists_at_most_ten_companies_in_a_lookup(consumer_client):
     Company.objects.bulk_create(Company(cuit=f"3070000{i:04d}", legal_name=f"Empresa Demo {i} S.A.") for i in range(15))
 
     text = page(consumer_client.get(reverse("company_lookup"), {"q": "Empresa Demo"}))
@@ -355,7 +355,7 @@ def test_it_lists_at_most_ten_companies_in_a_lookup(consumer_client):  # type: i
     assert text.count('type="radio"') == 10
 
 
-def test_it_does_not_answer_a_lookup_for_an_anonymous_visitor(company):  # type: ignore[no-untyped-def]
+def test_it_does_not_answer_a_lookup_for_an_anonymous_visitor(company):
     response = Client().get(reverse("company_lookup"), {"q": "electro"})
 
     assert response.status_code == 302
@@ -367,7 +367,7 @@ def test_it_does_not_answer_a_lookup_for_an_anonymous_visitor(company):  # type:
 
 def test_it_gives_one_number_when_the_complaint_is_submitted_twice(
     draft, company, consumer_client, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     fill_draft(consumer_client, draft, company)
     submit = reverse("complaint_submit", args=[draft.pk])
     with django_capture_on_commit_callbacks(execute=True):
@@ -381,7 +381,7 @@ def test_it_gives_one_number_when_the_complaint_is_submitted_twice(
     assert CaseEvent.objects.filter(complaint=draft, to_state=State.SUBMITTED).count() == 1
 
 
-def test_it_refuses_to_submit_with_missing_parts_and_lists_them(draft, consumer_client):  # type: ignore[no-untyped-def]
+def test_it_refuses_to_submit_with_missing_parts_and_lists_them(draft, consumer_client):
     consumer_client.post(
         step_url(draft, 3),
         {"product": "TV", "purchase_date": timezone.localdate().isoformat(), "amount_paid": "100"},
@@ -400,7 +400,7 @@ def test_it_refuses_to_submit_with_missing_parts_and_lists_them(draft, consumer_
 
 def test_it_shows_the_observation_and_resubmits_the_corrected_complaint(
     draft, company, consumer_client, officer, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     fill_draft(consumer_client, draft, company)
     with django_capture_on_commit_callbacks(execute=True):
         consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
@@ -421,7 +421,7 @@ def test_it_shows_the_observation_and_resubmits_the_corrected_complaint(
 
 def test_it_sends_the_owner_of_a_submitted_complaint_to_its_receipt_instead_of_the_steps(
     draft, company, consumer_client, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     fill_draft(consumer_client, draft, company)
     with django_capture_on_commit_callbacks(execute=True):
         consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
@@ -439,7 +439,7 @@ def test_it_sends_the_owner_of_a_submitted_complaint_to_its_receipt_instead_of_t
 
 def test_a_stranger_gets_404_on_every_filing_url_of_someone_elses_case(
     draft, company, consumer, consumer_client, stranger, client_for, media, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     fill_draft(consumer_client, draft, company)
     consumer_client.post(
         reverse("evidence_upload", args=[draft.pk]), {"evidence_files": [SimpleUploadedFile("f.pdf", PDF_BYTES)]}
@@ -466,13 +466,13 @@ def test_a_stranger_gets_404_on_every_filing_url_of_someone_elses_case(
     assert Evidence.objects.filter(pk=evidence.pk).exists()
 
 
-def test_an_officer_who_did_not_file_a_draft_cannot_see_it(draft, officer, client_for):  # type: ignore[no-untyped-def]
+def test_an_officer_who_did_not_file_a_draft_cannot_see_it(draft, officer, client_for):
     response = client_for(officer).get(step_url(draft, 1))
 
     assert response.status_code == 404
 
 
-def test_only_consumers_start_a_complaint_from_the_web(officer, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_only_consumers_start_a_complaint_from_the_web(officer, conciliator, client_for):
     # A representative is a consumer too (roles add up): tests/security/test_auth_additive_roles.py.
     assert client_for(officer).get(reverse("complaint_new")).status_code == 403
     assert client_for(conciliator).get(reverse("complaint_new")).status_code == 403
@@ -495,7 +495,7 @@ WALK_IN = {
 
 def test_an_officer_files_for_a_citizen_who_phoned_and_the_citizen_gets_an_account_and_an_invitation(
     officer, company, client_for, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     client = english(client_for(officer))
     assert "File a complaint for a citizen" in page(client.get(reverse("assisted_filing")))
 
@@ -527,7 +527,7 @@ def test_an_officer_files_for_a_citizen_who_phoned_and_the_citizen_gets_an_accou
 
 def test_assisted_filing_for_an_existing_consumer_keeps_their_account_and_sends_no_invitation(
     officer, consumer, client_for, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     with django_capture_on_commit_callbacks(execute=True):
         client_for(officer).post(
             reverse("assisted_filing"), {**WALK_IN, "email": consumer.email, "channel": "in_person"}
@@ -540,14 +540,14 @@ def test_assisted_filing_for_an_existing_consumer_keeps_their_account_and_sends_
     assert mail.outbox == []
 
 
-def test_assisted_filing_refuses_the_address_of_a_staff_account(officer, supervisor, client_for):  # type: ignore[no-untyped-def]
+def test_assisted_filing_refuses_the_address_of_a_staff_account(officer, supervisor, client_for):
     response = english(client_for(officer)).post(reverse("assisted_filing"), {**WALK_IN, "email": supervisor.email})
 
     assert "belongs to an account that is not a consumer's" in page(response)
     assert not Complaint.objects.exists()
 
 
-def test_assisted_filing_refuses_the_web_channel_and_a_bad_dni(officer, client_for):  # type: ignore[no-untyped-def]
+def test_assisted_filing_refuses_the_web_channel_and_a_bad_dni(officer, client_for):
     response = english(client_for(officer)).post(reverse("assisted_filing"), {**WALK_IN, "channel": "web", "dni": "12"})
 
     assert response.status_code == 200
@@ -555,14 +555,14 @@ def test_assisted_filing_refuses_the_web_channel_and_a_bad_dni(officer, client_f
     assert not User.objects.filter(email="rosa.acosta@example.com").exists()
 
 
-def test_only_the_office_may_file_for_a_citizen(consumer, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_only_the_office_may_file_for_a_citizen(consumer, conciliator, client_for):
     assert client_for(consumer).get(reverse("assisted_filing")).status_code == 403
     assert client_for(conciliator).get(reverse("assisted_filing")).status_code == 403
 
 
 def test_an_officer_who_did_not_file_a_submitted_case_may_read_it_but_not_edit_it(
     draft, company, consumer_client, officer, client_for, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     fill_draft(consumer_client, draft, company)
     with django_capture_on_commit_callbacks(execute=True):
         consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
@@ -575,7 +575,7 @@ def test_an_officer_who_did_not_file_a_submitted_case_may_read_it_but_not_edit_i
 
 def test_a_consumer_correcting_a_complaint_may_name_an_unregistered_company_which_joins_the_registry(
     draft, company, consumer, consumer_client, officer, django_capture_on_commit_callbacks
-):  # type: ignore[no-untyped-def]
+):
     fill_draft(consumer_client, draft, company)
     with django_capture_on_commit_callbacks(execute=True):
         consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
@@ -597,7 +597,7 @@ def test_a_consumer_correcting_a_complaint_may_name_an_unregistered_company_whic
     )
 
 
-def test_the_review_step_lists_what_is_still_missing_but_not_the_declaration_box_on_it(draft, consumer_client):  # type: ignore[no-untyped-def]
+def test_the_review_step_lists_what_is_still_missing_but_not_the_declaration_box_on_it(draft, consumer_client):
     text = page(consumer_client.get(step_url(draft, 6)))
 
     assert "Before submitting, complete:" in text

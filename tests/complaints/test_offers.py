@@ -22,12 +22,12 @@ from tests.notifications.conftest import translated
 
 
 @pytest.fixture
-def served(consumer, company, officer):  # type: ignore[no-untyped-def]
+def served(consumer, company, officer):
     return served_case(consumer, company, officer)
 
 
 @pytest.fixture
-def other_representative(other_company):  # type: ignore[no-untyped-def]
+def other_representative(other_company):
     user = make_user("lucia@conectar.test", Role.REPRESENTATIVE, first_name="Lucía", last_name="Sosa")
     Representation.objects.create(user=user, company=other_company)
     return user
@@ -46,7 +46,7 @@ def offer_data(**overrides: str) -> dict[str, str]:
     }
 
 
-def pending_offer(case, representative) -> Offer:  # type: ignore[no-untyped-def]
+def pending_offer(case, representative) -> Offer:
     return services.offer_make(
         complaint=case,
         by=representative,
@@ -56,7 +56,7 @@ def pending_offer(case, representative) -> Offer:  # type: ignore[no-untyped-def
     )
 
 
-def messages_of(response) -> list[str]:  # type: ignore[no-untyped-def]
+def messages_of(response) -> list[str]:
     return [str(message) for message in response.context["messages"]]
 
 
@@ -67,7 +67,7 @@ def last_outbox_pk() -> int:
 # --- The company's written answer ---------------------------------------------------------------
 
 
-def test_it_records_the_companys_written_answer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_it_records_the_companys_written_answer(served, representative, consumer, client_for):
     before = last_outbox_pk()
     response = client_for(representative).post(
         reverse("company_answer", args=[served.pk]),
@@ -86,14 +86,14 @@ def test_it_records_the_companys_written_answer(served, representative, consumer
     assert "El service concurrió el 5/3; adjuntamos constancia." in consumer_page
 
 
-def test_it_shows_the_error_when_the_answer_is_empty(served, representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_shows_the_error_when_the_answer_is_empty(served, representative, client_for):
     response = client_for(representative).post(reverse("company_answer", args=[served.pk]), {"answer-text": "  "})
     assert response.status_code == 200
     assert "Write the company&#x27;s answer." in response.content.decode()
     assert not CompanyAnswer.objects.exists()
 
 
-def test_it_refuses_an_answer_from_the_consumer(served, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_answer_from_the_consumer(served, consumer, client_for):
     response = client_for(consumer).post(
         reverse("company_answer", args=[served.pk]), {"answer-text": "Yo"}, follow=True
     )
@@ -101,7 +101,7 @@ def test_it_refuses_an_answer_from_the_consumer(served, consumer, client_for):  
     assert any("Only a representative" in message for message in messages_of(response))
 
 
-def test_it_answers_404_to_another_companys_representative(served, other_representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_answers_404_to_another_companys_representative(served, other_representative, client_for):
     response = client_for(other_representative).post(reverse("company_answer", args=[served.pk]), {"answer-text": "x"})
     assert response.status_code == 404
     assert not CompanyAnswer.objects.exists()
@@ -110,7 +110,7 @@ def test_it_answers_404_to_another_companys_representative(served, other_represe
 # --- Offers -------------------------------------------------------------------------------------
 
 
-def test_the_company_makes_an_offer_and_the_consumer_accepts_it(  # type: ignore[no-untyped-def]
+def test_the_company_makes_an_offer_and_the_consumer_accepts_it(
     served, representative, consumer, client_for
 ):
     response = client_for(representative).post(reverse("offer_make", args=[served.pk]), offer_data(), follow=True)
@@ -143,7 +143,7 @@ def test_the_company_makes_an_offer_and_the_consumer_accepts_it(  # type: ignore
     assert any("accepted the offer" in message for message in messages_of(response))
 
 
-def test_the_consumer_rejects_with_a_counter_offer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_the_consumer_rejects_with_a_counter_offer(served, representative, consumer, client_for):
     offer = pending_offer(served, representative)
     before = last_outbox_pk()
     response = client_for(consumer).post(
@@ -172,7 +172,7 @@ def test_the_consumer_rejects_with_a_counter_offer(served, representative, consu
     assert reverse("offer_make", args=[served.pk]) in company_page  # free to make a new offer
 
 
-def test_the_consumer_rejects_without_a_counter_offer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_the_consumer_rejects_without_a_counter_offer(served, representative, consumer, client_for):
     offer = pending_offer(served, representative)
     client_for(consumer).post(reverse("offer_reject", args=[offer.pk]), {})
     offer.refresh_from_db()
@@ -180,7 +180,7 @@ def test_the_consumer_rejects_without_a_counter_offer(served, representative, co
     assert served.events.latest("created_at", "pk").action == "offer_rejected"
 
 
-def test_a_counter_offer_needs_words_not_only_an_amount(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_a_counter_offer_needs_words_not_only_an_amount(served, representative, consumer, client_for):
     offer = pending_offer(served, representative)
     response = client_for(consumer).post(reverse("offer_reject", args=[offer.pk]), {"reject-counter_amount": "1000"})
     assert response.status_code == 200
@@ -189,14 +189,14 @@ def test_a_counter_offer_needs_words_not_only_an_amount(served, representative, 
     assert offer.status == OfferStatus.PENDING
 
 
-def test_it_refuses_a_second_pending_offer(served, representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_refuses_a_second_pending_offer(served, representative, client_for):
     pending_offer(served, representative)
     response = client_for(representative).post(reverse("offer_make", args=[served.pk]), offer_data(), follow=True)
     assert Offer.objects.filter(complaint=served).count() == 1
     assert any("already an offer awaiting" in message for message in messages_of(response))
 
 
-def test_it_refuses_an_offer_to_be_fulfilled_in_the_past(served, representative, client_for):  # type: ignore[no-untyped-def]
+def test_it_refuses_an_offer_to_be_fulfilled_in_the_past(served, representative, client_for):
     response = client_for(representative).post(
         reverse("offer_make", args=[served.pk]), offer_data(fulfil_by=in_days(-1))
     )
@@ -205,26 +205,26 @@ def test_it_refuses_an_offer_to_be_fulfilled_in_the_past(served, representative,
     assert not Offer.objects.exists()
 
 
-def test_another_companys_representative_cannot_make_an_offer(served, other_representative, client_for):  # type: ignore[no-untyped-def]
+def test_another_companys_representative_cannot_make_an_offer(served, other_representative, client_for):
     response = client_for(other_representative).post(reverse("offer_make", args=[served.pk]), offer_data())
     assert response.status_code == 404
     assert not Offer.objects.exists()
 
 
-def test_the_company_cannot_offer_before_it_is_served(consumer, company, representative, client_for):  # type: ignore[no-untyped-def]
+def test_the_company_cannot_offer_before_it_is_served(consumer, company, representative, client_for):
     case = submitted_case(consumer, company)
     assert client_for(representative).post(reverse("offer_make", args=[case.pk]), offer_data()).status_code == 404
     assert not Offer.objects.exists()
 
 
-def test_the_consumer_cannot_make_offers(served, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_the_consumer_cannot_make_offers(served, consumer, client_for):
     response = client_for(consumer).post(reverse("offer_make", args=[served.pk]), offer_data(), follow=True)
     assert not Offer.objects.exists()
     assert any("Only a representative" in message for message in messages_of(response))
 
 
 @pytest.mark.parametrize("role", ["stranger", "other_representative", "conciliator"])
-def test_outsiders_get_404_when_answering_an_offer(request, served, representative, client_for, role):  # type: ignore[no-untyped-def]
+def test_outsiders_get_404_when_answering_an_offer(request, served, representative, client_for, role):
     offer = pending_offer(served, representative)
     client = client_for(request.getfixturevalue(role))
     assert client.post(reverse("offer_accept", args=[offer.pk])).status_code == 404
@@ -233,7 +233,7 @@ def test_outsiders_get_404_when_answering_an_offer(request, served, representati
     assert offer.status == OfferStatus.PENDING
 
 
-def test_the_company_cannot_accept_its_own_offer(served, representative, client_for):  # type: ignore[no-untyped-def]
+def test_the_company_cannot_accept_its_own_offer(served, representative, client_for):
     offer = pending_offer(served, representative)
     response = client_for(representative).post(reverse("offer_accept", args=[offer.pk]), follow=True)
     offer.refresh_from_db()
@@ -242,7 +242,7 @@ def test_the_company_cannot_accept_its_own_offer(served, representative, client_
     assert any("Only the consumer" in message for message in messages_of(response))
 
 
-def test_an_offer_cannot_be_answered_twice(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_an_offer_cannot_be_answered_twice(served, representative, consumer, client_for):
     offer = pending_offer(served, representative)
     client = client_for(consumer)
     client.post(reverse("offer_reject", args=[offer.pk]), {})
@@ -252,14 +252,14 @@ def test_an_offer_cannot_be_answered_twice(served, representative, consumer, cli
     assert any("already answered" in message for message in messages_of(response))
 
 
-def test_withdrawing_lapses_the_pending_offer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_withdrawing_lapses_the_pending_offer(served, representative, consumer, client_for):
     offer = pending_offer(served, representative)
     client_for(consumer).post(reverse("complaint_withdraw", args=[served.pk]), {"withdraw-confirm": "on"})
     offer.refresh_from_db()
     assert offer.status == OfferStatus.LAPSED
 
 
-def test_the_offer_shows_pesos_the_argentine_way_in_spanish(served, representative, consumer):  # type: ignore[no-untyped-def]
+def test_the_offer_shows_pesos_the_argentine_way_in_spanish(served, representative, consumer):
     services.offer_make(
         complaint=served,
         by=representative,
@@ -277,7 +277,7 @@ def timeline_of(page: str) -> str:
     return page.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
 
 
-def test_the_timeline_words_an_offer_in_the_readers_language(served, representative, consumer):  # type: ignore[no-untyped-def]
+def test_the_timeline_words_an_offer_in_the_readers_language(served, representative, consumer):
     fulfil_by = timezone.localdate() + timedelta(days=5)
     offer = services.offer_make(
         complaint=served, by=representative, terms="Devolución total.", fulfil_by=fulfil_by, amount=Decimal("1234.5")
@@ -300,7 +300,7 @@ def test_the_timeline_words_an_offer_in_the_readers_language(served, representat
     assert english.count(f"To be fulfilled by: {fulfil_by:%m/%d/%Y}") == 2
 
 
-def test_the_timeline_says_when_an_offer_has_no_payment(served, representative, consumer):  # type: ignore[no-untyped-def]
+def test_the_timeline_says_when_an_offer_has_no_payment(served, representative, consumer):
     pending_offer(served, representative)
     client = Client(HTTP_ACCEPT_LANGUAGE="es-AR")
     client.force_login(consumer)
@@ -311,7 +311,7 @@ def test_the_timeline_says_when_an_offer_has_no_payment(served, representative, 
     assert "Cambio de la heladera por una nueva" in timeline
 
 
-def test_an_offer_event_in_any_other_form_is_shown_as_it_was_written(served):  # type: ignore[no-untyped-def]
+def test_an_offer_event_in_any_other_form_is_shown_as_it_was_written(served):
     event = CaseEvent(complaint=served, action="offer_made", reason="ARS 1,234.00 · Devolución (by 01/02/2026)")
 
     assert offer_terms_in(event) is None
@@ -321,11 +321,11 @@ def test_an_offer_event_in_any_other_form_is_shown_as_it_was_written(served):  #
 # --- What the company is told of the answer -------------------------------------------------------
 
 
-def answer_email_to(representative) -> Notification:  # type: ignore[no-untyped-def]
+def answer_email_to(representative) -> Notification:
     return Notification.objects.get(event="offer_answered", recipient=representative, channel="email")
 
 
-def test_the_company_reads_the_consumers_counter_offer_in_the_message_it_receives(served, representative, consumer):  # type: ignore[no-untyped-def]
+def test_the_company_reads_the_consumers_counter_offer_in_the_message_it_receives(served, representative, consumer):
     offer = pending_offer(served, representative)
 
     services.offer_reject(
@@ -338,7 +338,7 @@ def test_the_company_reads_the_consumers_counter_offer_in_the_message_it_receive
     assert translated("es-ar", "The consumer rejected the offer.") not in body
 
 
-def test_the_company_is_told_a_plain_rejection_as_a_rejection(served, representative, consumer):  # type: ignore[no-untyped-def]
+def test_the_company_is_told_a_plain_rejection_as_a_rejection(served, representative, consumer):
     services.offer_reject(offer=pending_offer(served, representative), by=consumer)
 
     body = answer_email_to(representative).body_text
@@ -350,13 +350,13 @@ def test_the_company_is_told_a_plain_rejection_as_a_rejection(served, representa
 
 
 @pytest.fixture
-def hearing_under_way(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing_under_way(consumer, company, officer, conciliator):
     from tests.hearings.factories import scheduled_hearing
 
     return scheduled_hearing(consumer, company, officer, conciliator, starts_at=timezone.now() - timedelta(minutes=45))
 
 
-def test_a_pending_offer_lapses_when_the_hearings_outcome_is_recorded(  # type: ignore[no-untyped-def]
+def test_a_pending_offer_lapses_when_the_hearings_outcome_is_recorded(
     hearing_under_way, representative, consumer, conciliator, client_for
 ):
     from hearings.services.outcome import outcome_record
@@ -375,7 +375,7 @@ def test_a_pending_offer_lapses_when_the_hearings_outcome_is_recorded(  # type: 
     assert reverse("offer_reject", args=[offer.pk]) not in case_page
 
 
-def test_a_lapsed_offer_can_no_longer_be_accepted(hearing_under_way, representative, consumer, conciliator):  # type: ignore[no-untyped-def]
+def test_a_lapsed_offer_can_no_longer_be_accepted(hearing_under_way, representative, consumer, conciliator):
     from hearings.services.outcome import outcome_record
 
     offer = pending_offer(hearing_under_way.complaint, representative)
@@ -388,7 +388,7 @@ def test_a_lapsed_offer_can_no_longer_be_accepted(hearing_under_way, representat
     assert hearing_under_way.complaint.status == State.NO_AGREEMENT
 
 
-def test_a_pending_offer_survives_an_adjournment(hearing_under_way, representative, officer):  # type: ignore[no-untyped-def]
+def test_a_pending_offer_survives_an_adjournment(hearing_under_way, representative, officer):
     """The consumer may still accept an offer while the hearing waits for its continuation."""
     offer = pending_offer(hearing_under_way.complaint, representative)
 
@@ -399,7 +399,7 @@ def test_a_pending_offer_survives_an_adjournment(hearing_under_way, representati
     assert offer.status == OfferStatus.PENDING
 
 
-def test_the_consumers_home_page_offers_to_answer_a_pending_offer(served, representative, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_the_consumers_home_page_offers_to_answer_a_pending_offer(served, representative, consumer, client_for):
     """The counterpart of the lapse test above: the home page does list a live offer."""
     pending_offer(served, representative)
     assert list(client_for(consumer).get(reverse("home")).context["pending_offers"]) == [served]

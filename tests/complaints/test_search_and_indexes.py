@@ -26,7 +26,7 @@ def a_consumer(email: str, first: str, last: str, dni: str) -> User:
     return user
 
 
-def found(client, url: str, text: str) -> set[int]:  # type: ignore[no-untyped-def]
+def found(client, url: str, text: str) -> set[int]:
     """The cases a page lists for what was typed (the queue's rows carry their case)."""
     rows = client.get(url, {"q": text}).context["page_obj"]
     return {getattr(row, "case", row).pk for row in rows}
@@ -37,7 +37,7 @@ def postgres_only() -> None:
         pytest.skip("Accent-insensitive trigram search is PostgreSQL's; run with DATABASE_URL=postgres://…")
 
 
-def plan(cases) -> str:  # type: ignore[no-untyped-def]
+def plan(cases) -> str:
     """PostgreSQL's plan for the query when it may not read the whole table, as on a million rows
     (on a handful of test rows a sequential scan is always cheaper)."""
     sql, params = cases.query.sql_with_params()
@@ -48,12 +48,12 @@ def plan(cases) -> str:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def gomez(other_company) -> Complaint:  # type: ignore[no-untyped-def]
+def gomez(other_company) -> Complaint:
     return submitted_case(a_consumer("pedro@example.com", "Pedro", "Gómez Muñoz", "25111222"), other_company)
 
 
 @pytest.fixture
-def gonzalez(consumer, company) -> Complaint:  # type: ignore[no-untyped-def]
+def gonzalez(consumer, company) -> Complaint:
     return submitted_case(consumer, company)
 
 
@@ -77,7 +77,7 @@ def gonzalez(consumer, company) -> Complaint:  # type: ignore[no-untyped-def]
         "company_name",
     ],
 )
-def test_both_pages_find_a_case_by_what_the_officer_types(  # type: ignore[no-untyped-def]
+def test_both_pages_find_a_case_by_what_the_officer_types(
     client_for, officer, gomez, gonzalez, other_company, url, typed
 ):
     year, sequence = str(gomez.number).split("-")[1:]
@@ -99,14 +99,14 @@ def test_both_pages_find_a_case_by_what_the_officer_types(  # type: ignore[no-un
 
 
 @pytest.mark.parametrize("url", [QUEUE, LIST], ids=["queue", "list"])
-def test_the_start_of_a_case_number_finds_every_case_it_begins(client_for, officer, gomez, gonzalez, url):  # type: ignore[no-untyped-def]
+def test_the_start_of_a_case_number_finds_every_case_it_begins(client_for, officer, gomez, gonzalez, url):
     year = str(gomez.number).split("-")[1]
 
     assert found(client_for(officer), url, f"DC-{year}-0000") == {gomez.pk, gonzalez.pk}
     assert found(client_for(officer), url, f"dc-{int(year) - 1}") == set()
 
 
-def test_the_list_finds_a_draft_by_the_company_it_names_before_it_is_registered(consumer, client_for):  # type: ignore[no-untyped-def]
+def test_the_list_finds_a_draft_by_the_company_it_names_before_it_is_registered(consumer, client_for):
     draft = draft_case(consumer, None, company_cuit="30999888776", company_name="Frávega S.A.I.C.")  # type: ignore[arg-type]
     client = client_for(consumer)
 
@@ -115,7 +115,7 @@ def test_the_list_finds_a_draft_by_the_company_it_names_before_it_is_registered(
     assert not Company.objects.filter(cuit="30999888776").exists()
 
 
-def test_a_representative_cannot_find_a_case_by_the_consumers_dni(client_for, officer, representative, company):  # type: ignore[no-untyped-def]
+def test_a_representative_cannot_find_a_case_by_the_consumers_dni(client_for, officer, representative, company):
     case = served_case(a_consumer("ana@example.com", "Ana", "Ruiz", "27333444"), company, officer)
     client = client_for(representative)
 
@@ -125,14 +125,14 @@ def test_a_representative_cannot_find_a_case_by_the_consumers_dni(client_for, of
     assert found(client_for(officer), LIST, "27333444") == {case.pk}
 
 
-def test_digits_that_are_no_identifier_find_nothing(officer, gomez):  # type: ignore[no-untyped-def]
+def test_digits_that_are_no_identifier_find_nothing(officer, gomez):
     cases = complaints_visible_to(officer)
 
     assert not complaint_search(cases, "123456789", user=officer).exists()
     assert list(complaint_search(cases, "   ", user=officer)) == list(cases)
 
 
-def test_percent_and_underscore_are_searched_as_typed(officer, gomez):  # type: ignore[no-untyped-def]
+def test_percent_and_underscore_are_searched_as_typed(officer, gomez):
     cases = complaints_visible_to(officer)
 
     assert not complaint_search(cases, "%", user=officer).exists()
@@ -144,7 +144,7 @@ def test_percent_and_underscore_are_searched_as_typed(officer, gomez):  # type: 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("typed", ["Gomez", "GOMEZ", "gómez", "Munoz", "pedro gomez"])
-def test_on_postgresql_a_name_is_found_without_its_accents(client_for, officer, gomez, gonzalez, typed):  # type: ignore[no-untyped-def]
+def test_on_postgresql_a_name_is_found_without_its_accents(client_for, officer, gomez, gonzalez, typed):
     postgres_only()
 
     assert found(client_for(officer), LIST, typed) == {gomez.pk}
@@ -152,14 +152,14 @@ def test_on_postgresql_a_name_is_found_without_its_accents(client_for, officer, 
 
 
 @pytest.mark.postgres
-def test_on_postgresql_a_company_is_found_without_its_accents(client_for, officer, gomez, gonzalez):  # type: ignore[no-untyped-def]
+def test_on_postgresql_a_company_is_found_without_its_accents(client_for, officer, gomez, gonzalez):
     postgres_only()
 
     assert found(client_for(officer), LIST, "electrodomesticos del sur") == {gonzalez.pk}
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_trigram_indexes_serve_the_name_search(officer, gomez):  # type: ignore[no-untyped-def]
+def test_on_postgresql_the_trigram_indexes_serve_the_name_search(officer, gomez):
     postgres_only()
     cases = complaint_search(complaints_visible_to(officer), "Gomez", user=officer)
 
@@ -175,7 +175,7 @@ def test_on_postgresql_the_trigram_indexes_serve_the_name_search(officer, gomez)
 
 
 @pytest.mark.postgres
-def test_on_postgresql_a_cuit_search_starts_from_indexes(officer, gomez, other_company):  # type: ignore[no-untyped-def]
+def test_on_postgresql_a_cuit_search_starts_from_indexes(officer, gomez, other_company):
     postgres_only()
 
     query_plan = plan(complaint_search(complaints_visible_to(officer), other_company.cuit, user=officer))
@@ -185,7 +185,7 @@ def test_on_postgresql_a_cuit_search_starts_from_indexes(officer, gomez, other_c
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_office_list_reads_its_order_from_an_index(officer, gomez):  # type: ignore[no-untyped-def]
+def test_on_postgresql_the_office_list_reads_its_order_from_an_index(officer, gomez):
     postgres_only()
 
     recent = plan(complaints_visible_to(officer).order_by("-created_at", "-pk")[:25])
@@ -194,7 +194,7 @@ def test_on_postgresql_the_office_list_reads_its_order_from_an_index(officer, go
 
 
 @pytest.mark.postgres
-def test_on_postgresql_the_queue_index_carries_who_filed_the_case(db):  # type: ignore[no-untyped-def]
+def test_on_postgresql_the_queue_index_carries_who_filed_the_case(db):
     postgres_only()
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'complaint_queue'")
@@ -208,7 +208,7 @@ def test_on_postgresql_the_queue_index_carries_who_filed_the_case(db):  # type: 
 
 
 @pytest.mark.parametrize("text", ["", "gonzález", "DC-", "30.123.456"])
-def test_the_list_runs_the_same_queries_for_2_cases_as_for_25(  # type: ignore[no-untyped-def]
+def test_the_list_runs_the_same_queries_for_2_cases_as_for_25(
     client_for, officer, consumer, company, django_assert_max_num_queries, text
 ):
     client = client_for(officer)

@@ -66,14 +66,14 @@ ACTORS = [
 # serves it at once.
 FOLLOWED_BY = {"admit": State.COMPANY_NOTIFIED}
 
-TRANSITIONS = list(Complaint._meta.get_field("status").get_all_transitions(Complaint))  # type: ignore[attr-defined]
+TRANSITIONS = list(Complaint._meta.get_field("status").get_all_transitions(Complaint))
 LEGAL = sorted({(t.name, str(t.source), str(t.target)) for t in TRANSITIONS})
 SOURCES: dict[str, set[str]] = {}
 for _t in TRANSITIONS:
     SOURCES.setdefault(_t.name, set()).add(str(_t.source))
 
 
-def complete_draft(consumer, company, **fields) -> Complaint:  # type: ignore[no-untyped-def]
+def complete_draft(consumer, company, **fields) -> Complaint:
     case = services.complaint_start_draft(consumer=consumer, **fields)
     case.company = company
     case.product = "Heladera no frost"
@@ -85,11 +85,11 @@ def complete_draft(consumer, company, **fields) -> Complaint:  # type: ignore[no
     return case
 
 
-def submitted_case(consumer, company, **fields) -> Complaint:  # type: ignore[no-untyped-def]
+def submitted_case(consumer, company, **fields) -> Complaint:
     return services.complaint_submit(complaint=complete_draft(consumer, company, **fields), by=consumer)
 
 
-def case_in(state: str, consumer, company, **fields) -> Complaint:  # type: ignore[no-untyped-def]
+def case_in(state: str, consumer, company, **fields) -> Complaint:
     """A real case, filed through the services, then put in `state` for the move under test."""
     case = (
         complete_draft(consumer, company, **fields)
@@ -100,13 +100,13 @@ def case_in(state: str, consumer, company, **fields) -> Complaint:  # type: igno
     return Complaint.objects.get(pk=case.pk)
 
 
-def give_hearing(case: Complaint, conciliator) -> None:  # type: ignore[no-untyped-def]
+def give_hearing(case: Complaint, conciliator) -> None:
     """The conciliator's hearing of this case: what lets a conciliator act on it."""
     start = timezone.now() + timedelta(days=7)
     Hearing.objects.create(complaint=case, conciliator=conciliator, starts_at=start, ends_at=start + timedelta(hours=1))
 
 
-def make_move(case: Complaint, transition: str, by) -> None:  # type: ignore[no-untyped-def]
+def make_move(case: Complaint, transition: str, by) -> None:
     """Each move through the public service a page or a job would call."""
     with transaction.atomic():
         if transition == "submit":
@@ -128,7 +128,7 @@ def make_move(case: Complaint, transition: str, by) -> None:  # type: ignore[no-
 
 
 @pytest.fixture
-def people(consumer, representative, officer, conciliator, supervisor, stranger):  # type: ignore[no-untyped-def]
+def people(consumer, representative, officer, conciliator, supervisor, stranger):
     return {
         "other_conciliator": make_user("otro.conciliador@example.org", Role.CONCILIATOR),
         "consumer": consumer,

@@ -22,7 +22,7 @@ REQUESTS_AFTER = 12
 
 
 @pytest.fixture
-def pooled_postgres():  # type: ignore[no-untyped-def]
+def pooled_postgres():
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
     pool = getattr(connection, "pool", None)
@@ -45,7 +45,7 @@ def terminate_every_backend_of(database: str) -> int:
     return len(rows)
 
 
-def fill_with_idle_connections(pool) -> None:  # type: ignore[no-untyped-def]
+def fill_with_idle_connections(pool) -> None:
     """A pool that has served a busy moment: as many idle connections as it may hold."""
     busy = [pool.getconn() for _ in range(pool.max_size)]
     for conn in busy:

@@ -86,7 +86,7 @@ def test_an_outage_met_by_a_middleware_still_gets_the_503(monkeypatch, consumer)
     client = failing_client("en")
     client.force_login(consumer)
 
-    def unreachable(self):  # type: ignore[no-untyped-def]
+    def unreachable(self):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.load", unreachable)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def directives(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def]
+def directives(response) -> dict[str, list[str]]:
     policy = {}
     for part in response["Content-Security-Policy"].split(";"):
         name, *values = part.split()
@@ -26,19 +26,19 @@ def directives(response) -> dict[str, list[str]]:  # type: ignore[no-untyped-def
     return policy
 
 
-def features(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def features(response) -> dict[str, str]:
     return dict(item.strip().split("=", 1) for item in response["Permissions-Policy"].split(","))
 
 
 @pytest.fixture
-def jitsi(settings):  # type: ignore[no-untyped-def]
+def jitsi(settings):
     settings.JITSI_DOMAIN = "meet.concilia.example"
     settings.JITSI_SCHEME = "https"
     return "https://meet.concilia.example"
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator):
     return scheduled_hearing(consumer, company, officer, conciliator)
 
 

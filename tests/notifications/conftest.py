@@ -35,7 +35,7 @@ def local(*args: int) -> datetime:
 
 
 @pytest.fixture(autouse=True)
-def _requirements(request):  # type: ignore[no-untyped-def]
+def _requirements(request):
     """Skip cleanly what this machine cannot run: row locks need PostgreSQL, a worker needs a broker."""
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
@@ -44,7 +44,7 @@ def _requirements(request):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _celery_in_process(request):  # type: ignore[no-untyped-def]
+def _celery_in_process(request):
     """Tasks run in-process here; the tests that start a worker switch this off themselves."""
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
@@ -53,7 +53,7 @@ def _celery_in_process(request):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _notifications_setup(settings):  # type: ignore[no-untyped-def]
+def _notifications_setup(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.SITE_URL = "https://concilia.test"
     settings.SMS_PROVIDER = "console"
@@ -67,7 +67,7 @@ def _notifications_setup(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def consenting_consumer(db) -> User:  # type: ignore[no-untyped-def]
+def consenting_consumer(db) -> User:
     """A consumer who accepted SMS and WhatsApp messages."""
     user = make_user("lucia@example.com", first_name="Lucía", last_name="Benítez")
     ConsumerProfile.objects.create(
@@ -84,19 +84,19 @@ def consenting_consumer(db) -> User:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def english_consumer(db) -> User:  # type: ignore[no-untyped-def]
+def english_consumer(db) -> User:
     return make_user("john@example.com", first_name="John", last_name="Smith", preferred_language="en")
 
 
 @pytest.fixture
-def second_representative(company) -> User:  # type: ignore[no-untyped-def]
+def second_representative(company) -> User:
     user = make_user("paula@electrosur.test", Role.REPRESENTATIVE, first_name="Paula", last_name="Díaz")
     Representation.objects.create(user=user, company=company)
     return user
 
 
 @pytest.fixture
-def outsider_representative(other_company) -> User:  # type: ignore[no-untyped-def]
+def outsider_representative(other_company) -> User:
     user = make_user("rep@conectar.test", Role.REPRESENTATIVE)
     Representation.objects.create(user=user, company=other_company)
     return user

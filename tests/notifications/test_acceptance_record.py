@@ -34,7 +34,7 @@ class AcceptingChannel:
 
 
 @pytest.fixture
-def provider(monkeypatch):  # type: ignore[no-untyped-def]
+def provider(monkeypatch):
     channel = AcceptingChannel()
     monkeypatch.setattr(delivery, "get_channel", lambda name: channel)
     monkeypatch.setattr(delivery, "RECORD_RETRY_DELAYS", (0.01, 0.01))
@@ -42,14 +42,14 @@ def provider(monkeypatch):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def database_fails(monkeypatch):  # type: ignore[no-untyped-def]
+def database_fails(monkeypatch):
     """`database_fails(n)`: the next n writes of the acceptance hit a lost connection."""
 
     def fail(times: int) -> list[int]:
         real = delivery._mark_sent
         calls: list[int] = []
 
-        def flaky(notification_id, **fields):  # type: ignore[no-untyped-def]
+        def flaky(notification_id, **fields):
             calls.append(notification_id)
             if len(calls) <= times:
                 raise OperationalError("server closed the connection unexpectedly")
@@ -61,7 +61,7 @@ def database_fails(monkeypatch):  # type: ignore[no-untyped-def]
     return fail
 
 
-def write_email(recipient) -> Notification:  # type: ignore[no-untyped-def]
+def write_email(recipient) -> Notification:
     return notify(
         recipient=recipient,
         event="complaint_admitted",
@@ -71,7 +71,7 @@ def write_email(recipient) -> Notification:  # type: ignore[no-untyped-def]
     )[0]
 
 
-def after_the_lease_the_sweeper_runs(clock) -> None:  # type: ignore[no-untyped-def]
+def after_the_lease_the_sweeper_runs(clock) -> None:
     clock.shift(timedelta(seconds=601))
     sweep_outbox.delay()
     sweep_outbox.delay()

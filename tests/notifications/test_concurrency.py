@@ -13,7 +13,7 @@ from tests.notifications.conftest import UNREACHABLE_BROKER, broker, run_in_thre
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-def due_rows(consumer, count: int) -> list[int]:  # type: ignore[no-untyped-def]
+def due_rows(consumer, count: int) -> list[int]:
     # Written while the broker was down: nothing queued them.
     with broker(UNREACHABLE_BROKER, eager=False), transaction.atomic():
         ids = [

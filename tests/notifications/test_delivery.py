@@ -23,7 +23,7 @@ HEARING = local(2026, 11, 23, 10, 0)
 START = local(2026, 11, 16, 9, 0)
 
 
-def write_email(recipient, key="complaint:1:admitted"):  # type: ignore[no-untyped-def]
+def write_email(recipient, key="complaint:1:admitted"):
     """An e-mail row written and committed, but not yet handed to a worker."""
     return notify(
         recipient=recipient,
@@ -115,7 +115,7 @@ def test_it_retries_with_growing_backoff_then_gives_up(consumer, settings, djang
 def test_it_buries_at_once_what_retrying_cannot_fix(consumer, monkeypatch):
     row = write_email(consumer)
 
-    def refuse(self, notification):  # type: ignore[no-untyped-def]
+    def refuse(self, notification):
         raise PermanentDeliveryError("Recipient refused")
 
     monkeypatch.setattr(EmailChannel, "send", refuse)
@@ -195,7 +195,7 @@ def test_it_retries_a_delivery_that_blew_up_after_claiming(consumer, monkeypatch
     real_send = EmailChannel.send
     calls = []
 
-    def crash_once(self, notification):  # type: ignore[no-untyped-def]
+    def crash_once(self, notification):
         calls.append(notification.pk)
         if len(calls) == 1:
             raise MemoryError("worker in trouble")

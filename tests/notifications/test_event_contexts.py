@@ -19,20 +19,20 @@ def email_of(rows: list[Notification]) -> Notification:
     return next(row for row in rows if row.channel == Channel.EMAIL)
 
 
-def test_a_context_that_matches_its_declaration_is_written_as_it_is(consumer) -> None:  # type: ignore[no-untyped-def]
+def test_a_context_that_matches_its_declaration_is_written_as_it_is(consumer) -> None:
     context = {"observations": "Adjuntá la factura.", "correction_due": local(2026, 12, 4, 23, 59), "case_url": "/x/"}
     assert prepare_context("complaint_observed", context) == context
     row = email_of(notify(recipient=consumer, event="complaint_observed", context=context, idempotency_key="o"))
     assert "Adjuntá la factura." in row.body_text
 
 
-def test_a_missing_required_key_fails_at_the_call(consumer) -> None:  # type: ignore[no-untyped-def]
+def test_a_missing_required_key_fails_at_the_call(consumer) -> None:
     with pytest.raises(ContextError, match="missing reason"):
         notify(recipient=consumer, event="complaint_rejected", context={}, idempotency_key="x")
     assert not Notification.objects.exists()
 
 
-def test_an_undeclared_key_fails_at_the_call(consumer) -> None:  # type: ignore[no-untyped-def]
+def test_an_undeclared_key_fails_at_the_call(consumer) -> None:
     """The old synonyms are gone: `observation` is not `observations`."""
     with pytest.raises(ContextError, match="undeclared observation"):
         notify(
@@ -64,7 +64,7 @@ def test_every_event_accepts_the_keys_every_caller_passes() -> None:
         prepare_context(event, {**required, "case_number": "DC-2026-000001", "case_url": "/expedientes/1/"})
 
 
-def _sample(kind):  # type: ignore[no-untyped-def]
+def _sample(kind):
     if isinstance(kind, frozenset):
         return sorted(kind)[0]
     kind = kind[0] if isinstance(kind, tuple) else kind
@@ -72,7 +72,7 @@ def _sample(kind):  # type: ignore[no-untyped-def]
 
 
 @override_settings(PRODUCTION=True)
-def test_in_production_a_mistake_is_logged_and_the_message_still_goes_out(consumer, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_in_production_a_mistake_is_logged_and_the_message_still_goes_out(consumer, caplog) -> None:
     with caplog.at_level("ERROR", logger="notifications"):
         rows = notify(
             recipient=consumer,
@@ -89,7 +89,7 @@ def test_in_production_a_mistake_is_logged_and_the_message_still_goes_out(consum
 
 
 @override_settings(PRODUCTION=True)
-def test_in_production_a_value_of_the_wrong_kind_is_left_out(consumer, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_in_production_a_value_of_the_wrong_kind_is_left_out(consumer, caplog) -> None:
     with caplog.at_level("ERROR", logger="notifications"):
         context = prepare_context("offer_made", {"offer_text": "Cambio de la heladera.", "offer_amount": "mucho"})
     assert context == {"offer_text": "Cambio de la heladera."}

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 FRIDAY = local(2026, 11, 20, 10, 0)
 
 
-def serve(company, key="complaint:1:served", **extra):  # type: ignore[no-untyped-def]
+def serve(company, key="complaint:1:served", **extra):
     return formal_notice_serve(
         company=company,
         case_number="DC-2026-000123",
@@ -32,7 +32,7 @@ def serve(company, key="complaint:1:served", **extra):  # type: ignore[no-untype
 
 
 @pytest.fixture
-def media(settings, tmp_path):  # type: ignore[no-untyped-def]
+def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
 
@@ -101,7 +101,7 @@ def test_it_is_deemed_served_after_two_business_days_across_the_weekend_and_the_
 ):
     announced = []
 
-    def receiver(sender, notice, how, **kwargs):  # type: ignore[no-untyped-def]
+    def receiver(sender, notice, how, **kwargs):
         announced.append((notice.pk, how))
 
     formal_notice_served.connect(receiver, dispatch_uid="test-deemed")

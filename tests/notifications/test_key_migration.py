@@ -22,7 +22,7 @@ def migrate(target: tuple[str, str]) -> None:
     executor.migrate([target])
 
 
-def old_row(key: str, *, event: str = "complaint_admitted", channel: str = Channel.EMAIL, **fields) -> Notification:  # type: ignore[no-untyped-def]
+def old_row(key: str, *, event: str = "complaint_admitted", channel: str = Channel.EMAIL, **fields) -> Notification:
     return Notification.objects.create(
         idempotency_key=key,
         event=event,

@@ -22,12 +22,12 @@ def stored_files() -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file()) if root.exists() else []
 
 
-def attached(message) -> list[tuple[str, bytes]]:  # type: ignore[no-untyped-def]
+def attached(message) -> list[tuple[str, bytes]]:
     parts = [part for part in message.message().walk() if part.get_filename()]
     return [(part.get_filename(), part.get_payload(decode=True)) for part in parts]
 
 
-def serve(company, key="complaint:1:served"):  # type: ignore[no-untyped-def]
+def serve(company, key="complaint:1:served"):
     return formal_notice_serve(
         company=company,
         case_number="DC-2026-000123",
@@ -65,7 +65,7 @@ def test_outside_a_transaction_the_notice_keeps_its_file(company):
 
 
 @pytest.mark.django_db
-def test_two_notices_with_the_same_file_name_keep_both_documents(company, other_company):  # type: ignore[no-untyped-def]
+def test_two_notices_with_the_same_file_name_keep_both_documents(company, other_company):
     other_company.electronic_domicile = "legales@otra.example"
     other_company.save(update_fields=["electronic_domicile"])
 
@@ -77,7 +77,7 @@ def test_two_notices_with_the_same_file_name_keep_both_documents(company, other_
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_document_left_by_a_rolled_back_move_is_swept_a_day_later_and_committed_ones_stay(company):  # type: ignore[no-untyped-def]
+def test_a_document_left_by_a_rolled_back_move_is_swept_a_day_later_and_committed_ones_stay(company):
     kept = serve(company, key="committed")
     with pytest.raises(RuntimeError), transaction.atomic():
         serve(company, key="rolled-back")

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 HEARING = local(2026, 11, 23, 10, 0)
 
 
-def admitted(recipient, key="complaint:1:admitted", **extra):  # type: ignore[no-untyped-def]
+def admitted(recipient, key="complaint:1:admitted", **extra):
     return notify(
         recipient=recipient,
         event="complaint_admitted",

@@ -12,12 +12,12 @@ from notifications.services import notify
 pytestmark = pytest.mark.django_db
 
 
-def tell(user, key, event="complaint_admitted", **context):  # type: ignore[no-untyped-def]
+def tell(user, key, event="complaint_admitted", **context):
     rows = notify(recipient=user, event=event, context=context, idempotency_key=key, case_number="DC-2026-000123")
     return next(row for row in rows if row.channel == Channel.INBOX)
 
 
-def dead_email(user, key="complaint:1:admitted", event="complaint_admitted", **context):  # type: ignore[no-untyped-def]
+def dead_email(user, key="complaint:1:admitted", event="complaint_admitted", **context):
     rows = notify(
         recipient=user,
         event=event,
@@ -134,7 +134,7 @@ def test_the_failures_page_filters_by_channel_event_and_case_number(consumer, of
     Notification.objects.filter(pk=other.pk).update(case_number="DC-2026-000999")
     client = client_for(officer)
 
-    def listed(**filters):  # type: ignore[no-untyped-def]
+    def listed(**filters):
         return [row.event for row in client.get(reverse("notification_failures"), filters).context["page_obj"]]
 
     assert sorted(listed()) == ["complaint_admitted", "complaint_rejected"]

@@ -30,7 +30,7 @@ ICS = {"filename": "audiencia.ics", "content_type": "text/calendar", "content": 
 
 
 @pytest.fixture(autouse=True)
-def _two_years(settings):  # type: ignore[no-untyped-def]
+def _two_years(settings):
     settings.NOTIFICATION_RETENTION_DAYS = 730
 
 
@@ -41,7 +41,7 @@ def sent_long_ago(rows: list[Notification]) -> list[Notification]:
     return rows
 
 
-def case_messages(user, key="complaint:1:admitted", case_number="DC-2024-000001"):  # type: ignore[no-untyped-def]
+def case_messages(user, key="complaint:1:admitted", case_number="DC-2024-000001"):
     return notify(
         recipient=user,
         event="hearing_scheduled",

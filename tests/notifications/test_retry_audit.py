@@ -9,7 +9,7 @@ from notifications.services import NotificationError, notification_retry, notify
 pytestmark = pytest.mark.django_db
 
 
-def dead_email(user, key="complaint:1:admitted"):  # type: ignore[no-untyped-def]
+def dead_email(user, key="complaint:1:admitted"):
     [row] = notify(
         recipient=user,
         event="complaint_admitted",

@@ -51,7 +51,7 @@ class FakeTwilioHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def twilio(settings) -> Iterator[FakeTwilio]:  # type: ignore[no-untyped-def]
+def twilio(settings) -> Iterator[FakeTwilio]:
     server = FakeTwilio()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -68,7 +68,7 @@ def twilio(settings) -> Iterator[FakeTwilio]:  # type: ignore[no-untyped-def]
     server.server_close()
 
 
-def phone_rows(user) -> dict[str, Notification]:  # type: ignore[no-untyped-def]
+def phone_rows(user) -> dict[str, Notification]:
     rows = notify(
         recipient=user,
         event="hearing_reminder",

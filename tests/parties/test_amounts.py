@@ -24,12 +24,12 @@ from parties.amounts import normalise_amount
         ("ARS 18.500", "18500"),
     ],
 )
-def test_an_amount_is_read_as_people_write_it(typed, meant):  # type: ignore[no-untyped-def]
+def test_an_amount_is_read_as_people_write_it(typed, meant):
     assert Decimal(normalise_amount(typed) or "NaN") == Decimal(meant)
 
 
 @pytest.mark.parametrize("typed", ["450.000.50", "1,000,50", "12,345,67", "1.000.0", "0.500", "1.5e3", "1.23.456"])
-def test_an_amount_that_could_be_misread_is_refused_rather_than_guessed(typed):  # type: ignore[no-untyped-def]
+def test_an_amount_that_could_be_misread_is_refused_rather_than_guessed(typed):
     form = OfferForm(data={"amount": typed, "terms": "x", "fulfil_by": timezone.localdate().isoformat()})
 
     assert "amount" in form.errors

@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD, make_user
 pytestmark = pytest.mark.django_db
 
 
-def _signup(client, email="nuevo@example.com"):  # type: ignore[no-untyped-def]
+def _signup(client, email="nuevo@example.com"):
     return client.post(reverse("account_signup"), {"email": email, "password1": PASSWORD, "password2": PASSWORD})
 
 

@@ -248,7 +248,7 @@ def test_the_list_is_paginated(client_for, supervisor, consumer, company):
 
 
 @pytest.mark.parametrize("role", ["officer", "conciliator", "consumer", "representative"])
-def test_nobody_but_a_supervisor_sees_the_log(client_for, role, request):
+def test_nobody_but_a_supervisor_sees_the_log(client_for, role, request, db):
     user = request.getfixturevalue(role)
 
     assert client_for(user).get(reverse("access_log")).status_code == 404

@@ -14,11 +14,11 @@ from complaints.integrity import Report, verify_all
 class Command(BaseCommand):
     help = "Verify every case's event chain and seal; exit 1 on any break."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--batch-size", type=int, default=5000, help="Cases read per batch (default 5000).")
         parser.add_argument("--progress", action="store_true", help="Print a line after each batch.")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         if options["batch_size"] < 1:
             raise CommandError("--batch-size must be at least 1.")
 

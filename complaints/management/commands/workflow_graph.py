@@ -78,7 +78,7 @@ def _state_order(state: str) -> int:
     return list(State.values).index(state)
 
 
-def _condition_text(condition) -> str:  # type: ignore[no-untyped-def]
+def _condition_text(condition) -> str:
     """A condition's docstring, or the expression of a lambda as it is written in the model."""
     if condition.__doc__:
         return condition.__doc__.strip().splitlines()[0]
@@ -101,7 +101,7 @@ def _condition_text(condition) -> str:  # type: ignore[no-untyped-def]
     return source[body_start:end].strip()
 
 
-def _probe_permissions(transitions: list) -> dict[tuple[str, str], list[str]]:  # type: ignore[type-arg]
+def _probe_permissions(transitions: list) -> dict[tuple[str, str], list[str]]:
     """{(transition, source): [actor keys allowed]} from calling each permission callable with a user
     of each role, on a web-filed case and on an assisted-filing one. The people and the company
     exist only inside a transaction that is rolled back."""
@@ -147,7 +147,7 @@ def _probe_permissions(transitions: list) -> dict[tuple[str, str], list[str]]:  
 
 
 def _moves() -> list[Move]:
-    transitions = list(Complaint._meta.get_field("status").get_all_transitions(Complaint))  # type: ignore[attr-defined]
+    transitions = list(Complaint._meta.get_field("status").get_all_transitions(Complaint))
     allowed = _probe_permissions(transitions)
     moves: dict[tuple[str, str], Move] = {}
     for item in transitions:
@@ -279,13 +279,13 @@ def render_workflow() -> str:
 class Command(BaseCommand):
     help = "Write docs/workflow.md (Mermaid state diagram and transition table) from the Complaint model."
 
-    def add_arguments(self, parser) -> None:  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--print", action="store_true", dest="print_only", help="Print the document instead of writing it."
         )
         parser.add_argument("--check", action="store_true", help="Fail if docs/workflow.md is out of date.")
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         document = render_workflow()
         if options["print_only"]:
             self.stdout.write(document, ending="")

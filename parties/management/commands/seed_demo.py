@@ -47,7 +47,7 @@ class Command(BaseCommand):
     help = "Create the demo office (a consumer, two companies with representatives, staff) and print logins."
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         users = {email: self._person(email, first, last, role) for email, first, last, role in PEOPLE}
 
         ConsumerProfile.objects.update_or_create(
