@@ -7,7 +7,7 @@ from privacy.services import access_log_record
 from tests.browser.a11y import assert_accessible
 from tests.complaints.factories import submitted_case
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.mark.parametrize("path", ["/privacidad/", "/accesibilidad/", "/contacto/"])
