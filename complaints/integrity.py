@@ -250,8 +250,8 @@ def _chains(
     joined = [f"complaint__{name}" for name in HEAD_FIELDS[1:]]
     for row in events.values_list(*EVENT_FIELDS, *joined):
         event, case_head = row[: len(EVENT_FIELDS)], row[len(EVENT_FIELDS) :]
-        by_case.setdefault(event[4], []).append(event)  # type: ignore[arg-type]
-        heads[event[4]] = (event[4], *case_head)  # type: ignore[assignment]
+        by_case.setdefault(event[4], []).append(event)
+        heads[event[4]] = (event[4], *case_head)
     for case_id in sorted(heads):
         yield heads[case_id], by_case.get(case_id, [])
 

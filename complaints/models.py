@@ -383,7 +383,7 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.action} {self.from_state}→{self.to_state}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValueError("Case events are immutable.")
         from complaints.integrity import current_key_id  # integrity reads these models
@@ -392,7 +392,7 @@ class CaseEvent(models.Model):
         self.hash = self.compute_hash()
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def delete(self, *args, **kwargs):
         raise ValueError("Case events are immutable.")
 
     def compute_hash(self) -> str:

@@ -174,7 +174,7 @@ def acta_of(hearing: Hearing) -> Acta | None:
 
 def agreement_of(case: Complaint) -> Agreement | None:
     try:
-        return case.agreement  # type: ignore[attr-defined, no-any-return]
+        return case.agreement
     except Agreement.DoesNotExist:
         return None
 
@@ -206,7 +206,7 @@ def _when(moment: Any) -> str:
 
 
 def _state(case: Complaint) -> str:
-    return str(case.get_status_display())  # type: ignore[attr-defined]
+    return str(case.get_status_display())
 
 
 # --- Scheduling ------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ ENDS_BEFORE_HEARING = {
 
 
 @receiver(case_moved, sender=Complaint)
-def release_hearing_of_ended_case(sender, case: Complaint, action: CaseAction, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def release_hearing_of_ended_case(sender, case: Complaint, action: CaseAction, **kwargs) -> None:
     reason = ENDS_BEFORE_HEARING.get(action)
     if reason is not None:
         from .services.scheduling import hearing_release

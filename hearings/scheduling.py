@@ -267,7 +267,7 @@ def propose_slots(
         if is_business_day(day):
             best: dict[datetime, tuple[int, int, User]] = {}  # start → (load, pk, conciliator)
             for person in people:
-                profile = person.conciliator_profile  # type: ignore[attr-defined]
+                profile = person.conciliator_profile
                 taken = busy[(person.pk, day)]
                 if (
                     day.isoweekday() not in profile.weekdays
@@ -279,7 +279,7 @@ def propose_slots(
                     end = start + length
                     if start <= earliest or any(s < end and e > start for s, e in taken):
                         continue
-                    rank = (person.upcoming, person.pk, person)  # type: ignore[attr-defined]
+                    rank = (person.upcoming, person.pk, person)
                     if start not in best or rank[:2] < best[start][:2]:
                         best[start] = rank
             for start in sorted(best):

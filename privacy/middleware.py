@@ -39,7 +39,7 @@ class AccessLogMiddleware:
         if not user.is_authenticated or not isinstance(pk, int):
             return
         access_log_record(
-            user=user,  # type: ignore[arg-type]  # our User, signed in
+            user=user,  # our User, signed in
             url_name=url_name,
             object_id=pk,
             ip=client_ip(request),

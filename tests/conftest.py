@@ -11,7 +11,7 @@ from parties.models import Company, ConciliatorProfile, ConsumerProfile, Represe
 PASSWORD = "a-long-test-password-42"
 
 
-def make_user(email: str, role: str = Role.CONSUMER, *, verified: bool = True, **fields) -> User:  # type: ignore[no-untyped-def]
+def make_user(email: str, role: str = Role.CONSUMER, *, verified: bool = True, **fields) -> User:
     user = User.objects.create_user(email=email, password=PASSWORD, role=role, **fields)
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)
     return user
@@ -23,7 +23,7 @@ def enrol_totp(user: User) -> None:
 
 
 @pytest.fixture
-def consumer(db) -> User:  # type: ignore[no-untyped-def]
+def consumer(db) -> User:
     user = make_user("maria@example.com", first_name="María", last_name="González")
     ConsumerProfile.objects.create(
         user=user,
@@ -37,33 +37,33 @@ def consumer(db) -> User:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def company(db) -> Company:  # type: ignore[no-untyped-def]
+def company(db) -> Company:
     return Company.objects.create(
         cuit="30712345671", legal_name="Electrodomésticos del Sur S.A.", electronic_domicile="legales@electrosur.test"
     )
 
 
 @pytest.fixture
-def other_company(db) -> Company:  # type: ignore[no-untyped-def]
+def other_company(db) -> Company:
     return Company.objects.create(cuit="30703088534", legal_name="Conectar Telecomunicaciones S.A.")
 
 
 @pytest.fixture
-def representative(company) -> User:  # type: ignore[no-untyped-def]
+def representative(company) -> User:
     user = make_user("jorge@electrosur.test", Role.REPRESENTATIVE, first_name="Jorge", last_name="Fernández")
     Representation.objects.create(user=user, company=company, is_admin=True)
     return user
 
 
 @pytest.fixture
-def officer(db) -> User:  # type: ignore[no-untyped-def]
+def officer(db) -> User:
     user = make_user("carlos@oficina.test", Role.OFFICER, first_name="Carlos", last_name="Pereyra")
     enrol_totp(user)
     return user
 
 
 @pytest.fixture
-def conciliator(db) -> User:  # type: ignore[no-untyped-def]
+def conciliator(db) -> User:
     user = make_user("ana@oficina.test", Role.CONCILIATOR, first_name="Ana", last_name="Rodríguez")
     ConciliatorProfile.objects.create(user=user)
     enrol_totp(user)
@@ -71,14 +71,14 @@ def conciliator(db) -> User:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def supervisor(db) -> User:  # type: ignore[no-untyped-def]
+def supervisor(db) -> User:
     user = make_user("silvia@oficina.test", Role.SUPERVISOR, first_name="Silvia", last_name="Romero")
     enrol_totp(user)
     return user
 
 
 @pytest.fixture
-def stranger(db) -> User:  # type: ignore[no-untyped-def]
+def stranger(db) -> User:
     return make_user("stranger@example.com")
 
 
@@ -97,12 +97,13 @@ def log_in(client: Client, user: User) -> Client:
         authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
         record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
         request.session.save()
+        assert request.session.session_key is not None  # saving gave the session its key
         client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key
     return client
 
 
 @pytest.fixture
-def client_for():  # type: ignore[no-untyped-def]
+def client_for():
     """client_for(user) → a test client logged in as that user (with the second factor, for staff)."""
 
     def _client_for(user: User) -> Client:
@@ -112,13 +113,13 @@ def client_for():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):  # type: ignore[no-untyped-def]
+def _media_in_tmp(settings, tmp_path):
     """Uploaded evidence and notice documents never land in the project's media/ folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():  # type: ignore[no-untyped-def]
+def _fresh_cache():
     """allauth's rate limits count in the cache; each test starts with none spent."""
     from django.core.cache import cache
 
@@ -127,7 +128,7 @@ def _fresh_cache():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
-def _english_unless_asked():  # type: ignore[no-untyped-def]
+def _english_unless_asked():
     """Tests read in English: code outside a request runs in English, and the test clients ask for
     English. A test about Spanish asks for it (Accept-Language: es-AR, or a plain Client())."""
     from django.utils import translation
@@ -137,5 +138,5 @@ def _english_unless_asked():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def client():  # type: ignore[no-untyped-def]
+def client():
     return Client(HTTP_ACCEPT_LANGUAGE="en")

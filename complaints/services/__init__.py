@@ -74,7 +74,7 @@ def record_event(
 @functools.cache
 def _transition_names() -> frozenset[str]:
     status = Complaint._meta.get_field("status")
-    return frozenset(t.name for t in status.get_all_transitions(Complaint))  # type: ignore[attr-defined]
+    return frozenset(t.name for t in status.get_all_transitions(Complaint))
 
 
 def _apply(case: Complaint, transition: str, *, by: User | None, reason: str = "", **changes: object) -> Move:
@@ -426,7 +426,7 @@ def complaint_transition(
 # --- Deadlines (run by Celery beat; the system acts, so `by` is None) ------------------------------
 
 
-def archive_uncorrected_complaints(*, now=None, limit: int = 500) -> int:  # type: ignore[no-untyped-def]
+def archive_uncorrected_complaints(*, now=None, limit: int = 500) -> int:
     """Observed complaints whose correction deadline passed are archived."""
     now = now or timezone.now()
     due = Complaint.objects.filter(status=State.OBSERVED, correction_due_at__lt=now).values_list("pk", flat=True)
@@ -447,7 +447,7 @@ def archive_uncorrected_complaints(*, now=None, limit: int = 500) -> int:  # typ
     return done
 
 
-def refer_complaints_without_domicile(*, now=None, limit: int = 500) -> int:  # type: ignore[no-untyped-def]
+def refer_complaints_without_domicile(*, now=None, limit: int = 500) -> int:
     """Admitted complaints whose company never set up its electronic domicile: conciliation failed."""
     now = now or timezone.now()
     due = Complaint.objects.filter(

@@ -19,7 +19,7 @@ def _within_range(value: date) -> bool:
 class NearDateField(forms.DateField):
     default_error_messages = {"far": _("Enter a date within 5 years of today.")}
 
-    def clean(self, value):  # type: ignore[no-untyped-def]
+    def clean(self, value):
         cleaned = super().clean(value)
         if cleaned is not None and not _within_range(cleaned):
             raise forms.ValidationError(self.error_messages["far"], code="far")
@@ -29,7 +29,7 @@ class NearDateField(forms.DateField):
 class NearDateTimeField(forms.DateTimeField):
     default_error_messages = {"far": _("Enter a date within 5 years of today.")}
 
-    def clean(self, value):  # type: ignore[no-untyped-def]
+    def clean(self, value):
         cleaned = super().clean(value)
         if isinstance(cleaned, datetime) and not _within_range(cleaned.date()):
             raise forms.ValidationError(self.error_messages["far"], code="far")

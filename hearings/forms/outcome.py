@@ -77,7 +77,7 @@ class OutcomeForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The agreement's terms and deadline are required when the outcome is an agreement: shown so
         # (no "optional" mark) and checked so; for any other outcome they are ignored.
@@ -85,7 +85,7 @@ class OutcomeForm(forms.Form):
         for name in REQUIRED_FOR_AGREEMENT:
             self.fields[name].required = agreement
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         outcome = data.get("outcome")
         if outcome == Outcome.AGREEMENT:
@@ -135,7 +135,7 @@ class AbsenceJustifyForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}),
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _("E.g. a medical certificate. %(hint)s") % {"hint": upload_hint()}
 
@@ -158,7 +158,7 @@ class AbsenceDecideForm(forms.Form):
         **TEXT,  # type: ignore[arg-type]
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
             self.add_error("reason", _("Say why the justification is not accepted."))
@@ -180,7 +180,7 @@ class ComplianceAnswerForm(forms.Form):
         **TEXT,  # type: ignore[arg-type]
     )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         if data.get("complied") == "no" and not (data.get("details") or "").strip():
             self.add_error("details", _("Say what the company did not do."))
@@ -200,7 +200,7 @@ class ComplianceProofForm(forms.Form):
         max_length=500,
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _("A transfer receipt, a delivery note. %(hint)s") % {"hint": upload_hint()}
 

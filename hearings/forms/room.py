@@ -69,7 +69,7 @@ class AttendanceCorrectionForm(forms.Form):
         help_text=_("It is kept in the case's history, e.g. “joined by phone; the video link failed”."),
     )
 
-    def __init__(self, *args, hearing: Hearing, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, hearing: Hearing, **kwargs):
         super().__init__(*args, **kwargs)
         self.hearing = hearing
         self.people = {f"u{person.pk}": (person, side) for person, side in people_of(hearing)}
@@ -83,7 +83,7 @@ class AttendanceCorrectionForm(forms.Form):
         day = timezone.localtime(self.hearing.starts_at, timezone.get_default_timezone()).date()
         return timezone.make_aware(datetime.combine(day, moment), timezone.get_default_timezone())
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         if data.get("person") == SOMEONE_ELSE and not (data.get("other_name") or "").strip():
             self.add_error("other_name", _("Write the name of the person who attended."))
@@ -122,13 +122,13 @@ class RecordingRegisterForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": "video/*,audio/*"}),
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _("A video or audio file of at most %(mb)s MB.") % {
             "mb": settings.JITSI_RECORDING_MAX_BYTES // (1024 * 1024)
         }
 
-    def clean_file(self):  # type: ignore[no-untyped-def]
+    def clean_file(self):
         upload = self.cleaned_data.get("file")
         if upload and upload.size > settings.JITSI_RECORDING_MAX_BYTES:
             raise forms.ValidationError(_("The file is too large; give a link to it instead."))
@@ -136,7 +136,7 @@ class RecordingRegisterForm(forms.Form):
             raise forms.ValidationError(_("Upload a video or audio file."))
         return upload
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         if not data.get("url") and not data.get("file") and not self.errors:
             raise forms.ValidationError(_("Give the recording's link or upload its file."))

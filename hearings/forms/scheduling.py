@@ -20,7 +20,7 @@ TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M
 
 
 class ConciliatorChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:  # type: ignore[override]
+    def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
 
@@ -63,11 +63,11 @@ class _PickedTime(forms.Form):
         error_messages={"required": _("Choose the conciliator.")},
     )
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["conciliator"].queryset = conciliators()  # type: ignore[attr-defined]
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         if data.get("date") and data.get("time"):
             data["starts_at"] = _aware(data["date"], data["time"])
@@ -82,7 +82,7 @@ class ScheduleForm(_PickedTime):
     )
     field_order = ["slot", "date", "time", "conciliator"]
 
-    def __init__(self, *args, slots: list[Slot], **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, slots: list[Slot], **kwargs):
         super().__init__(*args, **kwargs)
         # A date, a time and a conciliator are needed only when "another" is chosen.
         if self.is_bound and self.data.get("slot") != OTHER:
@@ -90,7 +90,7 @@ class ScheduleForm(_PickedTime):
                 self.fields[name].required = False
         choices: list[tuple[str, str]] = [(slot.value, slot_label(slot)) for slot in slots]
         choices.append((OTHER, str(_("Another date, time or conciliator (below)"))))
-        self.fields["slot"].widget.choices = choices  # type: ignore[attr-defined]
+        self.fields["slot"].widget.choices = choices
         if slots:
             self.fields["slot"].initial = slots[0].value
             self.fields["slot"].help_text = _(
@@ -103,7 +103,7 @@ class ScheduleForm(_PickedTime):
                 "No free time was found in the coming weeks: choose a date, a time and a conciliator below."
             )
 
-    def clean(self):  # type: ignore[no-untyped-def]
+    def clean(self):
         data = super().clean() or {}
         choice = data.get("slot")
         if choice and choice != OTHER:
@@ -130,7 +130,7 @@ class RescheduleForm(_PickedTime):
         error_messages={"required": _("Say why the hearing is moved.")},
     )
 
-    def __init__(self, *args, hearing: Hearing, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, hearing: Hearing, **kwargs):
         local = hearing.starts_at.astimezone(timezone.get_default_timezone())
         kwargs.setdefault(
             "initial", {"date": local.date(), "time": local.time(), "conciliator": hearing.conciliator_id}
@@ -182,7 +182,7 @@ class HearingFilterForm(forms.Form):
     conciliator = ConciliatorChoiceField(label=_("Conciliator"), required=False, queryset=User.objects.none())
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Hearing.Status.choices])
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
         conciliator = self.fields["conciliator"]
@@ -238,7 +238,7 @@ class CalendarFilterForm(forms.Form):
     week = NearDateField(label=_("Week of"), required=False, widget=DATE_WIDGET)
     conciliator = ConciliatorChoiceField(label=_("Conciliator"), required=False, queryset=User.objects.none())
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         conciliator = self.fields["conciliator"]
         conciliator.queryset = conciliators()  # type: ignore[attr-defined]

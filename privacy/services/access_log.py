@@ -20,7 +20,7 @@ logger = logging.getLogger("privacy")
 USER_AGENT_MAX = 256
 
 
-def _lookup(watched_model, pk: int, path: str) -> Subquery:  # type: ignore[no-untyped-def]
+def _lookup(watched_model, pk: int, path: str) -> Subquery:
     return Subquery(watched_model.objects.filter(pk=pk).values(path)[:1])
 
 
@@ -52,7 +52,7 @@ def access_log_record(
     )
 
 
-def access_log_purge(*, now=None, batch_size: int = 5000, max_batches: int = 1000) -> int:  # type: ignore[no-untyped-def]
+def access_log_purge(*, now=None, batch_size: int = 5000, max_batches: int = 1000) -> int:
     """Delete rows older than ACCESS_LOG_RETENTION_DAYS, oldest first, in short transactions."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.ACCESS_LOG_RETENTION_DAYS)
     deleted = 0

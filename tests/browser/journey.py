@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 from pypdf import PdfReader
 
 from complaints.models import Complaint, Offer, OfferStatus
@@ -36,6 +37,7 @@ from notifications.models import FormalNotice, Notification
 from parties.models import Company, User
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import ARTIFACTS, screenshot
+from tests.helpers import case_number
 
 PHONE = {"width": 390, "height": 844}
 CONSUMER_EMAIL = "lucia.benitez@example.com"
@@ -163,7 +165,7 @@ def consumer_signs_up(journey: Journey) -> None:
     journey.check(page, "confirm-email")
     click_and_check(journey, page, page.get_by_role("button", name=es("Confirm")), "home-consumer-new")
     journey.consumer = User.objects.get(email=CONSUMER_EMAIL)
-    assert journey.consumer.emailaddress_set.get().verified
+    assert EmailAddress.objects.get(user=journey.consumer).verified
 
 
 def consumer_completes_profile(journey: Journey) -> None:
@@ -204,12 +206,11 @@ def consumer_files_complaint(journey: Journey) -> None:
     page.get_by_label(es("Amount you claim (ARS)")).fill("612345.50")
     save_and_continue(journey, page, "filing-5-evidence")
 
-    page.get_by_label(es("Choose files")).set_input_files(
-        [
-            {"name": "factura-lavarropas.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES},
-            {"name": "foto-perdida-agua.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()},
-        ]
-    )
+    files: list[FilePayload] = [
+        {"name": "factura-lavarropas.pdf", "mimeType": "application/pdf", "buffer": PDF_BYTES},
+        {"name": "foto-perdida-agua.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()},
+    ]
+    page.get_by_label(es("Choose files")).set_input_files(files)
     click_and_check(
         journey, page, page.get_by_role("button", name=es("Upload the files")), "filing-5-evidence-uploaded"
     )
@@ -223,7 +224,7 @@ def consumer_files_complaint(journey: Journey) -> None:
     journey.complaint = Complaint.objects.get(consumer=journey.consumer)
     assert journey.complaint.status == State.SUBMITTED
     assert journey.complaint.evidence.count() == 2
-    expect(page.locator("[data-case-number]")).to_have_text(journey.complaint.number)
+    expect(page.locator("[data-case-number]")).to_have_text(case_number(journey.complaint))
 
 
 # --- 2. The officer observes it, the consumer corrects it, the officer admits it -----------------
@@ -350,7 +351,7 @@ def open_case(journey: Journey, who: str, case: Complaint, name: str) -> Page:
     page = journey.pages[who]
     page.goto(journey.url("/"))
     journey.check(page, f"home-{name}")
-    link = page.get_by_role("link", name=re.compile("^" + re.escape(case.number)))
+    link = page.get_by_role("link", name=re.compile("^" + re.escape(case_number(case))))
     click_and_check(journey, page, link.first, f"case-{name}")
     return page
 
@@ -399,7 +400,7 @@ def conciliator_sees_the_week(journey: Journey, hearing: Hearing) -> None:
     click_and_check(journey, page, menu.get_by_role("link", name=es("Calendar"), exact=True), "calendar")
     page.get_by_label(es("Week of")).fill(timezone.localtime(hearing.starts_at).date().isoformat())
     click_and_check(journey, page, page.get_by_role("button", name=es("Show")), "calendar-hearing-week")
-    expect(page.locator(".week-hearing")).to_contain_text(hearing.complaint.number)
+    expect(page.locator(".week-hearing")).to_contain_text(case_number(hearing.complaint))
 
 
 def verify_token(token: str, *, room: str, moderator: bool) -> dict:
@@ -426,14 +427,14 @@ def joins_the_room(journey: Journey, who: str, case: Complaint, hearing: Hearing
     if via == "home":  # "Hearing DC-…: <date>"
         page.goto(journey.url("/"))
         journey.check(page, f"home-{who}-hearing")
-        link = page.get_by_role("link", name=re.compile(re.escape(case.number) + ":"))
+        link = page.get_by_role("link", name=re.compile(re.escape(case_number(case)) + ":"))
     elif via == "case":
         open_case(journey, who, case, f"{who}-hearing")
         link = page.get_by_role("link", name=es("Enter the hearing room"))
     else:  # a conciliator's home links each of their cases to its hearing console
         page.goto(journey.url("/"))
         journey.check(page, f"home-{who}-hearing")
-        link = page.get_by_role("link", name=re.compile("^" + re.escape(case.number)))
+        link = page.get_by_role("link", name=re.compile("^" + re.escape(case_number(case))))
         click_and_check(journey, page, link.first, f"console-{who}-before")
         expect(page.get_by_role("heading", level=1)).to_have_text(es("Hearing console"))
         link = page.get_by_role("link", name=es("Open the video room"))
@@ -542,8 +543,9 @@ def conciliator_records_agreement(journey: Journey, hearing: Hearing) -> Agreeme
     acta_link = page.get_by_role("link", name=es("Download the acta (PDF)")).first
     text = pdf_text(download(page, acta_link, "journey-acta.pdf"))
     case = journey.refresh()
+    assert journey.conciliator is not None
     for expected in (
-        case.number,
+        case_number(case),
         case.consumer_name,
         journey.company.legal_name,
         es("Attendance"),
@@ -664,6 +666,7 @@ def the_company_does_not_justify(journey: Journey, case: Complaint) -> None:
     expect(page.get_by_role("link", name=es("Justify the absence"))).to_be_visible()
     # …but does not. After the deadline the beat job refers the case (called with a later `now`).
     case.refresh_from_db()
+    assert case.justification_due_at is not None
     assert act_on_expired_justifications(now=case.justification_due_at + timedelta(minutes=1)) == 1
     case.refresh_from_db()
     assert case.status == State.REFERRED
@@ -678,7 +681,7 @@ def office_exports_the_file(journey: Journey, case: Complaint) -> None:
     hearing = Hearing.objects.get(complaint=case)
     assert journey.consumer is not None and journey.second_conciliator is not None
     for expected in (
-        case.number,
+        case_number(case),
         es("Referred to sanction proceedings (sumario)"),
         es("The company did not justify its absence from the hearing in time."),
         es("Company absent"),

@@ -30,7 +30,7 @@ on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="th
 
 
 @pytest.fixture
-def served(consumer, company, officer) -> Complaint:  # type: ignore[no-untyped-def]
+def served(consumer, company, officer) -> Complaint:
     return served_case(consumer, company, officer)
 
 

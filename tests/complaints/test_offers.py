@@ -110,9 +110,7 @@ def test_it_answers_404_to_another_companys_representative(served, other_represe
 # --- Offers -------------------------------------------------------------------------------------
 
 
-def test_the_company_makes_an_offer_and_the_consumer_accepts_it(
-    served, representative, consumer, client_for
-):
+def test_the_company_makes_an_offer_and_the_consumer_accepts_it(served, representative, consumer, client_for):
     response = client_for(representative).post(reverse("offer_make", args=[served.pk]), offer_data(), follow=True)
     offer = Offer.objects.get(complaint=served)
     assert (offer.status, offer.amount, offer.made_by) == (OfferStatus.PENDING, Decimal("850000"), representative)

@@ -34,7 +34,7 @@ def scheduled_hearing(
     *,
     starts_at: datetime | None = None,
     minutes: int = 60,
-    complaint=None,  # type: ignore[no-untyped-def]
+    complaint=None,
 ) -> Hearing:
     case = complaint or served_case(consumer, company, officer)
     start = starts_at or next_weekday_at(10)
@@ -68,7 +68,7 @@ def make_conciliator(email: str, first_name: str, last_name: str, **profile: obj
 
 def booked_hearing(
     case, officer: User, *, conciliator: User | None = None, starts_at: datetime | None = None
-) -> Hearing:  # type: ignore[no-untyped-def]
+) -> Hearing:
     """A hearing scheduled through the real service, at the first proposed slot unless told otherwise
     (the case must be waiting for a date, e.g. `served_case`). Notifies the parties like the office does."""
     from hearings.scheduling import propose_slots

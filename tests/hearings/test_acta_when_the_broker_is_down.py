@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_an_outcome_recorded_with_the_broker_down_gets_its_acta_from_the_beat_job(
     consumer, company, officer, conciliator
-):  # type: ignore[no-untyped-def]
+):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
     with mock.patch("hearings.tasks.generate_acta.delay", side_effect=OperationalError("broker down")):
         agreement_at(hearing, conciliator)

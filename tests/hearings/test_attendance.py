@@ -24,17 +24,17 @@ from tests.hearings.factories import scheduled_hearing
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator):
     return scheduled_hearing(consumer, company, officer, conciliator)
 
 
 @pytest.fixture
-def in_the_hearing(hearing):  # type: ignore[no-untyped-def]
+def in_the_hearing(hearing):
     with time_machine.travel(hearing.starts_at + timedelta(minutes=3), tick=False) as traveller:
         yield traveller
 
 
-def report(client, hearing, event, event_id="page1-1", **extra):  # type: ignore[no-untyped-def]
+def report(client, hearing, event, event_id="page1-1", **extra):
     return client.post(
         reverse("hearing_attendance_report", args=[hearing.pk]),
         data=json.dumps({"event": event, "event_id": event_id, **extra}),
@@ -148,7 +148,7 @@ def test_the_conciliators_page_reports_a_party_it_sees_as_that_party(
 # --- Correction by hand ---------------------------------------------------------------------------
 
 
-def correction(person, joined="10:05", left="10:50", note="Joined by phone; the video failed."):  # type: ignore[no-untyped-def]
+def correction(person, joined="10:05", left="10:50", note="Joined by phone; the video failed."):
     return {"person": person, "joined_at": joined, "left_at": left, "note": note, "other_party": "other"}
 
 
@@ -178,6 +178,7 @@ def test_the_conciliator_corrects_a_partys_attendance_and_it_is_logged(client_fo
     assert person["joined_at"] == hearing.starts_at + timedelta(minutes=5)
     assert person["left_at"] == hearing.starts_at + timedelta(minutes=50)
     event = CaseEvent.objects.filter(complaint=hearing.complaint).last()
+    assert event is not None
     assert event.action == "attendance_corrected"
     assert event.actor == conciliator
     assert event.reason == "María González: 10:05-10:50. Joined by phone; the video failed."
@@ -264,7 +265,7 @@ def test_the_attendance_page_reads_the_same_number_of_queries_for_many_records(
 # --- Malformed reports: always a 4xx, never a 500, and nothing written -------------------------------
 
 
-def post_body(client, hearing, body: str):  # type: ignore[no-untyped-def]
+def post_body(client, hearing, body: str):
     return client.post(
         reverse("hearing_attendance_report", args=[hearing.pk]), data=body, content_type="application/json"
     )

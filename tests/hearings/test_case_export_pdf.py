@@ -16,7 +16,7 @@ from tests.hearings.test_outcome_support import attend, hearing_under_way, read_
 pytestmark = pytest.mark.django_db
 
 
-def test_the_exported_case_file_shows_who_attended_the_hearing_and_its_acta(  # type: ignore[no-untyped-def]
+def test_the_exported_case_file_shows_who_attended_the_hearing_and_its_acta(
     consumer, company, officer, conciliator, representative, client_for, django_capture_on_commit_callbacks
 ):
     hearing = hearing_under_way(consumer, company, officer, conciliator)

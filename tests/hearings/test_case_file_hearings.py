@@ -18,18 +18,18 @@ from tests.complaints.factories import served_case
 from tests.hearings.test_outcome_support import agreement_at, attend, hearing_under_way
 
 
-def page_of(client, case) -> str:  # type: ignore[no-untyped-def]
+def page_of(client, case) -> str:
     response = client.get(reverse("complaint_detail", args=[case.pk]))
     assert response.status_code == 200
     return response.content.decode()
 
 
-def hhmm(moment) -> str:  # type: ignore[no-untyped-def]
+def hhmm(moment) -> str:
     return timezone.localtime(moment).strftime("%H:%M")
 
 
 @pytest.fixture
-def held(consumer, company, representative, officer, conciliator, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def held(consumer, company, representative, officer, conciliator, django_capture_on_commit_callbacks):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
     attend(hearing, consumer, "consumer", joined=hearing.starts_at + timedelta(minutes=3))
     attend(hearing, representative, "company", joined=hearing.starts_at + timedelta(minutes=6))
@@ -39,7 +39,7 @@ def held(consumer, company, representative, officer, conciliator, django_capture
     return hearing
 
 
-def test_the_case_file_shows_who_attended_and_when_and_the_acta(held, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_the_case_file_shows_who_attended_and_when_and_the_acta(held, consumer, client_for):
     acta = Acta.objects.get(hearing=held)
     acta_confirm(hearing=held, by=consumer)
     page = page_of(client_for(consumer), held.complaint)
@@ -57,14 +57,14 @@ def test_the_case_file_shows_who_attended_and_when_and_the_acta(held, consumer, 
     assert held.complaint.agreement.terms in panel
 
 
-def test_a_party_who_has_not_confirmed_is_offered_to_confirm(held, consumer, representative, client_for):  # type: ignore[no-untyped-def]
+def test_a_party_who_has_not_confirmed_is_offered_to_confirm(held, consumer, representative, client_for):
     confirm_url = reverse("acta_confirm", args=[held.pk])
     assert confirm_url in page_of(client_for(representative), held.complaint)
     acta_confirm(hearing=held, by=consumer)
     assert confirm_url not in page_of(client_for(consumer), held.complaint)
 
 
-def test_the_office_approves_once_both_parties_confirmed(held, consumer, representative, officer, client_for):  # type: ignore[no-untyped-def]
+def test_the_office_approves_once_both_parties_confirmed(held, consumer, representative, officer, client_for):
     approve_url = reverse("agreement_approve", args=[held.complaint_id])
     page = page_of(client_for(officer), held.complaint)
     assert approve_url not in page
@@ -75,7 +75,7 @@ def test_the_office_approves_once_both_parties_confirmed(held, consumer, represe
     assert approve_url not in page_of(client_for(consumer), held.complaint)
 
 
-def test_the_links_to_the_hearing_depend_on_who_looks(  # type: ignore[no-untyped-def]
+def test_the_links_to_the_hearing_depend_on_who_looks(
     consumer, company, representative, officer, conciliator, client_for
 ):
     hearing = hearing_under_way(consumer, company, officer, conciliator, minutes_ago=-60)
@@ -93,7 +93,7 @@ def test_the_links_to_the_hearing_depend_on_who_looks(  # type: ignore[no-untype
     assert console in page and move in page and cancel in page and room not in page
 
 
-def test_the_office_is_offered_to_schedule_only_when_the_case_waits_for_a_hearing(  # type: ignore[no-untyped-def]
+def test_the_office_is_offered_to_schedule_only_when_the_case_waits_for_a_hearing(
     consumer, company, representative, officer, conciliator, client_for
 ):
     case = served_case(consumer, company, officer)
@@ -104,7 +104,7 @@ def test_the_office_is_offered_to_schedule_only_when_the_case_waits_for_a_hearin
     assert schedule not in page_of(client_for(officer), case)
 
 
-def test_a_pending_justification_is_shown_with_the_office_s_decision_link(  # type: ignore[no-untyped-def]
+def test_a_pending_justification_is_shown_with_the_office_s_decision_link(
     consumer, company, representative, officer, conciliator, client_for
 ):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
@@ -120,7 +120,7 @@ def test_a_pending_justification_is_shown_with_the_office_s_decision_link(  # ty
 # --- Queries ------------------------------------------------------------------------------------
 
 
-def past_hearing(case, conciliator, consumer, representative, *, days_ago: int) -> Hearing:  # type: ignore[no-untyped-def]
+def past_hearing(case, conciliator, consumer, representative, *, days_ago: int) -> Hearing:
     """An adjourned hearing with everything the panel shows: attendance, an acta confirmed by the
     consumer, a recording."""
     start = timezone.now() - timedelta(days=days_ago)
@@ -146,7 +146,7 @@ def past_hearing(case, conciliator, consumer, representative, *, days_ago: int) 
     return hearing
 
 
-def test_the_panel_reads_the_same_number_of_queries_for_one_hearing_or_many(  # type: ignore[no-untyped-def]
+def test_the_panel_reads_the_same_number_of_queries_for_one_hearing_or_many(
     consumer, company, representative, officer, conciliator, client_for
 ):
     case = served_case(consumer, company, officer)
@@ -167,7 +167,7 @@ def test_the_panel_reads_the_same_number_of_queries_for_one_hearing_or_many(  # 
     assert page.count("Confirmed by María González") == 4
 
 
-def test_the_panel_and_the_console_read_in_spanish(held, consumer, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_the_panel_and_the_console_read_in_spanish(held, consumer, conciliator, client_for):
     for user, url in (
         (consumer, reverse("complaint_detail", args=[held.complaint_id])),
         (conciliator, reverse("hearing_console", args=[held.pk])),

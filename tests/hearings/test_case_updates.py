@@ -15,12 +15,12 @@ from tests.hearings.test_outcome_support import agreement_at, hearing_under_way
 pytestmark = pytest.mark.django_db
 
 
-def _update_mail(user) -> Notification:  # type: ignore[no-untyped-def]
+def _update_mail(user) -> Notification:
     return Notification.objects.get(event="case_update", recipient=user, channel="email")
 
 
 @pytest.fixture
-def approved(consumer, company, officer, conciliator, representative, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def approved(consumer, company, officer, conciliator, representative, django_capture_on_commit_callbacks):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
     with django_capture_on_commit_callbacks(execute=True):
         agreement_at(hearing, conciliator)
@@ -32,14 +32,14 @@ def approved(consumer, company, officer, conciliator, representative, django_cap
 
 def test_both_parties_learn_the_agreement_was_approved_and_by_when_it_must_be_honoured(
     approved, consumer, representative
-):  # type: ignore[no-untyped-def]
+):
     for person in (consumer, representative):
         mail = _update_mail(person)
         assert "homologó el acuerdo" in mail.body_text
         assert approved.complaint.number in mail.subject
 
 
-def test_the_company_learns_the_consumer_confirmed_compliance(approved, consumer, representative):  # type: ignore[no-untyped-def]
+def test_the_company_learns_the_consumer_confirmed_compliance(approved, consumer, representative):
     Notification.objects.filter(event="case_update").delete()
 
     compliance_confirm(complaint=approved.complaint, by=consumer)
@@ -47,7 +47,7 @@ def test_the_company_learns_the_consumer_confirmed_compliance(approved, consumer
     assert "cumplió el acuerdo" in _update_mail(representative).body_text
 
 
-def test_an_english_speaking_representative_reads_the_update_in_english(approved, consumer, representative):  # type: ignore[no-untyped-def]
+def test_an_english_speaking_representative_reads_the_update_in_english(approved, consumer, representative):
     representative.preferred_language = "en"
     representative.save(update_fields=["preferred_language"])
     Notification.objects.filter(event="case_update").delete()
@@ -57,7 +57,7 @@ def test_an_english_speaking_representative_reads_the_update_in_english(approved
     assert "complied with the agreement" in _update_mail(representative).body_text
 
 
-def test_the_parties_learn_that_the_company_absence_was_excused(  # type: ignore[no-untyped-def]
+def test_the_parties_learn_that_the_company_absence_was_excused(
     consumer, company, officer, conciliator, representative
 ):
     hearing = hearing_under_way(consumer, company, officer, conciliator)

@@ -16,7 +16,7 @@ from tests.hearings.test_outcome_support import TERMS, attend, compliance_day, h
 
 
 @pytest.fixture
-def hearing(consumer, company, representative, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, representative, officer, conciliator):
     case = served_case(consumer, company, officer, evidence=True)
     case_services.offer_make(
         complaint=case, by=representative, terms="Reparación sin cargo.", fulfil_by=compliance_day(5), amount=None
@@ -24,7 +24,7 @@ def hearing(consumer, company, representative, officer, conciliator):  # type: i
     return hearing_under_way(consumer, company, officer, conciliator, complaint=case)
 
 
-def console(client, hearing):  # type: ignore[no-untyped-def]
+def console(client, hearing):
     return client.get(reverse("hearing_console", args=[hearing.pk]))
 
 
@@ -39,12 +39,12 @@ def console(client, hearing):  # type: ignore[no-untyped-def]
         ("stranger", 404),
     ],
 )
-def test_the_console_is_for_the_conciliator_and_the_office(request, hearing, client_for, role, expected):  # type: ignore[no-untyped-def]
+def test_the_console_is_for_the_conciliator_and_the_office(request, hearing, client_for, role, expected):
     user = request.getfixturevalue(role)
     assert console(client_for(user), hearing).status_code == expected
 
 
-def test_another_conciliator_gets_a_404(hearing, client_for):  # type: ignore[no-untyped-def]
+def test_another_conciliator_gets_a_404(hearing, client_for):
     other = make_user("pablo@oficina.test", Role.CONCILIATOR)
     enrol_totp(other)
     assert console(client_for(other), hearing).status_code == 404
@@ -52,7 +52,7 @@ def test_another_conciliator_gets_a_404(hearing, client_for):  # type: ignore[no
     assert response.status_code == 404
 
 
-def test_it_shows_the_parties_their_attendance_the_facts_the_evidence_and_the_offers(  # type: ignore[no-untyped-def]
+def test_it_shows_the_parties_their_attendance_the_facts_the_evidence_and_the_offers(
     hearing, consumer, representative, conciliator, client_for
 ):
     attend(hearing, consumer, "consumer", joined=hearing.starts_at + timedelta(minutes=4))
@@ -69,7 +69,7 @@ def test_it_shows_the_parties_their_attendance_the_facts_the_evidence_and_the_of
     assert "hearings/console.js" in page
 
 
-def test_it_shows_when_each_person_joined(hearing, consumer, representative, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_it_shows_when_each_person_joined(hearing, consumer, representative, conciliator, client_for):
     joined = hearing.starts_at + timedelta(minutes=4)
     attend(hearing, consumer, "consumer", joined=joined, left=joined + timedelta(minutes=30))
     page = console(client_for(conciliator), hearing).content.decode()
@@ -79,7 +79,7 @@ def test_it_shows_when_each_person_joined(hearing, consumer, representative, con
     assert timezone.localtime(joined + timedelta(minutes=30)).strftime("%H:%M") in table
 
 
-def test_recording_an_agreement_from_the_console(hearing, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_recording_an_agreement_from_the_console(hearing, conciliator, client_for):
     due = compliance_day()
     client = client_for(conciliator)
     response = client.post(
@@ -106,7 +106,7 @@ def test_recording_an_agreement_from_the_console(hearing, conciliator, client_fo
     assert 'name="outcome"' not in page  # recorded once
 
 
-def test_an_agreement_without_terms_shows_the_errors_and_changes_nothing(hearing, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_an_agreement_without_terms_shows_the_errors_and_changes_nothing(hearing, conciliator, client_for):
     response = client_for(conciliator).post(reverse("hearing_outcome", args=[hearing.pk]), {"outcome": "agreement"})
     assert response.status_code == 200
     page = response.content.decode()
@@ -118,7 +118,7 @@ def test_an_agreement_without_terms_shows_the_errors_and_changes_nothing(hearing
     assert hearing.complaint.status == State.HEARING_SCHEDULED
 
 
-def test_an_absence_before_the_tolerance_is_refused_with_the_reason(  # type: ignore[no-untyped-def]
+def test_an_absence_before_the_tolerance_is_refused_with_the_reason(
     consumer, company, officer, conciliator, client_for
 ):
     started = hearing_under_way(consumer, company, officer, conciliator, minutes_ago=5)
@@ -131,14 +131,14 @@ def test_an_absence_before_the_tolerance_is_refused_with_the_reason(  # type: ig
     assert started.complaint.status == State.HEARING_SCHEDULED
 
 
-def test_the_office_records_an_outcome_too(hearing, officer, client_for):  # type: ignore[no-untyped-def]
+def test_the_office_records_an_outcome_too(hearing, officer, client_for):
     response = client_for(officer).post(reverse("hearing_outcome", args=[hearing.pk]), {"outcome": "no_agreement"})
     assert response.status_code == 302
     hearing.refresh_from_db()
     assert (hearing.outcome, hearing.outcome_recorded_by) == ("no_agreement", officer)
 
 
-def test_a_representative_cannot_post_an_outcome(hearing, representative, client_for):  # type: ignore[no-untyped-def]
+def test_a_representative_cannot_post_an_outcome(hearing, representative, client_for):
     response = client_for(representative).post(
         reverse("hearing_outcome", args=[hearing.pk]), {"outcome": "consumer_absent"}
     )

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator):
     return scheduled_hearing(consumer, company, officer, conciliator)
 
 
@@ -28,7 +28,7 @@ def _cancellations(hearing: Hearing) -> list[Notification]:
 
 def test_withdrawing_the_complaint_cancels_its_hearing_and_sends_a_calendar_cancellation(
     hearing, consumer, conciliator
-):  # type: ignore[no-untyped-def]
+):
     services.complaint_withdraw(complaint=hearing.complaint, by=consumer, reason="Ya me devolvieron el dinero.")
 
     hearing.refresh_from_db()
@@ -40,7 +40,7 @@ def test_withdrawing_the_complaint_cancels_its_hearing_and_sends_a_calendar_canc
     assert "METHOD:CANCEL" in ics and str(hearing.ical_uid) in ics
 
 
-def test_accepting_an_offer_cancels_the_hearing(hearing, consumer, representative):  # type: ignore[no-untyped-def]
+def test_accepting_an_offer_cancels_the_hearing(hearing, consumer, representative):
     offer = services.offer_make(
         complaint=hearing.complaint,
         by=representative,
@@ -54,7 +54,7 @@ def test_accepting_an_offer_cancels_the_hearing(hearing, consumer, representativ
     assert hearing.status == Hearing.Status.CANCELLED
 
 
-def test_a_move_that_is_refused_leaves_the_hearing_on_the_calendar(hearing, representative):  # type: ignore[no-untyped-def]
+def test_a_move_that_is_refused_leaves_the_hearing_on_the_calendar(hearing, representative):
     with pytest.raises(services.CaseError):
         services.complaint_withdraw(complaint=hearing.complaint, by=representative)
 
@@ -63,7 +63,7 @@ def test_a_move_that_is_refused_leaves_the_hearing_on_the_calendar(hearing, repr
     assert _cancellations(hearing) == []
 
 
-def test_the_hearing_slot_is_free_again_after_the_case_ends(hearing, consumer):  # type: ignore[no-untyped-def]
+def test_the_hearing_slot_is_free_again_after_the_case_ends(hearing, consumer):
     from hearings.scheduling import conflicts
 
     services.complaint_withdraw(complaint=hearing.complaint, by=consumer)

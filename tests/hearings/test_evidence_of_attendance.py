@@ -20,11 +20,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator):
     return hearing_under_way(consumer, company, officer, conciliator)
 
 
-def test_a_browser_report_of_joining_does_not_stop_the_conciliator_recording_the_company_absent(  # type: ignore[no-untyped-def]
+def test_a_browser_report_of_joining_does_not_stop_the_conciliator_recording_the_company_absent(
     hearing, representative, conciliator
 ):
     attendance_record(
@@ -43,14 +43,14 @@ def test_a_browser_report_of_joining_does_not_stop_the_conciliator_recording_the
     assert hearing.complaint.status == State.COMPANY_ABSENT
 
 
-def test_the_video_server_record_of_joining_does(hearing, representative, conciliator):  # type: ignore[no-untyped-def]
+def test_the_video_server_record_of_joining_does(hearing, representative, conciliator):
     attend(hearing, representative, "company", joined=hearing.starts_at + timedelta(minutes=3))
 
     with pytest.raises(HearingError):
         outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
 
 
-def test_the_office_cannot_refer_while_the_company_may_still_justify_its_absence(  # type: ignore[no-untyped-def]
+def test_the_office_cannot_refer_while_the_company_may_still_justify_its_absence(
     hearing, conciliator, officer, representative
 ):
     outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
@@ -65,7 +65,7 @@ def test_the_office_cannot_refer_while_the_company_may_still_justify_its_absence
     assert hearing.complaint.status == State.COMPANY_ABSENT
 
 
-def test_a_conciliator_whose_hearing_was_cancelled_no_longer_opens_the_case(hearing, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_a_conciliator_whose_hearing_was_cancelled_no_longer_opens_the_case(hearing, conciliator, client_for):
     url = reverse("complaint_detail", args=[hearing.complaint.pk])
     assert client_for(conciliator).get(url).status_code == 200
 
@@ -74,7 +74,7 @@ def test_a_conciliator_whose_hearing_was_cancelled_no_longer_opens_the_case(hear
     assert client_for(conciliator).get(url).status_code == 404
 
 
-def test_a_conciliator_keeps_the_case_when_another_hearing_of_it_was_cancelled(  # type: ignore[no-untyped-def]
+def test_a_conciliator_keeps_the_case_when_another_hearing_of_it_was_cancelled(
     hearing, conciliator, officer, client_for
 ):
     from tests.conftest import enrol_totp, make_user

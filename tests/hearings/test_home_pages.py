@@ -15,12 +15,12 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator):
     return scheduled_hearing(consumer, company, officer, conciliator)
 
 
 @pytest.mark.parametrize("role", ["consumer", "representative", "conciliator"])
-def test_each_party_sees_the_upcoming_hearing_with_a_link_to_its_room(request, hearing, client_for, role):  # type: ignore[no-untyped-def]
+def test_each_party_sees_the_upcoming_hearing_with_a_link_to_its_room(request, hearing, client_for, role):
     page = client_for(request.getfixturevalue(role)).get("/").content.decode()
 
     assert "Upcoming hearings" in page
@@ -28,7 +28,7 @@ def test_each_party_sees_the_upcoming_hearing_with_a_link_to_its_room(request, h
     assert hearing.complaint.number in page
 
 
-def test_the_conciliator_is_pointed_to_a_hearing_that_started_and_has_no_outcome(hearing, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_the_conciliator_is_pointed_to_a_hearing_that_started_and_has_no_outcome(hearing, conciliator, client_for):
     type(hearing).objects.filter(pk=hearing.pk).update(
         starts_at=timezone.now() - timedelta(minutes=40), ends_at=timezone.now() + timedelta(minutes=20)
     )
@@ -39,13 +39,13 @@ def test_the_conciliator_is_pointed_to_a_hearing_that_started_and_has_no_outcome
     assert reverse("hearing_console", args=[hearing.pk]) in page
 
 
-def test_a_stranger_sees_no_hearing_of_others(hearing, stranger, client_for):  # type: ignore[no-untyped-def]
+def test_a_stranger_sees_no_hearing_of_others(hearing, stranger, client_for):
     page = client_for(stranger).get("/").content.decode()
 
     assert reverse("hearing_room", args=[hearing.pk]) not in page
 
 
-def test_the_office_sees_how_many_cases_wait_for_a_hearing_and_how_many_hearings_are_today(  # type: ignore[no-untyped-def]
+def test_the_office_sees_how_many_cases_wait_for_a_hearing_and_how_many_hearings_are_today(
     consumer, company, officer, conciliator, client_for
 ):
     served_case(consumer, company, officer)  # waits for a date
@@ -58,7 +58,7 @@ def test_the_office_sees_how_many_cases_wait_for_a_hearing_and_how_many_hearings
     assert reverse("hearing_calendar") in response.content.decode()
 
 
-def test_the_conciliator_home_costs_the_same_queries_for_one_hearing_or_many(  # type: ignore[no-untyped-def]
+def test_the_conciliator_home_costs_the_same_queries_for_one_hearing_or_many(
     consumer, company, officer, conciliator, client_for
 ):
     client = client_for(conciliator)

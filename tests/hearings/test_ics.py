@@ -10,11 +10,12 @@ from icalendar import Calendar
 
 from hearings.ics import hearing_ics
 from tests.hearings.factories import next_weekday_at, scheduled_hearing
+from tests.helpers import case_number
 
 pytestmark = pytest.mark.django_db
 
 
-def parse(text: str):  # type: ignore[no-untyped-def]
+def parse(text: str):
     calendar = Calendar.from_ical(text)
     (event,) = calendar.walk("VEVENT")
     return calendar, event
@@ -37,7 +38,7 @@ def test_the_invitation_describes_the_hearing(consumer, company, officer, concil
     assert str(event["URL"]) == room
     assert str(event["ORGANIZER"]).startswith("mailto:")
     assert str(event["STATUS"]) == "CONFIRMED"
-    assert hearing.complaint.number in str(event["DESCRIPTION"])
+    assert case_number(hearing.complaint) in str(event["DESCRIPTION"])
 
 
 def test_a_change_keeps_the_uid_and_carries_the_new_sequence(consumer, company, officer, conciliator):

@@ -24,17 +24,17 @@ SECRET = "a-shared-secret-for-the-events-endpoint-0123456789"
 
 
 @pytest.fixture(autouse=True)
-def _secret(settings):  # type: ignore[no-untyped-def]
+def _secret(settings):
     settings.JITSI_EVENTS_SECRET = SECRET
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator):
     return scheduled_hearing(consumer, company, officer, conciliator)
 
 
 @pytest.fixture
-def jitsi():  # type: ignore[no-untyped-def]
+def jitsi():
     """Prosody's HTTP client: no session, no CSRF token."""
     return Client(enforce_csrf_checks=True)
 
@@ -43,7 +43,7 @@ def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def occupant(user, joined: datetime, left: datetime | None = None, jid: str = "") -> dict:  # type: ignore[no-untyped-def]
+def occupant(user, joined: datetime, left: datetime | None = None, jid: str = "") -> dict:
     data = {
         "occupant_jid": jid or f"{user.pk}abc@meet.concilia.test/res{user.pk}",
         "joined_at": epoch(joined),
@@ -56,7 +56,7 @@ def occupant(user, joined: datetime, left: datetime | None = None, jid: str = ""
     return data
 
 
-def joined_event(hearing, person: dict) -> dict:  # type: ignore[no-untyped-def]
+def joined_event(hearing, person: dict) -> dict:
     return {
         "event_name": "muc-occupant-joined",
         "room_name": hearing.room,
@@ -67,7 +67,7 @@ def joined_event(hearing, person: dict) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def post(client, payload, *, secret: str | None = SECRET, path: str = "/jitsi/eventos/"):  # type: ignore[no-untyped-def]
+def post(client, payload, *, secret: str | None = SECRET, path: str = "/jitsi/eventos/"):
     headers = {"Authorization": f"Bearer {secret}"} if secret is not None else {}
     body = payload if isinstance(payload, str) else json.dumps(payload)
     return client.post(path, data=body, content_type="application/json", headers=headers)
@@ -250,7 +250,7 @@ def test_a_recording_posted_by_four_workers_at_once_is_registered_and_announced_
 
 
 @pytest.mark.parametrize("stamp", [1e300, "nan", 1e20])
-def test_an_impossible_timestamp_is_refused_as_a_bad_event_not_a_server_error(jitsi, hearing, consumer, stamp):  # type: ignore[no-untyped-def]
+def test_an_impossible_timestamp_is_refused_as_a_bad_event_not_a_server_error(jitsi, hearing, consumer, stamp):
     person = occupant(consumer, hearing.starts_at)
     person["joined_at"] = stamp
 
@@ -311,7 +311,7 @@ def test_an_occupant_on_another_domain_named_recorder_is_still_attendance(jitsi,
 
 
 @pytest.mark.parametrize("stamp", [int("9" * 400), "9" * 400, -5, True, [1625823996], {"t": 1}, "1e400"])
-def test_a_timestamp_that_is_no_time_is_a_400(jitsi, hearing, consumer, stamp):  # type: ignore[no-untyped-def]
+def test_a_timestamp_that_is_no_time_is_a_400(jitsi, hearing, consumer, stamp):
     person = occupant(consumer, hearing.starts_at) | {"joined_at": stamp}
 
     response = post(jitsi, joined_event(hearing, person))
@@ -408,7 +408,7 @@ JSONISH = st.recursive(
 )
 
 
-def event_bodies(hearing, people):  # type: ignore[no-untyped-def]
+def event_bodies(hearing, people):
     """Bodies near a real event (its keys, some right values, some wrong ones) and far from any."""
     start = epoch(hearing.starts_at)
     stamp = st.sampled_from([start, start + 60, str(start), start * 1000]) | JSONISH

@@ -60,12 +60,12 @@ def another_consumer(email: str, first_name: str, last_name: str) -> User:
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator):
     return scheduled_hearing(consumer, company, officer, conciliator)
 
 
 @pytest.fixture
-def at_the_start(hearing):  # type: ignore[no-untyped-def]
+def at_the_start(hearing):
     with time_machine.travel(hearing.starts_at, tick=False):
         yield
 

@@ -41,7 +41,7 @@ class World:
     def case(self) -> Complaint:
         return Complaint.objects.get(pk=self.hearing.complaint_id)
 
-    def by(self, role: str):  # type: ignore[no-untyped-def]
+    def by(self, role: str):
         return self.people[role]
 
 
@@ -326,7 +326,7 @@ CASES = [
 
 
 @pytest.fixture
-def world(  # type: ignore[no-untyped-def]
+def world(
     consumer, company, representative, officer, conciliator, supervisor, stranger, django_capture_on_commit_callbacks
 ):
     people = {
@@ -343,7 +343,7 @@ def world(  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize(("action", "state", "role"), CASES)
-def test_the_page_offers_an_action_exactly_when_the_server_accepts_it(world, action, state, role, client_for):  # type: ignore[no-untyped-def]
+def test_the_page_offers_an_action_exactly_when_the_server_accepts_it(world, action, state, role, client_for):
     state(world)
     client = client_for(world.by(role))
     client.user = world.by(role)

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _postgres_only():  # type: ignore[no-untyped-def]
+def _postgres_only():
     if connection.vendor != "postgresql":
         pytest.skip("Row locks need PostgreSQL; run with DATABASE_URL=postgres://…")
 
@@ -52,7 +52,7 @@ def run_together(work: list[Callable[[], object]]) -> list[object]:
     return results
 
 
-def test_two_outcomes_recorded_at_once_leave_one(consumer, company, representative, officer, conciliator):  # type: ignore[no-untyped-def]
+def test_two_outcomes_recorded_at_once_leave_one(consumer, company, representative, officer, conciliator):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
 
     results = run_together(
@@ -76,10 +76,11 @@ def test_two_outcomes_recorded_at_once_leave_one(consumer, company, representati
     assert Agreement.objects.count() == (1 if hearing.outcome == "agreement" else 0)
 
 
-def test_two_beat_workers_refer_an_expired_absence_once(consumer, company, representative, officer, conciliator):  # type: ignore[no-untyped-def]
+def test_two_beat_workers_refer_an_expired_absence_once(consumer, company, representative, officer, conciliator):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
     outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
     hearing.complaint.refresh_from_db()
+    assert hearing.complaint.justification_due_at is not None
 
     with time_machine.travel(hearing.complaint.justification_due_at + timedelta(minutes=1)):
         results = run_together([act_on_expired_justifications, act_on_expired_justifications])

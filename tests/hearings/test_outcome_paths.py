@@ -33,22 +33,22 @@ from tests.hearings.test_outcome_support import (
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator, representative):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator, representative):
     return hearing_under_way(consumer, company, officer, conciliator)
 
 
-def actions(case) -> list[str]:  # type: ignore[no-untyped-def]
+def actions(case) -> list[str]:
     return list(CaseEvent.objects.filter(complaint=case).order_by("created_at", "pk").values_list("action", flat=True))
 
 
-def at_nine_on(day) -> datetime:  # type: ignore[no-untyped-def]
+def at_nine_on(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(9)))
 
 
 # --- Agreement ---------------------------------------------------------------------------------
 
 
-def test_an_agreement_is_confirmed_approved_followed_up_and_complied_with(  # type: ignore[no-untyped-def]
+def test_an_agreement_is_confirmed_approved_followed_up_and_complied_with(
     hearing, consumer, representative, officer, conciliator, client_for, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -98,7 +98,7 @@ def test_an_agreement_is_confirmed_approved_followed_up_and_complied_with(  # ty
     ]
 
 
-def test_a_breached_agreement_is_referred_by_the_system(  # type: ignore[no-untyped-def]
+def test_a_breached_agreement_is_referred_by_the_system(
     hearing, consumer, representative, officer, conciliator, client_for, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -122,7 +122,7 @@ def test_a_breached_agreement_is_referred_by_the_system(  # type: ignore[no-unty
     assert recipients("complaint_referred") == {consumer.email, representative.email}
 
 
-def test_an_agreement_from_an_accepted_offer_is_approved_from_the_offer_and_followed_up(  # type: ignore[no-untyped-def]
+def test_an_agreement_from_an_accepted_offer_is_approved_from_the_offer_and_followed_up(
     consumer, company, representative, officer
 ):
     case = served_case(consumer, company, officer)
@@ -146,7 +146,7 @@ def test_an_agreement_from_an_accepted_offer_is_approved_from_the_offer_and_foll
     assert recipients("compliance_due") == {consumer.email}
 
 
-def test_a_hearing_agreement_waits_for_both_confirmations_before_approval(  # type: ignore[no-untyped-def]
+def test_a_hearing_agreement_waits_for_both_confirmations_before_approval(
     hearing, consumer, officer, conciliator, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
@@ -161,7 +161,7 @@ def test_a_hearing_agreement_waits_for_both_confirmations_before_approval(  # ty
 # --- No agreement ------------------------------------------------------------------------------
 
 
-def test_no_agreement_leaves_the_case_to_the_office_which_refers_it(  # type: ignore[no-untyped-def]
+def test_no_agreement_leaves_the_case_to_the_office_which_refers_it(
     hearing, consumer, representative, officer, conciliator, client_for
 ):
     outcome_record(hearing=hearing, by=conciliator, outcome="no_agreement", notes="La empresa no ofreció nada.")
@@ -181,7 +181,7 @@ def test_no_agreement_leaves_the_case_to_the_office_which_refers_it(  # type: ig
     assert recipients("complaint_referred") == {consumer.email, representative.email}
 
 
-def test_only_the_office_refers_a_case(hearing, conciliator, consumer, client_for):  # type: ignore[no-untyped-def]
+def test_only_the_office_refers_a_case(hearing, conciliator, consumer, client_for):
     outcome_record(hearing=hearing, by=conciliator, outcome="no_agreement")
     for person in (conciliator, consumer):
         response = client_for(person).post(reverse("case_refer", args=[hearing.complaint_id]), {"reason": "x"})
@@ -193,7 +193,7 @@ def test_only_the_office_refers_a_case(hearing, conciliator, consumer, client_fo
 # --- Adjourned (cuarto intermedio) -------------------------------------------------------------
 
 
-def test_an_adjournment_with_a_date_schedules_the_continuation(hearing, conciliator, client_for):  # type: ignore[no-untyped-def]
+def test_an_adjournment_with_a_date_schedules_the_continuation(hearing, conciliator, client_for):
     continue_at = free_slot()
     response = client_for(conciliator).post(
         reverse("hearing_outcome", args=[hearing.pk]),
@@ -216,7 +216,7 @@ def test_an_adjournment_with_a_date_schedules_the_continuation(hearing, concilia
     assert hearing.complaint.status == State.HEARING_SCHEDULED
 
 
-def test_an_adjournment_without_a_date_leaves_the_case_adjourned(hearing, conciliator):  # type: ignore[no-untyped-def]
+def test_an_adjournment_without_a_date_leaves_the_case_adjourned(hearing, conciliator):
     outcome_record(hearing=hearing, by=conciliator, outcome="adjourned", notes="Falta documentación.")
     hearing.complaint.refresh_from_db()
     assert hearing.complaint.status == State.ADJOURNED
@@ -226,14 +226,14 @@ def test_an_adjournment_without_a_date_leaves_the_case_adjourned(hearing, concil
 # --- Refusals ----------------------------------------------------------------------------------
 
 
-def test_a_representative_cannot_record_an_outcome(hearing, representative):  # type: ignore[no-untyped-def]
+def test_a_representative_cannot_record_an_outcome(hearing, representative):
     with pytest.raises(HearingError, match="Only the conciliator of this hearing or the office"):
         outcome_record(hearing=hearing, by=representative, outcome="no_agreement")
     hearing.refresh_from_db()
     assert hearing.status == "scheduled" and hearing.outcome == ""
 
 
-def test_the_conciliator_of_another_hearing_cannot_record_this_one(hearing):  # type: ignore[no-untyped-def]
+def test_the_conciliator_of_another_hearing_cannot_record_this_one(hearing):
     other = make_user("pablo@oficina.test", Role.CONCILIATOR, first_name="Pablo", last_name="Ruiz")
     with pytest.raises(HearingError, match="Only the conciliator of this hearing"):
         outcome_record(hearing=hearing, by=other, outcome="no_agreement")
@@ -241,14 +241,14 @@ def test_the_conciliator_of_another_hearing_cannot_record_this_one(hearing):  # 
     assert hearing.complaint.status == State.HEARING_SCHEDULED
 
 
-def test_no_outcome_is_recorded_before_the_hearing_starts(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def test_no_outcome_is_recorded_before_the_hearing_starts(consumer, company, officer, conciliator):
     upcoming = hearing_under_way(consumer, company, officer, conciliator, minutes_ago=-10)
     with pytest.raises(HearingError, match="has not started yet"):
         agreement_at(upcoming, conciliator)
     assert not Agreement.objects.exists()
 
 
-def test_an_absence_is_recorded_only_once_the_tolerance_has_run_out(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def test_an_absence_is_recorded_only_once_the_tolerance_has_run_out(consumer, company, officer, conciliator):
     started = hearing_under_way(consumer, company, officer, conciliator, minutes_ago=10)
     with pytest.raises(HearingError, match="30-minute tolerance runs until"):
         outcome_record(hearing=started, by=conciliator, outcome="company_absent")
@@ -256,19 +256,19 @@ def test_an_absence_is_recorded_only_once_the_tolerance_has_run_out(consumer, co
     outcome_record(hearing=started, by=conciliator, outcome="no_agreement")
 
 
-def test_a_party_the_room_saw_join_cannot_be_recorded_absent(hearing, representative, conciliator):  # type: ignore[no-untyped-def]
+def test_a_party_the_room_saw_join_cannot_be_recorded_absent(hearing, representative, conciliator):
     attend(hearing, representative, "company", joined=hearing.starts_at + timedelta(minutes=2))
     with pytest.raises(HearingError, match="joined the hearing"):
         outcome_record(hearing=hearing, by=conciliator, outcome="company_absent")
 
 
-def test_an_outcome_is_recorded_once(hearing, conciliator):  # type: ignore[no-untyped-def]
+def test_an_outcome_is_recorded_once(hearing, conciliator):
     outcome_record(hearing=hearing, by=conciliator, outcome="no_agreement")
     with pytest.raises(HearingError, match="already recorded"):
         agreement_at(hearing, conciliator)
 
 
-def test_an_agreement_needs_terms_and_a_future_compliance_deadline(hearing, conciliator):  # type: ignore[no-untyped-def]
+def test_an_agreement_needs_terms_and_a_future_compliance_deadline(hearing, conciliator):
     with pytest.raises(HearingError, match="terms"):
         agreement_at(hearing, conciliator, terms="  ")
     with pytest.raises(HearingError, match="after today"):

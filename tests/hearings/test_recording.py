@@ -21,18 +21,18 @@ VIDEO_LINK = "https://grabaciones.concilia.test/audiencias/abc123.mp4"
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator):
     return scheduled_hearing(consumer, company, officer, conciliator)
 
 
 @pytest.fixture
-def held(hearing):  # type: ignore[no-untyped-def]
+def held(hearing):
     Hearing.objects.filter(pk=hearing.pk).update(status=Hearing.Status.HELD)
     with time_machine.travel(hearing.ends_at + timedelta(hours=2), tick=False):
         yield hearing
 
 
-def answer(client, hearing, value: str):  # type: ignore[no-untyped-def]
+def answer(client, hearing, value: str):
     return client.post(reverse("hearing_recording_consent", args=[hearing.pk]), {"consented": value})
 
 
@@ -43,6 +43,7 @@ def test_a_partys_consent_is_stored_and_logged_on_the_case(client_for, hearing, 
     consent = RecordingConsent.objects.get(hearing=hearing, user=consumer)
     assert consent.consented is True
     event = CaseEvent.objects.filter(complaint=hearing.complaint).last()
+    assert event is not None
     assert (event.action, event.actor, event.reason) == ("recording_consented", consumer, "María González")
 
 
@@ -56,7 +57,9 @@ def test_the_same_answer_again_logs_nothing_new_and_a_changed_answer_is_logged(c
 
     answer(client, hearing, "no")
     assert RecordingConsent.objects.get(user=representative).consented is False
-    assert CaseEvent.objects.filter(complaint=hearing.complaint).last().action == "recording_refused"
+    event = CaseEvent.objects.filter(complaint=hearing.complaint).last()
+    assert event is not None
+    assert event.action == "recording_refused"
     assert RecordingConsent.objects.count() == 1
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def excused(consumer, company, officer, conciliator, representative):  # type: ignore[no-untyped-def]
+def excused(consumer, company, officer, conciliator, representative):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
     outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.COMPANY_ABSENT)
     justification = absence_justify(hearing=hearing, by=representative, text="Internación del apoderado.")
@@ -31,7 +31,7 @@ def excused(consumer, company, officer, conciliator, representative):  # type: i
     return hearing.complaint
 
 
-def test_the_new_hearing_may_be_two_business_days_away(excused, officer, conciliator):  # type: ignore[no-untyped-def]
+def test_the_new_hearing_may_be_two_business_days_away(excused, officer, conciliator):
     day = add_business_days(timezone.localdate(), 2)
     start = timezone.make_aware(datetime.combine(day, time(10)))
 
@@ -42,7 +42,7 @@ def test_the_new_hearing_may_be_two_business_days_away(excused, officer, concili
     assert excused.status == State.HEARING_SCHEDULED
 
 
-def test_the_scheduling_page_says_by_when_it_should_be_held(excused, officer, client_for):  # type: ignore[no-untyped-def]
+def test_the_scheduling_page_says_by_when_it_should_be_held(excused, officer, client_for):
     due = rehearing_due(excused)
     assert due is not None and timezone.localdate(due) == add_business_days(timezone.localdate(), 5)
 
@@ -52,7 +52,7 @@ def test_the_scheduling_page_says_by_when_it_should_be_held(excused, officer, cl
     assert "business days' notice" not in page
 
 
-def test_a_first_hearing_still_owes_the_company_its_notice(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def test_a_first_hearing_still_owes_the_company_its_notice(consumer, company, officer, conciliator):
     case = served_case(consumer, company, officer)
     start = timezone.make_aware(datetime.combine(add_business_days(timezone.localdate(), 2), time(10)))
 
@@ -60,7 +60,7 @@ def test_a_first_hearing_still_owes_the_company_its_notice(consumer, company, of
         hearing_schedule(complaint=case, by=officer, starts_at=start, conciliator=conciliator)
 
 
-def test_an_unexcused_absence_cannot_get_a_new_hearing_even_by_calling_the_service(  # type: ignore[no-untyped-def]
+def test_an_unexcused_absence_cannot_get_a_new_hearing_even_by_calling_the_service(
     consumer, company, officer, conciliator
 ):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
@@ -71,7 +71,7 @@ def test_an_unexcused_absence_cannot_get_a_new_hearing_even_by_calling_the_servi
         hearing_schedule(complaint=hearing.complaint, by=officer, starts_at=start, conciliator=conciliator)
 
 
-def test_after_an_excused_absence_a_second_absence_is_not_offered_a_new_hearing(  # type: ignore[no-untyped-def]
+def test_after_an_excused_absence_a_second_absence_is_not_offered_a_new_hearing(
     excused, officer, conciliator, client_for
 ):
     # The company was excused once, then missed the new hearing too: that second absence is not excused.

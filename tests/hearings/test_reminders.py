@@ -24,7 +24,7 @@ START = datetime(2026, 3, 31, 10, 0, tzinfo=BA)
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator, representative) -> Hearing:  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator, representative) -> Hearing:
     with time_machine.travel(datetime(2026, 3, 19, 11, 0, tzinfo=BA), tick=False):
         case = served_case(consumer, company, officer)
         return hearing_schedule(complaint=case, by=officer, starts_at=START, conciliator=conciliator)

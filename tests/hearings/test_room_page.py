@@ -20,22 +20,22 @@ from tests.hearings.test_jitsi_tokens import another_consumer, verify_like_jitsi
 
 
 @pytest.fixture
-def hearing(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def hearing(consumer, company, officer, conciliator):
     return scheduled_hearing(consumer, company, officer, conciliator)
 
 
 @pytest.fixture
-def room_open(hearing):  # type: ignore[no-untyped-def]
+def room_open(hearing):
     with time_machine.travel(hearing.starts_at - timedelta(minutes=10), tick=False):
         yield
 
 
-def answered(hearing, *people):  # type: ignore[no-untyped-def]
+def answered(hearing, *people):
     for person in people:
         recording_consent(hearing=hearing, user=person, consented=True)
 
 
-def options_in(response) -> dict:  # type: ignore[no-untyped-def]
+def options_in(response) -> dict:
     """The IFrame API options the page carries, read from the HTML as the browser reads them."""
     found = re.search(
         r'<script id="jitsi-options" type="application/json">(.*?)</script>', response.content.decode(), re.S
@@ -44,7 +44,7 @@ def options_in(response) -> dict:  # type: ignore[no-untyped-def]
     return json.loads(found.group(1))
 
 
-def room_url(hearing) -> str:  # type: ignore[no-untyped-def]
+def room_url(hearing) -> str:
     return reverse("hearing_room", args=[hearing.pk])
 
 

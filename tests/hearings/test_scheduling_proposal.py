@@ -29,14 +29,14 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
 
 
 @pytest.fixture
-def case(consumer, company, officer) -> Complaint:  # type: ignore[no-untyped-def]
+def case(consumer, company, officer) -> Complaint:
     case = served_case(consumer, company, officer)
     Complaint.objects.filter(pk=case.pk).update(company_notified_at=SERVED)
     case.refresh_from_db()
     return case
 
 
-def hearing_of(conciliator, start: datetime, *, consumer, company, officer, minutes: int = 60) -> Hearing:  # type: ignore[no-untyped-def]
+def hearing_of(conciliator, start: datetime, *, consumer, company, officer, minutes: int = 60) -> Hearing:
     """Another case's hearing in the conciliator's calendar (booked directly: only its time matters)."""
     other = served_case(consumer, company, officer)
     return Hearing.objects.create(
@@ -44,7 +44,7 @@ def hearing_of(conciliator, start: datetime, *, consumer, company, officer, minu
     )
 
 
-def starts(slots) -> list[datetime]:  # type: ignore[no-untyped-def]
+def starts(slots) -> list[datetime]:
     return [slot.starts_at for slot in slots]
 
 

@@ -26,13 +26,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def clock():  # type: ignore[no-untyped-def]
+def clock():
     with time_machine.travel(SERVED, tick=True) as traveller:
         yield traveller
 
 
 @pytest.fixture
-def case(consumer, company, officer, representative) -> Complaint:  # type: ignore[no-untyped-def]
+def case(consumer, company, officer, representative) -> Complaint:
     return served_case(consumer, company, officer)
 
 
@@ -46,11 +46,11 @@ def emails(event: str) -> list[Notification]:
     return list(rows.select_related("recipient").order_by("pk"))
 
 
-def served_at_the_domicile(event: str, company) -> Notification:  # type: ignore[no-untyped-def]
+def served_at_the_domicile(event: str, company) -> Notification:
     return Notification.objects.get(event=event, recipient__isnull=True, address=company.electronic_domicile)
 
 
-def invitation_in(row: Notification):  # type: ignore[no-untyped-def]
+def invitation_in(row: Notification):
     (attachment,) = row.attachments
     assert attachment["filename"] == "audiencia.ics"
     calendar = Calendar.from_ical(attachment["content"])
@@ -90,14 +90,14 @@ def test_scheduling_books_the_hearing_moves_the_case_and_invites_every_party(
     assert Notification.objects.filter(event="hearing_scheduled", channel="inbox").count() == 3
 
 
-def test_the_date_is_served_at_the_company_electronic_domicile_with_the_invitation(case, officer, conciliator, company):  # type: ignore[no-untyped-def]
+def test_the_date_is_served_at_the_company_electronic_domicile_with_the_invitation(case, officer, conciliator, company):
     hearing = hearing_schedule(complaint=case, by=officer, starts_at=at(3, 31, 10), conciliator=conciliator)
 
     served = served_at_the_domicile("hearing_scheduled", company)
     assert invitation_in(served)[1]["UID"] == f"{hearing.ical_uid}@concilia"
 
 
-def test_a_company_without_representatives_on_the_platform_still_learns_the_date(  # type: ignore[no-untyped-def]
+def test_a_company_without_representatives_on_the_platform_still_learns_the_date(
     case, officer, conciliator, company, representative
 ):
     Representation.objects.filter(company=company).update(revoked_at=timezone.now())
@@ -108,7 +108,7 @@ def test_a_company_without_representatives_on_the_platform_still_learns_the_date
     assert served_at_the_domicile("hearing_scheduled", company).address == company.electronic_domicile
 
 
-def test_the_notice_runs_from_the_day_the_date_is_set_not_from_when_the_company_was_served(  # type: ignore[no-untyped-def]
+def test_the_notice_runs_from_the_day_the_date_is_set_not_from_when_the_company_was_served(
     case, officer, conciliator, clock
 ):
     clock.shift(timedelta(days=30))  # a month after the company was served
@@ -190,7 +190,7 @@ def test_the_parties_cannot_schedule(case, consumer, representative, conciliator
 
 
 @pytest.fixture
-def hearing(case, officer, conciliator) -> Hearing:  # type: ignore[no-untyped-def]
+def hearing(case, officer, conciliator) -> Hearing:
     hearing = hearing_schedule(complaint=case, by=officer, starts_at=at(3, 31, 10), conciliator=conciliator)
     Hearing.objects.filter(pk=hearing.pk).update(reminded_48h_at=SERVED)
     hearing.refresh_from_db()

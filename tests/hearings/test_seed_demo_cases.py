@@ -12,7 +12,7 @@ from hearings.models import Acta
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_cases_cover_admission_an_offer_a_hearing_and_an_agreement(django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def test_the_demo_cases_cover_admission_an_offer_a_hearing_and_an_agreement(django_capture_on_commit_callbacks):
     call_command("seed_demo", stdout=StringIO())
     with django_capture_on_commit_callbacks(execute=True):
         call_command("seed_demo_cases", stdout=StringIO())

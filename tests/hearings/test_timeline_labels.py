@@ -23,7 +23,7 @@ def test_every_action_the_hearings_floor_declares_has_a_label_of_its_own() -> No
             assert action_label(action.code) != action.code.replace("_", " ").capitalize()
 
 
-def test_the_events_a_hearing_writes_are_named_on_the_timeline(consumer, company, officer, conciliator) -> None:  # type: ignore[no-untyped-def]
+def test_the_events_a_hearing_writes_are_named_on_the_timeline(consumer, company, officer, conciliator) -> None:
     from hearings.services.scheduling import hearing_cancel
 
     hearing = scheduled_hearing(consumer, company, officer, conciliator)

@@ -30,8 +30,8 @@ def translated(language: str, msgid: str) -> str:
         return translation.gettext(msgid)
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=BUENOS_AIRES)  # type: ignore[misc]
+def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=BUENOS_AIRES)
 
 
 @pytest.fixture(autouse=True)
@@ -112,16 +112,18 @@ def broker(url: str, *, eager: bool = False) -> Iterator[None]:
         from kombu import pools
 
         pools.reset()  # closes and forgets every pooled connection and producer
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
+        # Celery has no public way to drop these pools; celery-types does not declare the private attributes.
+        celery_app._pool = None  # type: ignore[attr-defined]
+        celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]
 
     forget_pools()
-    conf.broker_url, conf.task_always_eager = url, eager
+    # Item assignment is what Celery's `conf.x = ...` does (celery-types declares broker_url read-only).
+    conf["broker_url"], conf["task_always_eager"] = url, eager
     try:
         yield
     finally:
         forget_pools()
-        conf.broker_url, conf.task_always_eager = saved
+        conf["broker_url"], conf["task_always_eager"] = saved
 
 
 @contextmanager

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -53,6 +54,7 @@ def test_it_sends_an_email_with_text_html_and_a_calendar_invitation(consumer, dj
             ],
         )
     [message] = mail.outbox
+    assert isinstance(message, EmailMultiAlternatives)
     assert message.alternatives[0][1] == "text/html"
     raw = message.message().as_string()
     assert 'Content-Type: text/calendar; charset="utf-8"; method=REQUEST' in raw

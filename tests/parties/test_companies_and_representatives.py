@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,7 +83,7 @@ def test_an_invited_person_signs_up_with_the_email_preverified_and_joins_the_com
     assert response.status_code == 302
     assert user.role == Role.CONSUMER  # roles add up: the representation is what makes a representative
     assert user.is_representative
-    assert user.emailaddress_set.get().verified
+    assert EmailAddress.objects.get(user=user).verified
     assert Representation.objects.active().filter(user=user, company=company).exists()
     invitation.refresh_from_db()
     assert invitation.accepted_by == user

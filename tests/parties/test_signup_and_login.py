@@ -31,7 +31,7 @@ def test_it_signs_up_a_consumer_and_sends_a_verification_email(client, django_ca
 def test_it_logs_the_consumer_in_once_the_email_link_is_followed(client, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         _signup(client)
-    link = re.search(r"https?://[^\s]+/cuenta/confirm-email/[^\s]+", mail.outbox[0].body)
+    link = re.search(r"https?://[^\s]+/cuenta/confirm-email/[^\s]+", str(mail.outbox[0].body))
     assert link, mail.outbox[0].body
     path = link.group(0).split("testserver", 1)[-1].split("8000", 1)[-1]
 

@@ -165,7 +165,7 @@ def test_an_acta_download_is_logged_under_its_case(
 
 
 @pytest.fixture
-def reads(consumer, company, officer, supervisor, client_for):  # type: ignore[no-untyped-def]
+def reads(consumer, company, officer, supervisor, client_for):
     """Two cases. A week ago the officer opened the first; now the consumer opens it and the
     officer exports the second."""
     first = submitted_case(consumer, company)
@@ -178,7 +178,7 @@ def reads(consumer, company, officer, supervisor, client_for):  # type: ignore[n
     return first, second
 
 
-def listed(client, **filters) -> str:  # type: ignore[no-untyped-def]
+def listed(client, **filters) -> str:
     response = client.get(reverse("access_log"), filters)
     assert response.status_code == 200
     return response.content.decode()

@@ -14,7 +14,7 @@ from tests.conftest import make_user
 
 
 @pytest.fixture
-def other_consumer(db):  # type: ignore[no-untyped-def]
+def other_consumer(db):
     user = make_user("lucia@example.com", first_name="Lucía", last_name="Benítez")
     ConsumerProfile.objects.create(
         user=user,
@@ -27,7 +27,7 @@ def other_consumer(db):  # type: ignore[no-untyped-def]
     return user
 
 
-def download(client) -> dict:  # type: ignore[no-untyped-def]
+def download(client) -> dict:
     response = client.get(reverse("my_data_download"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/json")
@@ -70,7 +70,7 @@ def test_a_visitor_who_is_not_logged_in_is_sent_to_log_in(client):
     assert response["Location"].startswith(reverse("account_login"))
 
 
-def ask(client, **fields):  # type: ignore[no-untyped-def]
+def ask(client, **fields):
     data = {
         "kind": "correction",
         "case_number": "",

@@ -11,13 +11,13 @@ AUTHORITY = "Agencia de Acceso a la Información Pública"
 
 
 @pytest.fixture(autouse=True)
-def _office(settings):  # type: ignore[no-untyped-def]
+def _office(settings):
     settings.PRIVACY_OFFICE_NAME = "Dirección General de Defensa del Consumidor"
     settings.PRIVACY_OFFICE_ADDRESS = "Av. Siempreviva 742, CABA"
     settings.PRIVACY_OFFICE_EMAIL = "datos@oficina.test"
 
 
-def page(client, name: str, *args) -> str:  # type: ignore[no-untyped-def]
+def page(client, name: str, *args) -> str:
     response = client.get(reverse(name, args=args))
     assert response.status_code == 200
     return response.content.decode()

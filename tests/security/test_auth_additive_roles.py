@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def consumer_who_joined(consumer, other_company, supervisor, client_for):  # type: ignore[no-untyped-def]
+def consumer_who_joined(consumer, other_company, supervisor, client_for):
     """María, with a complaint of her own, accepts an invitation to represent Conectar."""
     invitation = invitation_create(company=other_company, email=consumer.email, is_admin=False, by=supervisor)
     client_for(consumer).post(reverse("invitation_accept", args=[invitation.token]))
@@ -22,12 +22,12 @@ def consumer_who_joined(consumer, other_company, supervisor, client_for):  # typ
 
 
 @pytest.fixture
-def own_case(consumer, company, officer):  # type: ignore[no-untyped-def]
+def own_case(consumer, company, officer):
     return served_case(consumer, company, officer)
 
 
 @pytest.fixture
-def company_case(stranger, other_company, officer):  # type: ignore[no-untyped-def]
+def company_case(stranger, other_company, officer):
     """A case against the company María now represents, filed by someone else and served."""
     stranger.first_name, stranger.last_name = "Pedro", "Sánchez"
     stranger.save(update_fields=["first_name", "last_name"])

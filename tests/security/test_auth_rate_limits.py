@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -20,13 +21,13 @@ pytestmark = pytest.mark.django_db
 TOO_MANY = "Too many failed login attempts"
 
 
-def failed_logins(client: Client, count: int, **headers: str) -> None:
+def failed_logins(client: Client, count: int, **headers: Any) -> None:
     """`count` wrong passwords, each for a different address (so only the per-address limit counts)."""
     for number in range(count):
         client.post(reverse("account_login"), {"login": f"nadie{number}@example.com", "password": "wrong"}, **headers)
 
 
-def refused(client: Client, **headers: str) -> bool:
+def refused(client: Client, **headers: Any) -> bool:
     response = client.post(reverse("account_login"), {"login": "otro@example.com", "password": "wrong"}, **headers)
     return TOO_MANY in response.content.decode()
 

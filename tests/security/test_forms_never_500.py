@@ -114,7 +114,7 @@ def uploads(allowed_name: str = "prueba.pdf") -> st.SearchStrategy[SimpleUploade
 # --- What must hold after every answer -------------------------------------------------------------
 
 
-def never_500(response) -> None:  # type: ignore[no-untyped-def]
+def never_500(response) -> None:
     # The test client raises what a view raises; a handled error must not answer 500 either.
     assert response.status_code < 500, response.status_code
 
@@ -123,7 +123,7 @@ def has_nul(*values: object) -> bool:
     return any("\x00" in value if isinstance(value, str) else has_nul(*value) for value in values)  # type: ignore[misc]
 
 
-def refused(response) -> bool:  # type: ignore[no-untyped-def]
+def refused(response) -> bool:
     """Not carried out: the form again (200), bad input (400), not for you (403/404), or a redirect
     that brings an error message."""
     if response.status_code != 302:
@@ -162,12 +162,12 @@ def post_and_check(client: Client, url: str, data: dict, case: Complaint) -> Any
 
 
 @pytest.fixture
-def served(consumer, company, officer):  # type: ignore[no-untyped-def]
+def served(consumer, company, officer):
     return served_case(consumer, company, officer, evidence=True)
 
 
 @pytest.fixture
-def held(consumer, company, representative, officer, conciliator, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def held(consumer, company, representative, officer, conciliator, django_capture_on_commit_callbacks):
     """A hearing both parties attended, ended in an agreement, its acta generated."""
     hearing = hearing_under_way(consumer, company, officer, conciliator)
     attend(hearing, consumer, "consumer", joined=hearing.starts_at + timedelta(minutes=2))
@@ -191,7 +191,7 @@ def held(consumer, company, representative, officer, conciliator, django_capture
     page=numbers,
     company=numbers,
 )
-def test_the_case_list_answers_any_filter_without_a_500(  # type: ignore[no-untyped-def]
+def test_the_case_list_answers_any_filter_without_a_500(
     request, served, client_for, role, q, date_from, date_to, status, page, company
 ):
     client = client_for(request.getfixturevalue(role))
@@ -206,7 +206,7 @@ def test_the_case_list_answers_any_filter_without_a_500(  # type: ignore[no-unty
 @pytest.mark.parametrize("role", ["consumer", "representative"])
 @examples
 @given(q=text)
-def test_the_company_lookup_answers_any_text_without_a_500(request, company, client_for, role, q):  # type: ignore[no-untyped-def]
+def test_the_company_lookup_answers_any_text_without_a_500(request, company, client_for, role, q):
     response = client_for(request.getfixturevalue(role)).get(reverse("company_lookup"), {"q": q})
 
     never_500(response)
@@ -215,7 +215,7 @@ def test_the_company_lookup_answers_any_text_without_a_500(request, company, cli
 
 @examples
 @given(pk=st.one_of(st.integers(min_value=0, max_value=10**40), st.integers(max_value=-1)))
-def test_an_address_with_any_number_for_a_case_is_a_404_not_a_500(consumer, client_for, pk):  # type: ignore[no-untyped-def]
+def test_an_address_with_any_number_for_a_case_is_a_404_not_a_500(consumer, client_for, pk):
     """The URL's <int:pk> takes any run of digits, far beyond what the database's integers hold."""
     client = client_for(consumer)
     for url in (f"/reclamos/{pk}/", f"/reclamos/{pk}/paso/1/", f"/pruebas/{pk}/", f"/audiencias/{pk}/"):
@@ -247,7 +247,7 @@ def test_an_address_with_any_number_for_a_case_is_a_404_not_a_500(consumer, clie
         },
     ),
 )
-def test_any_input_to_any_filing_step_never_gives_a_500_nor_breaks_the_draft(  # type: ignore[no-untyped-def]
+def test_any_input_to_any_filing_step_never_gives_a_500_nor_breaks_the_draft(
     consumer, company, client_for, step, fields
 ):
     draft = Complaint.objects.filter(consumer=consumer, status="draft").first() or draft_case(consumer, company)
@@ -263,7 +263,7 @@ def test_any_input_to_any_filing_step_never_gives_a_500_nor_breaks_the_draft(  #
 
 @examples
 @given(files=st.lists(uploads(), min_size=1, max_size=3))
-def test_an_upload_that_is_refused_stores_no_file(consumer, company, client_for, files):  # type: ignore[no-untyped-def]
+def test_an_upload_that_is_refused_stores_no_file(consumer, company, client_for, files):
     draft = Complaint.objects.filter(consumer=consumer, status="draft").first() or draft_case(consumer, company)
     before, files_before = draft.evidence.count(), len(stored_files())
 
@@ -283,7 +283,7 @@ def test_an_upload_that_is_refused_stores_no_file(consumer, company, client_for,
 
 @examples
 @given(declaration=st.one_of(st.just("on"), text))
-def test_submitting_with_any_declaration_never_gives_a_500(consumer, company, client_for, declaration):  # type: ignore[no-untyped-def]
+def test_submitting_with_any_declaration_never_gives_a_500(consumer, company, client_for, declaration):
     draft = draft_case(consumer, company)
 
     post_and_check(
@@ -296,7 +296,7 @@ def test_submitting_with_any_declaration_never_gives_a_500(consumer, company, cl
 
 @examples
 @given(answer=text)
-def test_the_company_answer_takes_any_text_without_a_500(served, representative, client_for, answer):  # type: ignore[no-untyped-def]
+def test_the_company_answer_takes_any_text_without_a_500(served, representative, client_for, answer):
     post_and_check(
         client_for(representative), reverse("company_answer", args=[served.pk]), {"answer-text": answer}, served
     )
@@ -304,7 +304,7 @@ def test_the_company_answer_takes_any_text_without_a_500(served, representative,
 
 @examples
 @given(amount=amounts, terms=text, fulfil_by=dates)
-def test_an_offer_with_any_amount_terms_and_date_never_gives_a_500(  # type: ignore[no-untyped-def]
+def test_an_offer_with_any_amount_terms_and_date_never_gives_a_500(
     served, representative, client_for, amount, terms, fulfil_by
 ):
     # An accepted offer waits for the consumer; the next example starts without one.
@@ -320,7 +320,7 @@ def test_an_offer_with_any_amount_terms_and_date_never_gives_a_500(  # type: ign
 
 @examples
 @given(counter_terms=text, counter_amount=amounts)
-def test_a_counter_offer_with_any_terms_and_amount_never_gives_a_500(  # type: ignore[no-untyped-def]
+def test_a_counter_offer_with_any_terms_and_amount_never_gives_a_500(
     served, consumer, representative, client_for, counter_terms, counter_amount
 ):
     offer = served.offers.filter(status=OfferStatus.PENDING).first() or case_services.offer_make(
@@ -360,7 +360,7 @@ def test_a_counter_offer_with_any_terms_and_amount_never_gives_a_500(  # type: i
         },
     )
 )
-def test_the_profile_form_takes_anything_and_what_it_keeps_still_renders(request, client_for, role, fields):  # type: ignore[no-untyped-def]
+def test_the_profile_form_takes_anything_and_what_it_keeps_still_renders(request, client_for, role, fields):
     client = client_for(request.getfixturevalue(role))
 
     response = client.post(reverse("profile"), fields)
@@ -375,7 +375,7 @@ def test_the_profile_form_takes_anything_and_what_it_keeps_still_renders(request
 
 @examples
 @given(sha256=st.one_of(text, st.text("0123456789abcdef", min_size=64, max_size=64)), agree=text)
-def test_confirming_the_acta_with_any_input_never_gives_a_500(held, consumer, client_for, sha256, agree):  # type: ignore[no-untyped-def]
+def test_confirming_the_acta_with_any_input_never_gives_a_500(held, consumer, client_for, sha256, agree):
     confirmations = ActaConfirmation.objects.count()
 
     response = post_and_check(
@@ -390,14 +390,14 @@ def test_confirming_the_acta_with_any_input_never_gives_a_500(held, consumer, cl
 
 
 @pytest.fixture
-def company_absent(consumer, company, officer, conciliator):  # type: ignore[no-untyped-def]
+def company_absent(consumer, company, officer, conciliator):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
     return outcome_record(hearing=hearing, by=conciliator, outcome="company_absent", notes="No se presentó.")
 
 
 @examples
 @given(justification=text, file=st.one_of(st.none(), uploads("certificado.pdf")))
-def test_justifying_an_absence_with_any_text_and_file_never_gives_a_500(  # type: ignore[no-untyped-def]
+def test_justifying_an_absence_with_any_text_and_file_never_gives_a_500(
     company_absent, representative, client_for, justification, file
 ):
     hearing = company_absent
@@ -414,7 +414,7 @@ def test_justifying_an_absence_with_any_text_and_file_never_gives_a_500(  # type
 
 
 @pytest.fixture
-def approved(held, consumer, representative, officer):  # type: ignore[no-untyped-def]
+def approved(held, consumer, representative, officer):
     """The agreement, its acta confirmed by both parties and approved by the office."""
     acta_confirm(hearing=held, by=consumer)
     acta_confirm(hearing=held, by=representative)
@@ -423,7 +423,7 @@ def approved(held, consumer, representative, officer):  # type: ignore[no-untype
 
 @examples
 @given(complied=st.one_of(st.sampled_from(["yes", "no"]), text), details=text)
-def test_answering_compliance_with_any_input_never_gives_a_500(approved, consumer, client_for, complied, details):  # type: ignore[no-untyped-def]
+def test_answering_compliance_with_any_input_never_gives_a_500(approved, consumer, client_for, complied, details):
     case = approved
 
     post_and_check(
@@ -436,7 +436,7 @@ def test_answering_compliance_with_any_input_never_gives_a_500(approved, consume
 
 @examples
 @given(file=uploads("transferencia.pdf"), note=text)
-def test_a_compliance_proof_that_is_refused_stores_no_file(approved, representative, client_for, file, note):  # type: ignore[no-untyped-def]
+def test_a_compliance_proof_that_is_refused_stores_no_file(approved, representative, client_for, file, note):
     proofs = ComplianceProof.objects.count()
 
     response = post_and_check(

@@ -61,7 +61,7 @@ class World:
 
 
 @pytest.fixture
-def world(  # type: ignore[no-untyped-def]
+def world(
     consumer,
     stranger,
     company,
@@ -191,7 +191,7 @@ EXCLUDED_PREFIXES = {
 }
 
 
-def named_patterns(patterns=None, prefix: str = "") -> dict[str, str]:  # type: ignore[no-untyped-def]
+def named_patterns(patterns=None, prefix: str = "") -> dict[str, str]:
     """Every named URL pattern below the root, as {name: route}, outside the excluded prefixes."""
     found: dict[str, str] = {}
     for entry in get_resolver().url_patterns if patterns is None else patterns:
@@ -459,14 +459,14 @@ def url_of(name: str, route: str, world: World, *, pk: int | None = None) -> str
     return reverse(name, kwargs=kwargs)
 
 
-def clients_for(world: World, client_for) -> dict[str, Client]:  # type: ignore[no-untyped-def]
+def clients_for(world: World, client_for) -> dict[str, Client]:
     return {
         role: Client(HTTP_ACCEPT_LANGUAGE="en") if person is None else client_for(person)
         for role, person in world.people.items()
     }
 
 
-def answer_of(response) -> str:  # type: ignore[no-untyped-def]
+def answer_of(response) -> str:
     if response.status_code == 302:
         return "login" if response["Location"].startswith(reverse("account_login")) else "302"
     return str(response.status_code)
@@ -509,14 +509,14 @@ def changes(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> li
 
 
 @pytest.fixture(autouse=True)
-def _pdfs_are_not_drawn(monkeypatch):  # type: ignore[no-untyped-def]
+def _pdfs_are_not_drawn(monkeypatch):
     """Who gets a PDF is the question here, not how it looks (tests/complaints covers that): drawing
     each one would take most of this module's time."""
     for view in ("complaints.views.case_file", "complaints.views.filing"):
         monkeypatch.setattr(f"{view}.render_pdf", lambda template, context, request=None: b"%PDF-1.4 stub")
 
 
-def test_every_named_url_has_a_row_in_the_table(db):  # type: ignore[no-untyped-def]
+def test_every_named_url_has_a_row_in_the_table(db):
     routes = named_patterns()
     missing = sorted(set(routes) - set(TABLE))
     assert not missing, "URLs with no row in TABLE (say who gets what): " + ", ".join(
@@ -526,14 +526,14 @@ def test_every_named_url_has_a_row_in_the_table(db):  # type: ignore[no-untyped-
     assert not stale, f"rows for URLs that no longer exist: {stale}"
 
 
-def test_every_row_has_an_answer_for_every_role():  # type: ignore[no-untyped-def]
+def test_every_row_has_an_answer_for_every_role():
     for row in TABLE.values():
         row.answers("GET")
         if row.post is not None:
             row.answers("POST")
 
 
-def test_every_role_gets_what_the_table_says_on_get(world, client_for):  # type: ignore[no-untyped-def]
+def test_every_role_gets_what_the_table_says_on_get(world, client_for):
     clients = clients_for(world, client_for)
     wrong = []
     for name, route in sorted(named_patterns().items()):
@@ -546,7 +546,7 @@ def test_every_role_gets_what_the_table_says_on_get(world, client_for):  # type:
     assert not wrong, "\n".join(wrong)
 
 
-def test_a_refused_post_gets_what_the_table_says_and_changes_nothing(world, client_for):  # type: ignore[no-untyped-def]
+def test_a_refused_post_gets_what_the_table_says_and_changes_nothing(world, client_for):
     clients = clients_for(world, client_for)
     wrong = []
     for name, route in sorted(named_patterns().items()):
@@ -567,7 +567,7 @@ def test_a_refused_post_gets_what_the_table_says_and_changes_nothing(world, clie
     assert not wrong, "\n".join(wrong)
 
 
-def test_a_stranger_learns_nothing_an_object_exists(world, client_for):  # type: ignore[no-untyped-def]
+def test_a_stranger_learns_nothing_an_object_exists(world, client_for):
     """Whatever the table refuses someone outside the case (the matrix tests check that they get
     it), they get the same for an object that does not exist: a 404, or the refusal their role meets
     on that page whatever the object. Never a 403 that a 404 elsewhere would tell apart."""
@@ -592,7 +592,7 @@ def test_a_stranger_learns_nothing_an_object_exists(world, client_for):  # type:
     [pytest.param(cell, marks=pytest.mark.xfail(strict=True, reason=reason)) for cell, reason in KNOWN_BUGS.items()]
     or [pytest.param(None, marks=pytest.mark.skip(reason="no known bugs"))],
 )
-def test_a_known_bug_is_still_there(cell, world, client_for):  # type: ignore[no-untyped-def]
+def test_a_known_bug_is_still_there(cell, world, client_for):
     name, method, role = cell
     expected = TABLE[name].answers(method)[role]
     url = url_of(name, named_patterns()[name], world)

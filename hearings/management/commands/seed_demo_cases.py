@@ -56,7 +56,7 @@ STORIES = [
 class Command(BaseCommand):
     help = "Create demo cases (to admit, with an offer, with a hearing, with an agreement). Run after seed_demo."
 
-    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+    def handle(self, *args, **options) -> None:
         # The demo's messages are in each person's inbox; the terminal is kept for the logins.
         with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
             self._seed()
