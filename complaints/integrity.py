@@ -3,8 +3,10 @@
 - Each `CaseEvent.hash` is an HMAC-SHA256 over the event and the hash before it, keyed with a
   server secret the database does not hold (settings.CASE_EVENT_HMAC_KEYS; the event stores the
   key's id, so keys can be rotated). Rewriting a chain with the public algorithm fails the HMAC.
-- The case keeps the chain's head: its length, its last hash, and a keyed seal over both and the
-  status. Removing the last event, or editing the status, no longer matches the seal.
+- The case keeps the chain's head: its length, its last hash, and a keyed seal over both, the
+  status, and who and what the case is about (number, consumer, company). Removing the last event,
+  editing the status, moving the case to another company or consumer, or winding a filed case back
+  to an empty draft no longer matches the seal.
 - The status must also agree with the last event that moved the case.
 - On PostgreSQL a trigger refuses UPDATE and DELETE of events (migration 0005), so only someone
   who disables it on purpose can change them.
@@ -19,7 +21,7 @@ What this cannot see: a rollback of a case and its events together to an earlier
 import hmac
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from hashlib import sha256
 
@@ -84,19 +86,67 @@ def event_digest(
     return _hmac(key_id, message)
 
 
-def seal_for(*, case_id: int, status: str, length: int, head_hash: str, key_id: str | None = None) -> str:
-    """The case's seal, "<key id>:<hmac>", over what the case says its chain is."""
+@dataclass(frozen=True)
+class Sealed:
+    """What a case's seal vouches for: its chain (length, last hash), its status, and who and what
+    the case is about (number, consumer, company): a case moved to another company or consumer, or
+    wound back to a draft, no longer matches its seal."""
+
+    case_id: int
+    status: str
+    length: int
+    head_hash: str
+    number: str | None
+    consumer_id: int | None
+    company_id: int | None
+    company_cuit: str
+
+    def message(self) -> str:
+        parts = [self.case_id, self.status, self.length, self.head_hash, self.number or ""]
+        parts += [self.consumer_id or "", self.company_id or "", self.company_cuit]
+        return SEPARATOR.join([SEAL_DOMAIN, *map(str, parts)])
+
+
+# The case row's columns a seal covers, in Sealed's order after the chain head.
+SEALED_COLUMNS = ("number", "consumer_id", "company_id", "company_cuit")
+
+
+def seal_for(sealed: Sealed, key_id: str | None = None) -> str:
+    """The case's seal, "<key id>:<hmac>"."""
     key_id = key_id or current_key_id()
-    message = SEPARATOR.join([SEAL_DOMAIN, str(case_id), status, str(length), head_hash])
-    return f"{key_id}:{_hmac(key_id, message)}"
+    return f"{key_id}:{_hmac(key_id, sealed.message())}"
 
 
-def seal_matches(seal: str, *, case_id: int, status: str, length: int, head_hash: str) -> bool:
+def seal_matches(seal: str, sealed: Sealed) -> bool:
     key_id, _, _digest = seal.partition(":")
     if key_id not in keys():
         return False
-    expected = seal_for(case_id=case_id, status=status, length=length, head_hash=head_hash, key_id=key_id)
-    return hmac.compare_digest(seal, expected)
+    return hmac.compare_digest(seal, seal_for(sealed, key_id=key_id))
+
+
+def _sealed_row(case_id: int, *, length: int | None = None, head_hash: str | None = None) -> Sealed:
+    status, chain_length, chain_head, *identity = (
+        Complaint.objects.filter(pk=case_id)
+        .values_list("status", "chain_length", "chain_head_hash", *SEALED_COLUMNS)
+        .get()
+    )
+    return Sealed(
+        case_id,
+        status,
+        chain_length if length is None else length,
+        chain_head if head_hash is None else head_hash,
+        *identity,
+    )
+
+
+def reseal(case: Complaint) -> None:
+    """Seal the case again after a legitimate change of what the seal covers (a case being corrected
+    names another company). The caller holds the case's row lock, inside its transaction."""
+    if not case.chain_length:
+        return
+    seal = seal_for(_sealed_row(case.pk))
+    Complaint.objects.filter(pk=case.pk).update(chain_seal=seal)
+    case.chain_seal = seal
 
 
 # --- Appending ----------------------------------------------------------------------------------------
@@ -108,9 +158,8 @@ def append_event(
     """Append one event and move the case's chain head. The caller holds the case's row lock (so the
     head it reads is the latest) and runs this inside its transaction: both rows commit together.
     The head and the status are read from the row, not from `case`, which may be an older copy."""
-    status, length, head_hash = (
-        Complaint.objects.filter(pk=case.pk).values_list("status", "chain_length", "chain_head_hash").get()
-    )
+    current = _sealed_row(case.pk)
+    length, head_hash = current.length, current.head_hash
     event = CaseEvent.objects.create(
         complaint=case,
         action=action,
@@ -124,7 +173,7 @@ def append_event(
     head = {
         "chain_length": length + 1,
         "chain_head_hash": event.hash,
-        "chain_seal": seal_for(case_id=case.pk, status=status, length=length + 1, head_hash=event.hash),
+        "chain_seal": seal_for(replace(current, length=length + 1, head_hash=event.hash)),
     }
     Complaint.objects.filter(pk=case.pk).update(**head)
     for name, value in head.items():
@@ -159,12 +208,12 @@ class Break:
         return messages[self.kind] % {"event": self.event_id, "detail": self.detail}
 
 
-# (pk, status, chain_length, chain_head_hash, chain_seal, number)
-Head = tuple[int, str, int, str, str, str | None]
+# (pk, status, chain_length, chain_head_hash, chain_seal, number, consumer_id, company_id, company_cuit)
+Head = tuple[int, str, int, str, str, str | None, int | None, int | None, str]
 # (pk, key_id, previous_hash, hash, complaint_id, action, from_state, to_state, actor_id, reason, created_at)
 EventRow = tuple[int, str, str, str, int, str, str, str, int | None, str, datetime]
 
-HEAD_FIELDS = ("pk", "status", "chain_length", "chain_head_hash", "chain_seal", "number")
+HEAD_FIELDS = ("pk", "status", "chain_length", "chain_head_hash", "chain_seal", *SEALED_COLUMNS)
 EVENT_FIELDS = (
     "pk",
     "key_id",
@@ -182,7 +231,7 @@ EVENT_FIELDS = (
 
 def check_chain(head: Head, events: Sequence[EventRow]) -> list[Break]:
     """Every disagreement between a case's row and its events, oldest first. Pure: no queries."""
-    case_id, status, length, head_hash, seal, number = head
+    case_id, status, length, head_hash, seal, number, consumer_id, company_id, company_cuit = head
     known = keys()
     breaks: list[Break] = []
 
@@ -221,9 +270,11 @@ def check_chain(head: Head, events: Sequence[EventRow]) -> list[Break]:
         broken("length", detail=f"{length} ≠ {len(events)}")
     if previous != head_hash:
         broken("head")
-    # A draft nobody has moved has nothing to seal yet; anything else must carry a valid seal.
-    sealed = bool(seal or length or status != State.DRAFT)
-    if sealed and not seal_matches(seal, case_id=case_id, status=status, length=length, head_hash=head_hash):
+    # A draft nobody has moved (no number yet) has nothing to seal; anything else must carry a valid
+    # seal, so a filed case wound back to a draft with its events deleted still shows.
+    sealed = bool(seal or length or number or status != State.DRAFT)
+    identity = Sealed(case_id, status, length, head_hash, number, consumer_id, company_id, company_cuit)
+    if sealed and not seal_matches(seal, identity):
         broken("seal")
     if last_move and last_move != status:
         broken("status", detail=f"{status} ≠ {last_move}")
@@ -326,7 +377,7 @@ def seal_existing_chains(
             complaint_model.objects.using(using)
             .filter(pk__gt=last)
             .order_by("pk")
-            .values_list("pk", "status")[:batch_size]
+            .values_list("pk", "status", *SEALED_COLUMNS)[:batch_size]
         )
         if not batch:
             return sealed
@@ -346,12 +397,12 @@ def seal_existing_chains(
             .values_list("pk", "hash")
         )
         updates = []
-        for pk, status in batch:
+        for pk, status, *identity in batch:
             count, last_event = counts.get(pk, (0, None))
-            if not count and status == State.DRAFT:
+            if not count and status == State.DRAFT and not identity[0]:
                 continue
             head_hash = last_hashes.get(last_event, "")
-            seal = seal_for(case_id=pk, status=status, length=count, head_hash=head_hash)
+            seal = seal_for(Sealed(pk, status, count, head_hash, *identity))
             updates.append((count, head_hash, seal, pk))
         # One statement per case, pipelined: bulk_update's CASE WHEN takes seconds per thousand rows.
         with connections[using].cursor() as cursor:

@@ -9,10 +9,12 @@ the same choice made again from the cookie and Accept-Language."""
 import logging
 import sys
 
+import psycopg
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template import loader
 from django.utils import translation
+from psycopg_pool import PoolTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +22,26 @@ logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 30
 
 
+# PostgreSQL's own words for "the server went away": class 08 (connection exception) and the
+# shutdown states. Other OperationalErrors (a statement timeout, a deadlock, a full disk) are faults
+# to see in the error log, not a moment to wait out.
+_OUTAGE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
 def is_database_outage(exc: BaseException | None) -> bool:
     """The database could not be reached or dropped the connection (restart, failover, a pool that
     could not hand out a connection in time): a moment later the same request will work."""
-    return isinstance(exc, OperationalError | InterfaceError)
+    if isinstance(exc, InterfaceError):
+        return True  # Django's word for a connection that is already closed
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if isinstance(cause, PoolTimeout):
+        return True
+    if not isinstance(cause, psycopg.Error):
+        return False  # SQLite ("database is locked") and anything else: a fault, not an outage
+    sqlstate = cause.sqlstate
+    return sqlstate is None or sqlstate.startswith("08") or sqlstate in _OUTAGE_SQLSTATES
 
 
 def _language_of(request: HttpRequest) -> str:
@@ -66,5 +84,5 @@ class DatabaseUnavailableMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not is_database_outage(exception):
             return None
-        logger.warning("Database unavailable while serving %s: %s", request.path, exception)
+        logger.warning("Database unavailable while serving %s", request.path, exc_info=exception)
         return database_unavailable(request)

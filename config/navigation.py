@@ -26,6 +26,7 @@ def _nav_for(user: User) -> list[tuple[str, str]]:
         items.append(("company_list", _("Companies")))
     if user.role == Role.SUPERVISOR:
         items += [("staff_list", _("Staff")), ("notification_failures", _("Failed deliveries"))]
+        items.append(("access_log", _("Personal data")))
     return items
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from parties.dates import BoundedDateField
 from parties.models import Role
 from privacy.models import AccessKind, DataRequest
 
@@ -10,6 +11,7 @@ class DataRequestForm(forms.ModelForm):
         model = DataRequest
         fields = ["kind", "case_number", "details"]
         widgets = {"kind": forms.RadioSelect, "details": forms.Textarea(attrs={"rows": 5, "maxlength": 2000})}
+        labels = {"case_number": _("Case number")}  # the form itself marks it optional
         help_texts = {
             "case_number": _("If it is about one complaint, its number, e.g. DC-2026-000123."),
             "details": _("Tell us which data is wrong or should be deleted, and what it should say."),
@@ -30,13 +32,16 @@ class DataRequestCloseForm(forms.Form):
     )
 
 
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
 class AccessLogFilterForm(forms.Form):
     case_number = forms.CharField(label=_("Case number"), required=False, max_length=20)
     user = forms.CharField(label=_("Who (e-mail)"), required=False, max_length=254)
     role = forms.ChoiceField(label=_("Role"), required=False, choices=[("", _("All")), *Role.choices])
     kind = forms.ChoiceField(label=_("What"), required=False, choices=[("", _("All")), *AccessKind.choices])
-    since = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = BoundedDateField(label=_("From"), required=False, past_years=30, future_years=1, widget=DATE)
+    until = BoundedDateField(label=_("Until"), required=False, past_years=30, future_years=1, widget=DATE)
 
     def clean(self) -> dict:
         data = super().clean() or {}

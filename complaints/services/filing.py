@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from django.db import transaction
 from django.utils import timezone
 
+from complaints import integrity
 from complaints.models import Channel, Complaint
 from complaints.states import State
 from parties.models import Company, ConsumerProfile, User
@@ -106,6 +107,8 @@ def draft_save_step(*, complaint: Complaint, values: Mapping[str, object], reach
             setattr(locked, field, value)
         locked.draft_step = max(locked.draft_step, reached_step)
         locked.save(update_fields=[*values, "draft_step", "updated_at"])
+        if {"company", "company_cuit"} & set(values):
+            integrity.reseal(locked)  # a case being corrected may name another company
     for field, value in values.items():
         setattr(complaint, field, value)
     complaint.draft_step = locked.draft_step

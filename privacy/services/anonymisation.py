@@ -23,11 +23,11 @@ from django.db.models.fields.files import FieldFile
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from complaints.models import CaseEvent, CompanyAnswer, Complaint, Evidence
+from complaints.models import CaseEvent, CompanyAnswer, Complaint, Evidence, Offer
 from complaints.services import lock_case, record_event
 from complaints.states import CLOSED_STATES
-from hearings.models import AbsenceJustification, Acta, Attendance, ComplianceProof, Hearing, Recording
-from notifications.models import FormalNotice, Notification
+from hearings.models import AbsenceJustification, Acta, Agreement, Attendance, ComplianceProof, Hearing, Recording
+from notifications.models import FormalNotice, Notification, NotificationRetry
 from privacy.actions import CASE_ANONYMISED
 from privacy.models import AnonymisedCase
 
@@ -133,8 +133,18 @@ def case_anonymise(*, complaint_id: int, now: datetime | None = None) -> Anonymi
         Attendance.objects.filter(hearing__in=hearings).update(display_name="", note="")
         hearings.update(outcome_notes="", cancel_reason="")
         CompanyAnswer.objects.filter(complaint=case).update(text="")
+        # Offers and agreements keep their amounts and dates; their words (often a name, an account
+        # to pay into, an address) go.
+        Offer.objects.filter(complaint=case).update(terms="", counter_terms="")
+        Agreement.objects.filter(complaint=case).update(terms="", obligations="")
         notices.update(body="", document="")
-        outbox.update(body_text="", body_html="", attachments=[], redacted_at=Coalesce("redacted_at", Value(now)))
+        NotificationRetry.objects.filter(notification__in=outbox).update(previous_error="")
+        # The delivery record keeps event, channel, status and time; the consumer's own address and
+        # whatever a provider's error echoed of it go.
+        outbox.filter(recipient_id=case.consumer_id).update(address="")
+        outbox.update(
+            body_text="", body_html="", attachments=[], last_error="", redacted_at=Coalesce("redacted_at", Value(now))
+        )
 
         record_event(case=case, action=CASE_ANONYMISED.code, by=None)
         anonymised = AnonymisedCase.objects.create(complaint=case, anonymised_at=now, removed_files=removed)

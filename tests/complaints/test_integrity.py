@@ -16,12 +16,13 @@ from django.utils.module_loading import import_string
 from complaints import services
 from complaints.integrity import seal_existing_chains, verify_all, verify_case
 from complaints.models import CaseEvent, Complaint
+from complaints.services.filing import draft_save_company
 from complaints.states import State
 from complaints.tasks_integrity import alert_supervisors, verify_case_chains
 from config.celery import app
 from notifications.models import Notification
-from parties.models import Role
-from tests.complaints.factories import draft_case, served_case
+from parties.models import Role, User
+from tests.complaints.factories import draft_case, served_case, submitted_case
 from tests.complaints.tampering import as_a_dba
 from tests.config.test_settings_profiles import PRODUCTION, manage
 from tests.conftest import make_user
@@ -152,6 +153,36 @@ def test_it_catches_a_draft_moved_on_without_an_event(consumer, company):
     Complaint.objects.filter(pk=draft.pk).update(status=State.ADMITTED)
 
     assert kinds(draft) == {"seal"}
+
+
+def test_it_catches_a_filed_case_wound_back_to_an_empty_draft(served):
+    with as_a_dba():
+        CaseEvent.objects.filter(complaint=served).delete()
+    Complaint.objects.filter(pk=served.pk).update(status=State.DRAFT, chain_length=0, chain_head_hash="", chain_seal="")
+
+    assert kinds(served) == {"seal"}
+
+
+def test_it_catches_a_case_moved_to_another_company_or_consumer(served, other_company, stranger):
+    Complaint.objects.filter(pk=served.pk).update(company=other_company)
+    assert kinds(served) == {"seal"}
+
+    Complaint.objects.filter(pk=served.pk).update(company=served.company, consumer=stranger)
+    assert kinds(served) == {"seal"}
+
+
+def test_a_case_being_corrected_may_name_another_company_and_still_verifies(consumer, company, officer):
+    case = services.complaint_observe(
+        complaint=submitted_case(consumer, company), by=officer, observation="Name the seller, not the brand."
+    )
+
+    draft_save_company(
+        complaint=case, registered=None, cuit="30703088534", name="Otra S.R.L.", by=consumer, reached_step=2
+    )
+
+    case.refresh_from_db()
+    assert case.company is not None and case.company.pk != company.pk
+    assert verify_case(case) == []
 
 
 def test_it_catches_an_event_inserted_in_the_middle(served, officer):
@@ -291,6 +322,7 @@ def test_beat_runs_the_check_every_night():
 def test_the_nightly_task_alerts_each_supervisor_once_a_day(served, supervisor):
     other = make_user("raul@oficina.test", Role.SUPERVISOR, first_name="Raúl")
     make_user("retired@oficina.test", Role.SUPERVISOR, is_active=False)
+    User.objects.filter(pk__in=[supervisor.pk, other.pk]).update(preferred_language="en")  # each reads their own
 
     def alerts() -> list[tuple[str, str]]:
         rows = Notification.objects.filter(event="integrity_alert", channel="email")

@@ -2,6 +2,7 @@
 "we are back in a moment" with Retry-After when the database cannot be reached, wherever the
 failure came from (a view, or a middleware reading the session)."""
 
+import psycopg
 import pytest
 from django.db import OperationalError
 from django.test import Client
@@ -73,6 +74,15 @@ def test_a_lost_connection_is_an_outage_too():
     assert response["Retry-After"] == "30"
 
 
+def test_a_statement_timeout_is_a_fault_not_an_outage():
+    """Deadlocks, timeouts and a full disk are OperationalErrors too: they must reach the error log
+    as the bugs they are, not hide behind "we are back in a moment"."""
+    response = failing_client("en").get("/_test/statement-timeout/")
+
+    assert response.status_code == 500
+    assert "Retry-After" not in response
+
+
 def test_the_outage_page_is_in_spanish_for_a_spanish_reader():
     response = failing_client("es-AR").get("/_test/database-down/")
 
@@ -87,7 +97,8 @@ def test_an_outage_met_by_a_middleware_still_gets_the_503(monkeypatch, consumer)
     client.force_login(consumer)
 
     def unreachable(self):
-        raise OperationalError("server closed the connection unexpectedly")
+        message = "server closed the connection unexpectedly"
+        raise OperationalError(message) from psycopg.OperationalError(message)
 
     monkeypatch.setattr("django.contrib.sessions.backends.db.SessionStore.load", unreachable)
     response = client.get("/")

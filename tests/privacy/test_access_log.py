@@ -237,6 +237,12 @@ def test_an_end_date_before_the_start_is_refused(client_for, supervisor, reads):
     assert "maria@example.com" not in page
 
 
+def test_a_date_out_of_any_range_is_a_message_not_an_error(client_for, supervisor, reads):
+    page = listed(client_for(supervisor), until="9999-12-31")
+
+    assert "Enter a date on or before" in page
+
+
 def test_the_list_is_paginated(client_for, supervisor, consumer, company):
     case = submitted_case(consumer, company)
     for _ in range(55):

@@ -3,7 +3,8 @@ data and files, keeps its statistics, and its event chain still verifies. Recent
 are left alone; running twice changes nothing more."""
 
 import hashlib
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -14,7 +15,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from complaints import services as case_services
-from complaints.models import CaseEvent, Complaint, Evidence
+from complaints.models import CaseEvent, Complaint, Evidence, Offer, OfferStatus
 from complaints.selectors import case_events_intact
 from complaints.states import State
 from hearings.models import Acta, Recording
@@ -59,7 +60,7 @@ def stored_names(case: Complaint) -> list[str]:
     files = [item.file for item in Evidence.objects.filter(complaint=case)]
     files += [acta.file for acta in Acta.objects.filter(hearing__complaint=case)]
     files += [rec.file for rec in Recording.objects.filter(hearing__complaint=case)]
-    return [file.name for file in files if file.name]
+    return [file.name or "" for file in files]
 
 
 def anonymise(django_capture_on_commit_callbacks, **kwargs) -> int:
@@ -136,6 +137,37 @@ def test_the_messages_of_the_case_keep_their_delivery_record_and_lose_their_text
     assert messages.exists()
     assert not messages.exclude(body_text="").exists()
     assert not messages.filter(redacted_at=None).exists()
+
+
+def test_offers_lose_their_words_and_keep_their_amounts(
+    closed_case, representative, django_capture_on_commit_callbacks
+):
+    offer = Offer.objects.create(
+        complaint=closed_case,
+        made_by=representative,
+        amount=Decimal("18500.00"),
+        terms="Transferencia a la cuenta de María González, CBU 0110599520000001234567",
+        fulfil_by=date(2026, 4, 1),
+        status=OfferStatus.COUNTERED,
+        counter_amount=Decimal("25000.00"),
+        counter_terms="Que me devuelvan todo en mi domicilio de Av. San Juan 2150",
+    )
+
+    anonymise(django_capture_on_commit_callbacks)
+
+    offer.refresh_from_db()
+    assert (offer.terms, offer.counter_terms) == ("", "")
+    assert (offer.amount, offer.counter_amount) == (Decimal("18500.00"), Decimal("25000.00"))
+
+
+def test_the_consumers_address_leaves_the_delivery_record(closed_case, consumer, django_capture_on_commit_callbacks):
+    to_the_consumer = Notification.objects.filter(case_number=closed_case.number, recipient=consumer)
+    assert to_the_consumer.exclude(address="").exists()
+
+    anonymise(django_capture_on_commit_callbacks)
+
+    assert to_the_consumer.exists()
+    assert not to_the_consumer.exclude(address="").exists()
 
 
 def test_running_again_changes_nothing(closed_case, django_capture_on_commit_callbacks):
