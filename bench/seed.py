@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import functools
 import json
 import math
 import os
@@ -45,7 +46,15 @@ import dj_database_url  # noqa: E402
 import psycopg  # noqa: E402
 from psycopg import sql  # noqa: E402
 
-OFFICE_TZ = ZoneInfo("America/Argentina/Buenos_Aires")
+
+@functools.cache
+def office_tz() -> ZoneInfo:
+    """The office's time zone, settings.TIME_ZONE (read once Django's settings can be)."""
+    from django.conf import settings
+
+    return ZoneInfo(settings.TIME_ZONE)
+
+
 EMAIL_DOMAIN = "bench.concilia.ar"
 PASSWORD = "!bench-unusable-password"  # starts with "!": Django treats it as unusable; run.py force_logins
 
@@ -260,7 +269,7 @@ def cuit_with_check(prefix: str, body: int) -> str | None:
 
 
 def local_at(day: date, hour: int) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, tzinfo=OFFICE_TZ).astimezone(UTC)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=office_tz()).astimezone(UTC)
 
 
 def money(low: int, high: int, rng: random.Random) -> Decimal:
@@ -434,7 +443,7 @@ class Plan:
         rng = self.rng
         from parties.business_days import is_business_day
 
-        today = self.now.astimezone(OFFICE_TZ).date()
+        today = self.now.astimezone(office_tz()).date()
         # (case index, conciliator id, start, status, outcome, continues: index into self.hearings or None)
         self.hearings: list[tuple[int, int, datetime, str, str, int | None]] = []
         used: set[int] = set()
@@ -761,7 +770,7 @@ def write_complaints(
             submitted = None if draft else created + timedelta(minutes=rng.randrange(5, 90))
             number = None
             if submitted is not None:
-                year = submitted.astimezone(OFFICE_TZ).year
+                year = submitted.astimezone(office_tz()).year
                 last_number[year] = last_number.get(year, 0) + 1
                 number = f"DC-{year}-{last_number[year]:06d}"
             hearing = plan.last_hearing.get(i)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from complaints.views import case_file, filing, office
+from complaints.views import assisted, case_file, filing, office, receipt
 
 urlpatterns = [
     # Filing (consumer; officer for assisted filing)
@@ -10,10 +10,10 @@ urlpatterns = [
     path("pruebas/<int:pk>/borrar/", filing.evidence_delete, name="evidence_delete"),
     path("reclamos/<int:pk>/enviar/", filing.complaint_submit, name="complaint_submit"),
     path("reclamos/<int:pk>/reenviar/", filing.complaint_resubmit, name="complaint_resubmit"),
-    path("reclamos/<int:pk>/constancia/", filing.complaint_receipt, name="complaint_receipt"),
-    path("reclamos/<int:pk>/constancia.pdf", filing.complaint_receipt_pdf, name="complaint_receipt_pdf"),
+    path("reclamos/<int:pk>/constancia/", receipt.complaint_receipt, name="complaint_receipt"),
+    path("reclamos/<int:pk>/constancia.pdf", receipt.complaint_receipt_pdf, name="complaint_receipt_pdf"),
     path("empresas/buscar/", filing.company_lookup, name="company_lookup"),
-    path("oficina/reclamos/asistido/", filing.assisted_filing, name="assisted_filing"),
+    path("oficina/reclamos/asistido/", assisted.assisted_filing, name="assisted_filing"),
     # The case file, for everyone who may see it
     path("reclamos/", case_file.complaint_list, name="complaint_list"),
     path("reclamos/<int:pk>/", case_file.complaint_detail, name="complaint_detail"),

@@ -17,18 +17,18 @@ prefetches them once for all the case's hearings (hearings/selectors.py), a serv
 fresh under its lock.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
-import rules
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django_fsm import can_proceed
 
 from complaints.models import Complaint, Offer, OfferStatus
 from complaints.states import OFFICE_ROLES, State, represents
 from parties.models import User
+from parties.policy import Policy, Refusal, not_now, not_you
 
 from .errors import HearingError
 from .models import AbsenceJustification, Acta, Agreement, Attendance, ComplianceProof, Hearing
@@ -52,6 +52,7 @@ ADJOURN_HEARING = "adjourn_hearing"
 OPEN_CONSOLE = "open_console"
 RECORD_OUTCOME = "record_outcome"
 ENTER_ROOM = "enter_room"
+MANAGE_ROOM = "manage_room"
 READ_ACTA = "read_acta"
 CONFIRM_ACTA = "confirm_acta"
 APPROVE_AGREEMENT = "approve_agreement"
@@ -64,56 +65,14 @@ READ_COMPLIANCE_PROOF = "read_compliance_proof"
 REFER_CASE = "refer_case"
 
 
-@dataclass(frozen=True)
-class Refusal:
-    """Why not, in words the person reads; `forbidden`: because of who they are, not of when."""
-
-    message: str
-    forbidden: bool = False
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def _not_you(message: str) -> Refusal:
-    return Refusal(message, forbidden=True)
-
-
-def _not_now(message: str) -> Refusal:
-    return Refusal(message)
-
-
-Check = Callable[[User, Any], Refusal | None]
-HEARING_RULES = rules.RuleSet()
-_CHECKS: dict[str, Check] = {}
-
-
-def _action(name: str) -> Callable[[Check], rules.Predicate]:
-    def register(check: Check) -> rules.Predicate:
-        predicate = rules.Predicate(lambda user, obj: check(user, obj) is None, name=f"may_{name}")
-        HEARING_RULES.add_rule(name, predicate)
-        _CHECKS[name] = check
-        return predicate
-
-    return register
-
-
-def why_not(action: str, user: User | None, obj: object) -> Refusal | None:
-    """The refusal a person reads, or None when `user` may do `action` to `obj` now."""
-    if user is None or not user.is_authenticated:
-        return _not_you(_("Sign in first."))
-    return _CHECKS[action](user, obj)
-
-
-def allowed(action: str, user: User | None, obj: object) -> bool:
-    return why_not(action, user, obj) is None
-
-
-def ensure(action: str, user: User | None, obj: object) -> None:
-    """For services, under the row lock: raise the refusal as a HearingError."""
-    refusal = why_not(action, user, obj)
-    if refusal is not None:
-        raise HearingError(refusal.message)
+POLICY = Policy(HearingError)
+HEARING_RULES = POLICY.rules
+_action = POLICY.action
+why_not = POLICY.why_not
+allowed = POLICY.allowed
+ensure = POLICY.ensure
+_not_you, _not_now = not_you, not_now
+_CHECKS = POLICY._checks
 
 
 # --- What the rules read ------------------------------------------------------------------------------
@@ -281,6 +240,15 @@ def _enter_room(user: User, hearing: Hearing) -> Refusal | None:
         return _not_now(
             _("This hearing is “%(status)s”: its room is closed.") % {"status": hearing.get_status_display()}
         )
+    return None
+
+
+@_action(MANAGE_ROOM)
+def _manage_room(user: User, hearing: Hearing) -> Refusal | None:
+    """The room's housekeeping (correct the attendance, register a recording, see who agreed to be
+    recorded): the hearing's own conciliator or the office."""
+    if user.pk != hearing.conciliator_id and not is_office(user):
+        return _not_you(_("Only the hearing's conciliator or the office manage its room."))
     return None
 
 
@@ -500,8 +468,10 @@ def _read_compliance_proof(user: User, proof: ComplianceProof) -> Refusal | None
 
 @_action(REFER_CASE)
 def _refer_case(user: User, case: Complaint) -> Refusal | None:
-    """After a hearing without agreement; after the company's absence once its right to justify it
-    has run out (DOMAIN.md) — the beat job refers those by itself, the office may be quicker."""
+    """From every state the `refer` transition leaves: after a hearing without agreement; after the
+    company's absence once its right to justify it has run out (DOMAIN.md) — the beat job refers
+    those by itself, the office may be quicker; an admitted case whose company never set up its
+    electronic domicile, so it cannot be served."""
     if not is_office(user):
         return _not_you(_("Only the office can refer a case to the legal department."))
     if case.status == State.COMPANY_ABSENT:
@@ -517,9 +487,11 @@ def _refer_case(user: User, case: Complaint) -> Refusal | None:
                 % {"date": _when(case.justification_due_at)}
             )
         return None
-    if case.status != State.NO_AGREEMENT:
+    # The others the `refer` transition leaves from (docs/workflow.md): no agreement, a breached
+    # agreement, and a case admitted whose company never set up its electronic domicile.
+    if not can_proceed(case.refer):
         return _not_now(
-            _("Case %(number)s is “%(state)s”: it is not for the hearings to refer it.")
+            _("Case %(number)s is “%(state)s”: it cannot be referred to the legal department.")
             % {"number": case, "state": _state(case)}
         )
     return None
@@ -530,6 +502,7 @@ may_reschedule_hearing = HEARING_RULES[RESCHEDULE_HEARING]
 may_cancel_hearing = HEARING_RULES[CANCEL_HEARING]
 may_adjourn_hearing = HEARING_RULES[ADJOURN_HEARING]
 may_enter_room = HEARING_RULES[ENTER_ROOM]
+may_manage_room = HEARING_RULES[MANAGE_ROOM]
 may_open_console = HEARING_RULES[OPEN_CONSOLE]
 may_record_outcome = HEARING_RULES[RECORD_OUTCOME]
 may_read_acta = HEARING_RULES[READ_ACTA]

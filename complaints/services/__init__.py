@@ -1,11 +1,13 @@
 """Every move of a case. Each one: atomic, the case row locked, the django-fsm transition, a save
 with update_fields, an immutable CaseEvent, and the notifications it implies written to the outbox
-in the same transaction (delivered after commit)."""
+in the same transaction (delivered after commit).
+
+filing.py  the consumer's draft, saved step by step
+offers.py  before the hearing: the company's answer and offers, the consumer's answer to them
+"""
 
 import functools
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -15,25 +17,20 @@ from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from complaints import actions, integrity
+from complaints.errors import CaseError
 from complaints.models import (
     CaseEvent,
     CaseNumberSequence,
-    CompanyAnswer,
     Complaint,
     Offer,
     OfferStatus,
 )
 from complaints.services.filing import complaint_start_draft, snapshot_consumer  # noqa: F401  (re-exported)
 from complaints.signals import case_moved
-from complaints.states import State, represents
+from complaints.states import State
 from notifications.services import formal_notice_serve, notify
 from parties.business_days import deadline_after
 from parties.models import Company, Representation, User
-
-
-class CaseError(Exception):
-    """A refused move; the message is shown to the person as it is."""
-
 
 # --- The one mechanism every move goes through ------------------------------------------------------
 
@@ -305,95 +302,6 @@ def _serve(case: Complaint, *, by: User | None) -> Complaint:
     return move.case
 
 
-# --- Before the hearing: answers and offers ------------------------------------------------------
-
-
-def _ensure_company_side(case: Complaint, by: User) -> None:
-    if not represents(by, case):
-        raise CaseError(_("Only a representative of the company can do this."))
-    if case.status not in (State.COMPANY_NOTIFIED, State.HEARING_SCHEDULED, State.ADJOURNED):
-        raise CaseError(_("The company can answer only while the case is open for conciliation."))
-
-
-def company_answer(*, complaint: Complaint, by: User, text: str) -> CompanyAnswer:
-    if not text.strip():
-        raise CaseError(_("Write the company's answer."))
-    with transaction.atomic():
-        case = _locked(complaint)
-        _ensure_company_side(case, by)
-        answer = CompanyAnswer.objects.create(complaint=case, author=by, text=text)
-        event = record_event(case=case, action=actions.COMPANY_ANSWERED.code, by=by, reason=text)
-        _notify_parties(Move(case, event))
-    return answer
-
-
-def offer_make(*, complaint: Complaint, by: User, terms: str, fulfil_by: date, amount: Decimal | None) -> Offer:
-    if fulfil_by <= timezone.localdate():
-        raise CaseError(_("The date to fulfil the offer must be in the future."))
-    with transaction.atomic():
-        case = _locked(complaint)
-        _ensure_company_side(case, by)
-        if case.offers.filter(status=OfferStatus.PENDING).exists():
-            raise CaseError(_("There is already an offer awaiting the consumer's answer."))
-        offer = Offer.objects.create(complaint=case, made_by=by, terms=terms, fulfil_by=fulfil_by, amount=amount)
-        event = record_event(case=case, action=actions.OFFER_MADE.code, by=by, reason=offer_event_reason(offer))
-        _notify_parties(Move(case, event), offer_text=terms, offer_amount=amount, fulfil_by=fulfil_by)
-    return offer
-
-
-def offer_event_reason(offer: Offer) -> str:
-    """What the case event records of an offer: its facts in a form no language owns, e.g.
-    "ARS 1234.50 · 2026-03-01 · <the terms>", not a sentence in the actor's language. The case
-    page shows them in the reader's language (`selectors.offer_terms_in`, the inverse)."""
-    amount = f"ARS {offer.amount:.2f} · " if offer.amount is not None else ""
-    return f"{amount}{offer.fulfil_by.isoformat()} · {offer.terms}"
-
-
-def _locked_pending_offer(offer: Offer, by: User) -> tuple[Complaint, Offer]:
-    case = _locked(offer.complaint)
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
-    if by.pk != case.consumer_id:
-        raise CaseError(_("Only the consumer who filed the complaint can answer the offer."))
-    if offer.status == OfferStatus.LAPSED:
-        raise CaseError(_("This offer lapsed: the case moved on before it was answered."))
-    if offer.status != OfferStatus.PENDING:
-        raise CaseError(_("This offer was already answered."))
-    return case, offer
-
-
-def offer_accept(*, offer: Offer, by: User) -> Complaint:
-    """The consumer accepts: the case ends in an agreement without a hearing."""
-    with transaction.atomic():
-        case, offer = _locked_pending_offer(offer, by)
-        offer.status, offer.answered_at, offer.answered_by = OfferStatus.ACCEPTED, timezone.now(), by
-        offer.save(update_fields=["status", "answered_at", "answered_by"])
-        move = _apply(case, actions.ACCEPT_OFFER.code, by=by, reason=offer_event_reason(offer))
-        _notify_parties(move, company=True, answer="accepted")
-    return move.case
-
-
-def offer_reject(*, offer: Offer, by: User, counter_terms: str = "", counter_amount: Decimal | None = None) -> Offer:
-    """The consumer rejects, optionally with a counter-offer the company may take up in a new offer."""
-    with transaction.atomic():
-        case, offer = _locked_pending_offer(offer, by)
-        offer.status = OfferStatus.COUNTERED if counter_terms.strip() else OfferStatus.REJECTED
-        offer.answered_at, offer.answered_by = timezone.now(), by
-        offer.counter_terms, offer.counter_amount = counter_terms, counter_amount
-        offer.save(update_fields=["status", "answered_at", "answered_by", "counter_terms", "counter_amount"])
-        countered = offer.status == OfferStatus.COUNTERED
-        action = actions.OFFER_COUNTERED if countered else actions.OFFER_REJECTED
-        event = record_event(case=case, action=action.code, by=by, reason=counter_terms)
-        _notify_parties(
-            Move(case, event),
-            consumer=False,
-            company=True,
-            answer="countered" if countered else "rejected",
-            counter_text=counter_terms,
-            counter_amount=counter_amount,
-        )
-    return offer
-
-
 def complaint_withdraw(*, complaint: Complaint, by: User, reason: str = "") -> Complaint:
     with transaction.atomic():
         move = _apply(complaint, actions.WITHDRAW.code, by=by, reason=reason)
@@ -481,3 +389,14 @@ def serve_companies_with_new_domicile(*, limit: int = 500) -> int:
         except CaseError:
             continue
     return done
+
+
+# The offers and answers before the hearing live in offers.py; imported last, as it builds on the
+# mechanism above. Re-exported, so callers keep saying `services.offer_make`.
+from complaints.services.offers import (  # noqa: E402, F401
+    company_answer,
+    offer_accept,
+    offer_event_reason,
+    offer_make,
+    offer_reject,
+)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, QuerySet
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template import TemplateDoesNotExist
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_fsm import has_transition_perm
 
-from complaints import services
+from complaints import policy, services
 from complaints.forms.case_file import (
     CaseFilterForm,
     CompanyAnswerForm,
@@ -48,12 +49,9 @@ from parties.views import role_required
 PAGE_SIZE = 25
 DELIVERIES_SHOWN = 200  # the newest; the failures page has the rest
 ADMISSION_PANEL = "complaints/office/_admission_panel.html"
-# The states in which the company may answer and make offers (services._ensure_company_side decides;
-# this only chooses which panels to show).
-COMPANY_SIDE_STATES = (State.COMPANY_NOTIFIED, State.HEARING_SCHEDULED, State.ADJOURNED)
 EMBEDDABLE_IMAGES = ("image/jpeg", "image/png")
 # The record is kept in the office's time, whatever the reader's device says.
-CASE_TIME_ZONE = "America/Argentina/Buenos_Aires"
+CASE_TIME_ZONE = timezone.get_default_timezone()
 
 
 def _has_hearings() -> bool:
@@ -133,13 +131,17 @@ def _current_deadline(case: Complaint) -> tuple[str, datetime] | None:
 
 def _case_record(case: Complaint) -> dict:
     """What both the page and the export show: events, evidence, answers, offers, notices."""
+    prefetch_related_objects(
+        [case], Prefetch("offers", queryset=Offer.objects.select_related("made_by", "answered_by"))
+    )
     return {
         "case": case,
         "complaint": case,
         "evidence": list(case.evidence.all()),
         "events": list(case.events.select_related("actor").order_by("created_at", "pk")),
         "answers": list(case.answers.select_related("author")),
-        "offers": list(case.offers.select_related("made_by", "answered_by")),
+        # Prefetched onto the case: the page's offer rules (complaints/policy.py) read them from it.
+        "offers": list(case.offers.all()),
         "notices": list(FormalNotice.objects.filter(case_number=case.number).order_by("sent_at"))
         if case.number
         else [],
@@ -155,7 +157,7 @@ def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object
     is_owner = user.pk == case.consumer_id
     is_company_side = represents(user, case)
     is_staff_role = user.role in STAFF_ROLES
-    pending_offer = next((offer for offer in context["offers"] if offer.status == OfferStatus.PENDING), None)
+    pending_offer = policy.pending_offer_of(case)
     context.update(
         {
             "is_owner": is_owner,
@@ -175,8 +177,9 @@ def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object
             else [],
             "pending_offer": pending_offer,
             "can_withdraw": has_transition_perm(case.withdraw, user),
-            "can_answer_offer": bool(pending_offer) and is_owner and has_transition_perm(case.accept_offer, user),
-            "can_act_for_company": is_company_side and case.status in COMPANY_SIDE_STATES,
+            "can_answer_offer": pending_offer is not None and policy.may_answer_offer(user, pending_offer),
+            "can_answer_as_company": policy.may_answer_as_company(user, case),
+            "can_make_offer": policy.may_make_offer(user, case),
             "can_export": is_staff_role,
             "show_receipt": bool(case.number) and (is_owner or is_staff_role),
             "show_admission_panel": case.status == State.SUBMITTED
@@ -204,6 +207,18 @@ def complaint_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- Moves before the hearing ------------------------------------------------------------------
 
 
+def _refuse(request: AuthenticatedRequest, action: str, obj: object, case_pk: int) -> HttpResponse | None:
+    """None when the rule allows it; otherwise 403 (not for this person) or the refusal as a message
+    on the case page (not now)."""
+    refusal = policy.why_not(action, request.user, obj)
+    if refusal is None:
+        return None
+    if refusal.forbidden:
+        raise PermissionDenied(refusal.message)
+    messages.error(request, refusal.message)
+    return redirect("complaint_detail", pk=case_pk)
+
+
 @require_POST
 @login_required
 def complaint_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
@@ -224,6 +239,9 @@ def complaint_withdraw(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def company_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = complaint_for(request.user, pk)
+    refused = _refuse(request, policy.ANSWER_AS_COMPANY, case, case.pk)
+    if refused is not None:
+        return refused
     form = CompanyAnswerForm(request.POST, prefix="answer")
     if not form.is_valid():
         return _render_case(request, case, answer_form=form)
@@ -240,6 +258,9 @@ def company_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def offer_make(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = complaint_for(request.user, pk)
+    refused = _refuse(request, policy.MAKE_OFFER, case, case.pk)
+    if refused is not None:
+        return refused
     form = OfferForm(request.POST, prefix="offer")
     if not form.is_valid():
         return _render_case(request, case, offer_form=form)
@@ -268,6 +289,9 @@ def _offer_for(user: User, pk: int) -> Offer:
 @login_required
 def offer_accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     offer = _offer_for(request.user, pk)
+    refused = _refuse(request, policy.ANSWER_OFFER, offer, offer.complaint_id)
+    if refused is not None:
+        return refused
     try:
         services.offer_accept(offer=offer, by=request.user)
     except services.CaseError as error:
@@ -281,6 +305,9 @@ def offer_accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def offer_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     offer = _offer_for(request.user, pk)
+    refused = _refuse(request, policy.ANSWER_OFFER, offer, offer.complaint_id)
+    if refused is not None:
+        return refused
     form = OfferRejectForm(request.POST, prefix="reject")
     if not form.is_valid():
         return _render_case(request, complaint_for(request.user, offer.complaint_id), reject_form=form)

@@ -1,5 +1,5 @@
 """Filing a complaint: the consumer's guided form (a server-side draft saved on every step), its
-evidence, submission and receipt; and assisted filing by an officer for a citizen.
+evidence and submission. The receipt is in receipt.py, assisted filing by an officer in assisted.py.
 
 Thin views: load the case through `complaint_for`, check who may edit it, call a service
 (`complaints.services.filing` for the draft, `uploads` for its files), turn
@@ -9,7 +9,6 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -25,10 +24,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from complaints import services, uploads
-from complaints.assisted import AssistedFilingError, assisted_filing_start
 from complaints.forms.filing import (
     UNREGISTERED,
-    AssistedFilingForm,
     ClaimStepForm,
     CompanyStepForm,
     DeclarationForm,
@@ -36,7 +33,6 @@ from complaints.forms.filing import (
     PurchaseStepForm,
 )
 from complaints.models import Complaint, Evidence
-from complaints.pdf import pdf_response, render_pdf
 from complaints.selectors import complaint_for, complaints_visible_to, evidence_for
 from complaints.services.filing import (
     EDITABLE_STATES,
@@ -49,11 +45,11 @@ from complaints.services.filing import (
 )
 from complaints.states import State
 from parties.http import AuthenticatedRequest
-from parties.models import Company, ConsumerProfile, Role, User
+from parties.models import Company, ConsumerProfile, User
 from parties.selectors import company_search
 from parties.services import PartiesError
 from parties.validators import format_cuit, format_phone
-from parties.views import consumer_required, role_required
+from parties.views import consumer_required
 
 LOOKUP_LIMIT = 10
 LOOKUP_MIN_CHARS = 2
@@ -81,7 +77,7 @@ REVIEW_STEP = len(STEPS)
 # --- Who may edit a draft ------------------------------------------------------------------------
 
 
-def _may_edit(user: User, case: Complaint) -> bool:
+def may_edit(user: User, case: Complaint) -> bool:
     """The consumer who owns it, or the officer who filed it for them."""
     return user.pk == case.consumer_id or (case.filed_by_id is not None and user.pk == case.filed_by_id)
 
@@ -90,7 +86,7 @@ def _case_to_edit(request: AuthenticatedRequest, pk: int) -> Complaint:
     """The case, if this user may see it (else 404) and edit it (else 403). The state is checked
     by the caller, which knows where to send the person instead."""
     case = complaint_for(request.user, pk)
-    if not _may_edit(request.user, case):
+    if not may_edit(request.user, case):
         raise PermissionDenied
     return case
 
@@ -430,37 +426,6 @@ def _error_text(error: Exception) -> str:
     return str(error)
 
 
-# --- Receipt ------------------------------------------------------------------------------------
-
-
-def _receipt_context(case: Complaint) -> dict:
-    return {
-        "complaint": case,
-        "evidence": list(case.evidence.all()),
-        "review_days": settings.DEADLINES["ADMISSION_REVIEW"],
-    }
-
-
-@login_required
-def complaint_receipt(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    case = complaint_for(request.user, pk)
-    if not case.number:
-        if _may_edit(request.user, case):
-            return redirect("complaint_step", pk=case.pk, step=case.draft_step)
-        raise Http404
-    return render(request, "complaints/filing/receipt.html", _receipt_context(case))
-
-
-@login_required
-def complaint_receipt_pdf(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    case = complaint_for(request.user, pk)
-    if not case.number:
-        raise Http404
-    context = {**_receipt_context(case), "generated_at": timezone.now()}
-    pdf = render_pdf("complaints/pdf/receipt.html", context, request=request)
-    return pdf_response(pdf, f"constancia-{case.number}.pdf")
-
-
 # --- Company lookup (the no-JS page uses the same fragment) ---------------------------------------
 
 
@@ -484,36 +449,3 @@ def company_lookup(request: AuthenticatedRequest) -> HttpResponse:
             "chosen": "",
         },
     )
-
-
-# --- Assisted filing ----------------------------------------------------------------------------
-
-
-@role_required(Role.OFFICER, Role.SUPERVISOR)
-def assisted_filing(request: AuthenticatedRequest) -> HttpResponse:
-    form = AssistedFilingForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            filing = assisted_filing_start(
-                by=request.user, channel=form.cleaned_data["channel"], citizen=form.citizen(), request=request
-            )
-        except AssistedFilingError as error:
-            messages.error(request, str(error))
-        else:
-            if filing.account_created:
-                text = _(
-                    "An account was created for %(email)s and they were e-mailed a link to choose a password. "
-                    "Now complete the complaint with them."
-                )
-            else:
-                text = _(
-                    "%(email)s already has an account: the complaint uses the details in their profile. "
-                    "Check them with the citizen in step 1."
-                )
-            messages.add_message(
-                request,
-                messages.SUCCESS if filing.account_created else messages.INFO,
-                text % {"email": filing.citizen.email},
-            )
-            return redirect("complaint_step", pk=filing.complaint.pk, step=1)
-    return render(request, "complaints/filing/assisted.html", {"form": form})

@@ -32,11 +32,12 @@ from django.utils.translation import gettext as _
 from complaints.services import lock_case, record_event
 from parties.models import User
 
+from .. import policy
 from ..errors import HearingError
 from ..jitsi import display_name as token_name
 from ..models import Attendance, Hearing, Recording, RecordingConsent
 from ..notify import hearing_people, notify_hearing
-from ..selectors import is_office, party_of
+from ..selectors import party_of
 from .shared import lock_hearing
 
 DEDUPE_MAX = 200  # Attendance.dedupe_key's max_length
@@ -101,11 +102,6 @@ def people_of(hearing: Hearing) -> list[tuple[User, str]]:
         [Attendance.Party.CONSUMER] + [Attendance.Party.COMPANY] * (len(people) - 2) + [Attendance.Party.CONCILIATOR]
     )
     return list(zip(people, sides, strict=True))
-
-
-def _may_manage(hearing: Hearing, user: User | None) -> bool:
-    """The hearing's own conciliator, or the office."""
-    return user is not None and (user.pk == hearing.conciliator_id or is_office(user))
 
 
 # --- Attendance ----------------------------------------------------------------------------------
@@ -367,7 +363,7 @@ def attendance_correct(
 ) -> list[Attendance]:
     """The conciliator (or the office) records by hand when someone was in the hearing. For that
     person the manual record replaces what browsers and the video server said (attendance_summary)."""
-    if not _may_manage(hearing, by):
+    if not policy.allowed(policy.MANAGE_ROOM, by, hearing):
         raise HearingError(_("Only the hearing's conciliator or the office can correct its attendance."))
     if not note.strip():
         raise HearingError(_("Say why the attendance is corrected."))
@@ -453,7 +449,7 @@ def recording_register(
     `by` is the hearing's conciliator or the office; None is the video server (Jibri's finalize
     script posting to the events endpoint with the shared secret). Registering the same
     external_id twice returns the first recording and tells nobody again."""
-    if by is not None and not _may_manage(hearing, by):
+    if by is not None and not policy.allowed(policy.MANAGE_ROOM, by, hearing):
         raise HearingError(_("Only the hearing's conciliator or the office can register its recording."))
     url = (url or "").strip()
     if not url and file is None:

@@ -290,8 +290,10 @@ def hearing_adjourn(*, hearing: Hearing, by: User, reason: str, starts_at: datet
     if not reason:
         raise HearingError(_("Say why the hearing is adjourned."))
     with transaction.atomic():
+        # The case first, then the hearing: the order every other move takes (no deadlock between them).
+        case = lock_case(hearing.complaint_id)
         locked = lock_hearing(hearing.pk)
-        locked.complaint = lock_case(hearing.complaint_id)
+        locked.complaint = case
         policy.ensure(policy.ADJOURN_HEARING, by, locked)
         case = complaint_transition(complaint=locked.complaint, transition="adjourn", by=by, reason=reason).case
         locked.status = Hearing.Status.ADJOURNED

@@ -60,9 +60,10 @@ def _hearing_for(user: User, pk: int) -> tuple[Hearing, str | None]:
 
 def _manageable(user: User, pk: int) -> Hearing:
     """For the conciliator's pages: the hearing's conciliator or the office; a party gets a 403."""
-    hearing, party = _hearing_for(user, pk)
-    if party != Attendance.Party.CONCILIATOR and not is_office(user):
-        raise PermissionDenied
+    hearing, _party = _hearing_for(user, pk)
+    refusal = policy.why_not(policy.MANAGE_ROOM, user, hearing)
+    if refusal is not None:
+        raise PermissionDenied(refusal.message)
     return hearing
 
 
@@ -114,7 +115,7 @@ def hearing_room(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         options = room_options(
             hearing, user, party, participant_token(hearing, user, party), lang=request.LANGUAGE_CODE or "es"
         )
-    manages = party == Attendance.Party.CONCILIATOR or is_office(user)
+    manages = policy.allowed(policy.MANAGE_ROOM, user, hearing)
     acta = Acta.objects.filter(hearing=hearing).first() if phase == "ended" else None
     return render(
         request,
@@ -122,6 +123,7 @@ def hearing_room(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         {
             "hearing": hearing,
             "case": hearing.complaint,
+            "case_time_zone": timezone.get_default_timezone(),
             "party": party,
             "party_label": Attendance.Party(party).label if party else "",
             "phase": phase,
@@ -302,6 +304,7 @@ def hearing_attendance_edit(request: AuthenticatedRequest, pk: int) -> HttpRespo
         {
             "hearing": hearing,
             "case": hearing.complaint,
+            "case_time_zone": timezone.get_default_timezone(),
             "form": form,
             "summary": attendance_summary(hearing),
             "page_obj": page,
@@ -331,6 +334,7 @@ def hearing_recording_register(request: AuthenticatedRequest, pk: int) -> HttpRe
         {
             "hearing": hearing,
             "case": hearing.complaint,
+            "case_time_zone": timezone.get_default_timezone(),
             "form": form,
             "recordings": hearing.recordings.all(),
             "recording_days": settings.HEARINGS["RECORDING_AVAILABLE_DAYS"],

@@ -200,20 +200,45 @@ def hearing_ics(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 # --- The week ----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class HearingLinks:
+    """What the week and the list offer for one hearing (_hearing_actions.html): each link asked of
+    the rule the page it leads to asks, so nothing is offered that the page would refuse."""
+
+    can_reschedule: bool
+    can_cancel: bool
+    can_enter_room: bool
+
+
+def links_for(user: User, hearing: Hearing) -> HearingLinks:
+    """The rules read the viewer, the hearing (status, times moved, conciliator) and its case (status,
+    consumer): all loaded with the row, so the links cost no query per hearing. (Whether the viewer
+    represents the company is asked only of representatives, who reach neither page.)"""
+    return HearingLinks(
+        can_reschedule=policy.may_reschedule_hearing(user, hearing),
+        can_cancel=policy.may_cancel_hearing(user, hearing),
+        can_enter_room=policy.may_enter_room(user, hearing),
+    )
+
+
 @dataclass
 class CalendarDay:
     day: date
     is_today: bool
     holiday: bool
-    hearings: list[Hearing] = field(default_factory=list)
+    hearings: list[tuple[Hearing, HearingLinks]] = field(default_factory=list)
     off: list[str] = field(default_factory=list)  # who is off that day
 
 
-# What the week shows of a hearing (calendar.html and _hearing_actions.html).
+# What the week shows of a hearing (calendar.html and _hearing_actions.html), and what the rules
+# behind its links read (links_for): the times it was moved, the case's status and consumer.
 CALENDAR_COLUMNS = (
     "status",
     "starts_at",
     "ends_at",
+    "reschedule_count",
+    "complaint__status",
+    "complaint__consumer",
     "complaint__number",
     "complaint__company_name",
     "complaint__company__legal_name",
@@ -264,7 +289,7 @@ def hearing_calendar(request: AuthenticatedRequest) -> HttpResponse:
     ]
     by_day = {d.day: d for d in days}
     for hearing in hearings:
-        by_day[timezone.localtime(hearing.starts_at).date()].hearings.append(hearing)
+        by_day[timezone.localtime(hearing.starts_at).date()].hearings.append((hearing, links_for(user, hearing)))
     for day_off in days_off.select_related("conciliator__user"):
         by_day[day_off.date].off.append(day_off.conciliator.user.display_name)
 
@@ -297,6 +322,7 @@ def hearing_list(request: AuthenticatedRequest) -> HttpResponse:
     form = HearingFilterForm(request.GET or None)
     hearings = form.filter(hearings_visible_to(user).select_related("complaint__company"), now=now)
     page = Paginator(hearings, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(hearing, links_for(user, hearing)) for hearing in page]
     # Cases served (or adjourned) with no hearing yet: the office's next scheduling work.
     awaiting = (
         complaints_visible_to(user)
@@ -310,6 +336,7 @@ def hearing_list(request: AuthenticatedRequest) -> HttpResponse:
         {
             "form": form,
             "page_obj": page,
+            "rows": rows,
             "filtered": form.narrows(),
             "awaiting": list(awaiting[:AWAITING_SHOWN]),
             "awaiting_count": awaiting.count(),

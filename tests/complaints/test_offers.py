@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from complaints import services
-from complaints.models import CaseEvent, CompanyAnswer, Offer, OfferStatus
+from complaints.models import CaseEvent, CompanyAnswer, Complaint, Offer, OfferStatus
 from complaints.selectors import offer_terms_in
 from complaints.states import State
 from notifications.models import Notification
@@ -93,12 +93,12 @@ def test_it_shows_the_error_when_the_answer_is_empty(served, representative, cli
     assert not CompanyAnswer.objects.exists()
 
 
-def test_it_refuses_an_answer_from_the_consumer(served, consumer, client_for):
-    response = client_for(consumer).post(
-        reverse("company_answer", args=[served.pk]), {"answer-text": "Yo"}, follow=True
-    )
+def test_it_refuses_an_answer_from_the_consumer_for_who_she_is(served, consumer, client_for):
+    response = client_for(consumer).post(reverse("company_answer", args=[served.pk]), {"answer-text": "Yo"})
+    assert response.status_code == 403
     assert not CompanyAnswer.objects.exists()
-    assert any("Only a representative" in message for message in messages_of(response))
+    with pytest.raises(services.CaseError, match="Only a representative"):
+        services.company_answer(complaint=served, by=consumer, text="Yo")
 
 
 def test_it_answers_404_to_another_companys_representative(served, other_representative, client_for):
@@ -216,9 +216,9 @@ def test_the_company_cannot_offer_before_it_is_served(consumer, company, represe
 
 
 def test_the_consumer_cannot_make_offers(served, consumer, client_for):
-    response = client_for(consumer).post(reverse("offer_make", args=[served.pk]), offer_data(), follow=True)
+    response = client_for(consumer).post(reverse("offer_make", args=[served.pk]), offer_data())
+    assert response.status_code == 403
     assert not Offer.objects.exists()
-    assert any("Only a representative" in message for message in messages_of(response))
 
 
 @pytest.mark.parametrize("role", ["stranger", "other_representative", "conciliator"])
@@ -233,11 +233,13 @@ def test_outsiders_get_404_when_answering_an_offer(request, served, representati
 
 def test_the_company_cannot_accept_its_own_offer(served, representative, client_for):
     offer = pending_offer(served, representative)
-    response = client_for(representative).post(reverse("offer_accept", args=[offer.pk]), follow=True)
+    response = client_for(representative).post(reverse("offer_accept", args=[offer.pk]))
+    assert response.status_code == 403
     offer.refresh_from_db()
     served.refresh_from_db()
     assert (offer.status, served.status) == (OfferStatus.PENDING, State.COMPANY_NOTIFIED)
-    assert any("Only the consumer" in message for message in messages_of(response))
+    with pytest.raises(services.CaseError, match="Only the consumer"):
+        services.offer_accept(offer=offer, by=representative)
 
 
 def test_an_offer_cannot_be_answered_twice(served, representative, consumer, client_for):
@@ -401,3 +403,22 @@ def test_the_consumers_home_page_offers_to_answer_a_pending_offer(served, repres
     """The counterpart of the lapse test above: the home page does list a live offer."""
     pending_offer(served, representative)
     assert list(client_for(consumer).get(reverse("home")).context["pending_offers"]) == [served]
+
+
+def test_an_offer_left_pending_in_a_case_that_moved_on_cannot_be_answered(served, representative, consumer, client_for):
+    """A case an older release moved past its offer without lapsing it: the page offers no answer,
+    and the server takes none (it asks the case's state, as the page does)."""
+    offer = pending_offer(served, representative)
+    Complaint.objects.filter(pk=served.pk).update(status=State.NO_AGREEMENT)
+    client = client_for(consumer)
+
+    case_page = client.get(reverse("complaint_detail", args=[served.pk])).content.decode()
+    response = client.post(reverse("offer_reject", args=[offer.pk]), {"reject-counter_terms": ""}, follow=True)
+
+    assert reverse("offer_reject", args=[offer.pk]) not in case_page
+    assert any("can no longer be answered" in message for message in messages_of(response))
+    offer.refresh_from_db()
+    assert (offer.status, offer.answered_at) == (OfferStatus.PENDING, None)
+    assert not served.events.filter(action__in=["offer_rejected", "offer_countered"]).exists()
+    with pytest.raises(services.CaseError, match="can no longer be answered"):
+        services.offer_reject(offer=offer, by=consumer)

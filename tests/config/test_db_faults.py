@@ -15,7 +15,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from psycopg_pool import PoolTimeout
+from psycopg_pool import ConnectionPool, PoolTimeout
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -47,10 +47,10 @@ def terminate(pids: list[int]) -> int:
     return sum(1 for (terminated,) in rows if terminated)
 
 
-def fill_with_idle_connections(pool) -> list[int]:
+def fill_with_idle_connections(pool: ConnectionPool) -> list[int]:
     """A pool that has served a busy moment: as many idle connections as it can hold (threads of
     earlier tests may still hold some). Returns the server process ids behind them."""
-    busy = []
+    busy: list[psycopg.Connection] = []
     try:
         while len(busy) < pool.max_size:
             busy.append(pool.getconn(timeout=2))

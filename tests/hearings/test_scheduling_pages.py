@@ -255,6 +255,30 @@ def test_the_office_cancels_a_hearing_with_a_reason(hearing, case, officer, clie
     assert any("The hearing was cancelled" in message for message in messages_of(response))
 
 
+def test_once_moved_as_often_as_allowed_the_week_and_the_list_offer_to_cancel_only(
+    hearing, officer, client_for, settings
+):
+    settings.HEARINGS = {**settings.HEARINGS, "MAX_RESCHEDULES": 0}
+    client = client_for(officer)
+
+    week = text_of(client.get(reverse("hearing_calendar"), {"week": "2026-03-31"}))
+    listed = text_of(client.get(reverse("hearing_list")))
+
+    for page in (week, listed):
+        assert case_number(hearing.complaint) in page
+        assert reverse("hearing_reschedule", args=[hearing.pk]) not in page
+        assert reverse("hearing_cancel", args=[hearing.pk]) in page
+        assert f'href="{reverse("hearing_room", args=[hearing.pk])}"' not in page  # the office takes no part
+
+
+def test_the_week_offers_its_conciliator_the_room_but_not_to_move_or_cancel(hearing, conciliator, client_for):
+    week = text_of(client_for(conciliator).get(reverse("hearing_calendar"), {"week": "2026-03-31"}))
+
+    assert f'href="{reverse("hearing_room", args=[hearing.pk])}"' in week
+    assert reverse("hearing_reschedule", args=[hearing.pk]) not in week
+    assert reverse("hearing_cancel", args=[hearing.pk]) not in week
+
+
 @pytest.mark.parametrize("role", ["consumer", "representative", "conciliator"])
 def test_the_parties_and_the_conciliator_cannot_move_or_cancel(hearing, role, request, client_for):
     client = client_for(request.getfixturevalue(role))

@@ -4,10 +4,13 @@ The clock stands at Thursday 19 March 2026, 11:00 in Buenos Aires, when the comp
 first day the hearing can be held is Tuesday 31 March (five business days of notice, skipping the
 weekend and the holidays of 23 and 24 March)."""
 
+import re
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -404,3 +407,32 @@ def test_another_conciliator_cannot_adjourn_it(hearing, officer, case):
 def test_adjourning_needs_a_reason(hearing, conciliator):
     with pytest.raises(HearingError, match="Say why"):
         hearing_adjourn(hearing=hearing, by=conciliator, reason="")
+
+
+# --- Lock order --------------------------------------------------------------------------------------
+
+
+def locked_tables(queries: list[dict]) -> list[str]:
+    """The tables whose rows were locked, in order (`SELECT … FOR UPDATE OF "<table>"`)."""
+    return [found.group(1) for q in queries if (found := re.search(r'FOR UPDATE OF "(\w+)"', q["sql"]))]
+
+
+@pytest.mark.parametrize(
+    "move",
+    [
+        lambda hearing, by: hearing_reschedule(hearing=hearing, by=by, starts_at=at(4, 14, 10), reason="Licencia."),
+        lambda hearing, by: hearing_cancel(hearing=hearing, by=by, reason="Licencia."),
+        lambda hearing, by: hearing_adjourn(hearing=hearing, by=by, reason="Cuarto intermedio."),
+    ],
+    ids=["reschedule", "cancel", "adjourn"],
+)
+def test_every_move_locks_the_case_before_the_hearing(hearing, officer, clock, move):
+    # One order for every service: two moves on one case never wait for each other crosswise.
+    if connection.vendor != "postgresql":
+        pytest.skip("Row locks need PostgreSQL")
+    clock.move_to(at(3, 31, 9, 40))
+
+    with CaptureQueriesContext(connection) as queries:
+        move(hearing, officer)
+
+    assert locked_tables(queries.captured_queries)[:2] == ["complaints_complaint", "hearings_hearing"]

@@ -297,17 +297,19 @@ TABLE: dict[str, Row] = {
     "complaint_withdraw":      Row("case", NOBODY_GETS,
                                    post="login -     404   302   404   302   302   404   302",
                                    data=lambda w: {"withdraw-confirm": "on", "withdraw-reason": "Ya no me interesa."}),
+    # Who is not on the company's side is refused for who they are (complaints/policy.py).
     "company_answer":          Row("case", NOBODY_GETS,
-                                   post="login 302   404   -     404   302   302   404   302",
+                                   post="login 403   404   -     404   403   403   404   403",
                                    data=lambda w: {"answer-text": "La empresa no reconoce el reclamo."}),
     "offer_make":              Row("case", NOBODY_GETS,
-                                   post="login 302   404   -     404   302   302   404   302",
+                                   post="login 403   404   -     404   403   403   404   403",
                                    data=lambda w: {"offer-terms": "Reintegro.", "offer-amount": "1000",
                                                    "offer-fulfil_by": compliance_day(10).isoformat()}),
+    # Only the consumer answers the company's offer; the others seeing the case get a 403.
     "offer_accept":            Row("offer", NOBODY_GETS,
-                                   post="login -     404   302   404   302   302   404   302"),
+                                   post="login -     404   403   404   403   403   404   403"),
     "offer_reject":            Row("offer", NOBODY_GETS,
-                                   post="login -     404   302   404   302   302   404   302",
+                                   post="login -     404   403   404   403   403   404   403",
                                    data=lambda w: {"reject-counter_terms": "Quiero el doble."}),
     # --- admission ---
     "admission_queue":         Row(None, "login 403   403   403   403   200   403   403   200"),
@@ -512,7 +514,7 @@ def changes(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> li
 def _pdfs_are_not_drawn(monkeypatch):
     """Who gets a PDF is the question here, not how it looks (tests/complaints covers that): drawing
     each one would take most of this module's time."""
-    for view in ("complaints.views.case_file", "complaints.views.filing"):
+    for view in ("complaints.views.case_file", "complaints.views.receipt"):
         monkeypatch.setattr(f"{view}.render_pdf", lambda template, context, request=None: b"%PDF-1.4 stub")
 
 

@@ -1,0 +1,2 @@
+class CaseError(Exception):
+    """A refused move; the message is shown to the person as it is."""

@@ -1,0 +1,73 @@
+"""Offers left pending in cases that moved past them, before the case's moves lapsed them, are lapsed
+by migration 0006; those the consumer can still accept stay pending."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+
+from complaints.models import Complaint, Offer, OfferStatus
+from complaints.states import State
+from tests.complaints.factories import served_case
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+BEFORE = ("complaints", "0005_case_event_chain_head")
+AFTER = ("complaints", "0006_lapse_offers_in_moved_on_cases")
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+def migrate(target: tuple[str, str]) -> None:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate([target])
+
+
+def offer_in(case: Complaint, status: str, *, offer_status: str = OfferStatus.PENDING) -> Offer:
+    """An offer as an older release left it: the case's status set on the row, the offer untouched."""
+    offer = Offer.objects.create(
+        complaint=case,
+        made_by=case.consumer,
+        terms="Reintegro del precio.",
+        fulfil_by=timezone.localdate() + timedelta(days=10),
+        status=offer_status,
+    )
+    Complaint.objects.filter(pk=case.pk).update(status=status)
+    return offer
+
+
+@pytest.fixture
+def case_in(consumer, company, officer):
+    return lambda: served_case(consumer, company, officer)
+
+
+def test_it_lapses_the_offers_pending_in_cases_that_moved_past_them(case_in):
+    migrate(BEFORE)
+    stale = [
+        offer_in(case_in(), status)
+        for status in (State.NO_AGREEMENT, State.COMPANY_ABSENT, State.WITHDRAWN, State.REFERRED, State.AGREEMENT)
+    ]
+    migrate(AFTER)
+
+    assert {offer.pk: Offer.objects.get(pk=offer.pk).status for offer in stale} == {
+        offer.pk: OfferStatus.LAPSED for offer in stale
+    }
+
+
+def test_it_leaves_alone_the_offers_the_consumer_can_still_answer_and_those_answered(case_in):
+    migrate(BEFORE)
+    live = [
+        offer_in(case_in(), status) for status in (State.COMPANY_NOTIFIED, State.HEARING_SCHEDULED, State.ADJOURNED)
+    ]
+    answered = offer_in(case_in(), State.NO_AGREEMENT, offer_status=OfferStatus.REJECTED)
+    migrate(AFTER)
+
+    assert [Offer.objects.get(pk=offer.pk).status for offer in live] == [OfferStatus.PENDING] * 3
+    assert Offer.objects.get(pk=answered.pk).status == OfferStatus.REJECTED
