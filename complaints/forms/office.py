@@ -50,8 +50,9 @@ class AdmissionFilterForm(forms.Form):
         required=False,
         choices=[("", _("Any")), (AGE_ON_TIME, _("Within the deadline")), (AGE_OVERDUE, _("Past the deadline"))],
     )
-    # Set by the company links in the queue's rows; there are too many companies for a select.
-    company = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    # Set by the company links in the queue's rows; there are too many companies for a select. Ids
+    # are bigints: a larger number is a form error, not an overflow in the database.
+    company = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
 
     def narrows(self) -> bool:
         """True when a filter other than the default status is in use."""
