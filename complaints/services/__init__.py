@@ -334,25 +334,27 @@ def complaint_transition(
 # --- Deadlines (run by Celery beat; the system acts, so `by` is None) ------------------------------
 
 
+def _move_each_by_the_system(pks: list[int], action: actions.CaseAction, reason: str) -> int:
+    """Apply `action` to each case in turn, each in its own transaction; a case that moved meanwhile
+    (corrected at the last minute, say) is skipped. Returns how many moved."""
+    done = 0
+    for pk in pks:
+        try:
+            with transaction.atomic():
+                move = _apply(Complaint(pk=pk), action.code, by=None, reason=reason)
+                _notify_parties(move, reason=move.event.reason)
+            done += 1
+        except CaseError:
+            continue
+    return done
+
+
 def archive_uncorrected_complaints(*, now=None, limit: int = 500) -> int:
     """Observed complaints whose correction deadline passed are archived."""
     now = now or timezone.now()
     due = Complaint.objects.filter(status=State.OBSERVED, correction_due_at__lt=now).values_list("pk", flat=True)
-    done = 0
-    for pk in list(due[:limit]):
-        try:
-            with transaction.atomic():
-                move = _apply(
-                    Complaint(pk=pk),
-                    actions.ARCHIVE.code,
-                    by=None,
-                    reason=_("The correction deadline passed without a correction."),
-                )
-                _notify_parties(move, reason=move.event.reason)
-            done += 1
-        except CaseError:
-            continue  # it moved meanwhile (e.g. corrected at the last minute): nothing to do
-    return done
+    reason = _("The correction deadline passed without a correction.")
+    return _move_each_by_the_system(list(due[:limit]), actions.ARCHIVE, reason)
 
 
 def refer_complaints_without_domicile(*, now=None, limit: int = 500) -> int:
@@ -361,21 +363,8 @@ def refer_complaints_without_domicile(*, now=None, limit: int = 500) -> int:
     due = Complaint.objects.filter(
         status=State.ADMITTED, domicile_due_at__lt=now, company__electronic_domicile=""
     ).values_list("pk", flat=True)
-    done = 0
-    for pk in list(due[:limit]):
-        try:
-            with transaction.atomic():
-                move = _apply(
-                    Complaint(pk=pk),
-                    actions.REFER.code,
-                    by=None,
-                    reason=_("Conciliation failed: the company did not set up its electronic domicile in time."),
-                )
-                _notify_parties(move, reason=move.event.reason)
-            done += 1
-        except CaseError:
-            continue
-    return done
+    reason = _("Conciliation failed: the company did not set up its electronic domicile in time.")
+    return _move_each_by_the_system(list(due[:limit]), actions.REFER, reason)
 
 
 def serve_companies_with_new_domicile(*, limit: int = 500) -> int:
