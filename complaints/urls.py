@@ -1,13 +1,13 @@
 from django.urls import path
 
-from complaints.views import assisted, case_file, filing, office, receipt
+from complaints.views import assisted, case_file, evidence, filing, office, receipt
 
 urlpatterns = [
     # Filing (consumer; officer for assisted filing)
     path("reclamos/nuevo/", filing.complaint_new, name="complaint_new"),
     path("reclamos/<int:pk>/paso/<int:step>/", filing.complaint_step, name="complaint_step"),
-    path("reclamos/<int:pk>/pruebas/", filing.evidence_upload, name="evidence_upload"),
-    path("pruebas/<int:pk>/borrar/", filing.evidence_delete, name="evidence_delete"),
+    path("reclamos/<int:pk>/pruebas/", evidence.evidence_upload, name="evidence_upload"),
+    path("pruebas/<int:pk>/borrar/", evidence.evidence_delete, name="evidence_delete"),
     path("reclamos/<int:pk>/enviar/", filing.complaint_submit, name="complaint_submit"),
     path("reclamos/<int:pk>/reenviar/", filing.complaint_resubmit, name="complaint_resubmit"),
     path("reclamos/<int:pk>/constancia/", receipt.complaint_receipt, name="complaint_receipt"),

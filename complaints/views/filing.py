@@ -33,7 +33,7 @@ from complaints.forms.filing import (
     PurchaseStepForm,
 )
 from complaints.models import Complaint, Evidence
-from complaints.selectors import complaint_for, complaints_visible_to, evidence_for
+from complaints.selectors import complaint_for, complaints_visible_to
 from complaints.services.filing import (
     EDITABLE_STATES,
     DraftClosed,
@@ -82,7 +82,7 @@ def may_edit(user: User, case: Complaint) -> bool:
     return user.pk == case.consumer_id or (case.filed_by_id is not None and user.pk == case.filed_by_id)
 
 
-def _case_to_edit(request: AuthenticatedRequest, pk: int) -> Complaint:
+def case_to_edit(request: AuthenticatedRequest, pk: int) -> Complaint:
     """The case, if this user may see it (else 404) and edit it (else 403). The state is checked
     by the caller, which knows where to send the person instead."""
     case = complaint_for(request.user, pk)
@@ -91,7 +91,7 @@ def _case_to_edit(request: AuthenticatedRequest, pk: int) -> Complaint:
     return case
 
 
-def _not_editable_redirect(request: AuthenticatedRequest, case: Complaint) -> HttpResponse:
+def not_editable_redirect(request: AuthenticatedRequest, case: Complaint) -> HttpResponse:
     messages.info(request, _("This complaint was already submitted, so it can no longer be changed here."))
     if case.number:
         return redirect("complaint_receipt", pk=case.pk)
@@ -176,15 +176,15 @@ def _render_step(request: AuthenticatedRequest, case: Complaint, step: Step, **e
 
 @login_required
 def complaint_step(request: AuthenticatedRequest, pk: int, step: int) -> HttpResponse:
-    case = _case_to_edit(request, pk)
+    case = case_to_edit(request, pk)
     if not 1 <= step <= len(STEPS):
         raise Http404
     if case.status not in EDITABLE_STATES:
-        return _not_editable_redirect(request, case)
+        return not_editable_redirect(request, case)
     try:
         return _STEP_HANDLERS[step](request, case, STEPS[step - 1])
     except DraftClosed:  # submitted meanwhile, e.g. in another tab
-        return _not_editable_redirect(request, case)
+        return not_editable_redirect(request, case)
 
 
 def _step_details(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
@@ -313,60 +313,6 @@ _STEP_HANDLERS: dict[int, Callable[[AuthenticatedRequest, Complaint, Step], Http
 }
 
 
-# --- Evidence -----------------------------------------------------------------------------------
-
-
-@require_POST
-@login_required
-def evidence_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    case = _case_to_edit(request, pk)
-    if case.status not in EDITABLE_STATES:
-        return _not_editable_redirect(request, case)
-    files = request.FILES.getlist("evidence_files")
-    if not files:
-        messages.error(request, _("Choose at least one file to upload."))
-        return redirect("complaint_step", pk=case.pk, step=5)
-    # Judge every file first: one refused file means none of this batch is stored.
-    errors = uploads.evidence_problems(files, already=case.evidence.count())
-    if len(errors) == 1:
-        messages.error(request, _("Nothing was uploaded. %(problem)s") % {"problem": errors[0]})
-    elif errors:
-        messages.error(request, _("Nothing was uploaded. Fix the following and choose the files again:"))
-        for message in errors:
-            messages.error(request, message)
-    if errors:
-        return redirect("complaint_step", pk=case.pk, step=5)
-    try:
-        stored = uploads.evidence_add_all(complaint=case, files=files, by=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-        return redirect("complaint_step", pk=case.pk, step=5)
-    messages.success(
-        request,
-        _("%(count)s file(s) uploaded: %(names)s.")
-        % {"count": len(stored), "names": ", ".join(evidence.original_name for evidence in stored)},
-    )
-    return redirect("complaint_step", pk=case.pk, step=5)
-
-
-@require_POST
-@login_required
-def evidence_delete(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    evidence = evidence_for(request.user, pk)
-    case = _case_to_edit(request, evidence.complaint_id)
-    if case.status not in EDITABLE_STATES:
-        return _not_editable_redirect(request, case)
-    try:
-        uploads.evidence_remove(evidence=evidence, by=request.user)
-    except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.success(request, _("“%(name)s” was removed.") % {"name": evidence.original_name})
-    return redirect("complaint_step", pk=case.pk, step=5)
-
-
 # --- Submission ---------------------------------------------------------------------------------
 
 
@@ -377,7 +323,7 @@ def _accept_declaration(request: AuthenticatedRequest, case: Complaint) -> bool:
 @require_POST
 @login_required
 def complaint_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    case = _case_to_edit(request, pk)
+    case = case_to_edit(request, pk)
     if case.status != State.DRAFT:
         return _already_submitted(request, case)
     _accept_declaration(request, case)
@@ -396,7 +342,7 @@ def complaint_submit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def complaint_resubmit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    case = _case_to_edit(request, pk)
+    case = case_to_edit(request, pk)
     if case.status != State.OBSERVED:
         return _already_submitted(request, case)
     if not _accept_declaration(request, case):
