@@ -50,8 +50,6 @@ PAGE_SIZE = 25
 DELIVERIES_SHOWN = 200  # the newest; the failures page has the rest
 ADMISSION_PANEL = "complaints/office/_admission_panel.html"
 EMBEDDABLE_IMAGES = ("image/jpeg", "image/png")
-# The record is kept in the office's time, whatever the reader's device says.
-CASE_TIME_ZONE = timezone.get_default_timezone()
 
 
 def _has_hearings() -> bool:
@@ -147,7 +145,8 @@ def _case_record(case: Complaint) -> dict:
         else [],
         "has_hearings": _has_hearings(),
         "deadline": _current_deadline(case),
-        "case_time_zone": CASE_TIME_ZONE,
+        # The record is kept in the office's time, whatever the reader's device says.
+        "case_time_zone": timezone.get_default_timezone(),
     }
 
 

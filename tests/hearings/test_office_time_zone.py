@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from complaints.services import complaint_transition
-from complaints.views import case_file
 from hearings.acta import render_acta
 from hearings.models import Hearing
 from hearings.services.outcome import outcome_record
@@ -73,12 +72,8 @@ def test_the_acta_names_the_office_time_zone(hearing, conciliator, office_in_mad
 
 
 def test_the_case_page_and_its_export_read_the_office_time_zone(
-    hearing, conciliator, officer, client_for, office_in_madrid, monkeypatch
+    hearing, conciliator, officer, client_for, office_in_madrid
 ):
-    start_up = case_file.CASE_TIME_ZONE  # read from TIME_ZONE when the office started (Buenos Aires in tests)
-    assert isinstance(start_up, ZoneInfo) and start_up.key == "America/Argentina/Buenos_Aires"
-    # As if the office had started with OFFICE_TIME_ZONE=Europe/Madrid.
-    monkeypatch.setattr(case_file, "CASE_TIME_ZONE", timezone.get_default_timezone())
     outcome_record(hearing=hearing, by=conciliator, outcome=Hearing.Outcome.NO_AGREEMENT, notes="Sin acuerdo.")
     complaint_transition(complaint=hearing.complaint, transition="refer", by=officer, reason="Sin acuerdo")
 
