@@ -2,6 +2,7 @@
 phone-sized screen (the supervisor's lists on a desktop one)."""
 
 import pytest
+from playwright.sync_api import expect
 
 from privacy.services import access_log_record
 from tests.browser.a11y import assert_accessible
@@ -23,7 +24,8 @@ def test_my_data_page_with_its_form_errors_is_accessible(page_for, live_server, 
     page.goto(live_server.url + "/mis-datos/privacidad/")
     page.get_by_role("button", name="Send my request").click()
 
-    assert page.locator(".error-summary").is_visible()
+    # The form posts and the page comes back: wait for it rather than look at the page being left.
+    expect(page.locator(".error-summary")).to_be_visible()
     assert_accessible(page, "privacy-my-data-errors")
 
 
