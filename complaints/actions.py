@@ -111,3 +111,28 @@ COMPANY_ANSWERED = register("company_answered", _("Written answer from the compa
 OFFER_MADE = register("offer_made", _("Offer from the company"), notifies="offer_made")
 OFFER_REJECTED = register("offer_rejected", _("Offer rejected by the consumer"), notifies="offer_answered")
 OFFER_COUNTERED = register("offer_countered", _("Offer rejected with a counter-offer"), notifies="offer_answered")
+
+# --- Who takes part: several companies, paper service, competence, representatives ----------------
+
+REFER_OUT = register(
+    "refer_out", _("Referred to the competent authority"), closes_case=True, notifies="complaint_referred_out"
+)
+CONCLUDE = register("conclude", _("Case concluded: every company's part has ended"), closes_case=True)
+# One company's part moving on its own (a case of several companies): the reason names the company.
+PART_SERVED = register("part_served", _("A company was served with the formal notice"))
+PART_AGREEMENT = register("part_agreement", _("Agreement with a company"))
+PART_NO_AGREEMENT = register("part_no_agreement", _("No agreement with a company"))
+PART_ABSENT = register("part_absent", _("A company was absent from the hearing"))
+PART_COMPLIED = register("part_complied", _("A company complied with its agreement"))
+PART_REFERRED = register("part_referred", _("A company's part referred to the legal directorate"))
+PART_RESUMED = register("part_resumed", _("A company's part resumed (absence excused)"))
+PAPER_NOTICE_PRINTED = register("paper_notice_printed", _("Paper notice printed for a company"))
+PAPER_NOTICE_DISPATCHED = register("paper_notice_dispatched", _("Paper notice dispatched"))
+PAPER_NOTICE_DELIVERED = register("paper_notice_delivered", _("Paper notice delivered"))
+PAPER_NOTICE_FAILED = register("paper_notice_failed", _("Paper notice not delivered"))
+CONSUMER_REP_NAMED = register("consumer_rep_named", _("Consumer's representative named"))
+CONSUMER_REP_VALIDATED = register("consumer_rep_validated", _("Power of the consumer's representative validated"))
+CONSUMER_REP_REJECTED = register("consumer_rep_rejected", _("Power of the consumer's representative rejected"))
+CONSUMER_REP_REVOKED = register("consumer_rep_revoked", _("Consumer's representative revoked"))
+VULNERABLE_FLAGGED = register("vulnerable_flagged", _("Consumer flagged as hipervulnerable"))
+VULNERABLE_UNFLAGGED = register("vulnerable_unflagged", _("Hipervulnerable flag removed"))

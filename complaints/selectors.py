@@ -12,9 +12,16 @@ from django.db.models.functions import Cast, Concat
 from django.db.models.lookups import IContains
 from django.http import Http404
 
-from complaints.models import CaseEvent, CaseNumberSequence, Complaint, Evidence
+from complaints.models import (
+    CaseCompany,
+    CaseEvent,
+    CaseNumberSequence,
+    Complaint,
+    ConsumerRepresentative,
+    Evidence,
+)
 from complaints.states import OFFICE_ROLES, VISIBLE_TO_COMPANY_STATES, State
-from parties.models import Company, Representation, Role, User
+from parties.models import Company, PowerStatus, Representation, Role, User
 
 # A case number with its sequence as people say it, zeros left out: DC-2026-123, or 2026-123.
 CASE_NUMBER = re.compile(r"^(?:DC-)?(\d{4})-([1-9]\d{0,5})$", re.IGNORECASE)
@@ -25,15 +32,23 @@ SEPARATORS = re.compile(r"[\s.\-/]")
 
 
 def complaints_visible_to(user: User) -> QuerySet[Complaint]:
-    """consumer: their own · representative: their companies', once served (one person may be both,
-    and sees both) · conciliator: cases with a hearing assigned to them · officer and supervisor:
-    all but others' drafts · others: none."""
+    """consumer: their own, and those they represent a consumer in with a validated power ·
+    representative: each case one of their companies was served in (one person may be all of
+    these, and sees all) · conciliator: cases with a hearing assigned to them · officer and
+    supervisor: all but others' drafts · others: none."""
     if not user.is_authenticated:
         return Complaint.objects.none()
     if user.may_act_as_consumer:
-        scope = Q(consumer=user)
+        scope = Q(consumer=user) | Q(
+            pk__in=ConsumerRepresentative.objects.filter(
+                user=user, revoked_at__isnull=True, power_status=PowerStatus.VALIDATED
+            ).values("complaint_id")
+        )
         if user.is_representative:
-            scope |= Q(company_id__in=_represented_company_ids(user), status__in=VISIBLE_TO_COMPANY_STATES)
+            served = CaseCompany.objects.filter(
+                company_id__in=_represented_company_ids(user), notified_at__isnull=False
+            ).values("complaint_id")
+            scope |= Q(pk__in=served)
         return Complaint.objects.filter(scope)
     if user.role == Role.CONCILIATOR:
         # The hearings floor adds `Hearing.complaint` (related_name "hearings"); the lookup is by name.

@@ -25,6 +25,11 @@ class State(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn (desistido)")
     REFERRED = "referred", _("Referred to sanction proceedings (sumario)")
     ARCHIVED = "archived", _("Archived")
+    # Sent to the authority competent for it (another province's office, the national one).
+    REFERRED_OUT = "referred_out", _("Referred to the competent authority")
+    # Several companies whose parts ended differently (one agreed, one was referred…): each part's
+    # own end is on its row (complaints.models.CaseCompany); the case closes once every part has.
+    CONCLUDED = "concluded", _("Concluded (each company's part ended)")
 
 
 # Before an outcome the consumer may withdraw at any time.
@@ -36,7 +41,29 @@ PRE_OUTCOME_STATES = [
     State.HEARING_SCHEDULED,
     State.ADJOURNED,
 ]
-CLOSED_STATES = frozenset({State.REJECTED, State.COMPLIED, State.WITHDRAWN, State.REFERRED, State.ARCHIVED})
+CLOSED_STATES = frozenset(
+    {
+        State.REJECTED,
+        State.COMPLIED,
+        State.WITHDRAWN,
+        State.REFERRED,
+        State.ARCHIVED,
+        State.REFERRED_OUT,
+        State.CONCLUDED,
+    }
+)
+# A case of several companies closes as CONCLUDED from any of these once its last part has ended.
+CONCLUDABLE_STATES = [
+    State.ADMITTED,
+    State.COMPANY_NOTIFIED,
+    State.HEARING_SCHEDULED,
+    State.ADJOURNED,
+    State.AGREEMENT,
+    State.AGREEMENT_APPROVED,
+    State.BREACHED,
+    State.NO_AGREEMENT,
+    State.COMPANY_ABSENT,
+]
 # Representatives see a case only once their company has been served.
 VISIBLE_TO_COMPANY_STATES = frozenset(
     {
@@ -52,6 +79,7 @@ VISIBLE_TO_COMPANY_STATES = frozenset(
         State.CONSUMER_ABSENT,
         State.WITHDRAWN,
         State.REFERRED,
+        State.CONCLUDED,
     }
 )
 OFFICE_ROLES = frozenset({Role.OFFICER, Role.SUPERVISOR})
@@ -88,11 +116,13 @@ def allow_conciliator_or_office(case, user) -> bool:
 
 
 def represents(user, case) -> bool:
+    """Speaks for one of the companies the case names (any of its parts)."""
     return (
         user is not None
         and user.is_representative
-        and case.company_id is not None
-        and Representation.objects.active().filter(user=user, company_id=case.company_id).exists()
+        and Representation.objects.active()
+        .filter(user=user, company__case_parts__complaint_id=case.pk)
+        .exists()
     )
 
 

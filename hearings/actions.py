@@ -21,3 +21,5 @@ COMPLIANCE_ASKED = register(
     "compliance_asked", _("Consumer asked whether the agreement was honoured"), notifies="compliance_due"
 )
 COMPLIANCE_PROOF_UPLOADED = register("compliance_proof_uploaded", _("Proof of compliance uploaded by the company"))
+GUEST_INVITED = register("guest_invited", _("Guest invited to the hearing"))
+GUEST_REVOKED = register("guest_revoked", _("Guest's invitation withdrawn"))

@@ -150,6 +150,10 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     party = models.CharField(_("party"), max_length=12, choices=Party.choices)
+    # For a company's side: which of the case's companies the person appeared for.
+    part = models.ForeignKey(
+        "complaints.CaseCompany", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     display_name = models.CharField(_("name"), max_length=300, blank=True)
     kind = models.CharField(_("event"), max_length=8, choices=Kind.choices)
     at = models.DateTimeField(_("time"))
@@ -237,6 +241,13 @@ class ActaConfirmation(models.Model):
     acta = models.ForeignKey(Acta, on_delete=models.CASCADE, related_name="confirmations")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     party = models.CharField(_("party"), max_length=12, choices=Attendance.Party.choices)
+    # For a company's side: which company the confirmation binds.
+    part = models.ForeignKey(
+        "complaints.CaseCompany", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Under which power the person confirmed: "" for the consumer in person, else a short
+    # description (a company's validated poder, the consumer's apoderado).
+    acting_as = models.CharField(_("acting as"), max_length=200, blank=True)
     # The hash the person saw: a confirmation binds to that exact document.
     sha256 = models.CharField(max_length=64)
     confirmed_at = models.DateTimeField(_("confirmed at"))
@@ -252,7 +263,11 @@ class ActaConfirmation(models.Model):
 class Agreement(models.Model):
     """What the company promised, reached at a hearing or by accepting an offer; followed until honoured."""
 
-    complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, related_name="agreement")
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="agreements")
+    # The company that promised (a case of several companies may have an agreement with each).
+    part = models.OneToOneField(
+        "complaints.CaseCompany", on_delete=models.PROTECT, null=True, blank=True, related_name="agreement"
+    )
     hearing = models.ForeignKey(Hearing, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     terms = models.TextField(_("terms"))
     amount = models.DecimalField(
@@ -301,6 +316,10 @@ class AbsenceJustification(models.Model):
 
     hearing = models.ForeignKey(Hearing, on_delete=models.PROTECT, related_name="justifications")
     party = models.CharField(_("party"), max_length=12, choices=Attendance.Party.choices)
+    # For a company's absence: which company justifies.
+    part = models.ForeignKey(
+        "complaints.CaseCompany", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     text = models.TextField(_("reason"))
     file = models.FileField(_("supporting document"), upload_to=justification_upload_to, blank=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -316,9 +335,65 @@ class AbsenceJustification(models.Model):
         ordering = ["submitted_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["hearing", "party"], condition=Q(decision="pending"), name="one_pending_justification"
-            )
+                fields=["hearing", "party"],
+                condition=Q(decision="pending", part__isnull=True),
+                name="one_pending_justification",
+            ),
+            models.UniqueConstraint(
+                fields=["hearing", "part"],
+                condition=Q(decision="pending", part__isnull=False),
+                name="one_pending_justification_per_company",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.hearing} — {self.party} ({self.decision})"
+
+
+class PartOutcome(models.Model):
+    """How the hearing ended for one of the case's companies: a case of several companies may end
+    with an agreement with one, no agreement with another and a third absent."""
+
+    hearing = models.ForeignKey(Hearing, on_delete=models.PROTECT, related_name="part_outcomes")
+    part = models.ForeignKey("complaints.CaseCompany", on_delete=models.PROTECT, related_name="hearing_outcomes")
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Hearing.Outcome.choices)
+    notes = models.TextField(_("what happened"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("outcome for a company")
+        verbose_name_plural = _("outcomes for each company")
+        ordering = ["hearing_id", "part__position"]
+        constraints = [models.UniqueConstraint(fields=["hearing", "part"], name="one_outcome_per_company")]
+
+    def __str__(self) -> str:
+        return f"{self.hearing_id} {self.part_id}: {self.outcome}"
+
+
+class HearingGuest(models.Model):
+    """Someone the office invites to a hearing who is not a party: a companion, an interpreter, a
+    sign-language interpreter. Joins by a personal link; the room token never makes them moderator."""
+
+    class Kind(models.TextChoices):
+        COMPANION = "companion", _("Companion")
+        INTERPRETER = "interpreter", _("Interpreter")
+        SIGN_LANGUAGE = "sign_language", _("Sign-language interpreter")
+
+    hearing = models.ForeignKey(Hearing, on_delete=models.CASCADE, related_name="guests")
+    kind = models.CharField(_("role"), max_length=16, choices=Kind.choices)
+    name = models.CharField(_("full name"), max_length=200)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Stored hashed: the link is shown (and sent) once; a leaked database does not open the room.
+    key_sha256 = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hearing guest")
+        verbose_name_plural = _("hearing guests")
+        ordering = ["invited_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind}) → {self.hearing_id}"

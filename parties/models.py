@@ -91,6 +91,9 @@ class User(AbstractUser):
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
+    # A citizen served at the desk who has no e-mail: the account's address is a placeholder that is
+    # never written to, and they are reached by phone (SMS or WhatsApp, consent recorded at the desk).
+    has_no_email = models.BooleanField(_("has no e-mail address"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -209,9 +212,35 @@ class Company(models.Model):
         return bool(self.electronic_domicile)
 
 
+class PowerStatus(models.TextChoices):
+    """Where a representative's power (poder, statute) stands: only a validated one binds."""
+
+    PENDING = "pending", _("Awaiting the office's validation")
+    VALIDATED = "validated", _("Validated")
+    REJECTED = "rejected", _("Rejected")
+
+
+class PowerKind(models.TextChoices):
+    GENERAL = "general", _("General power (poder general)")
+    SPECIAL = "special", _("Special power for this kind of case (poder especial)")
+    STATUTE = "statute", _("Statute and appointment of authorities (estatuto y acta)")
+
+
+def power_document_upload_to(instance: object, filename: str) -> str:
+    return f"powers/{secrets.token_hex(16)}.pdf"
+
+
 class RepresentationQuerySet(models.QuerySet["Representation"]):
     def active(self) -> "RepresentationQuerySet":
         return self.filter(revoked_at__isnull=True)
+
+    def binding(self) -> "RepresentationQuerySet":
+        """Active, with a validated power that has not expired: may make offers, agree and confirm
+        an acta."""
+        today = timezone.localdate()
+        return self.active().filter(
+            Q(power_valid_until__isnull=True) | Q(power_valid_until__gte=today), power_status=PowerStatus.VALIDATED
+        )
 
 
 class Representation(models.Model):
@@ -224,6 +253,18 @@ class Representation(models.Model):
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     revoked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
+    # The power to bind the company, validated by an officer (complaints/… powers services).
+    power_kind = models.CharField(_("kind of power"), max_length=12, choices=PowerKind.choices, blank=True)
+    power_document = models.FileField(_("power document"), upload_to=power_document_upload_to, blank=True)
+    power_sha256 = models.CharField(max_length=64, blank=True)
+    power_valid_until = models.DateField(_("power valid until"), null=True, blank=True)
+    power_status = models.CharField(
+        _("power"), max_length=12, choices=PowerStatus.choices, default=PowerStatus.PENDING
+    )
+    power_decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    power_decided_at = models.DateTimeField(_("power decided at"), null=True, blank=True)
+    power_rejection_reason = models.CharField(_("why the power was rejected"), max_length=300, blank=True)
+
     objects = RepresentationQuerySet.as_manager()
 
     class Meta:
@@ -232,6 +273,14 @@ class Representation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "company"], condition=Q(revoked_at__isnull=True), name="one_active_representation"
+            )
+        ]
+        indexes = [
+            # The office's queue of powers to validate.
+            models.Index(
+                fields=["power_status", "created_at"],
+                name="representation_power_queue",
+                condition=Q(revoked_at__isnull=True),
             )
         ]
 

@@ -2,8 +2,10 @@
 with update_fields, an immutable CaseEvent, and the notifications it implies written to the outbox
 in the same transaction (delivered after commit).
 
-filing.py  the consumer's draft, saved step by step
-offers.py  before the hearing: the company's answer and offers, the consumer's answer to them
+filing.py   the consumer's draft, saved step by step
+parts.py    each company's part in the case, and how the case follows its parts
+serving.py  serving each company after admission, and the deadlines to set up a domicile
+offers.py   before the hearing: the company's answer and offers, the consumer's answer to them
 """
 
 import functools
@@ -12,25 +14,28 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
 from complaints import actions, integrity
 from complaints.errors import CaseError
 from complaints.models import (
+    CaseCompany,
     CaseEvent,
     CaseNumberSequence,
     Complaint,
+    ConsumerRepresentative,
     Offer,
     OfferStatus,
 )
+from complaints.services import parts as case_parts
 from complaints.services.filing import complaint_start_draft, snapshot_consumer  # noqa: F401  (re-exported)
 from complaints.signals import case_moved
 from complaints.states import State
-from notifications.services import formal_notice_serve, notify
+from notifications.services import notify
 from parties.business_days import deadline_after
-from parties.models import Company, Representation, User
+from parties.models import PowerStatus, Representation, User
 
 # --- The one mechanism every move goes through ------------------------------------------------------
 
@@ -102,6 +107,7 @@ def _apply(case: Complaint, transition: str, *, by: User | None, reason: str = "
     for field, value in changes.items():
         setattr(locked, field, value)
     locked.save(update_fields=["status", "updated_at", *changes])
+    case_parts.follow_case(locked, action.code)
     if not can_proceed(locked.accept_offer):
         Offer.objects.filter(complaint=locked, status=OfferStatus.PENDING).update(status=OfferStatus.LAPSED)
     event = record_event(
@@ -125,13 +131,26 @@ def notify_case_parties(
     company: bool = True,
     context: dict | None = None,
 ) -> None:
-    """Tell the consumer and/or every active representative of the company, once per occurrence:
-    `key` names it (the outbox scopes it per recipient and channel)."""
-    recipients: list[User] = [case.consumer] if consumer else []
-    if company and case.company_id:
+    """Tell the consumer (and their representatives with a validated power) and/or every active
+    representative of each company served in the case, once per occurrence: `key` names it (the
+    outbox scopes it per recipient and channel)."""
+    recipients: list[User] = []
+    if consumer:
+        recipients.append(case.consumer)
+        recipients += [
+            agent.user
+            for agent in ConsumerRepresentative.objects.filter(
+                complaint_id=case.pk, revoked_at__isnull=True, power_status=PowerStatus.VALIDATED
+            ).select_related("user")
+        ]
+    if company:
+        served = CaseCompany.objects.filter(complaint_id=case.pk, notified_at__isnull=False).values("company_id")
         recipients += [
             rep.user
-            for rep in Representation.objects.active().filter(company_id=case.company_id).select_related("user")
+            for rep in Representation.objects.active()
+            .filter(company_id__in=served)
+            .select_related("user")
+            .order_by("company_id", "pk")
         ]
     for recipient in recipients:
         notify(
@@ -171,7 +190,7 @@ def missing_for_submission(case: Complaint) -> list[str]:
     missing = []
     if not (case.consumer_dni and case.consumer_name):
         missing.append(_("your personal details (name and DNI)"))
-    if not (case.company_id or (case.company_cuit and case.company_name)):
+    if not CaseCompany.objects.filter(complaint_id=case.pk).exists():
         missing.append(_("the company"))
     if not (case.product and case.facts):
         missing.append(_("what you bought and what happened"))
@@ -193,21 +212,12 @@ def complaint_submit(*, complaint: Complaint, by: User) -> Complaint:
             "submitted_at": now,
             "review_due_at": deadline_after(now, settings.DEADLINES["ADMISSION_REVIEW"]),
         }
-        if case.company_id is None:
-            changes["company"] = _company_from_draft(case, by)
+        case_parts.register_unregistered_companies(case, by=by)
         if not case.number:
             changes["number"] = _next_case_number(timezone.localtime(now).year)
         move = _apply(case, actions.SUBMIT.code, by=by, **changes)  # type: ignore[arg-type]
         _notify_parties(move)
     return move.case
-
-
-def _company_from_draft(case: Complaint, by: User) -> Company:
-    """An unregistered company named in a complaint joins the registry, without a domicile yet."""
-    company, _created = Company.objects.get_or_create(
-        cuit=case.company_cuit, defaults={"legal_name": case.company_name, "created_by": by}
-    )
-    return company
 
 
 def complaint_resubmit(*, complaint: Complaint, by: User) -> Complaint:
@@ -260,46 +270,14 @@ def complaint_reject(*, complaint: Complaint, by: User, reason: str, detail: str
 
 
 def complaint_admit(*, complaint: Complaint, by: User, note: str = "") -> Complaint:
-    """Admit, then serve the company at once if it has an electronic domicile; otherwise give it
-    the legal deadline to set one up."""
+    """Admit, then serve each company that has an electronic domicile at once; give the others the
+    legal deadline to set one up (complaints/services/serving.py)."""
+    from complaints.services.serving import serve_after_admission
+
     with transaction.atomic():
         move = _apply(complaint, actions.ADMIT.code, by=by, reason=note, admitted_at=timezone.now())
         _notify_parties(move)
-        case = move.case
-        if case.company and case.company.has_electronic_domicile:
-            case = _serve(case, by=by)
-        else:
-            case.domicile_due_at = deadline_after(timezone.now(), settings.DEADLINES["COMPANY_DOMICILE"])
-            case.save(update_fields=["domicile_due_at", "updated_at"])
-    return case
-
-
-def complaint_serve_company(*, complaint: Complaint, by: User | None) -> Complaint:
-    with transaction.atomic():
-        return _serve(complaint, by=by)
-
-
-def _serve(case: Complaint, *, by: User | None) -> Complaint:
-    locked = _locked(case)
-    if not (locked.company and locked.company.has_electronic_domicile):
-        raise CaseError(_("The company has not set up its electronic domicile yet, so it cannot be served."))
-    move = _apply(locked, actions.SERVE_COMPANY.code, by=by, company_notified_at=timezone.now(), domicile_due_at=None)
-    # The cédula is an official record: written in the office's language, whoever admitted the case.
-    with translation.override(settings.LANGUAGE_CODE):
-        subject = _("Formal notice of complaint %(number)s") % {"number": move.case.number}
-        body = _(
-            "A consumer complaint was admitted against your company. Open it on Concilia to read the facts, "
-            "the evidence and the claim, answer in writing or make an offer."
-        )
-    formal_notice_serve(
-        company=locked.company,
-        case_number=move.case.number or "",
-        subject=subject,
-        body=body,
-        idempotency_key=f"case-event:{move.event.pk}:notice",
-    )
-    _notify_parties(move)
-    return move.case
+        return serve_after_admission(move.case, by=by)
 
 
 def complaint_withdraw(*, complaint: Complaint, by: User, reason: str = "") -> Complaint:
@@ -357,29 +335,6 @@ def archive_uncorrected_complaints(*, now=None, limit: int = 500) -> int:
     return _move_each_by_the_system(list(due[:limit]), actions.ARCHIVE, reason)
 
 
-def refer_complaints_without_domicile(*, now=None, limit: int = 500) -> int:
-    """Admitted complaints whose company never set up its electronic domicile: conciliation failed."""
-    now = now or timezone.now()
-    due = Complaint.objects.filter(
-        status=State.ADMITTED, domicile_due_at__lt=now, company__electronic_domicile=""
-    ).values_list("pk", flat=True)
-    reason = _("Conciliation failed: the company did not set up its electronic domicile in time.")
-    return _move_each_by_the_system(list(due[:limit]), actions.REFER, reason)
-
-
-def serve_companies_with_new_domicile(*, limit: int = 500) -> int:
-    """Admitted complaints whose company has since set up its domicile are served."""
-    due = Complaint.objects.filter(status=State.ADMITTED).exclude(company__electronic_domicile="")
-    done = 0
-    for pk in list(due.values_list("pk", flat=True)[:limit]):
-        try:
-            complaint_serve_company(complaint=Complaint(pk=pk), by=None)
-            done += 1
-        except CaseError:
-            continue
-    return done
-
-
 # The offers and answers before the hearing live in offers.py; imported last, as it builds on the
 # mechanism above. Re-exported, so callers keep saying `services.offer_make`.
 from complaints.services.offers import (  # noqa: E402, F401
@@ -388,4 +343,9 @@ from complaints.services.offers import (  # noqa: E402, F401
     offer_event_reason,
     offer_make,
     offer_reject,
+)
+from complaints.services.serving import (  # noqa: E402, F401
+    complaint_serve_company,
+    refer_complaints_without_domicile,
+    serve_companies_with_new_domicile,
 )

@@ -72,7 +72,7 @@ def test_a_consumer_logs_in_with_the_keyboard_alone(page_for, live_server, consu
 @pytest.fixture
 def draft_at_claim(consumer, company) -> Complaint:
     case = services.complaint_start_draft(consumer=consumer)
-    case.company = company
+    services.case_parts.name_company(case, company=company, position=1)
     case.product = "Heladera No Frost 360 L"
     case.purchase_date = timezone.localdate() - timedelta(days=20)
     case.amount_paid = 850000

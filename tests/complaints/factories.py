@@ -28,8 +28,8 @@ PNG_BYTES = (
 def draft_case(consumer: User, company: Company, *, evidence: bool = False, **fields: object) -> Complaint:
     """A complete draft, ready to submit (the consumer's profile fills their snapshot)."""
     case = services.complaint_start_draft(consumer=consumer)
+    services.case_parts.name_company(case, company=company, position=1)
     values: dict[str, object] = {
-        "company": company,
         "product": "Heladera No Frost 360 L",
         "purchase_date": date(2026, 3, 2),
         "amount_paid": Decimal("850000.00"),

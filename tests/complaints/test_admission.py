@@ -45,7 +45,7 @@ def file_complaint(consumer, company, *, when: datetime | None = None, **fields)
     """A complaint filed through the services, submitted at `when` (default: now)."""
     with time_machine.travel(when or timezone.now(), tick=False):
         case = services.complaint_start_draft(consumer=consumer, channel=fields.pop("channel", "web"))
-        case.company = company
+        services.case_parts.name_company(case, company=company, position=1)
         case.product = fields.pop("product", "Lavarropas")
         case.facts = "No centrifuga desde el primer uso."
         case.claim_type = "repair"

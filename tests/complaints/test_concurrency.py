@@ -51,7 +51,7 @@ def run_together(count: int, work: Callable[[int], object]) -> list[object]:
 
 def complete_draft(consumer, company) -> Complaint:
     case = services.complaint_start_draft(consumer=consumer)
-    case.company = company
+    services.case_parts.name_company(case, company=company, position=1)
     case.product = "Celular"
     case.facts = "Vino con la pantalla rota."
     case.claim_type = "replacement"

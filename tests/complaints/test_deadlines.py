@@ -31,7 +31,7 @@ def at(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datet
 def file_complaint(consumer, company, *, when: datetime) -> Complaint:
     with time_machine.travel(when, tick=False):
         case = services.complaint_start_draft(consumer=consumer)
-        case.company = company
+        services.case_parts.name_company(case, company=company, position=1)
         case.product = "Aire acondicionado"
         case.facts = "Lo instalaron mal y pierde agua."
         case.claim_type = "repair"

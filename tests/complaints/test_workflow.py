@@ -51,6 +51,8 @@ ALLOWED = {
     "deem_withdrawn": {"officer", "supervisor", "system"},
     "refer": {"officer", "supervisor", "system"},
     "archive": {"officer", "supervisor", "system"},
+    "refer_out": {"officer", "supervisor"},
+    "conclude": {"officer", "supervisor", "system"},
 }
 ACTORS = [
     "consumer",
@@ -75,7 +77,7 @@ for _t in TRANSITIONS:
 
 def complete_draft(consumer, company, **fields) -> Complaint:
     case = services.complaint_start_draft(consumer=consumer, **fields)
-    case.company = company
+    services.case_parts.name_company(case, company=company, position=1)
     case.product = "Heladera no frost"
     case.purchase_date = timezone.localdate()
     case.facts = "Dejó de enfriar a la semana y el service no vino."

@@ -13,6 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from complaints.states import (
     CLOSED_STATES,
+    CONCLUDABLE_STATES,
     PRE_OUTCOME_STATES,
     State,
     allow_conciliator_or_office,
@@ -91,6 +92,27 @@ class Complaint(FSMModelMixin, models.Model):
     company_cuit = models.CharField(_("company CUIT"), max_length=11, blank=True)
     company_name = models.CharField(_("company name"), max_length=200, blank=True)
 
+    # Where the purchase or contract took place: with each company's domicile (CaseCompany), what
+    # decides whether the office is competent (settings.OFFICE_TERRITORY).
+    purchase_province = models.CharField(
+        _("province where you bought or hired"), max_length=4, choices=Province.choices, blank=True
+    )
+    purchase_city = models.CharField(_("city or town where you bought or hired"), max_length=100, blank=True)
+    purchase_online = models.BooleanField(_("bought online or by phone"), default=False)
+
+    # A hipervulnerable consumer (Res. 139/2020): declared at filing or flagged by an officer. It
+    # orders the admission queue and the scheduling proposals first and shortens the office's targets.
+    vulnerable = models.BooleanField(_("hipervulnerable consumer"), default=False)
+    vulnerable_categories = models.JSONField(_("hipervulnerability categories"), default=list, blank=True)
+    vulnerable_flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when the consumer declared it at filing."),
+    )
+
     product = models.CharField(_("what you bought or hired"), max_length=200, blank=True)
     purchase_date = models.DateField(_("date of purchase or contract"), null=True, blank=True)
     amount_paid = models.DecimalField(
@@ -120,6 +142,8 @@ class Complaint(FSMModelMixin, models.Model):
         _("rejection reason"), max_length=16, choices=RejectionReason.choices, blank=True
     )
     rejection_detail = models.TextField(_("rejection details"), blank=True)
+    # Referred out of the office's competence: to whom (complaints/competence.py names the authorities).
+    referred_out_to = models.CharField(_("referred to"), max_length=40, blank=True)
 
     # Moments and deadlines (business-day deadlines are computed when the state is entered).
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -148,6 +172,10 @@ class Complaint(FSMModelMixin, models.Model):
             # The admission queue: a state, oldest first. `filed_by` rides along so the office's
             # visibility rule (not others' drafts) and the pager's COUNT are answered from the index.
             models.Index(fields=["status", "submitted_at"], name="complaint_queue", include=["filed_by"]),
+            # The same queue with hipervulnerable consumers first.
+            models.Index(
+                fields=["status", "-vulnerable", "submitted_at"], name="complaint_queue_vulnerable", include=["filed_by"]
+            ),
             models.Index(fields=["company", "status"], name="complaint_company_status"),
             # A company's case list, newest first (a big company has tens of thousands of cases).
             models.Index(fields=["company", "-created_at", "-id"], name="complaint_company_recent"),
@@ -179,7 +207,11 @@ class Complaint(FSMModelMixin, models.Model):
 
     @property
     def company_has_domicile(self) -> bool:
-        return self.company is not None and self.company.has_electronic_domicile
+        """Every company still awaiting service can be served electronically now (so the case-wide
+        `serve_company` may serve them all); none left waiting also qualifies."""
+        return not (
+            self.parts.filter(status="named").filter(Q(company__isnull=True) | Q(company__electronic_domicile="")).exists()
+        )
 
     @property
     def company_display_name(self) -> str:
@@ -321,6 +353,14 @@ class Complaint(FSMModelMixin, models.Model):
     def archive(self) -> None:
         pass
 
+    @transition(field=status, source=State.SUBMITTED, target=State.REFERRED_OUT, permission=allow_office)
+    def refer_out(self) -> None:
+        """Outside the office's territory: sent to the competent authority, not just rejected."""
+
+    @transition(field=status, source=CONCLUDABLE_STATES, target=State.CONCLUDED, permission=allow_system_or_office)
+    def conclude(self) -> None:
+        """Every company's part has ended, not all the same way (complaints/services/parts.py)."""
+
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
     # The stored name is ours and unguessable (not the content's hash, which whoever holds a copy of
@@ -415,6 +455,10 @@ class CompanyAnswer(models.Model):
     """The company's written answer to the complaint."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="answers")
+    # Which company answered (a case may name several).
+    part = models.ForeignKey(
+        "complaints.CaseCompany", on_delete=models.CASCADE, null=True, blank=True, related_name="answers"
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("answer"))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -436,6 +480,10 @@ class OfferStatus(models.TextChoices):
 
 class Offer(models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="offers")
+    # Which company offers (a case may name several; each offers on its own).
+    part = models.ForeignKey(
+        "complaints.CaseCompany", on_delete=models.CASCADE, null=True, blank=True, related_name="offers"
+    )
     made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     amount = models.DecimalField(
         _("amount (ARS)"), max_digits=14, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(0)]
@@ -457,7 +505,7 @@ class Offer(models.Model):
         ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["complaint"], condition=Q(status="pending"), name="one_pending_offer_per_case"
+                fields=["complaint", "part"], condition=Q(status="pending"), name="one_pending_offer_per_part"
             )
         ]
 

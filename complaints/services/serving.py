@@ -1,0 +1,159 @@
+"""Serving each company of an admitted case (art. 40: a case may name several; each is served on its
+own, with its own cédula and deadlines).
+
+A company with an electronic domicile is served there at once (a formal notice, notifications/).
+One without is given the legal deadline to set one up; the case is served once no company awaits
+service (complaints/services/parts.py `settle`). In a case of one company the case's own
+`serve_company` move serves it, exactly as before parts existed.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from complaints import actions
+from complaints.errors import CaseError
+from complaints.models import CaseCompany, Complaint, PartStatus, ServiceMethod
+from complaints.services import Move, _apply, _locked, _move_each_by_the_system, _notify_parties, lock_case
+from complaints.services import parts as case_parts
+from complaints.states import State
+from notifications.services import formal_notice_serve
+from parties.business_days import deadline_after
+from parties.models import User
+
+
+def serve_after_admission(case: Complaint, *, by: User) -> Complaint:
+    """Right after admission: serve every company that has an electronic domicile; give the others
+    the deadline to set one up."""
+    served_any = False
+    for part in case_parts.parts_of(case):
+        if part.has_electronic_domicile:
+            case = _serve_part(case, part, by=by)
+            served_any = True
+    if not served_any or case.status == State.ADMITTED:
+        due = deadline_after(timezone.now(), settings.DEADLINES["COMPANY_DOMICILE"])
+        CaseCompany.objects.filter(complaint_id=case.pk, status=PartStatus.NAMED, domicile_due_at__isnull=True).update(
+            domicile_due_at=due
+        )
+        if case.status == State.ADMITTED:
+            case.domicile_due_at = due
+            case.save(update_fields=["domicile_due_at", "updated_at"])
+    return case
+
+
+def complaint_serve_company(*, complaint: Complaint, by: User | None) -> Complaint:
+    """Serve every company of the case still awaiting service that now has an electronic domicile."""
+    with transaction.atomic():
+        case = lock_case(complaint.pk)
+        waiting = [p for p in case_parts.parts_of(case) if p.status == PartStatus.NAMED]
+        ready = [p for p in waiting if p.has_electronic_domicile]
+        if not ready:
+            raise CaseError(_("The company has not set up its electronic domicile yet, so it cannot be served."))
+        for part in ready:
+            case = _serve_part(case, part, by=by)
+        return case
+
+
+def _serve_part(case: Complaint, part: CaseCompany, *, by: User | None) -> Complaint:
+    """The formal notice to one company's electronic domicile; its part is served from now."""
+    locked = _locked(case)
+    assert part.company is not None  # has_electronic_domicile asked
+    now = timezone.now()
+    move: Move | None
+    if case_parts.is_multi_company(locked):
+        part.complaint = locked
+        case_parts.part_move(
+            part,
+            PartStatus.SERVED,
+            by=by,
+            settle_case=False,
+            notified_at=now,
+            service_method=ServiceMethod.ELECTRONIC,
+            domicile_due_at=None,
+        )
+        key = f"part:{part.pk}:notice"
+        _serve_notice(locked, part, key)
+        move = case_parts.settle(locked, by=by)  # the last company served serves the case
+    else:
+        move = _apply(locked, actions.SERVE_COMPANY.code, by=by, company_notified_at=now, domicile_due_at=None)
+        CaseCompany.objects.filter(pk=part.pk).update(service_method=ServiceMethod.ELECTRONIC, domicile_due_at=None)
+        _serve_notice(move.case, part, f"case-event:{move.event.pk}:notice")
+    if move is None:
+        return locked
+    _notify_parties(move)
+    return move.case
+
+
+def _serve_notice(case: Complaint, part: CaseCompany, key: str) -> None:
+    assert part.company is not None
+    # The cédula is an official record: written in the office's language, whoever admitted the case.
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("Formal notice of complaint %(number)s") % {"number": case.number}
+        body = _(
+            "A consumer complaint was admitted against your company. Open it on Concilia to read the facts, "
+            "the evidence and the claim, answer in writing or make an offer."
+        )
+    formal_notice_serve(
+        company=part.company, case_number=case.number or "", subject=subject, body=body, idempotency_key=key
+    )
+
+
+# --- Deadlines (Celery beat; the system acts) -----------------------------------------------------
+
+
+def refer_complaints_without_domicile(*, now=None, limit: int = 500) -> int:
+    """Admitted complaints whose only company never set up its electronic domicile: conciliation
+    failed. In a case of several companies, such a company's part alone is referred."""
+    now = now or timezone.now()
+    due = Complaint.objects.filter(
+        status=State.ADMITTED, domicile_due_at__lt=now, company__electronic_domicile=""
+    ).values_list("pk", flat=True)
+    reason = _("Conciliation failed: the company did not set up its electronic domicile in time.")
+    single = [pk for pk in due[:limit] if CaseCompany.objects.filter(complaint_id=pk).count() <= 1]
+    done = _move_each_by_the_system(single, actions.REFER, reason)
+    return done + _refer_parts_without_domicile(now=now, limit=limit, reason=reason)
+
+
+def _refer_parts_without_domicile(*, now, limit: int, reason: str) -> int:
+    parts = (
+        CaseCompany.objects.filter(
+            status=PartStatus.NAMED,
+            domicile_due_at__lt=now,
+            complaint__status=State.ADMITTED,
+        )
+        .filter(company__electronic_domicile="")
+        .values_list("pk", "complaint_id")
+    )
+    done = 0
+    for part_pk, case_pk in list(parts[:limit]):
+        if CaseCompany.objects.filter(complaint_id=case_pk).count() <= 1:
+            continue
+        with transaction.atomic():
+            case = lock_case(case_pk)
+            part = CaseCompany.objects.select_for_update().select_related("company").get(pk=part_pk)
+            if part.status != PartStatus.NAMED:
+                continue
+            part.complaint = case
+            case_parts.part_move(part, PartStatus.REFERRED, by=None, reason=reason)
+        done += 1
+    return done
+
+
+def serve_companies_with_new_domicile(*, limit: int = 500) -> int:
+    """Admitted complaints whose company has since set up its domicile are served."""
+    due = (
+        CaseCompany.objects.filter(status=PartStatus.NAMED, complaint__status=State.ADMITTED)
+        .exclude(company__electronic_domicile="")
+        .exclude(company__isnull=True)
+        .values_list("complaint_id", flat=True)
+        .distinct()
+    )
+    done = 0
+    for pk in list(due[:limit]):
+        try:
+            complaint_serve_company(complaint=Complaint(pk=pk), by=None)
+            done += 1
+        except CaseError:
+            continue
+    return done
