@@ -47,7 +47,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from complaints.models import Complaint  # noqa: E402
+from complaints.models import CaseCompany, Complaint  # noqa: E402
 from complaints.selectors import complaints_visible_to  # noqa: E402
 from hearings.models import Hearing  # noqa: E402
 from hearings.scheduling import propose_slots  # noqa: E402
@@ -155,6 +155,22 @@ def scenarios() -> tuple[list[Scenario], dict[str, Any]]:
     sample = middle.first()
     assert sample is not None and sample.number is not None
 
+    # Several companies per case (art. 40): the company named most often after the lead outside the
+    # ten biggest, searched by its CUIT; and the biggest company's representative also speaks for
+    # the second biggest, so that their list has the company filter (an idempotent grant).
+    later = (
+        CaseCompany.objects.filter(position__gt=1)
+        .exclude(company__in=[row["company"] for row in _biggest(10)])
+        .values("company")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "company")
+        .first()
+    )
+    assert later is not None, "no case names more than one company: reseed with bench/seed.py"
+    later_company = Company.objects.get(pk=later["company"])
+    second = Company.objects.get(pk=_biggest(2)[1]["company"])
+    Representation.objects.get_or_create(user=representative, company=second, defaults={"is_admin": False})
+
     queue_pages = pages_of(Complaint.objects.filter(status="submitted").count())
     company_pages = pages_of(complaints_visible_to(representative).count())
     # The case list pages only through its first LIST_CAP cases (parties.paginator): its last page.
@@ -177,6 +193,8 @@ def scenarios() -> tuple[list[Scenario], dict[str, Any]]:
         f"({with_hearings['n']} hearings)",
         "served case for propose_slots": str(served_case.number),
         "search by number / DNI": f"{sample.number} / {sample.consumer_dni}",
+        "company named after the lead": f"{later_company.legal_name} (id {later_company.pk}, "
+        f"{later['n']:,} cases after the lead, {Complaint.objects.filter(company=later_company).count():,} as lead)",
         "admission queue pages": queue_pages,
         "representative's pages": company_pages,
     }
@@ -189,7 +207,19 @@ def scenarios() -> tuple[list[Scenario], dict[str, Any]]:
         Scenario("Case search by CUIT of the biggest company", page(office, "/reclamos/", q=company.cuit)),
         Scenario("Case search by case number", page(office, "/reclamos/", q=sample.number)),
         Scenario("Case search by DNI", page(office, "/reclamos/", q=sample.consumer_dni)),
+        Scenario(
+            "Case search by CUIT of a company named after the lead (office)",
+            page(office, "/reclamos/", q=later_company.cuit),
+        ),
         Scenario("Case list, page 1 (representative, biggest company)", page(rep, "/reclamos/")),
+        Scenario(
+            "Case list filtered by the biggest company (representative of two)",
+            page(rep, "/reclamos/", company=company.pk),
+        ),
+        Scenario(
+            "Case list filtered by the second company (representative of two)",
+            page(rep, "/reclamos/", company=second.pk),
+        ),
         Scenario(f"Case list, page {deep_company:,} (representative)", page(rep, "/reclamos/", page=deep_company)),
         Scenario("Case page with hearings (office)", page(office, f"/reclamos/{with_hearings['complaint']}/")),
         Scenario("Hearing list (office)", page(office, "/audiencias/")),
@@ -247,15 +277,22 @@ def machine() -> dict[str, str]:
     }
 
 
+def _biggest(count: int) -> list[dict[str, Any]]:
+    """The companies that lead the most cases."""
+    return list(Complaint.objects.values("company").annotate(n=Count("pk")).order_by("-n", "company")[:count])
+
+
 def counts() -> dict[str, int]:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM complaints_complaint), (SELECT count(*) FROM parties_company), "
             "(SELECT count(*) FROM parties_user), (SELECT count(*) FROM hearings_hearing), "
-            "(SELECT count(*) FROM complaints_caseevent)"
+            "(SELECT count(*) FROM complaints_caseevent), (SELECT count(*) FROM complaints_casecompany), "
+            "(SELECT count(DISTINCT complaint_id) FROM complaints_casecompany WHERE position > 1)"
         )
         row = cursor.fetchone()
-    return dict(zip(("complaints", "companies", "users", "hearings", "case events"), row, strict=True))
+    names = ("complaints", "companies", "users", "hearings", "case events", "case parts", "multi-company cases")
+    return dict(zip(names, row, strict=True))
 
 
 def table(results: list[Result], repeat: int) -> str:

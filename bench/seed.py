@@ -69,6 +69,8 @@ SPAN_DAYS = 4 * 365  # cases filed over four years, more each year (national rol
 HEARING_HOURS = (9, 10, 11, 12, 13, 14)  # the default ConciliatorProfile: 9 to 15, one-hour hearings
 PAST_HEARINGS_PER_CASE = 0.042  # ~42,000 held hearings for a million cases
 ASSISTED_SHARE = 0.03  # filed at the counter by an officer
+# Art. 40: a share of the cases name the seller with the manufacturer and/or the financier.
+SEVERAL_COMPANIES_SHARE = 0.10  # of these, half name two companies and half three
 UNACCENTED_SHARE = 0.15  # people who type "Gomez" for "Gómez"
 
 FIRST_NAMES = (  # noqa: SIM905
@@ -331,6 +333,30 @@ def check_columns(model: Any, columns: Sequence[str]) -> None:
         sys.exit(f"{model._meta.db_table}: the seed does not fill the NOT NULL columns {missing}; update bench/seed.py")
 
 
+def with_defaults(
+    model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> tuple[list[str], Iterable[Sequence[Any]]]:
+    """The NOT NULL columns the seed does not give but the model has a default for (a flag, a list or
+    a blank text added later, e.g. `User.has_no_email`), filled with that default on every row."""
+    from psycopg.types.json import Jsonb
+
+    extra = [
+        field
+        for field in model._meta.concrete_fields
+        if not field.null
+        and not field.has_db_default()
+        and (field.has_default() or (field.blank and field.empty_strings_allowed))
+        and field.column not in columns
+    ]
+    if not extra:
+        return list(columns), rows
+    values = []
+    for field in extra:
+        value = field.get_default()
+        values.append(Jsonb(value) if field.get_internal_type() == "JSONField" else value)
+    return [*columns, *(field.column for field in extra)], ((*row, *values) for row in rows)
+
+
 def secondary_indexes(conn: psycopg.Connection, table: str) -> list[tuple[str, str]]:
     """The table's indexes that no constraint owns (those can be dropped and rebuilt after a load)."""
     return conn.execute(
@@ -348,6 +374,7 @@ def secondary_indexes(conn: psycopg.Connection, table: str) -> list[tuple[str, s
 def load(conn: psycopg.Connection, model: Any, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     """Drop the secondary indexes, COPY, rebuild them: much faster than maintaining them row by row."""
     table = model._meta.db_table
+    columns, rows = with_defaults(model, columns, rows)
     check_columns(model, columns)
     indexes = secondary_indexes(conn, table)
     started = time.monotonic()
@@ -828,6 +855,72 @@ def write_complaints(
     return consumer_of
 
 
+def write_parts(conn: psycopg.Connection, plan: Plan) -> None:
+    """Every case's companies (complaints.CaseCompany): the lead as the case names it, and for
+    SEVERAL_COMPANIES_SHARE of the cases one or two more (picked like the leads, so the big companies
+    are often the second or third company too). Each part's status, service and dates are read from
+    its case's, as a case-wide move carries every part (the same mapping as migration 0008)."""
+    import importlib
+
+    from complaints.models import CaseCompany
+
+    parts_migration = importlib.import_module("complaints.migrations.0008_parts_for_existing_cases")
+    status = parts_migration._status_case_sql()
+    closed = ", ".join(f"'{name}'" for name in parts_migration.CLOSED)
+    rng = plan.rng
+    extra: list[tuple[int, int, int]] = []  # (complaint id, position, company id)
+    for i in range(plan.cases):
+        if rng.random() >= SEVERAL_COMPANIES_SHARE:
+            continue
+        named = {plan.company_of[i]}
+        for position in range(2, 3 + (rng.random() < 0.5)):
+            company = plan.company_of[rng.randrange(plan.cases)]
+            while company in named:
+                company = plan.company_of[rng.randrange(plan.cases)]
+            named.add(company)
+            extra.append((i + 1, position, company))
+    conn.execute("CREATE TEMPORARY TABLE bench_parts (complaint_id integer, position smallint, company_id integer)")
+    copy_rows(conn, "bench_parts", ["complaint_id", "position", "company_id"], extra)
+    conn.execute(
+        "INSERT INTO bench_parts SELECT id, 1, company_id FROM complaints_complaint WHERE company_id IS NOT NULL"
+    )
+    indexes = secondary_indexes(conn, CaseCompany._meta.db_table)
+    started = time.monotonic()
+    with conn.transaction():
+        for name, _definition in indexes:
+            conn.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(name)))
+        count = conn.execute(
+            f"""
+            INSERT INTO complaints_casecompany
+                (complaint_id, position, company_id, cuit, name, role, address, province, status,
+                 service_method, notified_at, domicile_due_at, justification_due_at, closed_at, created_at)
+            SELECT c.id, b.position, co.id, co.cuit, co.legal_name,
+                   CASE WHEN NOT EXISTS (SELECT 1 FROM bench_parts o WHERE o.complaint_id = c.id AND o.position = 2)
+                        THEN '' WHEN b.position = 1 THEN 'seller' WHEN b.position = 2 THEN 'manufacturer'
+                        ELSE 'financier' END,
+                   co.legal_address, 'CABA', {status},
+                   CASE WHEN c.company_notified_at IS NULL THEN '' ELSE 'electronic' END,
+                   c.company_notified_at,
+                   c.domicile_due_at,
+                   CASE WHEN c.status = 'company_absent' THEN c.justification_due_at END,
+                   CASE WHEN {status} IN ({closed}) THEN COALESCE(c.closed_at, c.updated_at) END,
+                   c.created_at
+            FROM bench_parts b
+            JOIN complaints_complaint c ON c.id = b.complaint_id
+            JOIN parties_company co ON co.id = b.company_id
+            ORDER BY c.id, b.position
+            """
+        ).rowcount
+    copied = time.monotonic()
+    for _name, definition in indexes:
+        conn.execute(definition)
+    conn.execute("DROP TABLE bench_parts")
+    log(
+        f"  complaints_casecompany: {count:,} rows ({len(extra):,} after the lead) in {copied - started:.1f}s, "
+        f"{len(indexes)} indexes rebuilt in {time.monotonic() - copied:.1f}s"
+    )
+
+
 def write_hearings_and_events(conn: psycopg.Connection, plan: Plan, consumer_of: Sequence[int]) -> None:
     from complaints.integrity import current_key_id, seal_existing_chains
     from complaints.models import CaseEvent
@@ -1025,6 +1118,8 @@ def main(argv: list[str] | None = None) -> None:
     consumers, _staff = write_people(conn, plan)
     log("Complaints")
     consumer_of = write_complaints(conn, plan, consumers, companies)
+    log("Each case's companies (its parts)")
+    write_parts(conn, plan)
     log("Hearings and case events")
     write_hearings_and_events(conn, plan, consumer_of)
     conn.execute("SET session_replication_role = origin")

@@ -1,6 +1,7 @@
 """Assisted filing: an officer files a complaint for a citizen who came in person, phoned, chatted or
 wrote on WhatsApp. The citizen gets (or keeps) a consumer account so they can follow the case."""
 
+import secrets
 from dataclasses import dataclass
 
 from allauth.account.forms import ResetPasswordForm
@@ -8,6 +9,7 @@ from allauth.account.models import EmailAddress
 from allauth.core.context import request_context
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from complaints.models import Channel, Complaint
@@ -29,6 +31,10 @@ class CitizenDetails:
     street_address: str
     city: str
     province: str
+    # A citizen without e-mail: reached by phone, with the consent recorded at the desk.
+    no_email: bool = False
+    sms_consent: bool = False
+    whatsapp_consent: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,10 @@ def assisted_filing_start(*, by: User, channel: str, citizen: CitizenDetails, re
     if channel == Channel.WEB or channel not in Channel.values:
         raise AssistedFilingError(_("Choose how the citizen contacted the office."))
     with transaction.atomic():
+        if citizen.no_email:
+            user, created = _citizen_without_email(citizen)
+            case = complaint_start_draft(consumer=user, filed_by=by, channel=channel)
+            return AssistedFiling(complaint=case, citizen=user, account_created=created)
         user, created = _citizen_account(citizen)
         case = complaint_start_draft(consumer=user, filed_by=by, channel=channel)
         if created:
@@ -90,6 +100,7 @@ def _citizen_account(citizen: CitizenDetails) -> tuple[User, bool]:
 
 
 def _create_profile(user: User, citizen: CitizenDetails) -> ConsumerProfile:
+    now = timezone.now()
     return ConsumerProfile.objects.create(
         user=user,
         dni=citizen.dni,
@@ -97,7 +108,52 @@ def _create_profile(user: User, citizen: CitizenDetails) -> ConsumerProfile:
         street_address=citizen.street_address.strip(),
         city=citizen.city.strip(),
         province=citizen.province,
+        sms_consent_at=now if citizen.sms_consent else None,
+        whatsapp_consent_at=now if citizen.whatsapp_consent else None,
     )
+
+
+# Reserved by RFC 2606: nothing is ever delivered there, and the outbox never writes to it.
+NO_EMAIL_DOMAIN = "concilia.invalid"
+
+
+def placeholder_email() -> str:
+    return f"sin-correo+{secrets.token_hex(8)}@{NO_EMAIL_DOMAIN}"
+
+
+def _citizen_without_email(citizen: CitizenDetails) -> tuple[User, bool]:
+    """The account of a citizen who has no e-mail address: reached by SMS and/or WhatsApp (at least
+    one consent is required), signed in only through the desk. The address is a placeholder, never
+    written to and never verified. A citizen who comes back (the same DNI, also without e-mail)
+    keeps their account; their consents are brought up to date."""
+    if not (citizen.sms_consent or citizen.whatsapp_consent):
+        raise AssistedFilingError(_("Record the citizen's consent to be notified by SMS or WhatsApp."))
+    if not citizen.phone:
+        raise AssistedFilingError(_("Enter the citizen's phone: they are notified on it."))
+    profile = (
+        ConsumerProfile.objects.select_for_update()
+        .filter(dni=citizen.dni, user__has_no_email=True)
+        .select_related("user")
+        .first()
+    )
+    if profile is not None:
+        now = timezone.now()
+        profile.phone = citizen.phone
+        profile.sms_consent_at = (profile.sms_consent_at or now) if citizen.sms_consent else None
+        profile.whatsapp_consent_at = (profile.whatsapp_consent_at or now) if citizen.whatsapp_consent else None
+        profile.save(update_fields=["phone", "sms_consent_at", "whatsapp_consent_at", "updated_at"])
+        return profile.user, False
+    user = User(
+        email=placeholder_email(),
+        first_name=citizen.first_name.strip(),
+        last_name=citizen.last_name.strip(),
+        role=Role.CONSUMER,
+        has_no_email=True,
+    )
+    user.set_unusable_password()
+    user.save()
+    _create_profile(user, citizen)
+    return user, True
 
 
 def _send_account_invitation(*, request: HttpRequest, email: str) -> None:

@@ -20,7 +20,7 @@ from complaints.models import (
     ConsumerRepresentative,
     Evidence,
 )
-from complaints.states import OFFICE_ROLES, VISIBLE_TO_COMPANY_STATES, State
+from complaints.states import OFFICE_ROLES, State
 from parties.models import Company, PowerStatus, Representation, Role, User
 
 # A case number with its sequence as people say it, zeros left out: DC-2026-123, or 2026-123.
@@ -150,9 +150,14 @@ def complaint_search(cases: QuerySet[Complaint], text: str, *, user: User) -> Qu
         # The registered company by its unique CUIT, read first and passed as a value: a subquery
         # hides from the planner that one company may have 100k cases (bench/RESULTS.md).
         # Submitting registers the company, so only drafts need `company_cuit` (partial index).
-        draft = Q(status=State.DRAFT, company_cuit=digits)
+        # Any of the case's companies counts: the lead on `Complaint.company`, the others through
+        # their parts (partial indexes of migration 0009: parts after the first, unregistered parts).
+        draft = Q(status=State.DRAFT, company_cuit=digits) | (
+            Q(status=State.DRAFT)
+            & _pk_in(CaseCompany.objects.filter(company__isnull=True, cuit=digits).order_by().values("complaint_id"))
+        )
         registered = Company.objects.filter(cuit=digits).values_list("pk", flat=True).first()
-        return cases.filter(Q(company_id=registered) | draft if registered is not None else draft)
+        return cases.filter(cases_of_company(registered) | draft if registered is not None else draft)
     if len(digits) in (7, 8) and not user.is_representative:
         return cases.filter(consumer_dni=digits)
     if len(digits) <= 6:
@@ -192,11 +197,33 @@ def _contains(field: str, text: str) -> Q:
 
 
 def _names_contain(text: str) -> Q:
-    """The consumer's name, the company's legal or trade names, or a draft's unregistered company."""
+    """The consumer's name, the legal or trade names of any of the case's companies, or a draft's
+    unregistered company."""
     matching = Company.objects.filter(_contains("legal_name", text) | _contains("trade_names", text))
     companies = matching.order_by().values("pk")
     if connection.vendor == "postgresql":
         of_company = Q(EqualsAny(F("company"), ArraySubquery(companies)))
     else:
         of_company = Q(company__in=companies)
-    return _contains("consumer_name", text) | of_company | _contains("company_name", text)
+    # The companies after the first (registered, or a draft's unregistered one), each way on a
+    # partial index of migration 0009.
+    later = CaseCompany.objects.filter(position__gt=1)
+    of_later_part = _pk_in(later.filter(of_company).order_by().values("complaint_id")) | _pk_in(
+        later.filter(_contains("name", text), company__isnull=True).order_by().values("complaint_id")
+    )
+    return _contains("consumer_name", text) | of_company | _contains("company_name", text) | of_later_part
+
+
+def cases_of_company(company_id: int) -> Q:
+    """The cases that name the company, in any position: the lead through `Complaint.company` (the
+    planner knows how many cases a company leads), the others through the parts after the first, a
+    small partial index (migration 0009) read into an array before the cases are."""
+    later = CaseCompany.objects.filter(company_id=company_id, position__gt=1).order_by().values("complaint_id")
+    return Q(company_id=company_id) | _pk_in(later)
+
+
+def _pk_in(complaint_ids: QuerySet) -> Q:
+    """`id = ANY(ARRAY(SELECT …))` on PostgreSQL (see EqualsAny), a plain IN elsewhere."""
+    if connection.vendor == "postgresql":
+        return Q(EqualsAny(F("pk"), ArraySubquery(complaint_ids)))
+    return Q(pk__in=complaint_ids)

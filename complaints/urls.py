@@ -1,6 +1,7 @@
 from django.urls import path
 
-from complaints.views import assisted, case_file, evidence, filing, office, receipt
+from complaints.views import assisted, case_file, evidence, filing, office, receipt, representatives
+from complaints.views import paper as paper_views
 
 urlpatterns = [
     # Filing (consumer; officer for assisted filing)
@@ -24,9 +25,27 @@ urlpatterns = [
     path("reclamos/<int:pk>/ofertas/", case_file.offer_make, name="offer_make"),
     path("ofertas/<int:pk>/aceptar/", case_file.offer_accept, name="offer_accept"),
     path("ofertas/<int:pk>/rechazar/", case_file.offer_reject, name="offer_reject"),
+    # Powers and the consumer's representative
+    path("oficina/poderes/", representatives.power_queue, name="power_queue"),
+    path("poderes/<int:pk>/", representatives.power_document, name="power_document"),
+    path("poderes/<int:pk>/decidir/", representatives.power_decide, name="power_decide"),
+    path("reclamos/<int:pk>/representante/", representatives.consumer_rep_name, name="consumer_rep_name"),
+    path("representantes/<int:pk>/poder/", representatives.consumer_rep_document, name="consumer_rep_document"),
+    path("representantes/<int:pk>/decidir/", representatives.consumer_rep_decide, name="consumer_rep_decide"),
+    path("representantes/<int:pk>/revocar/", representatives.consumer_rep_revoke, name="consumer_rep_revoke"),
     # The office
     path("oficina/admision/", office.admission_queue, name="admission_queue"),
     path("reclamos/<int:pk>/admitir/", office.complaint_admit, name="complaint_admit"),
     path("reclamos/<int:pk>/observar/", office.complaint_observe, name="complaint_observe"),
     path("reclamos/<int:pk>/rechazar/", office.complaint_reject, name="complaint_reject"),
+    # Serving on paper the companies without an electronic domicile (the office)
+    path("oficina/notificaciones-en-papel/", paper_views.paper_service_list, name="paper_service_list"),
+    path("oficina/partes/<int:pk>/papel/", paper_views.paper_part, name="paper_part"),
+    path("oficina/partes/<int:pk>/papel/imprimir/", paper_views.paper_notice_print, name="paper_notice_print"),
+    path("oficina/partes/<int:pk>/papel/despacho/", paper_views.paper_notice_dispatch, name="paper_notice_dispatch"),
+    path("oficina/partes/<int:pk>/papel/entrega/", paper_views.paper_notice_deliver, name="paper_notice_deliver"),
+    path("oficina/partes/<int:pk>/papel/fallida/", paper_views.paper_notice_fail, name="paper_notice_fail"),
+    path("oficina/cedulas/<int:pk>/cedula.pdf", paper_views.paper_notice_document, name="paper_notice_document"),
+    path("reclamos/<int:pk>/derivar/", office.complaint_refer_out, name="complaint_refer_out"),
+    path("reclamos/<int:pk>/hipervulnerable/", office.complaint_vulnerable, name="complaint_vulnerable"),
 ]

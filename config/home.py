@@ -5,18 +5,18 @@ It lives in config/ because it gathers from every floor (parties, complaints, he
 from datetime import timedelta
 from typing import cast
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from complaints.models import Complaint
+from complaints.models import OPEN_PART_STATUSES, CaseCompany, Complaint
 from complaints.selectors import complaints_visible_to
-from complaints.states import CLOSED_STATES, VISIBLE_TO_COMPANY_STATES, State
-from hearings.models import AbsenceJustification, Hearing
+from complaints.states import CLOSED_STATES, State
+from hearings.models import AbsenceJustification, Agreement, Hearing
 from hearings.selectors import hearings_visible_to
 from parties import selectors as party_selectors
-from parties.models import Role, User
+from parties.models import Representation, Role, User
 
 RECENT = 10
 
@@ -44,11 +44,7 @@ def home(request: HttpRequest) -> HttpResponse:
         if user.is_representative:
             companies = party_selectors.companies_visible_to(user)
             context["companies"] = companies.order_by("legal_name")[:20]
-            context["company_cases"] = (
-                cases.filter(company__in=companies, status__in=VISIBLE_TO_COMPANY_STATES)
-                .exclude(status__in=CLOSED_STATES)
-                .order_by("-company_notified_at")[:RECENT]
-            )
+            context.update(_company_cases(user, cases))
         return render(request, "home/consumer.html" if user.is_consumer else "home/representative.html", context)
     if user.role in (Role.OFFICER, Role.SUPERVISOR):
         context["queue_count"] = cases.filter(status=State.SUBMITTED).count()
@@ -73,6 +69,28 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, f"home/{user.role}.html", context)
 
 
+def _company_cases(user: User, cases: QuerySet[Complaint]) -> dict:
+    """The open cases in which one of the user's companies was served and its part is still open,
+    each with those of its parts that are the user's: a case counts once per company it names."""
+    company_ids = list(Representation.objects.active().filter(user=user).values_list("company_id", flat=True))
+    open_parts = CaseCompany.objects.filter(
+        company_id__in=company_ids, notified_at__isnull=False, status__in=OPEN_PART_STATUSES
+    )
+    mine = Prefetch(
+        "parts",
+        queryset=CaseCompany.objects.filter(company_id__in=company_ids).select_related("company").order_by("position"),
+        to_attr="my_parts",
+    )
+    # A served part is what shows a case to its company (complaints_visible_to), even while another
+    # company of the case still awaits service.
+    open_cases = cases.filter(pk__in=open_parts.values("complaint_id")).exclude(status__in=CLOSED_STATES)
+    return {
+        "company_cases": open_cases.prefetch_related(mine).order_by("-company_notified_at", "-pk")[:RECENT],
+        # Parts, not cases: a case against two of the user's companies is two to answer.
+        "open_parts_count": open_parts.filter(complaint__in=open_cases).count(),
+    }
+
+
 def _consumer_tasks(user: User, own: QuerySet[Complaint]) -> dict:
     """What a consumer must do next on their own complaints."""
     return {
@@ -82,6 +100,9 @@ def _consumer_tasks(user: User, own: QuerySet[Complaint]) -> dict:
         "pending_offers": own.filter(offers__status="pending").distinct()[:RECENT],
         "cases": own.exclude(status=State.DRAFT).order_by("-submitted_at")[:RECENT],
         "to_confirm_compliance": own.filter(
-            status=State.AGREEMENT_APPROVED, agreement__compliance_asked_at__isnull=False
+            pk__in=Agreement.objects.filter(complaint__consumer=user, compliance_asked_at__isnull=False).values(
+                "complaint_id"
+            ),
+            status=State.AGREEMENT_APPROVED,
         )[:RECENT],
     }

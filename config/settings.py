@@ -350,6 +350,10 @@ NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 730, minimu
 # kombu's default reconnection attempts would hold the request ~6 s; with 0 it fails in milliseconds.
 CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0
 
+# --- Filing: companies per complaint (art. 40 joint liability), prescription (LDC art. 50)
+MAX_COMPANIES_PER_COMPLAINT = env_int("MAX_COMPANIES_PER_COMPLAINT", 5, minimum=1)
+PRESCRIPTION_YEARS = env_int("PRESCRIPTION_YEARS", 3, minimum=1)
+
 # --- Evidence uploads
 EVIDENCE_MAX_FILES = env_int("EVIDENCE_MAX_FILES", 10, minimum=1)
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_MB", 10, minimum=1) * 1024 * 1024
@@ -368,7 +372,16 @@ DEADLINES = {
     "ABSENCE_JUSTIFICATION": env_int("DEADLINE_ABSENCE_JUSTIFICATION_DAYS", 3, minimum=1),
     "NOTICE_DEEMED_SERVED": env_int("DEADLINE_NOTICE_DEEMED_SERVED_DAYS", 2, minimum=1),
     "NEW_HEARING_AFTER_EXCUSED_ABSENCE": env_int("DEADLINE_NEW_HEARING_AFTER_EXCUSED_ABSENCE_DAYS", 5, minimum=1),
+    # A hipervulnerable consumer's complaint is reviewed sooner (Res. 139/2020).
+    "ADMISSION_REVIEW_VULNERABLE": env_int("DEADLINE_ADMISSION_REVIEW_VULNERABLE_DAYS", 2, minimum=1),
 }
+
+# --- Competence (complaints/competence.py): the provinces this office hears (parties.models.Province
+# codes), and the authorities a case outside them is referred to (None: the built-in list).
+OFFICE_TERRITORY = env_list("OFFICE_TERRITORY", ["CABA"])
+COMPETENT_AUTHORITIES: list[dict[str, str]] | None = None
+# Actions under the consumer protection law prescribe after three years (LDC art. 50).
+PRESCRIPTION_YEARS = env_int("PRESCRIPTION_YEARS", 3, minimum=1)
 
 # --- Hearings (hearings/)
 HEARINGS = {

@@ -31,11 +31,12 @@ from pathlib import Path
 import jwt
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from parties.models import User
 
-from .models import Attendance, Hearing
+from .models import Attendance, Hearing, HearingGuest
 
 
 def room_window(hearing: Hearing) -> tuple[datetime, datetime]:
@@ -92,17 +93,56 @@ def display_name(user: User) -> str:
     return user.get_full_name().strip() or user.email
 
 
-def participant_token(hearing: Hearing, user: User, party: str) -> str:
+def acting_name(user: User, whom: str = "") -> str:
+    """The name the room shows: the person's, and whom they speak for when not for themselves
+    ("Lucía Gómez (for Electrosur S.A.)"). In the office's language, whoever's browser asks: the
+    conciliator's page matches what Jitsi shows against it (services.room._shown_as)."""
+    name = display_name(user)
+    if not whom:
+        return name
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("%(name)s (for %(whom)s)") % {"name": name, "whom": whom}
+
+
+def guest_name(guest: HearingGuest) -> str:
+    """A guest shows as who they are and why they are there: "Ana Ruiz (Interpreter)"."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return f"{guest.name.strip()} ({HearingGuest.Kind(guest.kind).label})"
+
+
+def participant_token(hearing: Hearing, user: User, party: str, *, name: str = "") -> str:
     """A token for this person, for this hearing's room only, valid around its planned time.
 
     The caller has already established that `party` is the user's side of this hearing
-    (hearings.selectors.party_of); nobody else gets a token."""
+    (hearings.policy.may_enter_room); nobody else gets a token. `name`: what the room shows
+    (acting_name), the person's own name by default."""
     moderator = party == Attendance.Party.CONCILIATOR
+    return _token(
+        hearing,
+        {
+            "id": str(user.pk),
+            "name": name or display_name(user),
+            "email": user.email or "",
+        },
+        moderator=moderator,
+    )
+
+
+def guest_token(hearing: Hearing, guest: HearingGuest) -> str:
+    """A guest's token (a companion, an interpreter): this hearing's room only, for the room's
+    window, never a moderator by any of the three claims, no lobby bypass (they knock like the
+    parties) and no features. Its id is "guest-<pk>", which is nobody's user id."""
+    return _token(
+        hearing,
+        {"id": f"guest-{guest.pk}", "name": guest_name(guest), "email": guest.email or ""},
+        moderator=False,
+    )
+
+
+def _token(hearing: Hearing, identity: dict[str, str], *, moderator: bool) -> str:
     opens_at, closes_at = room_window(hearing)
     user_claims: dict[str, str | bool] = {
-        "id": str(user.pk),
-        "name": display_name(user),
-        "email": user.email or "",
+        **identity,
         "moderator": _flag(moderator),
         "affiliation": "owner" if moderator else "member",
     }
@@ -134,7 +174,9 @@ def participant_token(hearing: Hearing, user: User, party: str) -> str:
     return jwt.encode(claims, key, algorithm=algorithm, headers={"typ": "JWT", **header})
 
 
-def room_options(hearing: Hearing, user: User, party: str, token: str, *, lang: str = "es") -> dict:
+def room_options(
+    hearing: Hearing, user: User | None, party: str, token: str, *, lang: str = "es", name: str = "", email: str = ""
+) -> dict:
     """The JitsiMeetExternalAPI(domain, options) arguments for this person (`domain` included);
     the page adds parentNode and the size. Lobby: parties knock; the moderator's page turns the
     lobby on when it joins (the `toggleLobby` command), and docs/jitsi.md turns it on server-side.
@@ -148,7 +190,10 @@ def room_options(hearing: Hearing, user: User, party: str, token: str, *, lang: 
         "roomName": iframe_room_name(hearing),
         "jwt": token,
         "lang": "es" if lang.lower().startswith("es") else "en",
-        "userInfo": {"displayName": display_name(user), "email": user.email or ""},
+        "userInfo": {
+            "displayName": name or (display_name(user) if user else ""),
+            "email": email or (user.email if user else "") or "",
+        },
         "configOverwrite": {
             "subject": _("Hearing %(number)s") % {"number": case.number or ""},
             "prejoinConfig": {"enabled": True},

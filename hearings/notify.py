@@ -1,30 +1,76 @@
-"""Telling the people of a hearing what happened: the consumer, the company's representatives and
-the conciliator, each once per occurrence (the idempotency key names it)."""
+"""Telling the people of a hearing what happened: the consumer and their validated representatives,
+the representatives of every served company, and the conciliator, each once per occurrence (the
+idempotency key names it); the formal ones also to each served company's electronic domicile."""
 
 from collections.abc import Sequence
 
 from django.conf import settings
 from django.urls import reverse
 
+from complaints.models import CaseCompany, ConsumerRepresentative
 from complaints.services import case_url
 from notifications.services import notify, notify_address
-from parties.models import Representation, User
+from parties.models import PowerStatus, Representation, User
 
-from .models import Hearing
+from .models import Attendance, Hearing
 
 # Hearing dates served at the domicile have legal effect (a company absent from a hearing it was
 # told of at its domicile bears the consequence).
 FORMAL_EVENTS = frozenset({"hearing_scheduled", "hearing_rescheduled", "hearing_cancelled"})
 
 
-def hearing_people(hearing: Hearing, *, conciliator: bool = True) -> list[User]:
+def served_parts(hearing: Hearing) -> list[CaseCompany]:
+    """The case's companies that have been served (a proven notice): they are cited to its hearings."""
+    return list(
+        CaseCompany.objects.filter(complaint_id=hearing.complaint_id, notified_at__isnull=False)
+        .select_related("company")
+        .order_by("position", "pk")
+    )
+
+
+def hearing_parties(hearing: Hearing) -> list[tuple[User, str, CaseCompany | None]]:
+    """Everyone cited to the hearing, with their side and (a company's representative) the first
+    served company they represent in the case: the consumer, the consumer's representatives with a
+    validated power, the active representatives of every served company. Two queries."""
     case = hearing.complaint
-    people: list[User] = [case.consumer]
-    if case.company_id:
-        people += [
-            rep.user
-            for rep in Representation.objects.active().filter(company_id=case.company_id).select_related("user")
-        ]
+    people: list[tuple[User, str, CaseCompany | None]] = [(case.consumer, Attendance.Party.CONSUMER, None)]
+    seen = {case.consumer_id}
+    agents = (
+        ConsumerRepresentative.objects.filter(
+            complaint_id=case.pk, revoked_at__isnull=True, power_status=PowerStatus.VALIDATED
+        )
+        .select_related("user")
+        .order_by("pk")
+    )
+    for agent in agents:
+        if agent.user_id not in seen:
+            seen.add(agent.user_id)
+            people.append((agent.user, Attendance.Party.CONSUMER, None))
+    parts = {part.company_id: part for part in reversed(served_parts(hearing)) if part.company_id}
+    if parts:
+        representations = (
+            Representation.objects.active()
+            .filter(company_id__in=parts)
+            .select_related("user")
+            .order_by("user_id", "pk")
+        )
+        first: dict[int, CaseCompany] = {}
+        users: dict[int, User] = {}
+        for rep in representations:
+            part = parts[rep.company_id]
+            users[rep.user_id] = rep.user
+            if rep.user_id not in first or part.position < first[rep.user_id].position:
+                first[rep.user_id] = part
+        for user_id in sorted(users, key=lambda pk: (first[pk].position, pk)):
+            if user_id not in seen:
+                seen.add(user_id)
+                people.append((users[user_id], Attendance.Party.COMPANY, first[user_id]))
+    return people
+
+
+def hearing_people(hearing: Hearing, *, conciliator: bool = True) -> list[User]:
+    """Who is told of the hearing: its parties (hearing_parties) and, unless asked not to, the conciliator."""
+    people = [person for person, _side, _part in hearing_parties(hearing)]
     if conciliator:
         people.append(hearing.conciliator)
     return people
@@ -61,10 +107,12 @@ def notify_hearing(
             case_number=case.number or "",
             attachments=attachments,
         )
-    # The company's electronic domicile is where it is legally notified: it is served every date,
-    # even when no representative has an account yet (then nobody else would tell it).
-    domicile = case.company.electronic_domicile if case.company_id and case.company else ""
-    if domicile and event in FORMAL_EVENTS:
+    # Each served company's electronic domicile is where it is legally notified: it is served every
+    # date, even when no representative has an account yet (then nobody else would tell it).
+    if event not in FORMAL_EVENTS:
+        return
+    domiciles = {part.company.electronic_domicile.strip().lower() for part in served_parts(hearing) if part.company}
+    for domicile in sorted(d for d in domiciles if d):
         notify_address(
             email=domicile,
             event=event,

@@ -25,13 +25,14 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from complaints.models import Complaint, Offer, OfferStatus
+from complaints.models import CaseCompany, Complaint, Offer, OfferStatus, PartStatus
+from complaints.representation import parts_bound_by, parts_represented_by, speaks_for_consumer
 from complaints.states import OFFICE_ROLES, State, represents
-from parties.models import User
+from parties.models import Role, User
 from parties.policy import Policy, Refusal, not_now, not_you
 
 from .errors import HearingError
-from .models import AbsenceJustification, Acta, Agreement, Attendance, ComplianceProof, Hearing
+from .models import AbsenceJustification, Acta, Agreement, Attendance, ComplianceProof, Hearing, PartOutcome
 from .scheduling import hearing_setting
 
 Party = Attendance.Party
@@ -131,11 +132,45 @@ def acta_of(hearing: Hearing) -> Acta | None:
         return None
 
 
+def agreements_of(case: Complaint) -> list[Agreement]:
+    """The case's agreements, first reached first: one per agreeing company (one for a case of one
+    company, or one from the accepted offer)."""
+    return sorted(case.agreements.all(), key=lambda a: a.pk)
+
+
 def agreement_of(case: Complaint) -> Agreement | None:
-    try:
-        return case.agreement
-    except Agreement.DoesNotExist:
-        return None
+    """The case's (first) agreement: the only one in a case of one company."""
+    agreements = agreements_of(case)
+    return agreements[0] if agreements else None
+
+
+def part_outcomes_of(hearing: Hearing) -> list[PartOutcome]:
+    """How the hearing ended for each company (rows only for a case of several companies)."""
+    return sorted(hearing.part_outcomes.all(), key=lambda o: o.pk)  # written in the parts' order
+
+
+def is_mixed(hearing: Hearing) -> bool:
+    """A hearing of several companies that did not end the same way for all of them: each absent
+    company then justifies (and is referred) on its own."""
+    return len({o.outcome for o in hearing.part_outcomes.all()}) > 1
+
+
+def consumer_side(user: User, case: Complaint) -> bool:
+    """The consumer in person or their representative with a validated power."""
+    if user.pk == case.consumer_id:
+        return True
+    if is_office(user) or user.role == Role.CONCILIATOR:
+        return False
+    return speaks_for_consumer(user, case)
+
+
+def acta_side(user: User, hearing: Hearing) -> str | None:
+    """Which side of the acta the user reads and confirms for: as in the room, and the consumer's
+    validated representative for the consumer."""
+    side = side_of(user, hearing)
+    if side is None and consumer_side(user, hearing.complaint):
+        return Party.CONSUMER
+    return side
 
 
 def accepted_offer(case: Complaint) -> Offer | None:
@@ -143,8 +178,21 @@ def accepted_offer(case: Complaint) -> Offer | None:
     return max(accepted, key=lambda o: (o.answered_at is not None, o.answered_at, o.pk), default=None)
 
 
-def acta_missing_confirmations(acta: Acta | None) -> list[str]:
-    """The sides (consumer, company) that have not confirmed this exact acta yet."""
+def acta_missing_confirmations(acta: Acta | None, hearing: Hearing | None = None) -> list[str]:
+    """The sides (consumer, company) that have not confirmed this exact acta yet. For a hearing of
+    several companies: the consumer, and by name each company that agreed (each binds itself)."""
+    outcomes = part_outcomes_of(hearing) if hearing is not None else []
+    if outcomes:
+        agreeing = [o.part for o in outcomes if o.outcome == Outcome.AGREEMENT]
+        if acta is None or not acta.is_ready:
+            return [Party.CONSUMER, *(part.display_name for part in agreeing)]
+        mine = [c for c in acta.confirmations.all() if c.sha256 == acta.sha256]
+        consumer_done = any(c.party == Party.CONSUMER for c in mine)
+        parts_done = {c.part_id for c in mine if c.party == Party.COMPANY}
+        return [
+            *([] if consumer_done else [Party.CONSUMER]),
+            *(part.display_name for part in agreeing if part.pk not in parts_done),
+        ]
     if acta is None or not acta.is_ready:
         return [Party.CONSUMER, Party.COMPANY]
     confirmed = {c.party for c in acta.confirmations.all() if c.sha256 == acta.sha256}
@@ -152,12 +200,20 @@ def acta_missing_confirmations(acta: Acta | None) -> list[str]:
 
 
 def approval_blocked_by(case: Complaint) -> list[str]:
-    """For an agreement reached at a hearing: the sides still to confirm its acta."""
-    agreement = agreement_of(case)
-    if agreement is None or agreement.hearing_id is None:
-        return []
-    hearing = next((h for h in case.hearings.all() if h.pk == agreement.hearing_id), None)
-    return acta_missing_confirmations(acta_of(hearing) if hearing else None)
+    """For agreements reached at a hearing: the sides still to confirm its acta (the consumer and,
+    in a case of several companies, every company that agreed)."""
+    missing: list[str] = []
+    for hearing_id in dict.fromkeys(a.hearing_id for a in agreements_of(case) if a.hearing_id is not None):
+        hearing = next((h for h in case.hearings.all() if h.pk == hearing_id), None)
+        for side in acta_missing_confirmations(acta_of(hearing) if hearing else None, hearing):
+            if side not in missing:
+                missing.append(side)
+    return missing
+
+
+def _side_label(side: str) -> str:
+    """A side for a sentence: "consumer", "company", or a company's name."""
+    return str(Party(side).label).lower() if side in Party.values else side
 
 
 def _when(moment: Any) -> str:
@@ -233,12 +289,38 @@ def _cancel_hearing(user: User, hearing: Hearing) -> Refusal | None:
 
 @_action(ENTER_ROOM)
 def _enter_room(user: User, hearing: Hearing) -> Refusal | None:
-    """The video room: the parties and the conciliator of a hearing still to be held."""
-    if side_of(user, hearing) is None:
+    """The video room: the parties and the conciliator of a hearing still to be held. The consumer
+    enters in person or through their validated representative; a company's representative only once
+    one of the companies they represent in the case has been served (guests: hearings/services/guests.py)."""
+    side = acta_side(user, hearing)
+    if side is None:
         return _not_you(_("Only the parties to the hearing and its conciliator enter its room."))
+    if side == Party.COMPANY and not served_parts_of(user, hearing.complaint):
+        return _not_now(_("None of the companies you represent has been served in this case yet."))
     if hearing.status != Hearing.Status.SCHEDULED:
         return _not_now(
             _("This hearing is “%(status)s”: its room is closed.") % {"status": hearing.get_status_display()}
+        )
+    return None
+
+
+def served_parts_of(user: User, case: Complaint) -> list[CaseCompany]:
+    """The case's companies this user represents that have been served (notified), lead first."""
+    return list(parts_represented_by(user, case).filter(notified_at__isnull=False))
+
+
+INVITE_GUEST = "invite_guest"
+
+
+@_action(INVITE_GUEST)
+def _invite_guest(user: User, hearing: Hearing) -> Refusal | None:
+    """A companion or an interpreter is invited (and uninvited) by the office or the hearing's
+    conciliator, while the hearing is still to be held."""
+    if user.pk != hearing.conciliator_id and not is_office(user):
+        return _not_you(_("Only the office or the hearing's conciliator invite guests to it."))
+    if hearing.status != Hearing.Status.SCHEDULED:
+        return _not_now(
+            _("This hearing is “%(status)s”: nobody can be invited to it.") % {"status": hearing.get_status_display()}
         )
     return None
 
@@ -324,7 +406,7 @@ def _adjourn_hearing(user: User, hearing: Hearing) -> Refusal | None:
 
 @_action(READ_ACTA)
 def _read_acta(user: User, hearing: Hearing) -> Refusal | None:
-    if not is_party_or_office(user, hearing):
+    if not is_office(user) and acta_side(user, hearing) is None:
         return _not_you(_("Only the parties to the hearing, its conciliator and the office read its acta."))
     acta = acta_of(hearing)
     if acta is None or not acta.is_ready:
@@ -334,7 +416,8 @@ def _read_acta(user: User, hearing: Hearing) -> Refusal | None:
 
 @_action(CONFIRM_ACTA)
 def _confirm_acta(user: User, hearing: Hearing) -> Refusal | None:
-    if side_of(user, hearing) is None:
+    side = acta_side(user, hearing)
+    if side is None:
         return _not_you(_("Only the parties to the hearing and its conciliator can confirm its acta."))
     acta = acta_of(hearing)
     if acta is None or not acta.is_ready:
@@ -342,6 +425,14 @@ def _confirm_acta(user: User, hearing: Hearing) -> Refusal | None:
     previous = next((c for c in acta.confirmations.all() if c.user_id == user.pk), None)
     if previous is not None:
         return _not_now(_("You already confirmed this acta on %(date)s.") % {"date": _when(previous.confirmed_at)})
+    if side == Party.COMPANY and part_outcomes_of(hearing) and not parts_bound_by(user, hearing.complaint).exists():
+        # In a case of several companies each company binds itself: only through a validated power.
+        return _not_now(
+            _(
+                "Your power to act for the company has not been validated yet: the office must validate "
+                "it before you can confirm the acta in the company's name."
+            )
+        )
     return None
 
 
@@ -366,7 +457,7 @@ def _approve_agreement(user: User, case: Complaint) -> Refusal | None:
     if missing:
         return _not_now(
             _("Both parties must confirm the acta before the agreement is approved. Still to confirm: %(missing)s.")
-            % {"missing": ", ".join(str(Party(party).label).lower() for party in missing)}
+            % {"missing": ", ".join(_side_label(side) for side in missing)}
         )
     return None
 
@@ -376,6 +467,8 @@ def _approve_agreement(user: User, case: Complaint) -> Refusal | None:
 
 @_action(JUSTIFY_ABSENCE)
 def _justify_absence(user: User, hearing: Hearing) -> Refusal | None:
+    if is_mixed(hearing):
+        return _justify_part_absence(user, hearing)
     absent = ABSENT_PARTY.get(hearing.outcome)
     if absent is None:
         return _not_you(_("Nobody was recorded absent from this hearing."))
@@ -400,12 +493,66 @@ def _justify_absence(user: User, hearing: Hearing) -> Refusal | None:
     return None
 
 
+def absent_parts_of(user: User, hearing: Hearing) -> list[CaseCompany]:
+    """In a hearing that ended differently for each company: the companies recorded absent that
+    the user represents."""
+    mine = set(parts_represented_by(user, hearing.complaint).values_list("pk", flat=True))
+    return [o.part for o in part_outcomes_of(hearing) if o.outcome == Outcome.COMPANY_ABSENT and o.part_id in mine]
+
+
+def part_to_justify(user: User, hearing: Hearing) -> CaseCompany | None:
+    """The absent company the user may justify now (the first, if they represent several)."""
+    return next(
+        (part for part in absent_parts_of(user, hearing) if _part_justification_refusal(part, hearing) is None), None
+    )
+
+
+def _part_justification_refusal(part: CaseCompany, hearing: Hearing) -> Refusal | None:
+    earlier = [j for j in hearing.justifications.all() if j.part_id == part.pk and j.decision != Decision.REJECTED]
+    if any(j.decision == Decision.ACCEPTED for j in earlier):
+        return _not_now(_("The justification of this absence was already accepted."))
+    if earlier:
+        return _not_now(_("Your justification is awaiting the office's decision."))
+    if part.status != PartStatus.ABSENT:
+        return _not_now(
+            _("The part of %(company)s has moved on (“%(status)s”): the absence can no longer be justified.")
+            % {"company": part.display_name, "status": part.get_status_display()}
+        )
+    if part.justification_due_at is None or timezone.now() > part.justification_due_at:
+        return _not_now(
+            _("The deadline to justify the absence passed on %(date)s.")
+            % {"date": _when(part.justification_due_at or hearing.starts_at)}
+        )
+    return None
+
+
+def _justify_part_absence(user: User, hearing: Hearing) -> Refusal | None:
+    if not any(o.outcome == Outcome.COMPANY_ABSENT for o in part_outcomes_of(hearing)):
+        return _not_you(_("Nobody was recorded absent from this hearing."))
+    parts = absent_parts_of(user, hearing)
+    if not parts:
+        return _not_you(_("Only a representative of a company recorded absent can justify its absence."))
+    refusals = [_part_justification_refusal(part, hearing) for part in parts]
+    if all(refusal is not None for refusal in refusals):
+        return refusals[0]
+    return None
+
+
 @_action(DECIDE_JUSTIFICATION)
 def _decide_justification(user: User, justification: AbsenceJustification) -> Refusal | None:
     if not is_office(user):
         return _not_you(_("Only the office decides on a justification."))
     if justification.decision != Decision.PENDING:
         return _not_now(_("This justification was already decided."))
+    if justification.part_id is not None:
+        part = justification.part
+        assert part is not None
+        if part.status != PartStatus.ABSENT:
+            return _not_now(
+                _("The part of %(company)s has moved on (“%(status)s”): the justification can no longer be decided.")
+                % {"company": part.display_name, "status": part.get_status_display()}
+            )
+        return None
     case = justification.hearing.complaint
     if case.status != justification.hearing.outcome:
         return _not_now(
@@ -474,6 +621,19 @@ def _refer_case(user: User, case: Complaint) -> Refusal | None:
     electronic domicile, so it cannot be served."""
     if not is_office(user):
         return _not_you(_("Only the office can refer a case to the legal department."))
+    waiting = [
+        p
+        for p in case.parts.all()
+        if p.status == PartStatus.ABSENT
+        and p.justification_due_at is not None
+        and timezone.now() <= p.justification_due_at
+    ]
+    if waiting and case.justification_due_at is None:
+        # A company absent on its own (a hearing that ended differently for each company).
+        return _not_now(
+            _("%(company)s may still justify its absence until %(date)s; refer the case after that.")
+            % {"company": waiting[0].display_name, "date": _when(waiting[0].justification_due_at)}
+        )
     if case.status == State.COMPANY_ABSENT:
         last = latest_hearing(case)
         justifications = list(last.justifications.all()) if last else []
@@ -503,6 +663,7 @@ may_cancel_hearing = HEARING_RULES[CANCEL_HEARING]
 may_adjourn_hearing = HEARING_RULES[ADJOURN_HEARING]
 may_enter_room = HEARING_RULES[ENTER_ROOM]
 may_manage_room = HEARING_RULES[MANAGE_ROOM]
+may_invite_guest = HEARING_RULES[INVITE_GUEST]
 may_open_console = HEARING_RULES[OPEN_CONSOLE]
 may_record_outcome = HEARING_RULES[RECORD_OUTCOME]
 may_read_acta = HEARING_RULES[READ_ACTA]

@@ -7,13 +7,22 @@ from datetime import datetime
 
 from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from complaints.models import Complaint, Offer, OfferStatus
+from complaints.models import CaseCompany, Complaint, Offer, OfferStatus
 from complaints.selectors import complaints_visible_to
 from complaints.states import State, represents
 from parties.models import Role, User
 
 from . import policy
-from .models import AbsenceJustification, Acta, ActaConfirmation, Agreement, Attendance, ComplianceProof, Hearing
+from .models import (
+    AbsenceJustification,
+    Acta,
+    ActaConfirmation,
+    Agreement,
+    Attendance,
+    ComplianceProof,
+    Hearing,
+    PartOutcome,
+)
 
 
 def hearings_visible_to(user: User) -> QuerySet[Hearing]:
@@ -110,6 +119,8 @@ class HearingRow:
     can_decide: dict[int, bool] = field(default_factory=dict)
     can_read_file: dict[int, bool] = field(default_factory=dict)
     acta_missing: list[str] = field(default_factory=list)
+    # A hearing of several companies: how it ended for each.
+    part_outcomes: list[PartOutcome] = field(default_factory=list)
 
     @property
     def can_move(self) -> bool:
@@ -124,6 +135,8 @@ class HearingRow:
 class HearingsPanel:
     rows: list[HearingRow]
     agreement: Agreement | None
+    # Every agreement, one per agreeing company (the first is `agreement`).
+    agreements: list[Agreement]
     proofs: list[ComplianceProof]
     accepted_offer: Offer | None
     is_office: bool
@@ -148,7 +161,7 @@ def _panel_case(case: Complaint) -> Complaint:
     panel_case._prefetched_objects_cache = {}  # type: ignore[attr-defined]
     panel_case._state = copy.copy(case._state)
     panel_case._state.fields_cache = dict(case._state.fields_cache)
-    panel_case._state.fields_cache.pop("agreement", None)
+    panel_case._state.fields_cache.pop("agreements", None)
     lookups: list[str | Prefetch] = [
         Prefetch(
             "hearings",
@@ -159,12 +172,17 @@ def _panel_case(case: Complaint) -> Complaint:
                 "recordings",
                 Prefetch(
                     "justifications",
-                    queryset=AbsenceJustification.objects.select_related("submitted_by", "decided_by"),
+                    queryset=AbsenceJustification.objects.select_related("submitted_by", "decided_by", "part"),
                 ),
+                Prefetch("part_outcomes", queryset=PartOutcome.objects.select_related("part__company")),
             )
             .order_by("starts_at", "pk"),
         ),
-        Prefetch("agreement", queryset=Agreement.objects.prefetch_related("proofs__uploaded_by")),
+        Prefetch(
+            "agreements",
+            queryset=Agreement.objects.select_related("part__company").prefetch_related("proofs__uploaded_by"),
+        ),
+        Prefetch("parts", queryset=CaseCompany.objects.select_related("company").order_by("position", "pk")),
     ]
     if case.status == State.AGREEMENT:  # an accepted offer may be what the office approves
         lookups.append(Prefetch("offers", queryset=Offer.objects.filter(status=OfferStatus.ACCEPTED)))
@@ -186,7 +204,8 @@ def case_hearings_panel(case: Complaint, user: User) -> HearingsPanel:
         return HearingsPanel(
             rows=rows,
             agreement=agreement,
-            proofs=list(agreement.proofs.all()) if agreement else [],
+            agreements=policy.agreements_of(case),
+            proofs=[proof for each in policy.agreements_of(case) for proof in each.proofs.all()],
             accepted_offer=policy.accepted_offer(case)
             if agreement is None and case.status == State.AGREEMENT
             else None,
@@ -225,5 +244,6 @@ def _row(hearing: Hearing, user: User) -> HearingRow:
         can_justify=policy.may_justify_absence(user, hearing),
         can_decide={j.pk: policy.may_decide_justification(user, j) for j in justifications},
         can_read_file={j.pk: policy.may_read_justification_file(user, j) for j in justifications},
-        acta_missing=policy.acta_missing_confirmations(acta) if acta else [],
+        acta_missing=policy.acta_missing_confirmations(acta, hearing) if acta else [],
+        part_outcomes=policy.part_outcomes_of(hearing),
     )

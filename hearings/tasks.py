@@ -12,9 +12,9 @@ def send_hearing_reminders() -> int:
 
 @shared_task(acks_late=True)
 def act_on_absence_deadlines() -> int:
-    from .services.absences import act_on_expired_justifications
+    from .services.absences import act_on_expired_justifications, act_on_expired_part_absences
 
-    return act_on_expired_justifications()
+    return act_on_expired_justifications() + act_on_expired_part_absences()
 
 
 @shared_task(acks_late=True)

@@ -137,6 +137,24 @@ EVENTS: dict[str, Event] = {
     "integrity_alert": Event(
         required={"broken_cases": int, "cases_checked": int, "details": TEXT}, optional={"checked_at": MOMENT}
     ),
+    # To a company's representative: the office validated or rejected the power they uploaded.
+    "power_decided": Event(
+        required={"company_name": TEXT, "decision": frozenset({"validated", "rejected"})},
+        optional={"reason": TEXT, "company_url": URL},
+    ),
+    # To the consumer and the person named to represent them in a case: named, validated, rejected, revoked.
+    "consumer_rep_update": Event(
+        required={"update": frozenset({"named", "validated", "rejected", "revoked"}), "representative_name": TEXT},
+        optional={"reason": TEXT},
+    ),
+    # To the consumer: the office is not competent and sent the case to another authority.
+    "complaint_referred_out": Event(
+        required={"authority_name": TEXT, "reason": TEXT}, optional={"authority_website": URL}
+    ),
+    # To a hearing's guest (companion, interpreter): their personal link to the room. guest_kind: translated.
+    "hearing_guest_invited": Event(
+        required={"hearing_start": MOMENT, "guest_url": URL, "guest_kind": TEXT}, optional={"guest_name": TEXT}
+    ),
 }
 
 

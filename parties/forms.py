@@ -4,7 +4,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parties.dates import BoundedDateField
-from parties.models import STAFF_ROLES, Company, ConciliatorDayOff, ConciliatorProfile, ConsumerProfile, Role, User
+from parties.models import (
+    STAFF_ROLES,
+    Company,
+    ConciliatorDayOff,
+    ConciliatorProfile,
+    ConsumerProfile,
+    PowerKind,
+    Role,
+    User,
+)
 from parties.validators import normalize_cuit, normalize_dni, normalize_phone
 
 
@@ -204,3 +213,43 @@ class DayOffForm(forms.ModelForm):
         fields = ["date", "reason"]
         field_classes = {"date": BoundedDateField}
         widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+
+class PowerUploadForm(forms.Form):
+    """A representative's power to bind the company: the office validates it before they can offer."""
+
+    kind = forms.ChoiceField(label=_("What kind of document is it?"), choices=PowerKind.choices)
+    document = forms.FileField(
+        label=_("The power, as a PDF"),
+        help_text=_("The notarised power (poder) or the statute with the appointment of authorities."),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf"}),
+        error_messages={"required": _("Choose the PDF of the power.")},
+    )
+    valid_until = forms.DateField(
+        label=_("Valid until (optional)"),
+        required=False,
+        help_text=_("Leave it blank if the power has no end date."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+class PowerDecisionForm(forms.Form):
+    """The office's decision on a power: validate, or reject saying why."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("validate", _("Validate the power")), ("reject", _("Reject the power"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Why it is rejected (the representative reads it)"),
+        required=False,
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the power is rejected, so it can be fixed."))
+        return data

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from parties.validators import format_cuit, format_phone
@@ -109,6 +110,8 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
+        if self.has_no_email:
+            return self.get_full_name() or gettext("Citizen without e-mail")
         return self.get_full_name() or self.email
 
     @property
@@ -258,9 +261,7 @@ class Representation(models.Model):
     power_document = models.FileField(_("power document"), upload_to=power_document_upload_to, blank=True)
     power_sha256 = models.CharField(max_length=64, blank=True)
     power_valid_until = models.DateField(_("power valid until"), null=True, blank=True)
-    power_status = models.CharField(
-        _("power"), max_length=12, choices=PowerStatus.choices, default=PowerStatus.PENDING
-    )
+    power_status = models.CharField(_("power"), max_length=12, choices=PowerStatus.choices, default=PowerStatus.PENDING)
     power_decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     power_decided_at = models.DateTimeField(_("power decided at"), null=True, blank=True)
     power_rejection_reason = models.CharField(_("why the power was rejected"), max_length=300, blank=True)

@@ -1,12 +1,28 @@
 """Writes on parties: profiles, companies, representatives and invitations, staff roles.
 Each function is keyword-only, atomic, and raises a domain error with a message a person can read."""
 
+import hashlib
+from datetime import date
+
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from parties.models import STAFF_ROLES, Company, ConciliatorProfile, Invitation, Representation, Role, User
+from parties.models import (
+    STAFF_ROLES,
+    Company,
+    ConciliatorProfile,
+    Invitation,
+    PowerStatus,
+    Representation,
+    Role,
+    User,
+)
 from parties.signals import invitation_created
 
 
@@ -113,3 +129,104 @@ def staff_role_grant(*, user: User, role: str, by: User | AnonymousUser) -> User
         if role == Role.CONCILIATOR:
             ConciliatorProfile.objects.get_or_create(user=user)
     return user
+
+
+# --- Powers (poder, statute): what lets a representative bind the company -----------------------
+
+
+def read_power_pdf(document: UploadedFile) -> str:
+    """Check the upload is a PDF (by its content, never its name) within the size limit; return its
+    SHA-256, which the record keeps."""
+    if not document.size:
+        raise PartiesError(_("The file is empty. Upload the power as a PDF."))
+    if document.size > settings.EVIDENCE_MAX_BYTES:
+        raise PartiesError(
+            _("The file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(document.size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
+        )
+    document.seek(0)
+    if not document.read(5).startswith(b"%PDF-"):
+        raise PartiesError(_("The power must be a PDF file (whatever its name says)."))
+    document.seek(0)
+    digest = hashlib.sha256()
+    for chunk in document.chunks():
+        digest.update(chunk)
+    document.seek(0)
+    return digest.hexdigest()
+
+
+def power_upload(
+    *, representation: Representation, by: User, kind: str, document: UploadedFile, valid_until: date | None = None
+) -> Representation:
+    """The representative uploads their power; it awaits the office's validation (a new upload
+    replaces a rejected or expired one, and must be validated again)."""
+    sha256 = read_power_pdf(document)
+    if valid_until is not None and valid_until < timezone.localdate():
+        raise PartiesError(_("This power has already expired. Upload one that is still in force."))
+    with transaction.atomic():
+        representation = Representation.objects.select_for_update().get(pk=representation.pk)
+        if representation.revoked_at is not None or representation.user_id != by.pk:
+            raise PartiesError(_("Only the representative can upload their own power."))
+        representation.power_kind = kind
+        representation.power_document.save(f"{sha256[:16]}.pdf", document, save=False)
+        representation.power_sha256 = sha256
+        representation.power_valid_until = valid_until
+        representation.power_status = PowerStatus.PENDING
+        representation.power_decided_by = None
+        representation.power_decided_at = None
+        representation.power_rejection_reason = ""
+        representation.save(
+            update_fields=[
+                "power_kind",
+                "power_document",
+                "power_sha256",
+                "power_valid_until",
+                "power_status",
+                "power_decided_by",
+                "power_decided_at",
+                "power_rejection_reason",
+            ]
+        )
+    return representation
+
+
+def power_decide(*, representation: Representation, by: User, validate: bool, reason: str = "") -> Representation:
+    """The office validates or rejects an uploaded power; the representative is told."""
+    if by.role not in (Role.OFFICER, Role.SUPERVISOR):
+        raise PartiesError(_("Only the office validates powers."))
+    if not validate and not reason.strip():
+        raise PartiesError(_("Say why the power is rejected, so the representative can fix it."))
+    with transaction.atomic():
+        representation = (
+            Representation.objects.select_for_update(of=("self",))
+            .select_related("company", "user")
+            .get(pk=representation.pk)
+        )
+        if representation.revoked_at is not None:
+            raise PartiesError(_("This person no longer represents the company."))
+        if not representation.power_document:
+            raise PartiesError(_("No power was uploaded yet."))
+        if representation.power_status != PowerStatus.PENDING:
+            raise PartiesError(_("This power was already decided."))
+        representation.power_status = PowerStatus.VALIDATED if validate else PowerStatus.REJECTED
+        representation.power_decided_by = by
+        representation.power_decided_at = timezone.now()
+        representation.power_rejection_reason = "" if validate else reason.strip()
+        representation.save(
+            update_fields=["power_status", "power_decided_by", "power_decided_at", "power_rejection_reason"]
+        )
+        from notifications.services import notify  # notifications depends on parties, not the reverse
+
+        site = settings.SITE_URL.rstrip("/")
+        notify(
+            recipient=representation.user,
+            event="power_decided",
+            context={
+                "company_name": representation.company.legal_name,
+                "decision": representation.power_status,
+                "reason": representation.power_rejection_reason,
+                "company_url": site + reverse("company_detail", args=[representation.company_id]),
+            },
+            idempotency_key=f"power:{representation.pk}:{representation.power_sha256}:{representation.power_status}",
+        )
+    return representation

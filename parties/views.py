@@ -28,6 +28,7 @@ from parties.forms import (
     DayOffForm,
     ElectronicDomicileForm,
     InvitationForm,
+    PowerUploadForm,
     StaffRoleForm,
 )
 from parties.http import AuthenticatedRequest
@@ -167,6 +168,9 @@ def company_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "invitations": invitations if can_manage else [],
             "invitation_form": InvitationForm(),
             "domicile_form": ElectronicDomicileForm(initial={"electronic_domicile": company.electronic_domicile}),
+            # The visitor's own representation and the form to upload their power.
+            "my_representation": representations.filter(user_id=user.pk).first(),
+            "power_form": PowerUploadForm(),
         },
     )
 
@@ -270,6 +274,35 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
         )
         return redirect("company_detail", pk=invitation.company_id)
     return render(request, "parties/invitation_accept.html", {"invitation": invitation})
+
+
+@require_POST
+@login_required
+def power_upload(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """A representative uploads their own power to bind the company; the office validates it."""
+    company = selectors.company_for(request.user, pk)
+    representation = company.representations.active().filter(user_id=request.user.pk).first()
+    if representation is None:
+        raise Http404  # only a representative has a power to upload: the same answer as no company
+    form = PowerUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("company_detail", pk=company.pk)
+    try:
+        services.power_upload(
+            representation=representation,
+            by=request.user,
+            kind=form.cleaned_data["kind"],
+            document=form.cleaned_data["document"],
+            valid_until=form.cleaned_data["valid_until"],
+        )
+    except services.PartiesError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("Your power was uploaded. The office will check it; we will tell you when it is validated.")
+        )
+    return redirect("company_detail", pk=company.pk)
 
 
 @representative_required

@@ -6,7 +6,16 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.test import Client
 
-from parties.models import Company, ConciliatorProfile, ConsumerProfile, Representation, Role, User
+from parties.models import (
+    Company,
+    ConciliatorProfile,
+    ConsumerProfile,
+    PowerKind,
+    PowerStatus,
+    Representation,
+    Role,
+    User,
+)
 
 PASSWORD = "a-long-test-password-42"
 
@@ -50,8 +59,20 @@ def other_company(db) -> Company:
 
 @pytest.fixture
 def representative(company) -> User:
+    """An admin representative whose power the office validated: may make offers and agree."""
     user = make_user("jorge@electrosur.test", Role.REPRESENTATIVE, first_name="Jorge", last_name="Fernández")
-    Representation.objects.create(user=user, company=company, is_admin=True)
+    Representation.objects.create(
+        user=user, company=company, is_admin=True, power_kind=PowerKind.GENERAL, power_status=PowerStatus.VALIDATED
+    )
+    return user
+
+
+@pytest.fixture
+def unvalidated_representative(company) -> User:
+    """A representative of the same company who has not had a power validated: may read the case
+    and answer in writing, not bind the company."""
+    user = make_user("pablo@electrosur.test", Role.REPRESENTATIVE, first_name="Pablo", last_name="Acosta")
+    Representation.objects.create(user=user, company=company)
     return user
 
 

@@ -7,8 +7,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from complaints import vulnerability
 from complaints.assisted import CitizenDetails
-from complaints.models import Channel, ClaimType, Complaint
+from complaints.models import CaseCompany, Channel, ClaimType, CompanyRole, Complaint
 from parties.dates import BoundedDateField
 from parties.forms import CuitField
 from parties.models import Company, Province
@@ -18,9 +19,25 @@ from parties.validators import normalize_cuit, normalize_dni, normalize_phone
 UNREGISTERED = "other"
 
 
+class VulnerabilityForm(forms.Form):
+    """The consumer's own, optional declaration of hipervulnerability (Res. 139/2020)."""
+
+    vulnerable_categories = forms.MultipleChoiceField(
+        label=_("Does any of these apply to you? (optional)"),
+        help_text=_(
+            "If so, the office handles your complaint first, schedules your hearing sooner and offers you "
+            "help by phone or in person. Tick all that apply; you do not need to prove it now."
+        ),
+        choices=vulnerability.CATEGORIES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
 class CompanyStepForm(forms.Form):
-    """Either a registered company (a radio in the search results) or, when it is not registered,
-    its CUIT and name. A CUIT typed by hand that is already registered links to that company."""
+    """One company more: either a registered company (a radio in the search results) or, when it is
+    not registered, its CUIT and name; its part in the purchase and its domicile. A CUIT typed by
+    hand that is already registered links to that company. `case` refuses a company already named."""
 
     company = forms.CharField(
         required=False,
@@ -37,8 +54,28 @@ class CompanyStepForm(forms.Form):
         error_messages={"required": _("Enter the company's name.")},
     )
 
-    def __init__(self, *args, **kwargs):
+    role = forms.ChoiceField(
+        label=_("What was its part in your purchase?"),
+        choices=CompanyRole.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what the company's part in your purchase was.")},
+    )
+    address = forms.CharField(
+        label=_("The company's address"),
+        max_length=250,
+        required=False,
+        help_text=_(
+            "Street and number, as on the invoice or the company's website. "
+            "If the company is not registered, the office sends the notice here."
+        ),
+    )
+    province = forms.ChoiceField(
+        label=_("The company's province"), choices=[("", "---------"), *Province.choices], required=False
+    )
+
+    def __init__(self, *args, case: Complaint | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.case = case
         self.registered: Company | None = None
         self.fields["company_cuit"].widget.attrs["class"] = "input-width-20"
         # The CUIT and name are asked for only when the company is not in the list, and the name
@@ -47,6 +84,11 @@ class CompanyStepForm(forms.Form):
             unregistered = self.data.get("company") == UNREGISTERED
             self.fields["company_cuit"].required = unregistered
             self.fields["company_name"].required = unregistered and not self._typed_cuit_is_registered()
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing was chosen nor typed: the person only wants to go on with the companies named."""
+        return not any((self.data.get(name) or "").strip() for name in ("company", "company_cuit", "company_name"))
 
     def _typed_cuit_is_registered(self) -> bool:
         try:
@@ -73,6 +115,18 @@ class CompanyStepForm(forms.Form):
             self.add_error(
                 "company", _("Choose the company from the search results, or say that it is not in the list.")
             )
+        if choice == UNREGISTERED and self.registered is None and cleaned.get("company_cuit"):
+            # Only the consumer knows where an unregistered company is: the paper notice goes there.
+            if not (cleaned.get("address") or "").strip():
+                self.add_error("address", _("Enter the company's address: the office sends the notice there."))
+            if not cleaned.get("province"):
+                self.add_error("province", _("Choose the company's province."))
+        cuit = self.registered.cuit if self.registered else cleaned.get("company_cuit")
+        if self.case is not None and cuit and CaseCompany.objects.filter(complaint_id=self.case.pk, cuit=cuit).exists():
+            self.add_error(
+                "company_cuit" if choice == UNREGISTERED else "company",
+                _("That company is already in your complaint. Choose another one, or continue."),
+            )
         return cleaned
 
 
@@ -91,12 +145,24 @@ class PurchaseStepForm(forms.ModelForm):
         },
     )
 
+    purchase_province = forms.ChoiceField(
+        label=_("Province where you bought or hired it"),
+        choices=[("", "---------"), *Province.choices],
+        required=False,
+        help_text=_("Where the shop or office is. Leave it empty if you bought online or by phone."),
+    )
+    purchase_online = forms.BooleanField(
+        label=_("I bought or hired it online or by phone"),
+        required=False,
+    )
+
     class Meta:
         model = Complaint
-        fields = ["product", "purchase_date", "amount_paid"]
+        fields = ["product", "purchase_date", "amount_paid", "purchase_province", "purchase_city", "purchase_online"]
         labels = {
             "product": _("What did you buy or hire?"),
             "amount_paid": _("How much did you pay? (ARS)"),
+            "purchase_city": _("City or town where you bought or hired it (optional)"),
         }
         help_texts = {
             "product": _("For example: a Samsung refrigerator, a mobile phone plan, a flight."),
@@ -108,12 +174,26 @@ class PurchaseStepForm(forms.ModelForm):
             ),
         }
 
+    # Where it was bought says which office is competent; the city only helps, the province decides.
+    WHERE_FIELDS = ("purchase_province", "purchase_city", "purchase_online")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in self.fields:
-            self.fields[name].required = True
+            self.fields[name].required = name not in self.WHERE_FIELDS
         self.fields["product"].error_messages["required"] = _("Say what you bought or hired.")
         self.fields["amount_paid"].error_messages["required"] = _("Enter how much you paid (0 if nothing).")
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        if cleaned.get("purchase_online"):
+            cleaned["purchase_province"], cleaned["purchase_city"] = "", ""
+        elif not cleaned.get("purchase_province") and not self.has_error("purchase_province"):
+            self.add_error(
+                "purchase_province",
+                _("Choose the province where you bought or hired it, or tick that you did it online or by phone."),
+            )
+        return cleaned
 
 
 class ClaimStepForm(forms.ModelForm):

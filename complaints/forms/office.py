@@ -6,9 +6,11 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from complaints.competence import authority_choices
 from complaints.models import Channel, Complaint, RejectionReason
 from complaints.selectors import complaint_search
 from complaints.states import State
+from complaints.vulnerability import CATEGORIES
 from parties.models import Province, User
 
 # The queue's status filter: what the officer must act on, what waits for the consumer, or both.
@@ -134,3 +136,56 @@ class RejectForm(forms.Form):
         if data.get("reason") == RejectionReason.OTHER and not data.get("detail", "").strip():
             self.add_error("detail", _("Explain the reason when you choose “Other”."))
         return data
+
+
+class ReferOutForm(forms.Form):
+    """Refer a case outside the office's territory to the competent authority (complaints/competence.py)."""
+
+    authority = forms.ChoiceField(
+        label=_("Competent authority"),
+        error_messages={"required": _("Choose the authority the case is referred to.")},
+    )
+    reason = forms.CharField(
+        label=_("Why the office is not competent"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The consumer reads this as it is written, with the authority's name and website."),
+        error_messages={"required": _("Say why the office is not competent: the consumer reads it.")},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["authority"].choices = [("", _("Choose…")), *authority_choices()]  # type: ignore[attr-defined]
+
+    def clean_reason(self) -> str:
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError(_("Say why the office is not competent: the consumer reads it."))
+        return reason
+
+
+class VulnerableFlagForm(forms.Form):
+    categories = forms.MultipleChoiceField(
+        label=_("Why the consumer is hipervulnerable"),
+        choices=CATEGORIES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Choose every category that applies (Res. 139/2020)."),
+        error_messages={"required": _("Choose at least one category.")},
+    )
+    note = forms.CharField(
+        label=_("Note for the case file"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class VulnerableUnflagForm(forms.Form):
+    # Tells the view this form removes the flag (the same URL flags).
+    unflag = forms.CharField(widget=forms.HiddenInput, initial="1", required=False)
+    note = forms.CharField(
+        label=_("Why the flag is removed"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the flag is removed.")},
+    )

@@ -85,6 +85,10 @@ class CaseCompany(models.Model):
         indexes = [
             # A company's cases (its list, its indicators): by company and part status.
             models.Index(fields=["company", "status"], name="casecompany_company_status"),
+            # Search and the company filter: the companies after the lead (the lead is on the case).
+            models.Index(fields=["company", "complaint"], name="casecompany_later_company", condition=Q(position__gt=1)),
+            # Search in drafts: the companies not yet in the registry, by CUIT or name.
+            models.Index(fields=["cuit"], name="casecompany_unregistered", condition=Q(company__isnull=True)),
             # Beat: parts whose domicile deadline passed, parts whose justification deadline passed.
             models.Index(fields=["domicile_due_at"], name="casecompany_domicile_due", condition=Q(status="named")),
             models.Index(
@@ -109,6 +113,12 @@ class CaseCompany(models.Model):
 
 
 def paper_receipt_upload_to(instance: "PaperNotice", filename: str) -> str:
+    # The receipt may be a PDF or a photo: keep the extension the upload's sniffed type gave it.
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "pdf"
+    return f"paper-notices/{secrets.token_hex(16)}.{extension}"
+
+
+def paper_document_upload_to(instance: "PaperNotice", filename: str) -> str:
     return f"paper-notices/{secrets.token_hex(16)}.pdf"
 
 
@@ -139,6 +149,8 @@ class PaperNotice(models.Model):
     failed_at = models.DateTimeField(_("delivery failed at"), null=True, blank=True)
     failure_reason = models.CharField(_("why it was not delivered"), max_length=300, blank=True)
     receipt = models.FileField(_("receipt"), upload_to=paper_receipt_upload_to, blank=True)
+    # The printed cédula itself (empty for a carta documento, printed at the post office).
+    document = models.FileField(_("printed notice"), upload_to=paper_document_upload_to, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

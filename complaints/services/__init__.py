@@ -207,10 +207,12 @@ def complaint_submit(*, complaint: Complaint, by: User) -> Complaint:
         missing = missing_for_submission(case)
         if case.status == State.DRAFT and missing:
             raise CaseError(_("Before submitting, complete: %(missing)s.") % {"missing": ", ".join(missing)})
+        from complaints.services.vulnerable import admission_review_days
+
         now = timezone.now()
         changes: dict[str, object] = {
             "submitted_at": now,
-            "review_due_at": deadline_after(now, settings.DEADLINES["ADMISSION_REVIEW"]),
+            "review_due_at": deadline_after(now, admission_review_days(case)),
         }
         case_parts.register_unregistered_companies(case, by=by)
         if not case.number:
@@ -221,14 +223,17 @@ def complaint_submit(*, complaint: Complaint, by: User) -> Complaint:
 
 
 def complaint_resubmit(*, complaint: Complaint, by: User) -> Complaint:
+    from complaints.services.vulnerable import admission_review_days
+
     with transaction.atomic():
         now = timezone.now()
+        case = _locked(complaint)
         move = _apply(
-            complaint,
+            case,
             actions.RESUBMIT.code,
             by=by,
             submitted_at=now,
-            review_due_at=deadline_after(now, settings.DEADLINES["ADMISSION_REVIEW"]),
+            review_due_at=deadline_after(now, admission_review_days(case)),
             correction_due_at=None,
         )
         _notify_parties(move)

@@ -5,13 +5,19 @@ A draft may change only while it is editable (a draft, or an observed case being
 write here checks that under the row lock or in a conditional UPDATE, so an edit never lands on a
 case that was submitted meanwhile in another tab."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date
 
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from complaints import integrity
-from complaints.models import Channel, Complaint
+from complaints import integrity, vulnerability
+from complaints.models import CaseCompany, Channel, Complaint
+from complaints.services import parts as case_parts
 from complaints.states import State
 from parties.models import Company, ConsumerProfile, User
 from parties.services import company_create
@@ -31,6 +37,9 @@ DRAFT_FIELDS = frozenset(
         "company_name",
         "product",
         "purchase_date",
+        "purchase_province",
+        "purchase_city",
+        "purchase_online",
         "amount_paid",
         "facts",
         "claim_type",
@@ -53,7 +62,8 @@ def snapshot_consumer(case: Complaint) -> None:
     profile changes later."""
     consumer = case.consumer
     case.consumer_name = consumer.get_full_name()
-    case.consumer_email = consumer.email
+    # A citizen without e-mail has a placeholder address that must never be shown or written to.
+    case.consumer_email = "" if consumer.has_no_email else consumer.email
     profile = ConsumerProfile.objects.filter(user=consumer).first()
     if profile:
         case.consumer_dni = profile.dni
@@ -115,24 +125,114 @@ def draft_save_step(*, complaint: Complaint, values: Mapping[str, object], reach
     return complaint
 
 
+def draft_add_company(
+    *,
+    complaint: Complaint,
+    registered: Company | None,
+    cuit: str,
+    name: str,
+    role: str = "",
+    address: str = "",
+    province: str = "",
+    by: User,
+    reached_step: int,
+    position: int | None = None,
+) -> CaseCompany:
+    """Name one more company in the draft (or replace the one at `position`): a registered company,
+    or one that is not registered, by its CUIT and name, with its part in the purchase and its domicile.
+
+    Raises ValidationError when the company is already named or the draft names as many companies
+    as it may (`settings.MAX_COMPANIES_PER_COMPLAINT`), DraftClosed when it is no longer editable.
+    A case being corrected was submitted naming registered companies and must keep doing so: an
+    unregistered one joins the registry now (`parties.services.PartiesError` if it cannot)."""
+    with transaction.atomic():
+        locked = _lock_editable(complaint)
+        named = CaseCompany.objects.filter(complaint_id=locked.pk)
+        if position is not None:
+            named = named.exclude(position=position)
+        if named.filter(cuit=registered.cuit if registered else cuit).exists():
+            raise ValidationError(_("That company is already in your complaint."), code="duplicate")
+        if position is None and named.count() >= settings.MAX_COMPANIES_PER_COMPLAINT:
+            raise ValidationError(
+                _("A complaint can name at most %(max)d companies.") % {"max": settings.MAX_COMPANIES_PER_COMPLAINT},
+                code="too_many",
+            )
+        if registered is None and locked.status == State.OBSERVED:
+            registered = company_create(cuit=cuit, legal_name=name.strip(), by=by, legal_address=address.strip())
+        part = case_parts.name_company(
+            locked,
+            company=registered,
+            cuit=cuit,
+            name=name.strip(),
+            role=role,
+            address=address.strip(),
+            province=province,
+            position=position,
+        )
+        _bookmark(locked, reached_step)
+        integrity.reseal(locked)  # a case being corrected may name other companies
+    _copy_lead(complaint, locked)
+    return part
+
+
 def draft_save_company(
     *, complaint: Complaint, registered: Company | None, cuit: str, name: str, by: User, reached_step: int
 ) -> Company | None:
-    """The company step: a registered company, or one that is not registered, by its CUIT and name.
+    """Replace the lead company (the single-company form of `draft_add_company`). Returns the
+    registered company the case now names first, or None."""
+    part = draft_add_company(
+        complaint=complaint, registered=registered, cuit=cuit, name=name, by=by, reached_step=reached_step, position=1
+    )
+    return part.company
 
-    A case being corrected was submitted naming a registered company and must keep doing so: an
-    unregistered one joins the registry now (`parties.services.PartiesError` if it cannot). Returns
-    the registered company the case now names, or None."""
+
+def draft_remove_company(*, complaint: Complaint, part_id: int) -> None:
+    """Take a company off the draft; the others close ranks. Raises DraftClosed when the case is no
+    longer editable; a part that is not this draft's is ignored."""
     with transaction.atomic():
         locked = _lock_editable(complaint)
-        if registered is None and locked.status == State.OBSERVED:
-            registered = company_create(cuit=cuit, legal_name=name.strip(), by=by)
-        if registered is not None:
-            values: dict[str, object] = {"company": registered, "company_cuit": "", "company_name": ""}
-        else:
-            values = {"company": None, "company_cuit": cuit, "company_name": name.strip()}
-        draft_save_step(complaint=complaint, values=values, reached_step=reached_step)
-    return registered
+        part = CaseCompany.objects.filter(complaint_id=locked.pk, pk=part_id).first()
+        if part is None:
+            return
+        case_parts.remove_company(locked, part)
+        integrity.reseal(locked)
+    _copy_lead(complaint, locked)
+
+
+def draft_save_vulnerability(*, complaint: Complaint, categories: Iterable[str], reached_step: int) -> None:
+    """The consumer's own declaration of hipervulnerability (Res. 139/2020): the categories they
+    tick, none to withdraw it. A flag an officer set stays as the officer left it."""
+    chosen = [code for code, _label in vulnerability.CATEGORIES if code in set(categories)]
+    with transaction.atomic():
+        locked = _lock_editable(complaint)
+        if locked.vulnerable_flagged_by_id is None:
+            locked.vulnerable, locked.vulnerable_categories = bool(chosen), chosen
+            locked.save(update_fields=["vulnerable", "vulnerable_categories", "updated_at"])
+        _bookmark(locked, reached_step)
+    complaint.vulnerable, complaint.vulnerable_categories = locked.vulnerable, locked.vulnerable_categories
+    complaint.draft_step = locked.draft_step
+
+
+def _bookmark(locked: Complaint, reached_step: int) -> None:
+    if reached_step > locked.draft_step:
+        locked.draft_step = reached_step
+        locked.save(update_fields=["draft_step", "updated_at"])
+
+
+def _copy_lead(complaint: Complaint, locked: Complaint) -> None:
+    for field in ("company_id", "company_cuit", "company_name", "draft_step", "chain_seal"):
+        setattr(complaint, field, getattr(locked, field))
+    if complaint.company_id is None:
+        complaint.company = None
+
+
+def may_be_time_barred(purchase_date: date | None, *, today: date | None = None) -> bool:
+    """Whether the purchase is older than the prescription period (LDC art. 50: 3 years by default,
+    `settings.PRESCRIPTION_YEARS`). Only a warning: the office judges interruptions and the rest."""
+    if purchase_date is None:
+        return False
+    today = today or timezone.localdate()
+    return purchase_date < today - relativedelta(years=settings.PRESCRIPTION_YEARS)
 
 
 def draft_refresh_snapshot(*, complaint: Complaint) -> None:

@@ -11,32 +11,80 @@ from django.utils.translation import gettext as _
 
 from complaints import actions, policy
 from complaints.errors import CaseError
-from complaints.models import CompanyAnswer, Complaint, Offer, OfferStatus
-from complaints.services import Move, _apply, _locked, _notify_parties, record_event
-from parties.models import User
+from complaints.models import (
+    CLOSED_PART_STATUSES,
+    CaseCompany,
+    CompanyAnswer,
+    Complaint,
+    Offer,
+    OfferStatus,
+    PartStatus,
+)
+from complaints.services import Move, _apply, _locked, _notify_parties, case_url, notify_case_parties, record_event
+from complaints.services.parts import is_multi_company, part_move
+from notifications.services.outbox import notify
+from parties.models import Representation, User
 
 
-def company_answer(*, complaint: Complaint, by: User, text: str) -> CompanyAnswer:
+def _acting_part(case: Complaint, by: User, part: CaseCompany | None) -> CaseCompany | None:
+    """The company `by` acts for in this (locked) case: the one chosen, which must be one they
+    represent, or the only one they represent. None when they represent none (the rule then says
+    why). Several and none chosen: they must choose."""
+    parts = policy.parts_acting_for(by, case)
+    if part is not None:
+        chosen = next((candidate for candidate in parts if candidate.pk == part.pk), None)
+        if chosen is None:
+            raise CaseError(_("You do not represent this company in this case."))
+        return chosen
+    if len(parts) > 1:
+        raise CaseError(_("Choose the company you are acting for."))
+    return parts[0] if parts else None
+
+
+def company_answer(*, complaint: Complaint, by: User, text: str, part: CaseCompany | None = None) -> CompanyAnswer:
+    """A company's written answer; any active representative may give it (no power needed)."""
     if not text.strip():
         raise CaseError(_("Write the company's answer."))
     with transaction.atomic():
         case = _locked(complaint)
         policy.ensure(policy.ANSWER_AS_COMPANY, by, case)
-        answer = CompanyAnswer.objects.create(complaint=case, author=by, text=text)
-        event = record_event(case=case, action=actions.COMPANY_ANSWERED.code, by=by, reason=text)
+        acting = _acting_part(case, by, part)
+        answer = CompanyAnswer.objects.create(complaint=case, part=acting, author=by, text=text)
+        reason = f"{acting.display_name}: {text}" if acting is not None and is_multi_company(case) else text
+        event = record_event(case=case, action=actions.COMPANY_ANSWERED.code, by=by, reason=reason)
         _notify_parties(Move(case, event))
     return answer
 
 
-def offer_make(*, complaint: Complaint, by: User, terms: str, fulfil_by: date, amount: Decimal | None) -> Offer:
+def offer_make(
+    *,
+    complaint: Complaint,
+    by: User,
+    terms: str,
+    fulfil_by: date,
+    amount: Decimal | None,
+    part: CaseCompany | None = None,
+) -> Offer:
+    """One company's offer (each company of the case offers on its own; one pending per company).
+    Only a representative whose power binds the company may make it (policy.power_refusal)."""
     if fulfil_by <= timezone.localdate():
         raise CaseError(_("The date to fulfil the offer must be in the future."))
     with transaction.atomic():
         case = _locked(complaint)
-        policy.ensure(policy.MAKE_OFFER, by, case)
-        offer = Offer.objects.create(complaint=case, made_by=by, terms=terms, fulfil_by=fulfil_by, amount=amount)
+        acting = _acting_part(case, by, part)
+        policy.ensure(policy.MAKE_OFFER, by, acting if acting is not None else case)
+        assert acting is not None  # the rule refuses a person who represents no company of the case
+        offer = Offer.objects.create(
+            complaint=case, part=acting, made_by=by, terms=terms, fulfil_by=fulfil_by, amount=amount
+        )
         event = record_event(case=case, action=actions.OFFER_MADE.code, by=by, reason=offer_event_reason(offer))
-        _notify_parties(Move(case, event), offer_text=terms, offer_amount=amount, fulfil_by=fulfil_by)
+        _notify_parties(
+            Move(case, event),
+            offer_text=terms,
+            offer_amount=amount,
+            fulfil_by=fulfil_by,
+            company_name=acting.display_name,
+        )
     return offer
 
 
@@ -50,21 +98,58 @@ def offer_event_reason(offer: Offer) -> str:
 
 def _locked_answerable_offer(offer: Offer, by: User) -> tuple[Complaint, Offer]:
     case = _locked(offer.complaint)
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    offer = Offer.objects.select_for_update(of=("self",)).select_related("part__company").get(pk=offer.pk)
     offer.complaint = case  # the rule reads the case as locked, not as the page saw it
+    if offer.part is not None:
+        offer.part.complaint = case
     policy.ensure(policy.ANSWER_OFFER, by, offer)
     return case, offer
 
 
+def _tell_the_offering_company(case: Complaint, offer: Offer, event_pk: int, **context: object) -> None:
+    """In a case of several companies, the answer to an offer concerns only the company that made it."""
+    if offer.part is None or offer.part.company_id is None:
+        return
+    for representation in (
+        Representation.objects.active().filter(company_id=offer.part.company_id).select_related("user").order_by("pk")
+    ):
+        notify(
+            recipient=representation.user,
+            event="offer_answered",
+            context={"case_number": case.number, "case_url": case_url(case), **context},
+            idempotency_key=f"case-event:{event_pk}",
+            case_number=case.number or "",
+        )
+
+
 def offer_accept(*, offer: Offer, by: User) -> Complaint:
-    """The consumer accepts: the case ends in an agreement without a hearing."""
+    """The consumer (or their representative) accepts. With one company, or once every other open
+    company already agreed, the case ends in an agreement without a hearing; otherwise only this
+    company's part is in agreement and the case goes on with the others."""
     with transaction.atomic():
         case, offer = _locked_answerable_offer(offer, by)
         offer.status, offer.answered_at, offer.answered_by = OfferStatus.ACCEPTED, timezone.now(), by
         offer.save(update_fields=["status", "answered_at", "answered_by"])
-        move = _apply(case, actions.ACCEPT_OFFER.code, by=by, reason=offer_event_reason(offer))
-        _notify_parties(move, company=True, answer="accepted")
-    return move.case
+        part = offer.part
+        others_pending = (
+            part is not None
+            and CaseCompany.objects.filter(complaint_id=case.pk)
+            .exclude(pk=part.pk)
+            .exclude(status__in=[PartStatus.AGREEMENT, *CLOSED_PART_STATUSES])
+            .exists()
+        )
+        if part is None or not others_pending:
+            move = _apply(case, actions.ACCEPT_OFFER.code, by=by, reason=offer_event_reason(offer))
+            _notify_parties(move, company=True, answer="accepted")
+            return move.case
+        part_move(part, PartStatus.AGREEMENT, by=by, reason=offer_event_reason(offer))
+        event = case.events.order_by("-created_at", "-pk").first()
+        assert event is not None
+        notify_case_parties(
+            case, "offer_answered", key=f"case-event:{event.pk}", company=False, context={"answer": "accepted"}
+        )
+        _tell_the_offering_company(case, offer, event.pk, answer="accepted")
+    return case
 
 
 def offer_reject(*, offer: Offer, by: User, counter_terms: str = "", counter_amount: Decimal | None = None) -> Offer:
@@ -78,12 +163,13 @@ def offer_reject(*, offer: Offer, by: User, counter_terms: str = "", counter_amo
         countered = offer.status == OfferStatus.COUNTERED
         action = actions.OFFER_COUNTERED if countered else actions.OFFER_REJECTED
         event = record_event(case=case, action=action.code, by=by, reason=counter_terms)
-        _notify_parties(
-            Move(case, event),
-            consumer=False,
-            company=True,
-            answer="countered" if countered else "rejected",
-            counter_text=counter_terms,
-            counter_amount=counter_amount,
-        )
+        answer = {
+            "answer": "countered" if countered else "rejected",
+            "counter_text": counter_terms,
+            "counter_amount": counter_amount,
+        }
+        if offer.part is not None and is_multi_company(case):
+            _tell_the_offering_company(case, offer, event.pk, **answer)
+        else:
+            _notify_parties(Move(case, event), consumer=False, company=True, **answer)
     return offer

@@ -2,43 +2,35 @@
 own, with its own cédula and deadlines).
 
 A company with an electronic domicile is served there at once (a formal notice, notifications/).
-One without is given the legal deadline to set one up; the case is served once no company awaits
-service (complaints/services/parts.py `settle`). In a case of one company the case's own
-`serve_company` move serves it, exactly as before parts existed.
+One without must be served on paper (complaints/services/paper.py): it awaits the office's cédula,
+and its deadline to set up an electronic domicile starts only from the notice's recorded delivery,
+never from the admission: nobody is held to a deadline they were not proven to know of. The case is
+served once no company awaits service (complaints/services/parts.py `settle`). In a case of one
+company the case's own `serve_company` move serves it, exactly as before parts existed.
 """
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from complaints import actions
 from complaints.errors import CaseError
 from complaints.models import CaseCompany, Complaint, PartStatus, ServiceMethod
-from complaints.services import Move, _apply, _locked, _move_each_by_the_system, _notify_parties, lock_case
+from complaints.services import Move, _apply, _locked, _notify_parties, lock_case
 from complaints.services import parts as case_parts
 from complaints.states import State
 from notifications.services import formal_notice_serve
-from parties.business_days import deadline_after
 from parties.models import User
 
 
 def serve_after_admission(case: Complaint, *, by: User) -> Complaint:
-    """Right after admission: serve every company that has an electronic domicile; give the others
-    the deadline to set one up."""
-    served_any = False
+    """Right after admission: serve every company that has an electronic domicile. The others await
+    a notice on paper (the office's list); no deadline runs against them yet."""
     for part in case_parts.parts_of(case):
         if part.has_electronic_domicile:
             case = _serve_part(case, part, by=by)
-            served_any = True
-    if not served_any or case.status == State.ADMITTED:
-        due = deadline_after(timezone.now(), settings.DEADLINES["COMPANY_DOMICILE"])
-        CaseCompany.objects.filter(complaint_id=case.pk, status=PartStatus.NAMED, domicile_due_at__isnull=True).update(
-            domicile_due_at=due
-        )
-        if case.status == State.ADMITTED:
-            case.domicile_due_at = due
-            case.save(update_fields=["domicile_due_at", "updated_at"])
     return case
 
 
@@ -103,41 +95,58 @@ def _serve_notice(case: Complaint, part: CaseCompany, key: str) -> None:
 
 
 def refer_complaints_without_domicile(*, now=None, limit: int = 500) -> int:
-    """Admitted complaints whose only company never set up its electronic domicile: conciliation
-    failed. In a case of several companies, such a company's part alone is referred."""
+    """Companies proven notified (a paper notice's recorded delivery) whose deadline to set up an
+    electronic domicile passed without one: conciliation failed. The case is referred when it is
+    the only company; in a case of several, that company's part alone. A company whose notice was
+    never proven delivered is never referred: its clock has not started."""
     now = now or timezone.now()
-    due = Complaint.objects.filter(
-        status=State.ADMITTED, domicile_due_at__lt=now, company__electronic_domicile=""
-    ).values_list("pk", flat=True)
-    reason = _("Conciliation failed: the company did not set up its electronic domicile in time.")
-    single = [pk for pk in due[:limit] if CaseCompany.objects.filter(complaint_id=pk).count() <= 1]
-    done = _move_each_by_the_system(single, actions.REFER, reason)
-    return done + _refer_parts_without_domicile(now=now, limit=limit, reason=reason)
-
-
-def _refer_parts_without_domicile(*, now, limit: int, reason: str) -> int:
-    parts = (
+    due = (
         CaseCompany.objects.filter(
             status=PartStatus.NAMED,
+            notified_at__isnull=False,
             domicile_due_at__lt=now,
             complaint__status=State.ADMITTED,
         )
-        .filter(company__electronic_domicile="")
+        .filter(Q(company__isnull=True) | Q(company__electronic_domicile=""))
+        .order_by("domicile_due_at", "pk")
         .values_list("pk", "complaint_id")
     )
     done = 0
-    for part_pk, case_pk in list(parts[:limit]):
-        if CaseCompany.objects.filter(complaint_id=case_pk).count() <= 1:
-            continue
-        with transaction.atomic():
-            case = lock_case(case_pk)
-            part = CaseCompany.objects.select_for_update().select_related("company").get(pk=part_pk)
-            if part.status != PartStatus.NAMED:
-                continue
-            part.complaint = case
-            case_parts.part_move(part, PartStatus.REFERRED, by=None, reason=reason)
-        done += 1
+    for part_pk, case_pk in list(due[:limit]):
+        try:
+            with transaction.atomic():
+                done += _refer_part(part_pk, case_pk, now=now)
+        except CaseError:
+            continue  # the case moved meanwhile (withdrawn, served at the last minute)
     return done
+
+
+def _refer_part(part_pk: int, case_pk: int, *, now) -> int:
+    from complaints.services.paper import referral_reason
+
+    case = lock_case(case_pk)
+    part = CaseCompany.objects.select_for_update(of=("self",)).select_related("company").get(pk=part_pk)
+    part.complaint = case
+    still_due = (
+        case.status == State.ADMITTED
+        and part.status == PartStatus.NAMED
+        and part.notified_at is not None
+        and part.domicile_due_at is not None
+        and part.domicile_due_at < now
+        and not part.has_electronic_domicile
+    )
+    if not still_due:
+        return 0
+    reason = referral_reason(part)
+    if case_parts.is_multi_company(case):
+        case_parts.part_move(part, PartStatus.REFERRED, by=None, reason=reason, settle_case=False)
+        move = case_parts.settle(case, by=None)
+        if move is not None and actions.get(move.event.action).notifies:
+            _notify_parties(move)
+        return 1
+    move = _apply(case, actions.REFER.code, by=None, reason=reason)
+    _notify_parties(move, reason=move.event.reason)
+    return 1
 
 
 def serve_companies_with_new_domicile(*, limit: int = 500) -> int:

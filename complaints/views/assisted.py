@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from complaints.assisted import AssistedFilingError, assisted_filing_start
-from complaints.forms.filing import AssistedFilingForm
+from complaints.forms.assisted import DeskFilingForm
 from parties.http import AuthenticatedRequest
 from parties.models import Role
 from parties.views import role_required
@@ -15,7 +15,7 @@ from parties.views import role_required
 
 @role_required(Role.OFFICER, Role.SUPERVISOR)
 def assisted_filing(request: AuthenticatedRequest) -> HttpResponse:
-    form = AssistedFilingForm(request.POST or None)
+    form = DeskFilingForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             filing = assisted_filing_start(
@@ -24,6 +24,16 @@ def assisted_filing(request: AuthenticatedRequest) -> HttpResponse:
         except AssistedFilingError as error:
             messages.error(request, str(error))
         else:
+            if filing.citizen.has_no_email:
+                messages.success(
+                    request,
+                    _(
+                        "%(name)s has no e-mail address: they will be notified by phone, as they agreed. Complete "
+                        "the complaint with them and give them the printed receipt."
+                    )
+                    % {"name": filing.citizen.display_name},
+                )
+                return redirect("complaint_step", pk=filing.complaint.pk, step=1)
             if filing.account_created:
                 text = _(
                     "An account was created for %(email)s and they were e-mailed a link to choose a password. "

@@ -28,16 +28,18 @@ from complaints.forms.case_file import (
     OfferRejectForm,
     WithdrawForm,
 )
-from complaints.models import Complaint, Evidence, Offer, OfferStatus
+from complaints.models import CaseCompany, Complaint, Evidence, Offer, OfferStatus, PartStatus
 from complaints.pdf import pdf_response, render_pdf
 from complaints.selectors import (
     case_events_intact,
+    cases_of_company,
     complaint_for,
     complaint_search,
     complaints_visible_to,
     evidence_for,
     offer_terms_in,
 )
+from complaints.services.parts import parts_of
 from complaints.states import OFFICE_ROLES, State, represents
 from notifications.models import FormalNotice, Notification
 from parties import selectors as party_selectors
@@ -50,6 +52,10 @@ PAGE_SIZE = 25
 DELIVERIES_SHOWN = 200  # the newest; the failures page has the rest
 ADMISSION_PANEL = "complaints/office/_admission_panel.html"
 EMBEDDABLE_IMAGES = ("image/jpeg", "image/png")
+# A list's cases with every company of each, lead first (case.parts.all in the templates).
+COMPANIES_OF_CASE = Prefetch(
+    "parts", queryset=CaseCompany.objects.select_related("company").order_by("complaint_id", "position", "pk")
+)
 
 
 def _has_hearings() -> bool:
@@ -74,7 +80,8 @@ def _filter_cases(cases: QuerySet[Complaint], form: CaseFilterForm, *, user: Use
     if data.get("status"):
         cases = cases.filter(status__in=data["status"])
     if data.get("company"):
-        cases = cases.filter(company=data["company"])
+        # The case counts for each of its companies, not only the one it is titled by.
+        cases = cases.filter(cases_of_company(data["company"].pk))
     # The day a case was filed, in Argentine time, as a half-open range that can use an index.
     if data.get("date_from"):
         start = timezone.make_aware(datetime.combine(data["date_from"], time.min))
@@ -95,6 +102,8 @@ def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
     form = CaseFilterForm(request.GET or None, user=user, companies=companies)
     form.is_valid()
     cases = _filter_cases(complaints_visible_to(user).select_related("company"), form, user=user)
+    # Every company of each case on the page, in one query whatever their number.
+    cases = cases.prefetch_related(COMPANIES_OF_CASE)
     # Counted up to 1,000: an exact count of a million cases, or of a common surname, reads them all.
     page = CappedPaginator(cases.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
@@ -114,16 +123,30 @@ def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
 # --- The case page -----------------------------------------------------------------------------
 
 
-def _current_deadline(case: Complaint) -> tuple[str, datetime] | None:
+def _current_deadline(case: Complaint, parts: list[CaseCompany]) -> tuple[str, datetime] | None:
     """The deadline the case is waiting on now, if any, with what it is for."""
     if case.status == State.SUBMITTED and case.review_due_at:
         return _("Admission review due"), case.review_due_at
     if case.status == State.OBSERVED and case.correction_due_at:
         return _("Corrections due"), case.correction_due_at
-    if case.status == State.ADMITTED and case.domicile_due_at:
-        return _("The company must set up its electronic domicile by"), case.domicile_due_at
+    if case.status == State.ADMITTED:
+        # Several companies: the earliest of the deadlines still running (each part shows its own).
+        dues = [part.domicile_due_at for part in parts if part.status == PartStatus.NAMED and part.domicile_due_at]
+        if len(parts) > 1 and dues:
+            return _("A company must set up its electronic domicile by"), min(dues)
+        if case.domicile_due_at:
+            return _("The company must set up its electronic domicile by"), case.domicile_due_at
     if case.status in (State.COMPANY_ABSENT, State.CONSUMER_ABSENT) and case.justification_due_at:
         return _("Justification of the absence due"), case.justification_due_at
+    return None
+
+
+def _part_deadline(part: CaseCompany) -> tuple[str, datetime] | None:
+    """The deadline one company's part is waiting on, if any."""
+    if part.status == PartStatus.NAMED and part.domicile_due_at:
+        return _("Electronic domicile due"), part.domicile_due_at
+    if part.status == PartStatus.ABSENT and part.justification_due_at:
+        return _("Justification of the absence due"), part.justification_due_at
     return None
 
 
@@ -132,7 +155,11 @@ def _case_record(case: Complaint) -> dict:
     prefetch_related_objects(
         [case], Prefetch("offers", queryset=Offer.objects.select_related("made_by", "answered_by"))
     )
+    parts = list(parts_of(case))
     return {
+        # Each company's part: how and when it was served, its status, its pending deadline.
+        "parts": [(part, _part_deadline(part)) for part in parts],
+        "is_multi_company": len(parts) > 1,
         "case": case,
         "complaint": case,
         "evidence": list(case.evidence.all()),
@@ -144,7 +171,7 @@ def _case_record(case: Complaint) -> dict:
         if case.number
         else [],
         "has_hearings": _has_hearings(),
-        "deadline": _current_deadline(case),
+        "deadline": _current_deadline(case, parts),
         # The record is kept in the office's time, whatever the reader's device says.
         "case_time_zone": timezone.get_default_timezone(),
     }
@@ -245,7 +272,9 @@ def company_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _render_case(request, case, answer_form=form)
     try:
-        services.company_answer(complaint=case, by=request.user, text=form.cleaned_data["text"])
+        services.company_answer(
+            complaint=case, by=request.user, text=form.cleaned_data["text"], part=_chosen_part(request, case)
+        )
     except services.CaseError as error:
         messages.error(request, str(error))
     else:
@@ -257,14 +286,19 @@ def company_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 @login_required
 def offer_make(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     case = complaint_for(request.user, pk)
-    refused = _refuse(request, policy.MAKE_OFFER, case, case.pk)
+    part = _chosen_part(request, case)
+    if part is None:
+        parts = policy.parts_acting_for(request.user, case)
+        part = parts[0] if len(parts) == 1 else None
+    # One company's part when the person acts for one; else the case (the rule says who may).
+    refused = _refuse(request, policy.MAKE_OFFER, part if part is not None else case, case.pk)
     if refused is not None:
         return refused
     form = OfferForm(request.POST, prefix="offer")
     if not form.is_valid():
         return _render_case(request, case, offer_form=form)
     try:
-        services.offer_make(complaint=case, by=request.user, **form.cleaned_data)
+        services.offer_make(complaint=case, by=request.user, part=part, **form.cleaned_data)
     except services.CaseError as error:
         messages.error(request, str(error))
     else:
@@ -272,11 +306,23 @@ def offer_make(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return redirect("complaint_detail", pk=case.pk)
 
 
+def _chosen_part(request: AuthenticatedRequest, case: Complaint) -> CaseCompany | None:
+    """The company a representative of several in the case chose to act for (a select on the page),
+    with the case attached; None when no choice was posted. One they do not represent: a 403."""
+    chosen = request.POST.get("part", "")
+    if not chosen.isdigit():
+        return None
+    part = next((part for part in policy.parts_acting_for(request.user, case) if part.pk == int(chosen)), None)
+    if part is None:
+        raise PermissionDenied(_("You do not represent this company in this case."))
+    return part
+
+
 def _offer_for(user: User, pk: int) -> Offer:
     """The offer, if its case is visible to the user; a 404 otherwise."""
     offer = (
         Offer.objects.filter(pk=pk, complaint__in=complaints_visible_to(user))
-        .select_related("complaint", "complaint__company")
+        .select_related("complaint", "complaint__company", "part__company")
         .first()
     )
     if offer is None:
@@ -292,11 +338,23 @@ def offer_accept(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     if refused is not None:
         return refused
     try:
-        services.offer_accept(offer=offer, by=request.user)
+        case = services.offer_accept(offer=offer, by=request.user)
     except services.CaseError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, _("You accepted the offer: the complaint ends in an agreement, without a hearing."))
+        if case.status == State.AGREEMENT or offer.part is None:
+            messages.success(
+                request, _("You accepted the offer: the complaint ends in an agreement, without a hearing.")
+            )
+        else:
+            messages.success(
+                request,
+                _(
+                    "You accepted the offer of %(company)s: the agreement with it is recorded; "
+                    "the case goes on with the other companies."
+                )
+                % {"company": offer.part.display_name},
+            )
     return redirect("complaint_detail", pk=offer.complaint_id)
 
 

@@ -9,6 +9,7 @@ import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,19 +32,25 @@ from complaints.forms.filing import (
     DeclarationForm,
     EvidenceUploadForm,
     PurchaseStepForm,
+    VulnerabilityForm,
 )
-from complaints.models import Complaint, Evidence
+from complaints.models import CaseCompany, Complaint, Evidence
 from complaints.selectors import complaint_for, complaints_visible_to
 from complaints.services.filing import (
     EDITABLE_STATES,
     DraftClosed,
     draft_accept_declaration,
+    draft_add_company,
     draft_refresh_snapshot,
-    draft_save_company,
+    draft_remove_company,
     draft_save_step,
+    draft_save_vulnerability,
+    may_be_time_barred,
     web_draft_start,
 )
-from complaints.states import State
+from complaints.services.parts import parts_of
+from complaints.states import State, allow_owner_consumer
+from complaints.vulnerability import label_for
 from parties.http import AuthenticatedRequest
 from parties.models import Company, ConsumerProfile, User
 from parties.selectors import company_search
@@ -78,8 +85,9 @@ REVIEW_STEP = len(STEPS)
 
 
 def may_edit(user: User, case: Complaint) -> bool:
-    """The consumer who owns it, or the officer who filed it for them."""
-    return user.pk == case.consumer_id or (case.filed_by_id is not None and user.pk == case.filed_by_id)
+    """Whoever may act as the owner: the consumer, the officer who filed it for them, or any
+    officer for a citizen without e-mail (complaints/states.py, the one rule)."""
+    return allow_owner_consumer(case, user)
 
 
 def case_to_edit(request: AuthenticatedRequest, pk: int) -> Complaint:
@@ -164,7 +172,11 @@ def _phone_display(e164: str) -> str:
         return e164
 
 
-def _after_save(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
+def _after_save(
+    request: AuthenticatedRequest, case: Complaint, step: Step, *, reached: int | None = None
+) -> HttpResponse:
+    if reached is not None:  # moving on without saving anything else
+        draft_save_step(complaint=case, values={}, reached_step=reached)
     if request.POST.get("return") == "review":
         return redirect("complaint_step", pk=case.pk, step=REVIEW_STEP)
     return redirect("complaint_step", pk=case.pk, step=min(step.number + 1, REVIEW_STEP))
@@ -189,54 +201,79 @@ def complaint_step(request: AuthenticatedRequest, pk: int, step: int) -> HttpRes
 
 def _step_details(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
     if request.method == "POST":
-        draft_save_step(complaint=case, values={}, reached_step=_reached(step))
-        return _after_save(request, case, step)
-    draft_refresh_snapshot(complaint=case)
+        form = VulnerabilityForm(request.POST)
+        if form.is_valid():
+            draft_save_vulnerability(
+                complaint=case, categories=form.cleaned_data["vulnerable_categories"], reached_step=_reached(step)
+            )
+            return _after_save(request, case, step)
+    else:
+        form = VulnerabilityForm(initial={"vulnerable_categories": case.vulnerable_categories})
+        draft_refresh_snapshot(complaint=case)
     profile_complete = ConsumerProfile.objects.filter(user_id=case.consumer_id).exists()
-    return _render_step(request, case, step, profile_complete=profile_complete)
+    return _render_step(
+        request,
+        case,
+        step,
+        form=form,
+        profile_complete=profile_complete,
+        flagged_by_office=case.vulnerable_flagged_by_id is not None,
+    )
 
 
 def _step_company(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
+    """Names the companies one at a time, without JavaScript: "Add another company" saves this one
+    and shows the step again, "Remove" takes one off, "Save and continue" saves the one typed (if
+    any) and moves on once at least one is named."""
     query = request.GET.get("q", "").strip()[:LOOKUP_MAX_CHARS]
+    named = named_companies(case)
+    if request.method == "POST" and request.POST.get("remove"):
+        part_id = request.POST["remove"]
+        if part_id.isdigit():
+            draft_remove_company(complaint=case, part_id=int(part_id))
+        return _company_step_again(request, case)
+    adding_another = request.POST.get("action") == "add"
     if request.method == "POST":
-        form = CompanyStepForm(request.POST)
+        form = CompanyStepForm(request.POST, case=case)
+        if named and form.is_empty and not adding_another:
+            return _after_save(request, case, step, reached=_reached(step))
         if form.is_valid():
             try:
-                registered = draft_save_company(
+                part = draft_add_company(
                     complaint=case,
                     registered=form.registered,
                     cuit=form.cleaned_data.get("company_cuit") or "",
                     name=form.cleaned_data.get("company_name") or "",
+                    role=form.cleaned_data["role"],
+                    address=form.cleaned_data.get("address") or "",
+                    province=form.cleaned_data.get("province") or "",
                     by=request.user,
-                    reached_step=_reached(step),
+                    reached_step=step.number if adding_another else _reached(step),
                 )
-            except PartiesError as error:
-                messages.error(request, str(error))
+            except (PartiesError, ValidationError) as error:
+                messages.error(request, _error_text(error))
             else:
-                if registered is not None and form.cleaned_data["company"] == UNREGISTERED:
+                if part.company is not None and form.cleaned_data["company"] == UNREGISTERED:
                     messages.info(
                         request,
                         _(
                             "The CUIT you entered belongs to %(name)s, which is registered: "
                             "we linked your complaint to it."
                         )
-                        % {"name": registered.legal_name},
+                        % {"name": part.company.legal_name},
                     )
+                if adding_another:
+                    messages.success(request, _("%(name)s was added to your complaint.") % {"name": part.display_name})
+                    return _company_step_again(request, case)
                 return _after_save(request, case, step)
     else:
-        initial: dict[str, object] = {}
-        if case.company_id:
-            initial["company"] = str(case.company_id)
-        elif case.company_cuit:
-            initial = {"company": UNREGISTERED, "company_cuit": case.company_cuit, "company_name": case.company_name}
-        form = CompanyStepForm(initial=initial)
+        form = CompanyStepForm(case=case)
     matches = _companies_matching(query)
     chosen = form["company"].value() or ""
-    current = case.company
-    if current is None and chosen.isdigit():
+    if chosen.isdigit() and all(str(company.pk) != chosen for company in matches):
         current = Company.objects.filter(pk=int(chosen)).first()
-    if current is not None and all(company.pk != current.pk for company in matches):
-        matches.insert(0, current)
+        if current is not None:
+            matches.insert(0, current)
     return _render_step(
         request,
         case,
@@ -247,7 +284,54 @@ def _step_company(request: AuthenticatedRequest, case: Complaint, step: Step) ->
         companies=matches,
         chosen=chosen,
         unregistered=UNREGISTERED,
+        named=named,
+        may_add=len(named) < settings.MAX_COMPANIES_PER_COMPLAINT,
+        max_companies=settings.MAX_COMPANIES_PER_COMPLAINT,
     )
+
+
+def named_companies(case: Complaint) -> list[CaseCompany]:
+    """The companies the case names, in order, each with its CUIT formatted for display."""
+    named = list(parts_of(case))
+    for part in named:
+        part.cuit_display = format_cuit(part.cuit)  # type: ignore[attr-defined]
+    return named
+
+
+def purchase_place(case: Complaint) -> str:
+    """Where the purchase or contract took place, in words (empty if not said)."""
+    if case.purchase_online:
+        return _("Online or by phone")
+    return ", ".join(part for part in (case.purchase_city, case.get_purchase_province_display()) if part)
+
+
+def _company_step_again(request: AuthenticatedRequest, case: Complaint) -> HttpResponse:
+    url = reverse("complaint_step", args=[case.pk, 2])
+    if request.POST.get("return") == "review":
+        url += "?return=review"
+    return redirect(url)
+
+
+def _step_purchase(request: AuthenticatedRequest, case: Complaint, step: Step) -> HttpResponse:
+    form = PurchaseStepForm(request.POST or None, instance=case)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.fields}
+        draft_save_step(complaint=case, values=values, reached_step=_reached(step))
+        if may_be_time_barred(case.purchase_date):
+            messages.warning(request, str(_prescription_warning()))
+        return _after_save(request, case, step)
+    # The date typed in a refused form warns too; an unbound form shows the saved one.
+    shown_date = form.cleaned_data.get("purchase_date") if form.is_bound else case.purchase_date
+    warning = _prescription_warning() if may_be_time_barred(shown_date) else ""
+    return _render_step(request, case, step, form=form, time_barred_warning=warning)
+
+
+def _prescription_warning() -> str:
+    return _(
+        "Your purchase is more than %(years)d years old. The law gives %(years)d years to claim (Ley 24.240, "
+        "art. 50), so the office may find that your claim is time-barred. You can still submit it: "
+        "tell us in “What happened” if you claimed to the company earlier, with dates."
+    ) % {"years": settings.PRESCRIPTION_YEARS}
 
 
 def _model_form_step(form_class: type[BaseForm]) -> Callable[[AuthenticatedRequest, Complaint, Step], HttpResponse]:
@@ -282,7 +366,10 @@ def _step_review(request: AuthenticatedRequest, case: Complaint, step: Step) -> 
         step,
         form=DeclarationForm(),
         evidence=list(case.evidence.all()),
-        company_cuit_display=format_cuit(case.company_cuit),
+        named=named_companies(case),
+        purchase_place=purchase_place(case),
+        vulnerable_labels=[label_for(code) for code in case.vulnerable_categories],
+        time_barred_warning=_prescription_warning() if may_be_time_barred(case.purchase_date) else "",
         missing=_missing_besides_declaration(case),
     )
 
@@ -306,7 +393,7 @@ def _with_kind(case: Complaint) -> list[Evidence]:
 _STEP_HANDLERS: dict[int, Callable[[AuthenticatedRequest, Complaint, Step], HttpResponse]] = {
     1: _step_details,
     2: _step_company,
-    3: _model_form_step(PurchaseStepForm),
+    3: _step_purchase,
     4: _model_form_step(ClaimStepForm),
     5: _step_evidence,
     6: _step_review,

@@ -16,9 +16,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from complaints import services
-from complaints.forms.office import AdmissionFilterForm, AdmitForm, ObserveForm, RejectForm
+from complaints.forms.office import (
+    AdmissionFilterForm,
+    AdmitForm,
+    ObserveForm,
+    ReferOutForm,
+    RejectForm,
+    VulnerableFlagForm,
+    VulnerableUnflagForm,
+)
 from complaints.models import Complaint
 from complaints.selectors import complaint_for, complaints_visible_to
+from complaints.services.referral_out import complaint_refer_out as refer_out_service
+from complaints.services.vulnerable import complaint_flag_vulnerable, complaint_unflag_vulnerable
 from complaints.states import State
 from parties import services as party_services
 from parties.business_days import business_days_between
@@ -56,8 +66,9 @@ def admission_queue(request: AuthenticatedRequest) -> HttpResponse:
     form = AdmissionFilterForm(request.GET or None)
     officer = request.user
     cases = form.filter(complaints_visible_to(officer), now=now, user=officer)
-    # Oldest first: the (status, submitted_at) index `complaint_queue` serves the order and the page.
-    cases = cases.select_related("company").order_by("submitted_at", "pk")
+    # Hipervulnerable consumers first, then oldest first: the (status, -vulnerable, submitted_at)
+    # index `complaint_queue_vulnerable` serves the order and the page.
+    cases = cases.select_related("company").order_by("-vulnerable", "submitted_at", "pk")
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = [_queue_row(case, now) for case in page.object_list]  # type: ignore[misc]
     company_id = form.cleaned_data.get("company") if form.is_bound and form.is_valid() else None
@@ -72,6 +83,7 @@ def admission_queue(request: AuthenticatedRequest) -> HttpResponse:
             "company": company,
             "filtered": form.narrows(),
             "review_days": settings.DEADLINES["ADMISSION_REVIEW"],
+            "vulnerable_review_days": settings.DEADLINES["ADMISSION_REVIEW_VULNERABLE"],
         },
     )
 
@@ -175,3 +187,60 @@ def complaint_reject(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _refused(request, case, error)
     messages.success(request, _("Complaint %(number)s was rejected.") % {"number": case.number})
     return redirect("admission_queue")
+
+
+@require_POST
+@office_required
+def complaint_refer_out(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    officer = request.user
+    case = complaint_for(officer, pk)
+    form = ReferOutForm(request.POST)
+    if not form.is_valid():
+        title = _("Refer %(number)s to the competent authority") % {"number": case}
+        return _invalid(request, case, form, title, "complaint_refer_out")
+    try:
+        case = refer_out_service(
+            complaint=case,
+            by=officer,
+            authority_code=form.cleaned_data["authority"],
+            reason=form.cleaned_data["reason"],
+        )
+    except services.CaseError as error:
+        return _refused(request, case, error)
+    messages.success(
+        request,
+        _("Complaint %(number)s was referred to the competent authority, and the consumer was told why.")
+        % {"number": case.number},
+    )
+    return redirect("admission_queue")
+
+
+@require_POST
+@office_required
+def complaint_vulnerable(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """Flag the consumer as hipervulnerable (with categories), or remove the flag (`unflag` posted)."""
+    officer = request.user
+    case = complaint_for(officer, pk)
+    unflag = "unflag" in request.POST
+    form: Form = VulnerableUnflagForm(request.POST) if unflag else VulnerableFlagForm(request.POST)
+    if not form.is_valid():
+        title = (
+            _("Remove the hipervulnerable flag from %(number)s")
+            if unflag
+            else _("Flag the consumer of %(number)s as hipervulnerable")
+        ) % {"number": case}
+        return _invalid(request, case, form, title, "complaint_vulnerable")
+    try:
+        if unflag:
+            case = complaint_unflag_vulnerable(complaint=case, by=officer, note=form.cleaned_data["note"])
+        else:
+            case = complaint_flag_vulnerable(
+                complaint=case, by=officer, categories=form.cleaned_data["categories"], note=form.cleaned_data["note"]
+            )
+    except services.CaseError as error:
+        return _refused(request, case, error)
+    if unflag:
+        messages.success(request, _("The hipervulnerable flag was removed."))
+    else:
+        messages.success(request, _("The consumer was flagged as hipervulnerable: the case is reviewed first."))
+    return redirect("complaint_detail", pk=case.pk)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from complaints.models import Complaint
 from complaints.pdf import pdf_response, render_pdf
 from complaints.selectors import complaint_for
-from complaints.views.filing import may_edit
+from complaints.views.filing import may_edit, named_companies, purchase_place
 from parties.http import AuthenticatedRequest
 
 
@@ -17,6 +17,8 @@ def _receipt_context(case: Complaint) -> dict:
     return {
         "complaint": case,
         "evidence": list(case.evidence.all()),
+        "named": named_companies(case),
+        "purchase_place": purchase_place(case),
         "review_days": settings.DEADLINES["ADMISSION_REVIEW"],
     }
 

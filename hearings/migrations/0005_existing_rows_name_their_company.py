@@ -38,6 +38,10 @@ def forwards(apps, schema_editor):
             WHERE part_id IS NULL AND party = 'company'
             """
         )
+        if schema_editor.connection.vendor == "postgresql":
+            # Check the new rows' foreign keys now: a later migration in the same transaction may
+            # ALTER a referenced table, which PostgreSQL refuses while deferred checks are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):

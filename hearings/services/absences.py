@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from complaints.models import Complaint
+from complaints.models import CaseCompany, Complaint, PartStatus
 from complaints.services import CaseError, Move, complaint_transition, lock_case, notify_case_parties, record_event
+from complaints.services.parts import part_move
 from complaints.states import State
 from parties.models import User
 
@@ -44,8 +45,15 @@ def absence_justify(*, hearing: Hearing, by: User, text: str, file: UploadedFile
         locked = lock_hearing(hearing.pk)
         locked.complaint = case
         policy.ensure(policy.JUSTIFY_ABSENCE, by, locked)
-        absent = policy.ABSENT_PARTY[locked.outcome]
-        justification = AbsenceJustification(hearing=locked, party=absent, text=text, submitted_by=by)
+        part = None
+        if policy.is_mixed(locked):
+            # A hearing that ended differently for each company: the absent company justifies itself.
+            part = policy.part_to_justify(by, locked)
+            assert part is not None  # the rule asked for one
+            absent: str = Party.COMPANY
+        else:
+            absent = policy.ABSENT_PARTY[locked.outcome]
+        justification = AbsenceJustification(hearing=locked, party=absent, part=part, text=text, submitted_by=by)
         if file is not None and content_type is not None:
             justification.file.save(stored_name(content_type), file, save=False)
         try:
@@ -54,7 +62,12 @@ def absence_justify(*, hearing: Hearing, by: User, text: str, file: UploadedFile
             if justification.file:
                 justification.file.delete(save=False)
             raise
-        record_event(case=case, action="absence_justified", by=by, reason=text)
+        record_event(
+            case=case,
+            action="absence_justified",
+            by=by,
+            reason=f"{part.display_name}: {text}" if part is not None else text,
+        )
     return justification
 
 
@@ -77,6 +90,9 @@ def absence_decide(
         locked.decision = AbsenceJustification.Decision.ACCEPTED if accept else AbsenceJustification.Decision.REJECTED
         locked.decision_reason, locked.decided_by, locked.decided_at = reason, by, timezone.now()
         locked.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
+        if locked.part_id is not None:
+            _decide_for_part(locked, case, by, accept=accept, reason=reason)
+            return locked
         company = locked.party == Party.COMPANY
         if accept and company:
             # The case stays "company absent" until the office schedules the new hearing (that move
@@ -107,6 +123,81 @@ def absence_decide(
             )
             _notify_consequence(move, company=company)
     return locked
+
+
+def _decide_for_part(
+    justification: AbsenceJustification, case: Complaint, by: User, *, accept: bool, reason: str
+) -> None:
+    """One company's absence (a hearing that ended differently for each): accepted, its part is served
+    again, ready for a new hearing; rejected, its part alone is referred."""
+    assert justification.part_id is not None
+    part = CaseCompany.objects.select_for_update().get(pk=justification.part_id)
+    part.complaint = case
+    if accept:
+        part.status, part.justification_due_at = PartStatus.SERVED, None
+        part.save(update_fields=["status", "justification_due_at"])
+        record_event(case=case, action="part_resumed", by=by, reason=f"{part.display_name}. {reason}".strip())
+        notify_case_parties(
+            case,
+            "case_update",
+            key=f"justification:{justification.pk}:decided",
+            context={"update": "absence_accepted"},
+        )
+        return
+    why = record_text(gettext_noop("The justification of the absence was not accepted: %(reason)s"), reason=reason)
+    part_move(part, PartStatus.REFERRED, by=by, reason=why, justification_due_at=None)
+    notify_case_parties(
+        case,
+        "complaint_referred",
+        key=f"justification:{justification.pk}:decided",
+        context={"reason": f"{part.display_name}: {why}"},
+    )
+
+
+def act_on_expired_part_absences(now: datetime | None = None, limit: int = BATCH) -> int:
+    """Beat, for cases of several companies whose hearing ended differently for each: a company
+    absent that did not justify in time is referred on its own (the case concludes once every part
+    has ended). A part with a justification awaiting the office's decision waits for it. (An absence
+    of every company is the case's own deadline: `act_on_expired_justifications`.)"""
+    now = now or timezone.now()
+    pending = AbsenceJustification.objects.filter(part=OuterRef("pk"), decision=AbsenceJustification.Decision.PENDING)
+    due = (
+        CaseCompany.objects.filter(
+            status=PartStatus.ABSENT, justification_due_at__lt=now, complaint__justification_due_at__isnull=True
+        )
+        .exclude(Exists(pending))
+        .order_by("justification_due_at", "pk")
+        .values_list("pk", "complaint_id")
+    )
+    done = 0
+    for pk, case_id in list(due[:limit]):
+        try:
+            with transaction.atomic():
+                case = lock_case(case_id)
+                part = CaseCompany.objects.select_for_update().get(pk=pk)
+                # Re-read under the lock: a justification may have arrived at the last minute.
+                if (
+                    part.status != PartStatus.ABSENT
+                    or part.justification_due_at is None
+                    or part.justification_due_at >= now
+                    or AbsenceJustification.objects.filter(
+                        part=part, decision=AbsenceJustification.Decision.PENDING
+                    ).exists()
+                ):
+                    continue
+                part.complaint = case
+                why = record_text(gettext_noop("The company did not justify its absence from the hearing in time."))
+                part_move(part, PartStatus.REFERRED, by=None, reason=why, justification_due_at=None)
+                notify_case_parties(
+                    case,
+                    "complaint_referred",
+                    key=f"part:{part.pk}:absence-expired",
+                    context={"reason": f"{part.display_name}: {why}"},
+                )
+            done += 1
+        except CaseError:
+            continue  # it moved meanwhile: nothing to do
+    return done
 
 
 def _notify_consequence(move: Move, *, company: bool) -> None:

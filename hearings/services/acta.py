@@ -9,15 +9,19 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from complaints.models import CaseCompany
+from complaints.representation import consumer_agent, parts_bound_by
 from complaints.services import lock_case, record_event
-from parties.models import User
+from complaints.services.parts import parts_of
+from parties.models import Representation, User
 
 from .. import policy
 from ..errors import HearingError
-from ..models import Acta, ActaConfirmation, Hearing
+from ..models import Acta, ActaConfirmation, Hearing, PartOutcome
 from ..notify import notify_hearing
-from .shared import lock_hearing
+from .shared import Outcome, Party, lock_hearing, record_text
 
 
 def acta_generate(*, hearing_id: int) -> Acta | None:
@@ -72,21 +76,57 @@ def acta_confirm(*, hearing: Hearing, by: User, sha256: str | None = None) -> Ac
         locked.complaint = case
         policy.ensure(policy.CONFIRM_ACTA, by, locked)
         # The hearing's lock (taken above) keeps two confirmations by one person from both passing.
-        party = policy.side_of(by, locked)
+        party = policy.acta_side(by, locked)
         acta = policy.acta_of(locked)
         assert acta is not None and party is not None  # the rule asked for both
         if sha256 is not None and sha256 != acta.sha256:
             raise HearingError(_("The acta changed after you opened it. Read it again before confirming it."))
+        part, acting_as = _acting_for(by, locked, acta, party)
         confirmation = ActaConfirmation.objects.create(
-            acta=acta, user=by, party=party, sha256=acta.sha256, confirmed_at=timezone.now()
+            acta=acta,
+            user=by,
+            party=party,
+            part=part,
+            acting_as=acting_as,
+            sha256=acta.sha256,
+            confirmed_at=timezone.now(),
         )
+        who = f"{party} ({part.display_name})" if part is not None else party
         record_event(
             case=case,
             action="acta_confirmed",
             by=by,
-            reason=f"{party} · SHA-256 {acta.sha256}",
+            reason=f"{who}{' · ' + acting_as if acting_as else ''} · SHA-256 {acta.sha256}",
         )
     return confirmation
+
+
+def _acting_for(user: User, hearing: Hearing, acta: Acta, party: str) -> tuple[CaseCompany | None, str]:
+    """For whom and under which power the person confirms: the consumer in person (""), the
+    consumer's representative (their kind), or a representative for one company of the case that
+    they bind (the first not yet confirmed, the agreeing ones first), under its validated power."""
+    case = hearing.complaint
+    if party == Party.CONSUMER:
+        agent = consumer_agent(user, case) if user.pk != case.consumer_id else None
+        return None, str(agent.get_kind_display()) if agent is not None else ""
+    if party != Party.COMPANY:
+        return None, ""
+    bound = list(parts_bound_by(user, case).select_related("company"))
+    if not bound:
+        # A case of one company: as before, any active representative confirms for it.
+        return parts_of(case).first(), ""
+    done = set(acta.confirmations.filter(sha256=acta.sha256).values_list("part_id", flat=True))
+    agreeing = set(
+        PartOutcome.objects.filter(hearing=hearing, outcome=Outcome.AGREEMENT).values_list("part_id", flat=True)
+    )
+    part = sorted(bound, key=lambda p: (p.pk in done, p.pk not in agreeing, p.position))[0]
+    power = Representation.objects.binding().filter(user_id=user.pk, company=part.company).order_by("-pk").first()
+    acting_as = (
+        record_text(gettext_noop("%(kind)s, validated"), kind=power.get_power_kind_display())
+        if power is not None and power.power_kind
+        else record_text(gettext_noop("Power validated by the office"))
+    )
+    return part, acting_as
 
 
 def hearings_missing_their_acta(*, older_than: timedelta = timedelta(minutes=5), limit: int = 200) -> list[int]:

@@ -9,8 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from complaints.models import Complaint
+from complaints.models import Complaint, PartStatus
+from complaints.representation import parts_represented_by
 from complaints.services import case_url, complaint_transition, lock_case, notify_case_parties, record_event
+from complaints.services.parts import is_multi_company, part_move
 from complaints.states import State
 from parties.models import User
 
@@ -58,11 +60,45 @@ def ask_consumers_about_compliance(now: datetime | None = None, limit: int = BAT
     return done
 
 
-def compliance_confirm(*, complaint: Complaint, by: User) -> Complaint:
-    """The agreement was honoured: the case is closed as complied."""
+def _open_agreement(case: Complaint, agreement: Agreement | None) -> Agreement | None:
+    """In a case of several companies: the agreement answered for (its company's part still open).
+    None in a case of one company: the case itself moves, as always."""
+    if not is_multi_company(case):
+        return None
+    open_ones = [a for a in policy.agreements_of(case) if a.part is not None and a.part.status == PartStatus.AGREEMENT]
+    if agreement is None and len(open_ones) == 1:
+        return open_ones[0]
+    chosen = next((a for a in open_ones if agreement is not None and a.pk == agreement.pk), None)
+    if chosen is None:
+        raise HearingError(_("Choose which company's agreement you are answering for."))
+    return chosen
+
+
+def compliance_confirm(*, complaint: Complaint, by: User, agreement: Agreement | None = None) -> Complaint:
+    """The agreement was honoured: the case is closed as complied. In a case of several companies,
+    `agreement` names the company's: its part ends as complied, and the case concludes once every
+    company's part has ended."""
     with transaction.atomic():
         case = lock_case(complaint.pk)
         policy.ensure(policy.ANSWER_COMPLIANCE, by, case)
+        chosen = _open_agreement(case, agreement)
+        if chosen is not None:
+            assert chosen.part is not None
+            chosen.part.complaint = case
+            part_move(
+                chosen.part,
+                PartStatus.COMPLIED,
+                by=by,
+                reason=record_text(gettext_noop("The company complied with the agreement.")),
+            )
+            notify_case_parties(
+                case,
+                "case_update",
+                key=f"agreement:{chosen.pk}:complied",
+                context={"update": "compliance_confirmed"},
+            )
+            case.refresh_from_db()
+            return case
         move = complaint_transition(
             complaint=case,
             transition="confirm_compliance",
@@ -75,15 +111,32 @@ def compliance_confirm(*, complaint: Complaint, by: User) -> Complaint:
     return move.case
 
 
-def compliance_report_breach(*, complaint: Complaint, by: User, details: str) -> Complaint:
+def compliance_report_breach(
+    *, complaint: Complaint, by: User, details: str, agreement: Agreement | None = None
+) -> Complaint:
     """The agreement was not honoured: breached, then referred by the system at once (breaching an
-    agreement is itself an infraction, Ley 24.240 art. 46)."""
+    agreement is itself an infraction, Ley 24.240 art. 46). In a case of several companies only
+    that company's part is referred (the case concludes once every part has ended)."""
     details = details.strip()
     if not details:
         raise HearingError(_("Say what the company did not do."))
     with transaction.atomic():
         case = lock_case(complaint.pk)
         policy.ensure(policy.ANSWER_COMPLIANCE, by, case)
+        chosen = _open_agreement(case, agreement)
+        if chosen is not None:
+            assert chosen.part is not None
+            chosen.part.complaint = case
+            why = record_text(gettext_noop("The agreement was breached (Ley 24.240, art. 46)."))
+            part_move(chosen.part, PartStatus.REFERRED, by=by, reason=f"{why} {details}")
+            notify_case_parties(
+                case,
+                "complaint_referred",
+                key=f"agreement:{chosen.pk}:breached",
+                context={"reason": f"{chosen.part.display_name}: {why} {details}"},
+            )
+            case.refresh_from_db()
+            return case
         breach = complaint_transition(complaint=case, transition="report_breach", by=by, reason=details)
         notify_case_parties(
             breach.case,
@@ -108,7 +161,10 @@ def compliance_proof_upload(*, complaint: Complaint, by: User, upload: UploadedF
     with transaction.atomic():
         case = lock_case(complaint.pk)
         policy.ensure(policy.UPLOAD_COMPLIANCE_PROOF, by, case)
-        agreement = policy.agreement_of(case)
+        # The uploader's own company's agreement (a case of several companies has one per company).
+        mine = set(parts_represented_by(by, case).values_list("pk", flat=True))
+        agreements = policy.agreements_of(case)
+        agreement = next((a for a in agreements if a.part_id in mine), None) or policy.agreement_of(case)
         assert agreement is not None  # the rule asked for one
         proof = ComplianceProof(
             agreement=agreement,

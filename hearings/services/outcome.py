@@ -6,22 +6,26 @@ keeps, so two moves on one hearing never deadlock); the case moved only through
 transaction (delivered after commit). The acta is generated afterwards (hearings.services.acta).
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from complaints.models import CaseCompany, Complaint, PartStatus
 from complaints.services import complaint_transition, lock_case
+from complaints.services.parts import is_multi_company, part_move, parts_of, settle
 from parties.business_days import deadline_after
 from parties.models import User
 
 from .. import policy
 from ..errors import HearingError
-from ..models import Agreement, Hearing
+from ..models import Agreement, Attendance, Hearing, PartOutcome
 from ..notify import notify_hearing
 from ..policy import ABSENT_PARTY
 from ..selectors import attended
@@ -29,6 +33,7 @@ from .shared import (
     Outcome,
     Party,
     lock_hearing,
+    record_text,
     tolerance_ends_at,
     tolerance_minutes,
     translated_later,
@@ -41,6 +46,26 @@ OUTCOME_TRANSITIONS: dict[str, str] = {
     Outcome.COMPANY_ABSENT: "record_company_absent",
     Outcome.CONSUMER_ABSENT: "record_consumer_absent",
 }
+# What the hearing may end in for one company of several; the others are about the whole case.
+COMPANY_OUTCOMES = (Outcome.AGREEMENT, Outcome.NO_AGREEMENT, Outcome.COMPANY_ABSENT)
+CASE_WIDE_OUTCOMES = (Outcome.CONSUMER_ABSENT, Outcome.ADJOURNED)
+PART_STATUS_FOR: dict[str, str] = {
+    Outcome.AGREEMENT: PartStatus.AGREEMENT,
+    Outcome.NO_AGREEMENT: PartStatus.NO_AGREEMENT,
+    Outcome.COMPANY_ABSENT: PartStatus.ABSENT,
+}
+
+
+@dataclass
+class CompanyOutcome:
+    """How the hearing ended for one company; an agreement has its own terms and deadline."""
+
+    outcome: str
+    terms: str = ""
+    amount: Decimal | None = None
+    obligations: str = ""
+    compliance_due: date | None = None
+    notes: str = ""
 
 
 def outcome_record(
@@ -54,24 +79,45 @@ def outcome_record(
     obligations: str = "",
     compliance_due: date | None = None,
     adjourn_to: datetime | None = None,
+    per_company: "dict[int, CompanyOutcome] | None" = None,
 ) -> Hearing:
     """The conciliator (or the office) records how the hearing ended and the case moves with it.
+
+    In a case of several companies `per_company` (by part pk, one for each served company) says how
+    it ended for each: agreement (with its own terms), no agreement, absent; `outcome` then only
+    matters when it is case-wide (the consumer absent, adjourned). See `_record_per_company`.
 
     agreement → Agreement + `record_agreement`; no_agreement → `record_no_agreement`; an absence →
     its transition and the absent party's deadline to justify it; adjourned → the scheduling
     service's `hearing_adjourn` (which may schedule the continuation). Then the acta is generated
     in the background and every party is told."""
     notes, terms, obligations = notes.strip(), terms.strip(), obligations.strip()
-    _check_outcome_details(
-        outcome, notes=notes, terms=terms, amount=amount, compliance_due=compliance_due, adjourn_to=adjourn_to
-    )
+    each_company = per_company is not None and outcome not in CASE_WIDE_OUTCOMES
+    if not each_company:
+        _check_outcome_details(
+            outcome, notes=notes, terms=terms, amount=amount, compliance_due=compliance_due, adjourn_to=adjourn_to
+        )
     now = timezone.now()
     with transaction.atomic():
         case = lock_case(hearing.complaint_id)
         locked = lock_hearing(hearing.pk)
         locked.complaint = case
-        _check_can_record(locked, by, outcome, now)
-        if outcome == Outcome.ADJOURNED:
+        _check_can_record(locked, by, "" if each_company else outcome, now)
+        if each_company or (outcome not in CASE_WIDE_OUTCOMES and is_multi_company(case)):
+            _record_per_company(
+                locked,
+                by,
+                now,
+                per_company
+                or {
+                    part.pk: CompanyOutcome(
+                        outcome, terms=terms, amount=amount, obligations=obligations, compliance_due=compliance_due
+                    )
+                    for part in _served_parts(case)
+                },
+                notes=notes,
+            )
+        elif outcome == Outcome.ADJOURNED:
             # The scheduling service adjourns, schedules the continuation and tells the parties.
             from .scheduling import hearing_adjourn
 
@@ -92,6 +138,7 @@ def outcome_record(
                 assert compliance_due is not None  # checked above
                 Agreement.objects.create(
                     complaint=move.case,
+                    part=parts_of(move.case).first(),
                     hearing=locked,
                     terms=terms,
                     amount=amount,
@@ -218,4 +265,193 @@ def _next_steps(outcome: str, *, compliance_due: date | None, justification_due:
             "Otherwise the complaint is deemed withdrawn."
         ),
         due=justification_due,
+    )
+
+
+# --- A case of several companies -------------------------------------------------------------------
+
+
+def _served_parts(case: Complaint) -> list[CaseCompany]:
+    """The companies the hearing was held with: those served and still in the case."""
+    return [part for part in parts_of(case) if part.status == PartStatus.SERVED]
+
+
+def _record_per_company(
+    hearing: Hearing, by: User, now: datetime, per_company: dict[int, CompanyOutcome], *, notes: str
+) -> None:
+    """How the hearing ended for each company. The same for all: exactly the case-wide move (the parts
+    follow it). Different: each part moves on its own first — a company without agreement is referred
+    at once, an absent one gets its own deadline to justify — and then the case: any agreement →
+    `record_agreement`; else any absent → `record_company_absent`; else `record_no_agreement`.
+    Either way a PartOutcome per company, so the acta lists each."""
+    case = hearing.complaint
+    parts = _served_parts(case)
+    if not parts:
+        raise HearingError(_("No company of this case is awaiting the hearing's outcome."))
+    missing = [part.display_name for part in parts if part.pk not in per_company]
+    if missing:
+        raise HearingError(_("Say how the hearing ended for %(companies)s.") % {"companies": ", ".join(missing)})
+    results: list[tuple[CaseCompany, CompanyOutcome]] = []
+    for part in parts:
+        result = per_company[part.pk]
+        result.notes, result.terms, result.obligations = (
+            result.notes.strip(),
+            result.terms.strip(),
+            result.obligations.strip(),
+        )
+        _check_company_outcome(hearing, part, result, now)
+        results.append((part, result))
+    outcomes = {result.outcome for _part, result in results}
+    justification_due: datetime | None = None
+    if len(outcomes) == 1:
+        outcome = next(iter(outcomes))
+        changes: dict[str, object] = {}
+        if outcome == Outcome.COMPANY_ABSENT:
+            justification_due = deadline_after(now, settings.DEADLINES["ABSENCE_JUSTIFICATION"])
+            changes["justification_due_at"] = justification_due
+        case = complaint_transition(
+            complaint=case,
+            transition=OUTCOME_TRANSITIONS[outcome],
+            by=by,
+            reason=_outcome_reason(outcome, notes=notes, terms=_all_terms(results)),
+            **changes,
+        ).case
+    else:
+        outcome, case, justification_due = _move_each_part(hearing, by, now, results, notes=notes)
+    for part, result in results:
+        PartOutcome.objects.create(
+            hearing=hearing, part=part, outcome=result.outcome, notes=result.notes, recorded_at=now
+        )
+        if result.outcome == Outcome.AGREEMENT:
+            assert result.compliance_due is not None  # checked above
+            Agreement.objects.create(
+                complaint=case,
+                part=part,
+                hearing=hearing,
+                terms=result.terms,
+                amount=result.amount,
+                obligations=result.obligations,
+                compliance_due=result.compliance_due,
+            )
+    hearing.complaint = case
+    _close_hearing(hearing, by, now, outcome, notes)
+    dues = [result.compliance_due for _part, result in results if result.compliance_due is not None]
+    next_steps = _next_steps(outcome, compliance_due=min(dues, default=None), justification_due=justification_due)
+    notify_hearing(
+        hearing,
+        "outcome_recorded",
+        key=f"hearing:{hearing.pk}:outcome",
+        context={"outcome_label": _each_company_label(results), "next_steps": next_steps},
+        conciliator=by.pk != hearing.conciliator_id,
+    )
+
+
+def _move_each_part(
+    hearing: Hearing, by: User, now: datetime, results: list[tuple[CaseCompany, CompanyOutcome]], *, notes: str
+) -> tuple[str, Complaint, datetime | None]:
+    """A mixed outcome: each part on its own (the case settles once, at the end), then the case."""
+    case = hearing.complaint
+    outcomes = {result.outcome for _part, result in results}
+    justification_due = (
+        deadline_after(now, settings.DEADLINES["ABSENCE_JUSTIFICATION"]) if Outcome.COMPANY_ABSENT in outcomes else None
+    )
+    for part, result in results:
+        part.complaint = case
+        reason = "\n".join(text for text in (result.terms, result.notes) if text)
+        if result.outcome == Outcome.COMPANY_ABSENT:
+            part_move(
+                part, PartStatus.ABSENT, by=by, reason=reason, settle_case=False, justification_due_at=justification_due
+            )
+        else:
+            part_move(part, PART_STATUS_FOR[result.outcome], by=by, reason=reason, settle_case=False)
+        if result.outcome == Outcome.NO_AGREEMENT:
+            part_move(
+                part,
+                PartStatus.REFERRED,
+                by=None,
+                reason=record_text(
+                    gettext_noop(
+                        "No agreement was reached with this company at the hearing: its part is referred to the "
+                        "legal department, which may open sanction proceedings."
+                    )
+                ),
+                settle_case=False,
+            )
+    if Outcome.AGREEMENT in outcomes:
+        outcome = Outcome.AGREEMENT
+    elif Outcome.COMPANY_ABSENT in outcomes:
+        outcome = Outcome.COMPANY_ABSENT
+    else:
+        outcome = Outcome.NO_AGREEMENT
+    # The case's own deadline stays empty: each absent company has its own (on its part).
+    move = complaint_transition(
+        complaint=case,
+        transition=OUTCOME_TRANSITIONS[outcome],
+        by=by,
+        reason=_outcome_reason(outcome, notes=notes, terms=_all_terms(results)),
+    )
+    settled = settle(move.case, by=by)
+    return outcome, settled.case if settled is not None else move.case, justification_due
+
+
+def _check_company_outcome(hearing: Hearing, part: CaseCompany, result: CompanyOutcome, now: datetime) -> None:
+    if result.outcome not in COMPANY_OUTCOMES:
+        raise HearingError(_("Choose how the hearing ended for %(company)s.") % {"company": part.display_name})
+    if result.outcome == Outcome.AGREEMENT:
+        try:
+            _check_outcome_details(
+                Outcome.AGREEMENT,
+                notes="",
+                terms=result.terms,
+                amount=result.amount,
+                compliance_due=result.compliance_due,
+                adjourn_to=None,
+            )
+        except HearingError as error:
+            raise HearingError(f"{part.display_name}: {error}") from error
+    if result.outcome == Outcome.COMPANY_ABSENT:
+        ends = tolerance_ends_at(hearing)
+        if now < ends:
+            raise HearingError(
+                _(
+                    "The %(minutes)s-minute tolerance runs until %(time)s: "
+                    "an absence can be recorded only once it has run out."
+                )
+                % {"minutes": tolerance_minutes(), "time": timezone.localtime(ends).strftime("%H:%M")}
+            )
+        joined = (
+            hearing.attendance.filter(party=Party.COMPANY, part=part, kind=Attendance.Kind.JOINED)
+            .exclude(source=Attendance.Source.CLIENT)
+            .exists()
+        )
+        if joined:
+            raise HearingError(
+                _(
+                    "The attendance record shows that %(company)s joined the hearing. "
+                    "If that is wrong, correct the attendance first."
+                )
+                % {"company": part.display_name}
+            )
+
+
+def _all_terms(results: list[tuple[CaseCompany, CompanyOutcome]]) -> str:
+    return "\n".join(f"{part.display_name}: {result.terms}" for part, result in results if result.terms)
+
+
+def _each_company_label(results: list[tuple[CaseCompany, CompanyOutcome]]) -> str:
+    """ "Company A: agreement; Company B: company absent", in each recipient's language."""
+    pairs = [(part.display_name, result.outcome) for part, result in results]
+
+    def render() -> str:
+        return "; ".join(f"{name}: {str(Outcome(outcome).label).lower()}" for name, outcome in pairs)
+
+    return lazy(render, str)()
+
+
+def _close_hearing(hearing: Hearing, by: User, now: datetime, outcome: str, notes: str) -> None:
+    hearing.status = Hearing.Status.HELD
+    hearing.outcome, hearing.outcome_notes = outcome, notes
+    hearing.outcome_recorded_at, hearing.outcome_recorded_by = now, by
+    hearing.save(
+        update_fields=["status", "outcome", "outcome_notes", "outcome_recorded_at", "outcome_recorded_by", "updated_at"]
     )

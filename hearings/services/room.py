@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from complaints.models import CaseCompany
 from complaints.services import lock_case, record_event
 from parties.models import User
 
@@ -36,8 +37,7 @@ from .. import policy
 from ..errors import HearingError
 from ..jitsi import display_name as token_name
 from ..models import Attendance, Hearing, Recording, RecordingConsent
-from ..notify import hearing_people, notify_hearing
-from ..selectors import party_of
+from ..notify import hearing_parties, notify_hearing
 from .shared import lock_hearing
 
 DEDUPE_MAX = 200  # Attendance.dedupe_key's max_length
@@ -94,14 +94,34 @@ def _dedupe(key: str) -> str:
     return f"{key[:40]}~{hashlib.sha256(key.encode()).hexdigest()}"
 
 
+def room_people(hearing: Hearing) -> list[tuple[User, str, CaseCompany | None]]:
+    """Everyone of the hearing with their side and, for a company's representative, the first served
+    company they appear for: the consumer and their validated representatives, the representatives of
+    every served company, the conciliator (hearings.notify.hearing_parties)."""
+    return [*hearing_parties(hearing), (hearing.conciliator, Attendance.Party.CONCILIATOR, None)]
+
+
 def people_of(hearing: Hearing) -> list[tuple[User, str]]:
-    """Everyone of the hearing with their side: the consumer, the company's active representatives,
-    the conciliator (one query, for the representatives)."""
-    people = hearing_people(hearing)
-    sides = (
-        [Attendance.Party.CONSUMER] + [Attendance.Party.COMPANY] * (len(people) - 2) + [Attendance.Party.CONCILIATOR]
-    )
-    return list(zip(people, sides, strict=True))
+    """Everyone of the hearing with their side (room_people without the companies)."""
+    return [(person, side) for person, side, _part in room_people(hearing)]
+
+
+def part_of(hearing: Hearing, user: User | None) -> CaseCompany | None:
+    """The company a representative appears for in this hearing: the first served one of the case."""
+    if user is None:
+        return None
+    parts = policy.served_parts_of(user, hearing.complaint)
+    return parts[0] if parts else None
+
+
+def acting_for(hearing: Hearing, user: User, party: str | None) -> str:
+    """Whom the person speaks for, as the room shows it next to their name ("" in person)."""
+    case = hearing.complaint
+    if party == Attendance.Party.CONSUMER and user.pk != case.consumer_id:
+        return case.consumer_name or case.consumer.display_name
+    if party == Attendance.Party.COMPANY:
+        return ", ".join(part.display_name for part in policy.served_parts_of(user, case))
+    return ""
 
 
 # --- Attendance ----------------------------------------------------------------------------------
@@ -119,6 +139,7 @@ def attendance_record(
     display_name: str = "",
     recorded_by: User | None = None,
     note: str = "",
+    part: CaseCompany | None = None,
 ) -> tuple[Attendance, bool]:
     """Store one join or leave, once: (row, created). A second delivery of the same dedupe key
     returns the first row untouched."""
@@ -134,6 +155,7 @@ def attendance_record(
             defaults={
                 "user": user,
                 "party": party,
+                "part": part if party == Attendance.Party.COMPANY else None,
                 "display_name": name,
                 "kind": kind,
                 "at": at,
@@ -154,7 +176,14 @@ CLIENT_EVENTS = {
 
 
 def attendance_from_client(
-    *, hearing: Hearing, user: User, party: str, event: str, event_id: str, display_name: str = ""
+    *,
+    hearing: Hearing,
+    user: User,
+    party: str,
+    event: str,
+    event_id: str,
+    display_name: str = "",
+    part: CaseCompany | None = None,
 ) -> tuple[Attendance, bool]:
     """A report from the hearing page. Its time is the server's; its key is the page's event id.
 
@@ -174,15 +203,17 @@ def attendance_from_client(
             at=timezone.now(),
             source=Attendance.Source.CLIENT,
             dedupe_key=key,
+            part=part if part is not None else part_of(hearing, user) if party == Attendance.Party.COMPANY else None,
         )
     if party != Attendance.Party.CONCILIATOR:
         raise HearingError(_("Only the conciliator's page reports the other participants."))
     name = storable_text(display_name).strip()[:NAME_MAX]
-    seen, seen_party = _person_named(hearing, name)
+    seen, seen_party, seen_part = _person_named(hearing, name)
     return attendance_record(
         hearing=hearing,
         user=seen,
         party=seen_party,
+        part=seen_part,
         kind=kind,
         at=timezone.now(),
         source=Attendance.Source.CLIENT,
@@ -192,24 +223,29 @@ def attendance_from_client(
     )
 
 
-def _person_named(hearing: Hearing, name: str) -> tuple[User | None, str]:
+def _shown_as(person: User, name: str) -> bool:
+    """Whether Jitsi's name is this person's token name: theirs, or theirs followed by whom they act
+    for ("Name (for …)", jitsi.acting_name)."""
+    own = token_name(person).casefold()
+    return bool(name) and (name == own or name.startswith(own + " ("))
+
+
+def _person_named(hearing: Hearing, name: str) -> tuple[User | None, str, CaseCompany | None]:
     """The one person of the hearing Jitsi shows under this name (their token's name), if any."""
     wanted = name.casefold()
-    found = [
-        (person, side) for person, side in people_of(hearing) if wanted and token_name(person).casefold() == wanted
-    ]
-    return found[0] if len(found) == 1 else (None, Attendance.Party.OTHER)
+    found = [(person, side, part) for person, side, part in room_people(hearing) if _shown_as(person, wanted)]
+    return found[0] if len(found) == 1 else (None, Attendance.Party.OTHER, None)
 
 
-def _occupant_person(hearing: Hearing, occupant_id: str, email: str) -> tuple[User | None, str]:
+def _occupant_person(hearing: Hearing, occupant_id: str, email: str) -> tuple[User | None, str, CaseCompany | None]:
     """Who an occupant is: the token's context.user.id (our user's pk), else its e-mail, and only if
-    that person is a party of this hearing."""
-    people = people_of(hearing)
+    that person is a party of this hearing. A guest's token id ("guest-…") is nobody's pk."""
+    people = room_people(hearing)
     email = email.strip().lower()
-    found = next(((p, side) for p, side in people if occupant_id and str(p.pk) == occupant_id), None)
+    found = next(((p, side, part) for p, side, part in people if occupant_id and str(p.pk) == occupant_id), None)
     if found is None and email:
-        found = next(((p, side) for p, side in people if p.email.lower() == email), None)
-    return found or (None, Attendance.Party.OTHER)
+        found = next(((p, side, part) for p, side, part in people if p.email.lower() == email), None)
+    return found or (None, Attendance.Party.OTHER, None)
 
 
 def _epoch(value: object) -> datetime:
@@ -290,7 +326,7 @@ def _read_occupant(occupant: object, *, kinds: tuple[str, ...]) -> _Presence | N
 
 
 def _occupant_rows(hearing: Hearing, presence: _Presence, *, breakout: str) -> int:
-    user, party = _occupant_person(hearing, presence.occupant_id, presence.email)
+    user, party, part = _occupant_person(hearing, presence.occupant_id, presence.email)
     name = presence.name or presence.jid.split("@")[0]
     created = 0
     for kind, at in presence.times:
@@ -303,6 +339,7 @@ def _occupant_rows(hearing: Hearing, presence: _Presence, *, breakout: str) -> i
             source=Attendance.Source.SERVER,
             dedupe_key=f"server:{kind}:{breakout}:{presence.jid}:{int(at.timestamp())}",
             display_name=name,
+            part=part,
         )
         created += new
     return created
@@ -360,9 +397,12 @@ def attendance_correct(
     joined_at: datetime,
     left_at: datetime | None,
     note: str,
+    part: CaseCompany | None = None,
 ) -> list[Attendance]:
     """The conciliator (or the office) records by hand when someone was in the hearing. For that
-    person the manual record replaces what browsers and the video server said (attendance_summary)."""
+    person the manual record replaces what browsers and the video server said (attendance_summary).
+    `part`: the company a representative appeared for (default: the first served one they represent);
+    it must be a company of this case."""
     if not policy.allowed(policy.MANAGE_ROOM, by, hearing):
         raise HearingError(_("Only the hearing's conciliator or the office can correct its attendance."))
     if not note.strip():
@@ -376,7 +416,11 @@ def attendance_correct(
     if not name:
         raise HearingError(_("Say who attended."))
     if user is not None:
-        party = party_of(hearing, user) or party
+        party = policy.acta_side(user, hearing) or party
+    if part is not None and part.complaint_id != hearing.complaint_id:
+        raise HearingError(_("That company is not part of this case."))
+    if party == Attendance.Party.COMPANY and part is None:
+        part = part_of(hearing, user)
     with transaction.atomic():
         case = lock_case(hearing.complaint_id)
         hearing = lock_hearing(hearing.pk)
@@ -396,12 +440,14 @@ def attendance_correct(
                 display_name=name,
                 recorded_by=by,
                 note=note.strip(),
+                part=part,
             )
             rows.append(row)
         # The record holds names, times and the conciliator's words, in no particular UI language.
         local = timezone.localtime
         times = f"{local(joined_at):%H:%M}-{local(left_at):%H:%M}" if left_at else f"{local(joined_at):%H:%M}-"
-        record_event(case=case, action="attendance_corrected", by=by, reason=f"{name}: {times}. {note.strip()}")
+        who = f"{name} ({part.display_name})" if part is not None and party == Attendance.Party.COMPANY else name
+        record_event(case=case, action="attendance_corrected", by=by, reason=f"{who}: {times}. {note.strip()}")
     return rows
 
 
@@ -411,7 +457,7 @@ def attendance_correct(
 def recording_consent(*, hearing: Hearing, user: User, consented: bool) -> RecordingConsent:
     """A party answers whether they agree to the hearing being recorded; a changed answer is logged
     again (the case's history keeps every answer, the row the latest)."""
-    party = party_of(hearing, user)
+    party = policy.acta_side(user, hearing)
     if party is None:
         raise HearingError(_("Only the parties of this hearing answer this question."))
     with transaction.atomic():

@@ -1,5 +1,5 @@
 """The hearings floor's pages, one module per part (each owned by its views module)."""
 
-from . import outcome, room, scheduling
+from . import guests, outcome, room, scheduling
 
-urlpatterns = [*scheduling.urlpatterns, *room.urlpatterns, *outcome.urlpatterns]
+urlpatterns = [*scheduling.urlpatterns, *room.urlpatterns, *guests.urlpatterns, *outcome.urlpatterns]

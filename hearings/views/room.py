@@ -29,10 +29,10 @@ from parties.models import User
 
 from .. import policy
 from ..forms.room import AttendanceCorrectionForm, RecordingConsentForm, RecordingRegisterForm
-from ..jitsi import external_api_url, participant_token, room_options, room_window
+from ..jitsi import acting_name, external_api_url, participant_token, room_options, room_window
 from ..models import Acta, Attendance, Hearing, Recording, RecordingConsent
 from ..room_headers import video_room_headers
-from ..selectors import attendance_summary, hearings_visible_to, is_office, party_of
+from ..selectors import attendance_summary, hearings_visible_to, is_office
 from ..services import room as services
 
 PAGE_SIZE = 25
@@ -52,7 +52,8 @@ def _hearing_for(user: User, pk: int) -> tuple[Hearing, str | None]:
     hearing = hearings_visible_to(user).filter(pk=pk).first()
     if hearing is None:
         raise Http404
-    party = party_of(hearing, user)
+    # The room's sides: the consumer's validated representative sits on the consumer's.
+    party = policy.acta_side(user, hearing)
     if party is None and not is_office(user):
         raise Http404
     return hearing, party
@@ -112,8 +113,14 @@ def hearing_room(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         and policy.may_enter_room(user, hearing)
         and not (asked and consent is None)
     ):
+        name = acting_name(user, services.acting_for(hearing, user, party))
         options = room_options(
-            hearing, user, party, participant_token(hearing, user, party), lang=request.LANGUAGE_CODE or "es"
+            hearing,
+            user,
+            party,
+            participant_token(hearing, user, party, name=name),
+            lang=request.LANGUAGE_CODE or "es",
+            name=name,
         )
     manages = policy.allowed(policy.MANAGE_ROOM, user, hearing)
     acta = Acta.objects.filter(hearing=hearing).first() if phase == "ended" else None

@@ -323,12 +323,13 @@ def hearing_list(request: AuthenticatedRequest) -> HttpResponse:
     hearings = form.filter(hearings_visible_to(user).select_related("complaint__company"), now=now)
     page = Paginator(hearings, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(hearing, links_for(user, hearing)) for hearing in page]
-    # Cases served (or adjourned) with no hearing yet: the office's next scheduling work.
+    # Cases served (or adjourned) with no hearing yet: the office's next scheduling work, hipervulnerable
+    # consumers first (Res. 139/2020), then the longest waiting.
     awaiting = (
         complaints_visible_to(user)
         .filter(status__in=[State.COMPANY_NOTIFIED, State.ADJOURNED])
         .select_related("company")
-        .order_by("company_notified_at", "pk")
+        .order_by("-vulnerable", "company_notified_at", "pk")
     )
     return render(
         request,

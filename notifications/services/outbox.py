@@ -103,6 +103,8 @@ def outbox_write_email(
     case_number: str = "",
 ) -> Notification | None:
     """An e-mail rendered elsewhere (allauth's own messages) put through the outbox as it is."""
+    if undeliverable(email):
+        return None
     row = Notification(
         recipient=recipient,
         address=email,
@@ -143,9 +145,16 @@ def queue_grace() -> timedelta:
     return timedelta(seconds=settings.NOTIFICATION_QUEUE_GRACE_SECONDS)
 
 
+def undeliverable(email: str) -> bool:
+    """A placeholder address (the reserved .invalid top-level domain, RFC 2606), such as the one
+    an account without e-mail gets at the desk (complaints/assisted.py): never written to."""
+    return not email or email.strip().lower().endswith(".invalid")
+
+
 def _channels_for(user: User) -> list[tuple[str, str]]:
     wanted: list[tuple[str, str]] = []
-    if user.email:
+    # A citizen without e-mail is reached by SMS, WhatsApp and the inbox only.
+    if user.email and not user.has_no_email and not undeliverable(user.email):
         wanted.append((Channel.EMAIL, user.email))
     try:
         profile = user.consumer_profile

@@ -261,6 +261,7 @@
     return input ? input.value : "";
   }
   function report(event, displayName, keepalive) {
+    if (!reportUrl) return Promise.resolve(); // a guest's page reports nothing: the video server does
     sequence += 1;
     var body = { event: event, event_id: pageId + "-" + sequence };
     if (displayName) body.display_name = String(displayName).slice(0, 300);

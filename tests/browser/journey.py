@@ -191,11 +191,13 @@ def consumer_files_complaint(journey: Journey) -> None:
     company = page.get_by_label(journey.company.legal_name)
     expect(company).to_be_visible()  # the list refreshes as the person types
     company.check()
+    page.get_by_label(es("Seller"), exact=True).check()
     save_and_continue(journey, page, "filing-3-purchase")
 
     page.get_by_label(es("What did you buy or hire?")).fill("Lavarropas automático 8 kg")
     page.get_by_label(es("When did you buy or hire it?")).fill((timezone.localdate() - timedelta(days=40)).isoformat())
     page.get_by_label(es("How much did you pay? (ARS)")).fill("612345.5")
+    page.get_by_label(es("Province where you bought or hired it")).select_option("CABA")
     save_and_continue(journey, page, "filing-4-claim")
 
     page.get_by_label(es("What happened?")).fill(

@@ -298,7 +298,8 @@ def test_an_officer_admits_and_invites_a_company_without_a_domicile(queue_client
 
     case.refresh_from_db()
     assert case.status == State.ADMITTED
-    assert case.domicile_due_at is not None
+    # An invitation by e-mail proves no notification: no deadline until a paper notice is delivered.
+    assert case.domicile_due_at is None
     invitation = Invitation.objects.get(company=other_company)
     assert (invitation.email, invitation.is_admin, invitation.invited_by) == ("legales@conectar.test", True, officer)
     page = queue_client.get(QUEUE, **EN).content.decode()

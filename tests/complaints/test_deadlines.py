@@ -7,16 +7,19 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
 from complaints import services, tasks
 from complaints.models import CaseEvent, Complaint
+from complaints.services import paper
 from complaints.states import State
 from notifications.models import FormalNotice, Notification
 from parties.business_days import add_business_days, is_business_day
 from parties.models import Role
 from parties.services import company_set_electronic_domicile
+from tests.complaints.factories import PDF_BYTES
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -104,9 +107,29 @@ def admitted_without_domicile(consumer, other_company, officer) -> Complaint:
         return services.complaint_admit(complaint=case, by=officer)
 
 
-def test_a_company_that_never_sets_up_its_domicile_is_referred_after_ten_business_days(admitted_without_domicile):
+def test_a_company_never_proven_notified_is_not_referred_when_ten_business_days_pass(admitted_without_domicile):
     case = admitted_without_domicile
     assert case.status == State.ADMITTED
+    # No electronic domicile and no paper notice delivered yet: no deadline runs against it.
+    assert case.domicile_due_at is None
+    assert case.parts.get().domicile_due_at is None
+
+    assert run_at(at(2026, 12, 10, 9), tasks.refer_complaints_without_domicile) == 0
+    assert status_of(case) == State.ADMITTED
+
+
+def test_a_company_served_on_paper_that_never_sets_up_its_domicile_is_referred_after_ten_business_days(
+    admitted_without_domicile, officer
+):
+    case = admitted_without_domicile
+    part = case.parts.get()
+    with time_machine.travel(at(2026, 11, 20, 11), tick=False):
+        paper.paper_notice_print(part=part, by=officer, address="Av. Rivadavia 100, CABA")
+        paper.paper_notice_dispatch(part=part, by=officer, dispatched_on=date(2026, 11, 20), tracking_number="CD1AR")
+        receipt = SimpleUploadedFile("acuse.pdf", PDF_BYTES, content_type="application/pdf")
+        paper.paper_notice_deliver(part=part, by=officer, delivered_on=date(2026, 11, 20), receipt=receipt)
+    case.refresh_from_db()
+    # Delivered on Friday 20 November: ten business days from there.
     assert timezone.localtime(case.domicile_due_at).date() == date(2026, 12, 9)
 
     assert run_at(at(2026, 12, 4, 12), tasks.refer_complaints_without_domicile) == 0
@@ -121,7 +144,7 @@ def test_a_company_that_never_sets_up_its_domicile_is_referred_after_ten_busines
     assert case.closed_at is not None
     event = CaseEvent.objects.get(complaint=case, action="refer")
     assert (event.from_state, event.actor) == (State.ADMITTED, None)
-    assert "electronic domicile" in event.reason
+    assert "electronic domicile" in event.reason and "CD1AR" in event.reason
 
 
 def test_a_company_that_sets_up_its_domicile_in_time_is_served_instead(

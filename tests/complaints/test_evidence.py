@@ -217,7 +217,8 @@ def test_no_evidence_is_added_or_removed_once_the_complaint_is_submitted(
 ):
     upload(client, draft, SimpleUploadedFile("factura.pdf", PDF_BYTES))
     evidence = Evidence.objects.get()
-    Complaint.objects.filter(pk=draft.pk).update(company=company, product="TV", facts="No anda.", claim_type="repair")
+    services.case_parts.name_company(draft, company=company, role="seller")
+    Complaint.objects.filter(pk=draft.pk).update(product="TV", facts="No anda.", claim_type="repair")
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
     draft.refresh_from_db()

@@ -51,13 +51,14 @@ JPEG_BYTES = (FIXTURES / "foto.jpg").read_bytes()
 def fill_draft(client: Client, case: Complaint, company: Company) -> None:
     """Steps 1 to 4 with valid answers."""
     client.post(step_url(case, 1))
-    client.post(step_url(case, 2), {"company": str(company.pk)})
+    client.post(step_url(case, 2), {"company": str(company.pk), "role": "seller"})
     client.post(
         step_url(case, 3),
         {
             "product": "Heladera Samsung RT38",
             "purchase_date": (timezone.localdate() - timedelta(days=40)).isoformat(),
             "amount_paid": "450000",
+            "purchase_province": "CABA",
         },
     )
     client.post(
@@ -69,6 +70,17 @@ def fill_draft(client: Client, case: Complaint, company: Company) -> None:
             "claim_detail": "",
         },
     )
+
+
+# A company that is not registered, as the company step receives it.
+CONECTAR = {
+    "company": "other",
+    "company_cuit": "30-70308853-4",
+    "company_name": "Conectar S.A.",
+    "role": "service",
+    "address": "Av. Corrientes 1234",
+    "province": "CABA",
+}
 
 
 @pytest.fixture
@@ -110,7 +122,9 @@ def test_it_files_a_full_complaint_with_a_pdf_and_photos_and_gives_a_numbered_re
     search = client.get(step_url(case, 2), {"q": "electro"})
     assert "Electrodomésticos del Sur S.A." in page(search)
     assert 'type="radio" name="company"' in page(search)
-    assert client.post(step_url(case, 2), {"company": str(company.pk)})["Location"] == step_url(case, 3)
+    assert client.post(step_url(case, 2), {"company": str(company.pk), "role": "seller"})["Location"] == step_url(
+        case, 3
+    )
 
     fill_draft(client, case, company)
     uploaded = client.post(
@@ -218,7 +232,9 @@ def test_a_draft_that_was_submitted_meanwhile_is_not_changed_by_a_step_saved_fro
     consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
 
     response = consumer_client.post(
-        step_url(draft, 3), {"product": "Otra cosa", "purchase_date": "2025-01-02", "amount_paid": "1"}, follow=True
+        step_url(draft, 3),
+        {"product": "Otra cosa", "purchase_date": "2025-01-02", "amount_paid": "1", "purchase_online": "on"},
+        follow=True,
     )
 
     draft.refresh_from_db()
@@ -253,28 +269,33 @@ def test_it_refreshes_the_consumer_snapshot_from_the_profile_on_step_one(consume
 
 def test_it_links_a_registered_cuit_typed_by_hand_to_that_company(draft, company, consumer_client):
     response = consumer_client.post(
-        step_url(draft, 2), {"company": "other", "company_cuit": "30-71234567-1", "company_name": ""}, follow=True
+        step_url(draft, 2),
+        {"company": "other", "company_cuit": "30-71234567-1", "company_name": "", "role": "seller"},
+        follow=True,
     )
 
     draft.refresh_from_db()
     assert draft.company == company
-    assert draft.company_cuit == ""
+    assert [(part.company, part.cuit) for part in draft.parts.all()] == [(company, company.cuit)]
     assert "which is registered: we linked your complaint to it" in page(response)
 
 
 def test_it_keeps_an_unregistered_company_by_cuit_and_name_until_submission(
     consumer, draft, consumer_client, django_capture_on_commit_callbacks
 ):
-    consumer_client.post(
-        step_url(draft, 2), {"company": "other", "company_cuit": "30-70308853-4", "company_name": "Conectar S.A."}
-    )
+    consumer_client.post(step_url(draft, 2), CONECTAR)
     draft.refresh_from_db()
     assert (draft.company, draft.company_cuit, draft.company_name) == (None, "30703088534", "Conectar S.A.")
     assert not Company.objects.filter(cuit="30703088534").exists()
 
     consumer_client.post(
         step_url(draft, 3),
-        {"product": "Plan móvil", "purchase_date": timezone.localdate().isoformat(), "amount_paid": "0"},
+        {
+            "product": "Plan móvil",
+            "purchase_date": timezone.localdate().isoformat(),
+            "amount_paid": "0",
+            "purchase_online": "on",
+        },
     )
     consumer_client.post(step_url(draft, 4), {"facts": "Me cobran de más.", "claim_type": "repair"})
     with django_capture_on_commit_callbacks(execute=True):
@@ -306,7 +327,8 @@ def test_it_asks_to_choose_a_company_when_nothing_was_chosen(draft, consumer_cli
 def test_it_refuses_a_purchase_date_in_the_future(draft, consumer_client):
     tomorrow = timezone.localdate() + timedelta(days=1)
     response = consumer_client.post(
-        step_url(draft, 3), {"product": "TV", "purchase_date": tomorrow.isoformat(), "amount_paid": "100"}
+        step_url(draft, 3),
+        {"product": "TV", "purchase_date": tomorrow.isoformat(), "amount_paid": "100", "purchase_province": "CABA"},
     )
 
     assert response.status_code == 200
@@ -330,6 +352,7 @@ def test_it_returns_to_the_summary_after_a_change_from_it(draft, consumer_client
             "product": "Lavarropas",
             "purchase_date": timezone.localdate().isoformat(),
             "amount_paid": "10",
+            "purchase_online": "on",
             "return": "review",
         },
     )
@@ -384,7 +407,12 @@ def test_it_gives_one_number_when_the_complaint_is_submitted_twice(
 def test_it_refuses_to_submit_with_missing_parts_and_lists_them(draft, consumer_client):
     consumer_client.post(
         step_url(draft, 3),
-        {"product": "TV", "purchase_date": timezone.localdate().isoformat(), "amount_paid": "100"},
+        {
+            "product": "TV",
+            "purchase_date": timezone.localdate().isoformat(),
+            "amount_paid": "100",
+            "purchase_online": "1",
+        },
     )
 
     response = consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {}, follow=True)
@@ -581,9 +609,8 @@ def test_a_consumer_correcting_a_complaint_may_name_an_unregistered_company_whic
         consumer_client.post(reverse("complaint_submit", args=[draft.pk]), {"declaration": "on"})
         services.complaint_observe(complaint=draft, by=officer, observation="La empresa es otra: revise la factura.")
 
-    consumer_client.post(
-        step_url(draft, 2), {"company": "other", "company_cuit": "30-70308853-4", "company_name": "Conectar S.A."}
-    )
+    consumer_client.post(step_url(draft, 2), {"remove": str(draft.parts.get().pk)})
+    consumer_client.post(step_url(draft, 2), CONECTAR)
     with django_capture_on_commit_callbacks(execute=True):
         consumer_client.post(reverse("complaint_resubmit", args=[draft.pk]), {"declaration": "on"})
 

@@ -220,9 +220,10 @@ def test_the_list_runs_the_same_queries_for_2_cases_as_for_25(
         submitted_case(consumer, company)
 
     # 1 session, 2 user, 3 the officer's MFA authenticator (middleware), 4 the paginator's count,
-    # 5 the inbox's unread count (header), 6 the page of cases joined to their company. The search
-    # adds no query of its own: the company and case-number lookups are subqueries.
-    with django_assert_max_num_queries(6):
+    # 5 the inbox's unread count (header), 6 the page of cases joined to their company, 7 every
+    # company of those cases (one prefetch). The search adds no query of its own: the company and
+    # case-number lookups are subqueries.
+    with django_assert_max_num_queries(7):
         response = client.get(LIST, {"q": text})
 
     assert len(response.context["page_obj"]) == 25

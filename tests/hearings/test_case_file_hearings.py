@@ -54,7 +54,7 @@ def test_the_case_file_shows_who_attended_and_when_and_the_acta(held, consumer, 
     assert "Confirmed by María González (Consumer)" in panel
     assert formats.date_format(timezone.localtime(confirmation.confirmed_at), "SHORT_DATETIME_FORMAT") in panel
     assert "Still to confirm: company" in panel
-    assert held.complaint.agreement.terms in panel
+    assert held.complaint.agreements.get().terms in panel
 
 
 def test_a_party_who_has_not_confirmed_is_offered_to_confirm(held, consumer, representative, client_for):

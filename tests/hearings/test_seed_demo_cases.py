@@ -4,8 +4,9 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
-from complaints.models import Complaint
+from complaints.models import CompanyRole, Complaint, PartStatus, ServiceMethod
 from complaints.states import State
 from hearings.models import Acta
 
@@ -18,8 +19,20 @@ def test_the_demo_cases_cover_admission_an_offer_a_hearing_and_an_agreement(djan
         call_command("seed_demo_cases", stdout=StringIO())
 
     statuses = sorted(Complaint.objects.values_list("status", flat=True))
-    assert statuses == sorted([State.SUBMITTED, State.COMPANY_NOTIFIED, State.HEARING_SCHEDULED, State.AGREEMENT])
-    assert Complaint.objects.get(status=State.COMPANY_NOTIFIED).offers.filter(status="pending").exists()
+    assert statuses == sorted(
+        [State.SUBMITTED, State.COMPANY_NOTIFIED, State.HEARING_SCHEDULED, State.AGREEMENT, State.COMPANY_NOTIFIED]
+    )
+    assert Complaint.objects.filter(status=State.COMPANY_NOTIFIED, offers__status="pending").count() == 1
+    # One case against a seller, a manufacturer and a financier, each served on its own.
+    several = Complaint.objects.annotate(companies=Count("parts")).get(companies=3)
+    assert several.status == State.COMPANY_NOTIFIED
+    assert list(several.parts.values_list("role", "status", "service_method")) == [
+        (CompanyRole.SELLER, PartStatus.SERVED, ServiceMethod.ELECTRONIC),
+        (CompanyRole.MANUFACTURER, PartStatus.SERVED, ServiceMethod.ELECTRONIC),
+        (CompanyRole.FINANCIER, PartStatus.SERVED, ServiceMethod.ELECTRONIC),
+    ]
+    # Every case has its parts: the pages read them.
+    assert not Complaint.objects.filter(parts__isnull=True).exists()
     assert Acta.objects.filter(sha256__gt="").count() == 1
 
 
@@ -28,4 +41,4 @@ def test_running_the_demo_cases_twice_adds_nothing():
     call_command("seed_demo_cases", stdout=StringIO())
     call_command("seed_demo_cases", stdout=StringIO())
 
-    assert Complaint.objects.count() == 4
+    assert Complaint.objects.count() == 5

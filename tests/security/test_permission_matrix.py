@@ -22,10 +22,12 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from complaints import services as case_services
+from complaints.models import ConsumerRepresentative, PaperNotice
 from hearings.services.absences import absence_justify
 from hearings.services.acta import acta_confirm
 from hearings.services.approval import agreement_approve
 from hearings.services.follow_up import compliance_proof_upload
+from hearings.services.guests import guest_invite
 from hearings.services.outcome import outcome_record
 from hearings.services.room import recording_register
 from notifications.models import FormalNotice, Notification
@@ -99,6 +101,7 @@ def world(
     draft = draft_case(consumer, company, evidence=True)
     case = served_case(consumer, company, officer, evidence=True)
     hearing = scheduled_hearing(consumer, company, officer, conciliator, complaint=case)
+    guest, _guest_key = guest_invite(hearing=hearing, by=officer, kind="interpreter", name="Eva Sordi")
     offer = case_services.offer_make(
         complaint=case, by=representative, terms="Cambio de la heladera.", fulfil_by=compliance_day(20), amount=None
     )
@@ -145,8 +148,15 @@ def world(
     data_request = data_request_create(user=consumer, kind="access", details="Quiero ver mis datos.")
 
     notice = FormalNotice.objects.filter(case_number=case.number).first()
+    consumer_rep = ConsumerRepresentative(
+        complaint=case, user=make_user("apoderada@example.com"), kind="attorney", named_by=consumer
+    )
+    consumer_rep.power_document.save("poder.pdf", ContentFile(PDF_BYTES), save=True)
     assert notice is not None
     notice.document.save("cedula.pdf", ContentFile(b"%PDF-1.4 cedula"))
+    # A paper notice on the case's company (the office's paper-service pages take a part and a notice).
+    paper_notice = PaperNotice.objects.create(part=case.parts.get(), address="Av. Siempreviva 742", status="delivered")
+    paper_notice.document.save("cedula.pdf", ContentFile(b"%PDF-1.4 cedula"))
 
     objects = {
         "draft": draft,
@@ -154,6 +164,7 @@ def world(
         "case": case,
         "evidence": case.evidence.first(),
         "hearing": hearing,
+        "hearing_guest": guest,
         "offer": offer,
         "served": served,
         "held": held_hearing.complaint,
@@ -171,6 +182,9 @@ def world(
         "inbox_item": Notification.objects.filter(recipient=consumer, channel="inbox").first(),
         "failure": failure,
         "notice": notice,
+        "consumer_rep": consumer_rep,
+        "part": paper_notice.part,
+        "paper_notice": paper_notice,
         "data_request": data_request,
     }
     missing = [name for name, obj in objects.items() if obj is None]
@@ -311,6 +325,24 @@ TABLE: dict[str, Row] = {
     "offer_reject":            Row("offer", NOBODY_GETS,
                                    post="login -     404   403   404   403   403   404   403",
                                    data=lambda w: {"reject-counter_terms": "Quiero el doble."}),
+    # --- powers (the office validates them) and the consumer's representative ---
+    "power_queue":             Row(None, "login 403   403   403   403   200   403   403   200"),
+    # The world's representation has no power uploaded: nobody finds a document.
+    "power_document":          Row("representation", "login 404   404   404   404   404   404   404   404"),
+    "power_decide":            Row("representation", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"decision": "validate"}),
+    "power_upload":            Row("company", NOBODY_GETS,
+                                   post="login 404   404   -     404   404   404   404   404",
+                                   data=lambda w: {"kind": "general", "document": pdf_upload("poder.pdf")}),
+    "consumer_rep_name":       Row("case", NOBODY_GETS,
+                                   post="login -     404   403   404   -     403   404   -",
+                                   data=lambda w: {"rep-email": "otro@example.com", "rep-kind": "attorney",
+                                                   "rep-document": pdf_upload("poder.pdf")}),
+    "consumer_rep_document":   Row("consumer_rep", "login 200   404   404   404   200   404   404   200"),
+    "consumer_rep_decide":     Row("consumer_rep", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"decision": "validate"}),
+    "consumer_rep_revoke":     Row("consumer_rep", NOBODY_GETS,
+                                   post="login -     404   403   404   -     403   404   -"),
     # --- admission ---
     "admission_queue":         Row(None, "login 403   403   403   403   200   403   403   200"),
     "complaint_admit":         Row("case", NOBODY_GETS, post=OFFICE_ONLY),
@@ -318,6 +350,23 @@ TABLE: dict[str, Row] = {
                                    data=lambda w: {"observation": "Falta la factura."}),
     "complaint_reject":        Row("case", NOBODY_GETS, post=OFFICE_ONLY,
                                    data=lambda w: {"reason": "duplicate", "detail": "Repetido."}),
+    # --- serving on paper (complaints/views/paper.py): the office only ---
+    "paper_service_list":      Row(None, "login 403   403   403   403   200   403   403   200"),
+    "paper_part":              Row("part", "login 403   403   403   403   200   403   403   200"),
+    "paper_notice_document":   Row("paper_notice", "login 403   403   403   403   200   403   403   200"),
+    "paper_notice_print":      Row("part", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"print-kind": "cedula"}),
+    "paper_notice_dispatch":   Row("part", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"dispatch-dispatched_on": "2026-01-02",
+                                                   "dispatch-tracking_number": "CD1AR"}),
+    "paper_notice_deliver":    Row("part", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"deliver-delivered_on": "2026-01-02"}),
+    "paper_notice_fail":       Row("part", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"fail-failed_on": "2026-01-02", "fail-reason": "Se mudó"}),
+    "complaint_refer_out":     Row("case", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"authority": "CB", "reason": "Compra en Córdoba."}),
+    "complaint_vulnerable":    Row("case", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"categories": ["older_adult"], "note": "Tiene 82 años."}),
     # --- companies and staff ---
     # Any staff role, conciliators included, may list, register and manage companies (see the report).
     "company_list":            Row(None, "login 403   403   403   403   200   200   200   200"),
@@ -385,6 +434,14 @@ TABLE: dict[str, Row] = {
                                    post="login 403   404   403   404   -     -     404   -",
                                    data=lambda w: {"url": "https://grabaciones.test/1"}),
     "hearing_recording_download": Row("recording", "login 200   404   200   404   200   200   404   200"),
+    # Guests: the office and the hearing's conciliator invite them; the parties see the hearing (403).
+    "hearing_guests":          Row("hearing", "login 403   404   403   404   200   200   404   200",
+                                   post="login 403   404   403   404   -     -     404   -",
+                                   data=lambda w: {"kind": "interpreter", "name": "Juan Señas"}),
+    "hearing_guest_revoke":    Row("hearing_guest", LOGIN_THEN_405,
+                                   post="login 403   404   403   404   -     -     404   -"),
+    # The guest's link needs no account; a key that is nobody's opens nothing, for anyone.
+    "hearing_guest_room":      Row(None, "403   403   403   403   403   403   403   403   403"),
     # The video server's endpoint: only its shared secret opens it.
     "jitsi_events":            Row(None, NOBODY_GETS,
                                    post="401   401   401   401   401   401   401   401   401"),
@@ -454,6 +511,8 @@ def url_of(name: str, route: str, world: World, *, pk: int | None = None) -> str
             kwargs["step"] = 1
         elif kwarg == "token":
             kwargs["token"] = world.objects["invitation"].token  # type: ignore[attr-defined]
+        elif kwarg == "key":
+            kwargs["key"] = "not-a-guest-key"
         elif kwarg == "suffix":
             kwargs["suffix"] = "events/occupant/joined"
         else:

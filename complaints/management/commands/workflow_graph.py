@@ -41,6 +41,8 @@ SPANISH_STATES = {
     State.WITHDRAWN: "Desistido",
     State.REFERRED: "Elevado a sumario",
     State.ARCHIVED: "Archivado",
+    State.REFERRED_OUT: "Derivado a la autoridad competente",
+    State.CONCLUDED: "Concluido (terminó la parte de cada empresa)",
 }
 
 

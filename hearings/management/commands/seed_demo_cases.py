@@ -12,12 +12,13 @@ from django.test import override_settings
 from django.utils import timezone
 
 from complaints import services as cases
-from complaints.models import ClaimType, Complaint
+from complaints.models import ClaimType, CompanyRole, Complaint
+from complaints.services import parts as case_parts
 from hearings.models import Attendance, Hearing
 from hearings.scheduling import propose_slots
 from hearings.services import outcome, scheduling
 from parties.business_days import is_business_day
-from parties.models import Company, User
+from parties.models import Company, PowerStatus, Representation, User
 
 STORIES = [
     # (company CUIT, product, amount, facts, claim)
@@ -53,6 +54,22 @@ STORIES = [
 ]
 
 
+# Art. 40: the seller, the manufacturer and the card issuer answer together for a phone that broke.
+# The seller is seed_demo's; the other two are created here, each with its electronic domicile.
+SEVERAL = [
+    ("30712345671", "", CompanyRole.SELLER, ""),
+    ("30715554441", "Telefonía Andina S.A.", CompanyRole.MANUFACTURER, "legales@andina.demo.concilia.ar"),
+    ("30709998885", "Banco Cuotas del Plata S.A.", CompanyRole.FINANCIER, "notificaciones@cuotas.demo.concilia.ar"),
+]
+SEVERAL_STORY = (
+    "Celular Andina X5 en 12 cuotas",
+    Decimal("1200000.00"),
+    "El celular se apaga solo desde el primer mes; el vendedor me deriva al fabricante, el fabricante "
+    "al vendedor, y el banco me sigue cobrando las cuotas.",
+    ClaimType.REFUND,
+)
+
+
 class Command(BaseCommand):
     help = "Create demo cases (to admit, with an offer, with a hearing, with an agreement). Run after seed_demo."
 
@@ -72,6 +89,11 @@ class Command(BaseCommand):
             self.stdout.write("Demo cases already exist.")
             return
 
+        # The demo's company representatives act with a power the office already validated (a real
+        # one is uploaded and validated on the company's page).
+        Representation.objects.filter(
+            power_status=PowerStatus.PENDING, user__email__endswith=".demo.concilia.ar"
+        ).update(power_status=PowerStatus.VALIDATED, power_decided_by=officer, power_decided_at=timezone.now())
         filed = [self._file(consumer, *story) for story in STORIES]
         # 1: waits in the admission queue. 2: served, with an offer to answer.
         offered = cases.complaint_admit(complaint=filed[1], by=officer)
@@ -91,11 +113,16 @@ class Command(BaseCommand):
         )
         # 4: its hearing was held yesterday and ended in an agreement (the acta is generated).
         self._agreement(cases.complaint_admit(complaint=filed[3], by=officer), officer, conciliator)
+        # 5: against three companies, each served at its own electronic domicile.
+        filed.append(cases.complaint_admit(complaint=self._file_several(consumer), by=officer))
         self.stdout.write(self.style.SUCCESS(f"Demo cases: {', '.join(c.number or '' for c in filed)}"))
 
-    def _file(self, consumer: User, cuit: str, product: str, amount: Decimal, facts: str, claim: str) -> Complaint:
+    def _file(
+        self, consumer: User, cuit: str, product: str, amount: Decimal, facts: str, claim: str, *, submit: bool = True
+    ) -> Complaint:
         case = cases.complaint_start_draft(consumer=consumer)
-        case.company = Company.objects.get(cuit=cuit)
+        case_parts.name_company(case, company=Company.objects.get(cuit=cuit), position=1)
+        case.refresh_from_db()
         case.product = product
         case.purchase_date = timezone.localdate() - timedelta(days=45)
         case.amount_paid = amount
@@ -104,6 +131,16 @@ class Command(BaseCommand):
         case.claim_amount = amount
         case.declaration_accepted_at = timezone.now()
         case.save()
+        return cases.complaint_submit(complaint=case, by=consumer) if submit else case
+
+    def _file_several(self, consumer: User) -> Complaint:
+        case = self._file(consumer, SEVERAL[0][0], *SEVERAL_STORY, submit=False)
+        for cuit, name, role, domicile in SEVERAL:
+            company = Company.objects.filter(cuit=cuit).first() or Company.objects.create(
+                cuit=cuit, legal_name=name, electronic_domicile=domicile, legal_address="Av. Corrientes 1234, CABA"
+            )
+            position = 1 if cuit == SEVERAL[0][0] else None
+            case_parts.name_company(case, company=company, role=role, province="CABA", position=position)
         return cases.complaint_submit(complaint=case, by=consumer)
 
     def _agreement(self, case: Complaint, officer: User, conciliator: User) -> None:

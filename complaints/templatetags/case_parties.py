@@ -1,0 +1,102 @@
+"""What the case page shows of who speaks for whom and of each company's answers and offers, asked
+of the same rules the services ask (complaints/policy.py), so the page offers exactly what the
+server accepts:
+
+    {% load case_parties %}
+    {% offer_moves case user as moves %}       moves.answerable, moves.parts, moves.multi
+    {% case_representatives case user as reps %}
+"""
+
+from dataclasses import dataclass, field
+
+from django import template
+
+from complaints import policy
+from complaints.forms.representatives import ConsumerRepForm
+from complaints.models import CaseCompany, Complaint, ConsumerRepresentative, Offer
+from complaints.services import representatives as rep_services
+from complaints.states import OFFICE_ROLES
+from parties.models import Representation, User
+from parties.policy import Refusal
+
+register = template.Library()
+
+
+@dataclass
+class PartMoves:
+    part: CaseCompany
+    # Why this person may not make an offer for the company now (None: they may).
+    offer_refusal: Refusal | None
+
+
+@dataclass
+class OfferMoves:
+    multi: bool
+    answerable: list[Offer] = field(default_factory=list)
+    parts: list[PartMoves] = field(default_factory=list)
+    can_answer_as_company: bool = False
+
+    @property
+    def offering_parts(self) -> list[PartMoves]:
+        return [moves for moves in self.parts if moves.offer_refusal is None]
+
+
+@register.simple_tag
+def offer_moves(case: Complaint, user: User) -> OfferMoves:
+    parts = list(CaseCompany.objects.filter(complaint_id=case.pk).select_related("company"))
+    by_pk = {part.pk: part for part in parts}
+    moves = OfferMoves(multi=len(parts) > 1)
+    for offer in policy.pending_offers_of(case):
+        if offer.part_id in by_pk:
+            offer.part = by_pk[offer.part_id]
+            offer.part.complaint = case
+        offer.complaint = case
+        if policy.may_answer_offer(user, offer):
+            moves.answerable.append(offer)
+    moves.can_answer_as_company = policy.may_answer_as_company(user, case)
+    if moves.can_answer_as_company:
+        for part in policy.parts_acting_for(user, case):
+            moves.parts.append(PartMoves(part, policy.why_not(policy.MAKE_OFFER, user, part)))
+    return moves
+
+
+@dataclass
+class SideRepresentatives:
+    consumer_reps: list[ConsumerRepresentative]
+    companies: list[tuple[CaseCompany, list[Representation]]]
+    may_name: bool
+    is_office: bool
+
+
+@register.simple_tag
+def case_representatives(case: Complaint, user: User) -> SideRepresentatives:
+    """Who represents each side, under which power. The consumer's representatives (revoked ones
+    too, for the office and the consumer) and each company's active representatives."""
+    is_office = user.role in OFFICE_ROLES
+    sees_all = is_office or user.pk == case.consumer_id
+    reps = ConsumerRepresentative.objects.filter(complaint_id=case.pk).select_related("user").order_by("created_at")
+    if not sees_all:
+        reps = reps.filter(revoked_at__isnull=True)
+    parts = list(CaseCompany.objects.filter(complaint_id=case.pk).select_related("company").order_by("position"))
+    representations: dict[int, list[Representation]] = {}
+    for representation in (
+        Representation.objects.active()
+        .filter(company_id__in=[part.company_id for part in parts if part.company_id])
+        .select_related("user")
+        .order_by("created_at")
+    ):
+        representations.setdefault(representation.company_id, []).append(representation)
+    for rep in reps:
+        rep.complaint = case
+        rep.may_be_revoked = rep_services.may_revoke_consumer_rep(user, rep)  # type: ignore[attr-defined]
+    return SideRepresentatives(
+        consumer_reps=list(reps),
+        companies=[(part, representations.get(part.company_id or 0, [])) for part in parts],
+        may_name=rep_services.may_name_consumer_rep(user, case),
+        is_office=is_office,
+    )
+
+
+@register.simple_tag
+def consumer_rep_form() -> ConsumerRepForm:
+    return ConsumerRepForm(prefix="rep")
