@@ -123,9 +123,7 @@ def represents(user, case) -> bool:
     return (
         user is not None
         and user.is_representative
-        and Representation.objects.active()
-        .filter(user=user, company__case_parts__complaint_id=case.pk)
-        .exists()
+        and Representation.objects.active().filter(user=user, company__case_parts__complaint_id=case.pk).exists()
     )
 
 

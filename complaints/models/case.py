@@ -174,7 +174,9 @@ class Complaint(FSMModelMixin, models.Model):
             models.Index(fields=["status", "submitted_at"], name="complaint_queue", include=["filed_by"]),
             # The same queue with hipervulnerable consumers first.
             models.Index(
-                fields=["status", "-vulnerable", "submitted_at"], name="complaint_queue_vulnerable", include=["filed_by"]
+                fields=["status", "-vulnerable", "submitted_at"],
+                name="complaint_queue_vulnerable",
+                include=["filed_by"],
             ),
             models.Index(fields=["company", "status"], name="complaint_company_status"),
             # A company's case list, newest first (a big company has tens of thousands of cases).
@@ -210,7 +212,9 @@ class Complaint(FSMModelMixin, models.Model):
         """Every company still awaiting service can be served electronically now (so the case-wide
         `serve_company` may serve them all); none left waiting also qualifies."""
         return not (
-            self.parts.filter(status="named").filter(Q(company__isnull=True) | Q(company__electronic_domicile="")).exists()
+            self.parts.filter(status="named")
+            .filter(Q(company__isnull=True) | Q(company__electronic_domicile=""))
+            .exists()
         )
 
     @property

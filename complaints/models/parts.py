@@ -86,7 +86,9 @@ class CaseCompany(models.Model):
             # A company's cases (its list, its indicators): by company and part status.
             models.Index(fields=["company", "status"], name="casecompany_company_status"),
             # Search and the company filter: the companies after the lead (the lead is on the case).
-            models.Index(fields=["company", "complaint"], name="casecompany_later_company", condition=Q(position__gt=1)),
+            models.Index(
+                fields=["company", "complaint"], name="casecompany_later_company", condition=Q(position__gt=1)
+            ),
             # Search in drafts: the companies not yet in the registry, by CUIT or name.
             models.Index(fields=["cuit"], name="casecompany_unregistered", condition=Q(company__isnull=True)),
             # Beat: parts whose domicile deadline passed, parts whose justification deadline passed.
@@ -188,9 +190,7 @@ class ConsumerRepresentative(models.Model):
     bar_registration = models.CharField(_("bar registration (tomo y folio)"), max_length=40, blank=True)
     power_document = models.FileField(_("power (poder)"), upload_to=power_document_upload_to, blank=True)
     power_sha256 = models.CharField(max_length=64, blank=True)
-    power_status = models.CharField(
-        _("power"), max_length=12, choices=PowerStatus.choices, default=PowerStatus.PENDING
-    )
+    power_status = models.CharField(_("power"), max_length=12, choices=PowerStatus.choices, default=PowerStatus.PENDING)
     power_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

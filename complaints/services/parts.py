@@ -97,9 +97,7 @@ def part_move(
     case = part.complaint
     from_status = part.status
     if part.is_closed:
-        raise CaseError(
-            _("The part of %(company)s in this case has already ended.") % {"company": part.display_name}
-        )
+        raise CaseError(_("The part of %(company)s in this case has already ended.") % {"company": part.display_name})
     part.status = to
     if to in CLOSED_PART_STATUSES:
         part.closed_at = timezone.now()
