@@ -182,8 +182,11 @@ def scenarios() -> tuple[list[Scenario], dict[str, Any]]:
 
     def client_for(user: User) -> Client:
         if user.pk not in clients:
-            clients[user.pk] = Client()
-            clients[user.pk].force_login(user)
+            # Logged in as the tests log in (tests/conftest.py): staff with the second factor given,
+            # or the staff MFA middleware sends them back to the login page.
+            from tests.conftest import log_in
+
+            clients[user.pk] = log_in(Client(), user)
         return clients[user.pk]
 
     office, rep, concil = client_for(officer), client_for(representative), client_for(conciliator)
@@ -277,7 +280,7 @@ def machine() -> dict[str, str]:
     }
 
 
-def _biggest(count: int) -> list[dict[str, Any]]:
+def _biggest(count: int) -> list[Any]:
     """The companies that lead the most cases."""
     return list(Complaint.objects.values("company").annotate(n=Count("pk")).order_by("-n", "company")[:count])
 

@@ -20,7 +20,7 @@ from complaints.models import (
     ConsumerRepresentative,
     Evidence,
 )
-from complaints.states import OFFICE_ROLES, State
+from complaints.states import OFFICE_ROLES, VISIBLE_TO_COMPANY_STATES, State
 from parties.models import Company, PowerStatus, Representation, Role, User
 
 # A case number with its sequence as people say it, zeros left out: DC-2026-123, or 2026-123.
@@ -39,16 +39,12 @@ def complaints_visible_to(user: User) -> QuerySet[Complaint]:
     if not user.is_authenticated:
         return Complaint.objects.none()
     if user.may_act_as_consumer:
-        scope = Q(consumer=user) | Q(
-            pk__in=ConsumerRepresentative.objects.filter(
-                user=user, revoked_at__isnull=True, power_status=PowerStatus.VALIDATED
-            ).values("complaint_id")
-        )
+        represented = ConsumerRepresentative.objects.filter(
+            user=user, revoked_at__isnull=True, power_status=PowerStatus.VALIDATED
+        ).order_by()
+        scope = Q(consumer=user) | _pk_in(represented.values("complaint_id"))
         if user.is_representative:
-            served = CaseCompany.objects.filter(
-                company_id__in=_represented_company_ids(user), notified_at__isnull=False
-            ).values("complaint_id")
-            scope |= Q(pk__in=served)
+            scope |= _served_companies_cases(_represented_company_ids(user))
         return Complaint.objects.filter(scope)
     if user.role == Role.CONCILIATOR:
         # The hearings floor adds `Hearing.complaint` (related_name "hearings"); the lookup is by name.
@@ -61,6 +57,21 @@ def complaints_visible_to(user: User) -> QuerySet[Complaint]:
     if user.role in OFFICE_ROLES:
         return Complaint.objects.filter(~Q(status=State.DRAFT) | Q(filed_by=user))
     return Complaint.objects.none()
+
+
+def _served_companies_cases(company_ids: list[int]) -> Q:
+    """The cases in which one of these companies was served. The lead company through the case row
+    and its state (the index on company and status: a company may lead 100k cases); a company in
+    second place or later, or a lead served while the others still await service, through its part,
+    a small set read into an array first (`_pk_in`)."""
+    lead = Q(company_id__in=company_ids, status__in=VISIBLE_TO_COMPANY_STATES)
+    others = (
+        CaseCompany.objects.filter(company_id__in=company_ids, notified_at__isnull=False)
+        .filter(Q(position__gt=1) | Q(complaint__status=State.ADMITTED))
+        .order_by()
+        .values("complaint_id")
+    )
+    return lead | _pk_in(others)
 
 
 def _represented_company_ids(user: User) -> list[int]:

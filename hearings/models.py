@@ -254,7 +254,18 @@ class ActaConfirmation(models.Model):
 
     class Meta:
         ordering = ["confirmed_at"]
-        constraints = [models.UniqueConstraint(fields=["acta", "user"], name="one_confirmation_per_person")]
+        constraints = [
+            # One confirmation per person, and per company they bind (who binds two companies
+            # confirms for each).
+            models.UniqueConstraint(
+                fields=["acta", "user"], condition=models.Q(part__isnull=True), name="one_own_confirmation_per_person"
+            ),
+            models.UniqueConstraint(
+                fields=["acta", "user", "part"],
+                condition=models.Q(part__isnull=False),
+                name="one_confirmation_per_person_and_company",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.confirmed_at:%Y-%m-%d %H:%M}"

@@ -423,17 +423,42 @@ def _confirm_acta(user: User, hearing: Hearing) -> Refusal | None:
     if acta is None or not acta.is_ready:
         return _not_now(_("The acta is not ready yet. You will be told when it is."))
     previous = next((c for c in acta.confirmations.all() if c.user_id == user.pk), None)
-    if previous is not None:
-        return _not_now(_("You already confirmed this acta on %(date)s.") % {"date": _when(previous.confirmed_at)})
-    if side == Party.COMPANY and part_outcomes_of(hearing) and not parts_bound_by(user, hearing.complaint).exists():
-        # In a case of several companies each company binds itself: only through a validated power.
+    if side != Party.COMPANY:
+        if previous is not None:
+            return _not_now(_("You already confirmed this acta on %(date)s.") % {"date": _when(previous.confirmed_at)})
+        return None
+    # A company binds itself only through a validated power, in every case.
+    bound = list(parts_bound_by(user, hearing.complaint))
+    if not bound:
         return _not_now(
             _(
                 "Your power to act for the company has not been validated yet: the office must validate "
                 "it before you can confirm the acta in the company's name."
             )
         )
+    if not acta_parts_to_confirm(user, hearing, acta, bound):
+        if previous is not None:
+            return _not_now(_("You already confirmed this acta on %(date)s.") % {"date": _when(previous.confirmed_at)})
+        return _not_now(_("Every company you can bind has already confirmed this acta."))
     return None
+
+
+def acta_parts_to_confirm(
+    user: User, hearing: Hearing, acta: Acta, bound: list[CaseCompany] | None = None
+) -> list[CaseCompany]:
+    """The companies a representative still confirms the acta for: those they bind (a validated
+    power) that agreed at the hearing — every one they bind when none of them agreed, or in a case of
+    one company — less those already confirmed (by them, or by anyone for this exact document)."""
+    if bound is None:
+        bound = list(parts_bound_by(user, hearing.complaint))
+    agreeing = {o.part_id for o in part_outcomes_of(hearing) if o.outcome == Outcome.AGREEMENT}
+    targets = [part for part in bound if part.pk in agreeing] or bound
+    done = {
+        c.part_id
+        for c in acta.confirmations.all()
+        if c.party == Party.COMPANY and (c.user_id == user.pk or c.sha256 == acta.sha256)
+    }
+    return [part for part in targets if part.pk not in done]
 
 
 # --- Approval (homologación) ------------------------------------------------------------------------
@@ -472,7 +497,7 @@ def _justify_absence(user: User, hearing: Hearing) -> Refusal | None:
     absent = ABSENT_PARTY.get(hearing.outcome)
     if absent is None:
         return _not_you(_("Nobody was recorded absent from this hearing."))
-    if side_of(user, hearing) != absent:
+    if acta_side(user, hearing) != absent:
         return _not_you(_("Only the party recorded absent can justify the absence."))
     earlier = [j for j in hearing.justifications.all() if j.party == absent and j.decision != Decision.REJECTED]
     if any(j.decision == Decision.ACCEPTED for j in earlier):
@@ -565,7 +590,7 @@ def _decide_justification(user: User, justification: AbsenceJustification) -> Re
 @_action(READ_JUSTIFICATION_FILE)
 def _read_justification_file(user: User, justification: AbsenceJustification) -> Refusal | None:
     """The supporting document: for the office, the conciliator and the side that filed it."""
-    if not (is_office(user) or side_of(user, justification.hearing) in (justification.party, Party.CONCILIATOR)):
+    if not (is_office(user) or acta_side(user, justification.hearing) in (justification.party, Party.CONCILIATOR)):
         return _not_you(_("Only the office, the conciliator and the side that filed it read this document."))
     if not justification.file:
         return _not_now(_("This justification has no supporting document."))
@@ -577,7 +602,7 @@ def _read_justification_file(user: User, justification: AbsenceJustification) ->
 
 @_action(ANSWER_COMPLIANCE)
 def _answer_compliance(user: User, case: Complaint) -> Refusal | None:
-    if user.pk != case.consumer_id and not is_office(user):
+    if not is_office(user) and not consumer_side(user, case):
         return _not_you(_("Only the consumer or the office can say whether the agreement was honoured."))
     if case.status != State.AGREEMENT_APPROVED:
         return _not_now(

@@ -155,6 +155,11 @@ EVENTS: dict[str, Event] = {
     "hearing_guest_invited": Event(
         required={"hearing_start": MOMENT, "guest_url": URL, "guest_kind": TEXT}, optional={"guest_name": TEXT}
     ),
+    # To a hearing's guest: their hearing was moved (hearing_start: the new time) or cancelled.
+    "hearing_guest_update": Event(
+        required={"hearing_start": MOMENT, "guest_kind": TEXT, "change": frozenset({"moved", "cancelled"})},
+        optional={"guest_name": TEXT, "previous_start": MOMENT},
+    ),
 }
 
 

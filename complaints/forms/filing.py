@@ -12,6 +12,7 @@ from complaints.assisted import CitizenDetails
 from complaints.models import CaseCompany, Channel, ClaimType, CompanyRole, Complaint
 from parties.dates import BoundedDateField
 from parties.forms import CuitField
+from parties.http import as_id
 from parties.models import Company, Province
 from parties.validators import normalize_cuit, normalize_dni, normalize_phone
 
@@ -107,8 +108,8 @@ class CompanyStepForm(forms.Form):
             self.registered = Company.objects.filter(cuit=cuit).first()
             if self.registered is None and not cleaned.get("company_name") and not self.has_error("company_name"):
                 self.add_error("company_name", _("Enter the company's name."))
-        elif choice.isdigit():
-            self.registered = Company.objects.filter(pk=int(choice)).first()
+        elif as_id(choice) is not None:
+            self.registered = Company.objects.filter(pk=as_id(choice)).first()
             if self.registered is None:
                 self.add_error("company", _("That company is no longer in the registry. Search for it again."))
         else:

@@ -107,7 +107,7 @@ def _apply(case: Complaint, transition: str, *, by: User | None, reason: str = "
     for field, value in changes.items():
         setattr(locked, field, value)
     locked.save(update_fields=["status", "updated_at", *changes])
-    case_parts.follow_case(locked, action.code)
+    case_parts.follow_case(locked, action.code, from_state=from_state)
     if not can_proceed(locked.accept_offer):
         Offer.objects.filter(complaint=locked, status=OfferStatus.PENDING).update(status=OfferStatus.LAPSED)
     event = record_event(
@@ -228,6 +228,9 @@ def complaint_resubmit(*, complaint: Complaint, by: User) -> Complaint:
     with transaction.atomic():
         now = timezone.now()
         case = _locked(complaint)
+        missing = missing_for_submission(case)
+        if missing:
+            raise CaseError(_("Before submitting, complete: %(missing)s.") % {"missing": ", ".join(missing)})
         move = _apply(
             case,
             actions.RESUBMIT.code,
@@ -288,7 +291,8 @@ def complaint_admit(*, complaint: Complaint, by: User, note: str = "") -> Compla
 def complaint_withdraw(*, complaint: Complaint, by: User, reason: str = "") -> Complaint:
     with transaction.atomic():
         move = _apply(complaint, actions.WITHDRAW.code, by=by, reason=reason)
-        _notify_parties(move, company=move.case.company_notified_at is not None, reason=reason)
+        # Every company already served hears of it (notify_case_parties tells only those).
+        _notify_parties(move, company=True, reason=reason)
     return move.case
 
 

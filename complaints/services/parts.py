@@ -24,6 +24,7 @@ from complaints import actions
 from complaints.errors import CaseError
 from complaints.models import (
     CLOSED_PART_STATUSES,
+    OPEN_PART_STATUSES,
     CaseCompany,
     Complaint,
     PartStatus,
@@ -46,13 +47,17 @@ PART_MOVES: dict[str, tuple[frozenset[str], str]] = {
     "record_company_absent": (frozenset({S.SERVED}), S.ABSENT),
     "schedule_hearing": (frozenset({S.ABSENT}), S.SERVED),
     "confirm_compliance": (frozenset({S.AGREEMENT}), S.COMPLIED),
-    "refer": (frozenset({S.NAMED, S.SERVED, S.AGREEMENT, S.NO_AGREEMENT, S.ABSENT}), S.REFERRED),
+    # A referral never sweeps up a company that agreed: only a breach refers one (below).
+    "refer": (frozenset({S.NAMED, S.SERVED, S.NO_AGREEMENT, S.ABSENT}), S.REFERRED),
     "reject": (frozenset({S.NAMED}), S.ENDED),
     "refer_out": (frozenset({S.NAMED}), S.ENDED),
-    "withdraw": (frozenset({S.NAMED, S.SERVED, S.ABSENT}), S.ENDED),
-    "deem_withdrawn": (frozenset({S.NAMED, S.SERVED, S.ABSENT}), S.ENDED),
+    # Withdrawing ends every open part, an agreement not yet honoured included.
+    "withdraw": (frozenset(OPEN_PART_STATUSES), S.ENDED),
+    "deem_withdrawn": (frozenset(OPEN_PART_STATUSES), S.ENDED),
     "archive": (frozenset({S.NAMED, S.SERVED}), S.ENDED),
 }
+# After a reported breach (case BREACHED) the referral takes the agreement that was breached too.
+REFER_AFTER_BREACH = (frozenset({S.AGREEMENT, S.NO_AGREEMENT, S.ABSENT, S.SERVED}), S.REFERRED)
 
 # The event a part's own move records, by the status it reaches.
 PART_ACTIONS: dict[str, actions.CaseAction] = {
@@ -69,10 +74,12 @@ def parts_of(case: Complaint) -> QuerySet[CaseCompany]:
     return CaseCompany.objects.filter(complaint_id=case.pk).select_related("company").order_by("position", "pk")
 
 
-def follow_case(case: Complaint, action_code: str) -> None:
+def follow_case(case: Complaint, action_code: str, *, from_state: str = "") -> None:
     """Carry the case's open parts along with a case-wide move (one UPDATE, no event of their own:
     the case's event says it for all)."""
     rule = PART_MOVES.get(action_code)
+    if action_code == "refer" and from_state == State.BREACHED:
+        rule = REFER_AFTER_BREACH
     if rule is None:
         return
     sources, target = rule

@@ -43,7 +43,7 @@ from complaints.services.parts import parts_of
 from complaints.states import OFFICE_ROLES, State, represents
 from notifications.models import FormalNotice, Notification
 from parties import selectors as party_selectors
-from parties.http import AuthenticatedRequest
+from parties.http import AuthenticatedRequest, as_id
 from parties.models import STAFF_ROLES, Role, User
 from parties.paginator import CappedPaginator
 from parties.views import role_required
@@ -309,10 +309,10 @@ def offer_make(request: AuthenticatedRequest, pk: int) -> HttpResponse:
 def _chosen_part(request: AuthenticatedRequest, case: Complaint) -> CaseCompany | None:
     """The company a representative of several in the case chose to act for (a select on the page),
     with the case attached; None when no choice was posted. One they do not represent: a 403."""
-    chosen = request.POST.get("part", "")
-    if not chosen.isdigit():
+    chosen = as_id(request.POST.get("part", ""))
+    if chosen is None:
         return None
-    part = next((part for part in policy.parts_acting_for(request.user, case) if part.pk == int(chosen)), None)
+    part = next((part for part in policy.parts_acting_for(request.user, case) if part.pk == chosen), None)
     if part is None:
         raise PermissionDenied(_("You do not represent this company in this case."))
     return part

@@ -51,7 +51,7 @@ from complaints.services.filing import (
 from complaints.services.parts import parts_of
 from complaints.states import State, allow_owner_consumer
 from complaints.vulnerability import label_for
-from parties.http import AuthenticatedRequest
+from parties.http import AuthenticatedRequest, as_id
 from parties.models import Company, ConsumerProfile, User
 from parties.selectors import company_search
 from parties.services import PartiesError
@@ -228,9 +228,9 @@ def _step_company(request: AuthenticatedRequest, case: Complaint, step: Step) ->
     query = request.GET.get("q", "").strip()[:LOOKUP_MAX_CHARS]
     named = named_companies(case)
     if request.method == "POST" and request.POST.get("remove"):
-        part_id = request.POST["remove"]
-        if part_id.isdigit():
-            draft_remove_company(complaint=case, part_id=int(part_id))
+        part_id = as_id(request.POST["remove"])
+        if part_id is not None:
+            draft_remove_company(complaint=case, part_id=part_id)
         return _company_step_again(request, case)
     adding_another = request.POST.get("action") == "add"
     if request.method == "POST":
@@ -270,8 +270,8 @@ def _step_company(request: AuthenticatedRequest, case: Complaint, step: Step) ->
         form = CompanyStepForm(case=case)
     matches = _companies_matching(query)
     chosen = form["company"].value() or ""
-    if chosen.isdigit() and all(str(company.pk) != chosen for company in matches):
-        current = Company.objects.filter(pk=int(chosen)).first()
+    if as_id(chosen) is not None and all(str(company.pk) != chosen for company in matches):
+        current = Company.objects.filter(pk=as_id(chosen)).first()
         if current is not None:
             matches.insert(0, current)
     return _render_step(

@@ -104,7 +104,8 @@ def acta_confirm(*, hearing: Hearing, by: User, sha256: str | None = None) -> Ac
 def _acting_for(user: User, hearing: Hearing, acta: Acta, party: str) -> tuple[CaseCompany | None, str]:
     """For whom and under which power the person confirms: the consumer in person (""), the
     consumer's representative (their kind), or a representative for one company of the case that
-    they bind (the first not yet confirmed, the agreeing ones first), under its validated power."""
+    they bind (the first still to confirm, the agreeing ones only when they bind one), under its
+    validated power: one confirmation per company, so who binds two agreeing companies confirms twice."""
     case = hearing.complaint
     if party == Party.CONSUMER:
         agent = consumer_agent(user, case) if user.pk != case.consumer_id else None
@@ -112,14 +113,10 @@ def _acting_for(user: User, hearing: Hearing, acta: Acta, party: str) -> tuple[C
     if party != Party.COMPANY:
         return None, ""
     bound = list(parts_bound_by(user, case).select_related("company"))
-    if not bound:
-        # A case of one company: as before, any active representative confirms for it.
-        return parts_of(case).first(), ""
-    done = set(acta.confirmations.filter(sha256=acta.sha256).values_list("part_id", flat=True))
-    agreeing = set(
-        PartOutcome.objects.filter(hearing=hearing, outcome=Outcome.AGREEMENT).values_list("part_id", flat=True)
-    )
-    part = sorted(bound, key=lambda p: (p.pk in done, p.pk not in agreeing, p.position))[0]
+    pending = policy.acta_parts_to_confirm(user, hearing, acta, bound)
+    if not pending:  # the rule refused it already (no validated power, or all confirmed)
+        raise HearingError(_("Every company you can bind has already confirmed this acta."))
+    part = pending[0]
     power = Representation.objects.binding().filter(user_id=user.pk, company=part.company).order_by("-pk").first()
     acting_as = (
         record_text(gettext_noop("%(kind)s, validated"), kind=power.get_power_kind_display())

@@ -1,8 +1,11 @@
 """Guests of a hearing: a companion, an interpreter or a sign-language interpreter the office or the
 hearing's conciliator invites. A guest has no account: a personal link with a random key opens the
 hearing's room (a token that never makes them moderator, hearings.jitsi.guest_token). The key is
-shown once to whoever invited them and e-mailed to the guest when an address was given; the
-database keeps only its SHA-256, so a copy of the database opens no room."""
+shown once to whoever invited them and e-mailed to the guest when an address was given. The guest's
+row keeps only its SHA-256, but the invitation e-mail in the outbox (notifications.Notification,
+event "hearing_guest_invited") holds the link in its body until the retention job strips or deletes
+it (NOTIFICATION_RETENTION_DAYS after it was sent): until then, a copy of the database can open the
+room during the hearing's window, unless the office withdraws the link."""
 
 import hashlib
 import secrets

@@ -36,6 +36,7 @@ from parties.models import User
 from .. import policy
 from ..errors import HearingError
 from ..jitsi import display_name as token_name
+from ..jitsi import guest_name
 from ..models import Attendance, Hearing, Recording, RecordingConsent
 from ..notify import hearing_parties, notify_hearing
 from .shared import lock_hearing
@@ -53,6 +54,8 @@ JID_MAX = 3071  # RFC 7622: the longest jid
 TEXT_MAX = 1000  # a name, an e-mail or an id in an event: longer is no token Concilia signed
 # A hearing has a handful of people; a room-destroyed summary repeats each join. More is no hearing.
 OCCUPANTS_MAX = 1000
+# A guest's token id (hearings.jitsi.guest_token): "guest-<pk>", nobody's user id.
+GUEST_ID_PREFIX = "guest-"
 
 
 class UnknownRoom(Exception):
@@ -233,13 +236,18 @@ def _shown_as(person: User, name: str) -> bool:
 def _person_named(hearing: Hearing, name: str) -> tuple[User | None, str, CaseCompany | None]:
     """The one person of the hearing Jitsi shows under this name (their token's name), if any."""
     wanted = name.casefold()
+    if wanted and any(wanted == guest_name(guest).casefold() for guest in hearing.guests.all()):
+        return None, Attendance.Party.OTHER, None  # a guest's token name, even one a party's name begins
     found = [(person, side, part) for person, side, part in room_people(hearing) if _shown_as(person, wanted)]
     return found[0] if len(found) == 1 else (None, Attendance.Party.OTHER, None)
 
 
 def _occupant_person(hearing: Hearing, occupant_id: str, email: str) -> tuple[User | None, str, CaseCompany | None]:
     """Who an occupant is: the token's context.user.id (our user's pk), else its e-mail, and only if
-    that person is a party of this hearing. A guest's token id ("guest-…") is nobody's pk."""
+    that person is a party of this hearing. A guest's token id ("guest-…") is nobody's pk, and a
+    guest is never a party: not even when the office invited them with a party's e-mail."""
+    if occupant_id.startswith(GUEST_ID_PREFIX):
+        return None, Attendance.Party.OTHER, None
     people = room_people(hearing)
     email = email.strip().lower()
     found = next(((p, side, part) for p, side, part in people if occupant_id and str(p.pk) == occupant_id), None)

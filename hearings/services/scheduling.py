@@ -17,13 +17,13 @@ from django.utils.translation import gettext_lazy
 from complaints.models import Complaint
 from complaints.services import complaint_transition, lock_case, record_event
 from complaints.states import State
-from notifications.services import notify
+from notifications.services import notify, notify_address
 from parties.models import ConciliatorProfile, Role, User
 
 from .. import policy
 from ..errors import HearingError
 from ..ics import hearing_ics
-from ..models import Hearing
+from ..models import Hearing, HearingGuest
 from ..notify import notify_hearing
 from ..scheduling import double_booked_message, hearing_setting, notice_applies, slot_refusal
 from ..selectors import current_hearing
@@ -45,6 +45,29 @@ def invitation(hearing: Hearing, *, cancelled: bool = False) -> list[dict]:
             "content": hearing_ics(hearing, cancelled=cancelled),
         }
     ]
+
+
+def _tell_guests(hearing: Hearing, case: Complaint, *, previous_start: datetime | None = None) -> None:
+    """Each guest still invited (not withdrawn) with an e-mail hears that the hearing moved (their link
+    keeps working, at the new time) or, when it is cancelled, that it will not be held. A guest of an
+    adjourned hearing is not invited to its continuation: the office invites them again."""
+    cancelled = hearing.status == Hearing.Status.CANCELLED
+    for guest in hearing.guests.filter(revoked_at__isnull=True).exclude(email=""):
+        context: dict = {
+            "hearing_start": hearing.starts_at,
+            "guest_name": guest.name,
+            "guest_kind": HearingGuest.Kind(guest.kind).label,
+            "change": "cancelled" if cancelled else "moved",
+        }
+        if previous_start is not None:
+            context["previous_start"] = previous_start
+        notify_address(
+            email=guest.email,
+            event="hearing_guest_update",
+            context=context,
+            idempotency_key=f"hearing:{hearing.pk}:guest:{guest.pk}:update:{hearing.ical_sequence}",
+            case_number=case.number or "",
+        )
 
 
 def _who(user: User) -> str:
@@ -234,6 +257,7 @@ def hearing_reschedule(
                 case_number=case.number or "",
                 attachments=invitation(locked, cancelled=True),
             )
+        _tell_guests(locked, case, previous_start=previous_start)
     return locked
 
 
@@ -279,6 +303,7 @@ def _call_off(locked: Hearing, case: Complaint, reason: str) -> None:
         context={"reason": reason},
         attachments=invitation(locked, cancelled=True),
     )
+    _tell_guests(locked, case)
 
 
 def hearing_adjourn(*, hearing: Hearing, by: User, reason: str, starts_at: datetime | None = None) -> Hearing | None:
