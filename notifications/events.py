@@ -69,7 +69,9 @@ class Event:
         return self.required.get(key) or self.optional.get(key) or COMMON.get(key)
 
 
-CASE_UPDATES = frozenset({"agreement_approved", "compliance_confirmed", "absence_accepted", "absence_reactivated"})
+CASE_UPDATES = frozenset(
+    {"agreement_approved", "compliance_confirmed", "absence_accepted", "absence_reactivated", "concluded"}
+)
 
 EVENTS: dict[str, Event] = {
     # To the consumer, when the complaint is filed. admission_due: the office's review target.

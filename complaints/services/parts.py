@@ -120,9 +120,21 @@ def part_move(
         by=by,
         reason=f"{part.display_name} ({PartStatus(from_status).label} → {label}). {reason}".strip(),
     )
-    if settle_case:
-        settle(case, by=by)
+    if settle_case and (move := settle(case, by=by)) is not None:
+        _tell_parties(move)
     return part
+
+
+def _tell_parties(move: "Move") -> None:
+    """What the case's own move (served, concluded) tells the parties."""
+    from complaints.services import _notify_parties, notify_case_parties
+
+    if move.event.action == actions.CONCLUDE.code:
+        notify_case_parties(
+            move.case, "case_update", key=f"case-event:{move.event.pk}", context={"update": "concluded"}
+        )
+    else:
+        _notify_parties(move)
 
 
 def settle(case: Complaint, *, by: User | None) -> "Move | None":

@@ -1,6 +1,8 @@
 """Forms of the hearing's end and what follows: the outcome, the acta's confirmation, absences, the
 agreement's follow-up and the referral. They check what a person typed; the services decide."""
 
+import copy
+import re
 from datetime import date
 
 from django import forms
@@ -12,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from complaints.forms.case_file import MONEY, MONEY_WIDGET
 from hearings.forms import NearDateField, NearDateTimeField
 from parties.amounts import AmountField
+
+from complaints.models import CaseCompany
 
 from ..models import Hearing
 
@@ -111,6 +115,159 @@ class OutcomeForm(forms.Form):
             kwargs["terms"] = kwargs["terms"] or ""
             kwargs["obligations"] = kwargs["obligations"] or ""
         return kwargs
+
+
+# A case of several companies: the hearing ends for each company on its own, or for the whole case.
+EACH_COMPANY = "each_company"
+COMPANY_OUTCOME_CHOICES = [
+    (Outcome.AGREEMENT, Outcome.AGREEMENT.label),
+    (Outcome.NO_AGREEMENT, Outcome.NO_AGREEMENT.label),
+    (Outcome.COMPANY_ABSENT, _("The company was absent")),
+]
+PART_FIELD = re.compile(r"^part-([^-]*)-")
+
+
+class CompaniesOutcomeForm(forms.Form):
+    """The outcome of a hearing of several companies: one fieldset per company served (its outcome
+    and, for an agreement, its own terms and deadline), or a case-wide outcome (the consumer absent,
+    adjourned). Field names `part-<pk>-<name>`; a name of a company not offered is a form error."""
+
+    outcome = forms.ChoiceField(
+        label=_("How did the hearing end?"),
+        choices=[
+            (EACH_COMPANY, _("Each company: record below how it ended for each one")),
+            (Outcome.CONSUMER_ABSENT, Outcome.CONSUMER_ABSENT.label),
+            (Outcome.ADJOURNED, Outcome.ADJOURNED.label),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose the outcome of the hearing.")},
+    )
+
+    def __init__(self, *args, parts: list[CaseCompany], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parts = parts
+        for name in ("notes", "adjourn_to"):
+            self.fields[name] = copy.deepcopy(OutcomeForm.base_fields[name])
+        for part in parts:
+            company = part.display_name
+            self.fields[f"part-{part.pk}-outcome"] = forms.ChoiceField(
+                label=_("How did the hearing end for %(company)s?") % {"company": company},
+                choices=COMPANY_OUTCOME_CHOICES,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            for name in ("terms", "amount", "obligations", "compliance_due"):
+                field = copy.deepcopy(OutcomeForm.base_fields[name])
+                field.required = False
+                self.fields[f"part-{part.pk}-{name}"] = field
+        # The order on the page: the choice, each company, the notes, the new date.
+        order = ["outcome", *(name for name in self.fields if name.startswith("part-")), "notes", "adjourn_to"]
+        self.order_fields(order)
+
+    def companies(self) -> list[dict]:
+        """Per company: its name and bound fields, for the template."""
+        return [
+            {
+                "part": part,
+                "outcome": self[f"part-{part.pk}-outcome"],
+                "fields": [self[f"part-{part.pk}-{name}"] for name in ("terms", "amount", "obligations", "compliance_due")],
+            }
+            for part in self.parts
+        ]
+
+    def clean(self):
+        data = super().clean() or {}
+        known = {str(part.pk) for part in self.parts}
+        crafted = {match.group(1) for key in self.data for match in [PART_FIELD.match(key)] if match}
+        if crafted - known:
+            raise forms.ValidationError(
+                _("The form names a company that is not awaiting this hearing's outcome. Reload the page and try again."),
+                code="unknown_part",
+            )
+        outcome = data.get("outcome")
+        if outcome == EACH_COMPANY:
+            for part in self.parts:
+                self._clean_company(part, data)
+        if outcome == Outcome.ADJOURNED:
+            if not (data.get("notes") or "").strip():
+                self.add_error("notes", _("Say why the hearing is adjourned."))
+            when = data.get("adjourn_to")
+            if when is not None and when <= timezone.now():
+                self.add_error("adjourn_to", _("The hearing can only continue on a date in the future."))
+        return data
+
+    def _clean_company(self, part: CaseCompany, data: dict) -> None:
+        prefix, company = f"part-{part.pk}-", part.display_name
+        outcome = data.get(prefix + "outcome")
+        if not outcome:
+            self.add_error(prefix + "outcome", _("Choose how the hearing ended for %(company)s.") % {"company": company})
+            return
+        if outcome != Outcome.AGREEMENT:
+            return
+        if not (data.get(prefix + "terms") or "").strip() and prefix + "terms" not in self.errors:
+            self.add_error(prefix + "terms", _("Write the terms agreed with %(company)s.") % {"company": company})
+        due: date | None = data.get(prefix + "compliance_due")
+        if prefix + "compliance_due" in self.errors:
+            return
+        if due is None:
+            self.add_error(
+                prefix + "compliance_due",
+                _("Enter the date by which %(company)s must comply.") % {"company": company},
+            )
+        elif due <= timezone.localdate():
+            self.add_error(prefix + "compliance_due", _("The compliance deadline must be after today."))
+
+    def service_kwargs(self) -> dict:
+        """What outcome_record needs: a case-wide outcome, or `per_company` (by part pk)."""
+        from ..services.outcome import CompanyOutcome
+
+        data = self.cleaned_data
+        outcome = data["outcome"]
+        notes = data.get("notes") or ""
+        if outcome == Outcome.ADJOURNED:
+            return {"outcome": outcome, "notes": notes, "adjourn_to": data.get("adjourn_to")}
+        if outcome != EACH_COMPANY:
+            return {"outcome": outcome, "notes": notes}
+        per_company = {}
+        for part in self.parts:
+            prefix = f"part-{part.pk}-"
+            company_outcome = data[prefix + "outcome"]
+            if company_outcome == Outcome.AGREEMENT:
+                per_company[part.pk] = CompanyOutcome(
+                    company_outcome,
+                    terms=data.get(prefix + "terms") or "",
+                    amount=data.get(prefix + "amount"),
+                    obligations=data.get(prefix + "obligations") or "",
+                    compliance_due=data.get(prefix + "compliance_due"),
+                )
+            else:
+                per_company[part.pk] = CompanyOutcome(company_outcome)
+        first = next(iter(per_company.values())).outcome if per_company else Outcome.NO_AGREEMENT
+        return {"outcome": first, "notes": notes, "per_company": per_company}
+
+
+class AgreementChoiceForm(forms.Form):
+    """Which company's agreement a compliance answer is about (a case of several companies): the
+    agreement's id, checked against the case's own agreements."""
+
+    agreement = forms.TypedChoiceField(
+        coerce=int,
+        choices=[],
+        error_messages={
+            "required": _("Choose which company's agreement you are answering for."),
+            "invalid_choice": _("Choose which company's agreement you are answering for."),
+        },
+    )
+
+    def __init__(self, *args, agreements: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.agreements = {a.pk: a for a in agreements}
+        self.fields["agreement"].choices = [
+            (a.pk, a.part.display_name if a.part is not None else str(a.pk)) for a in agreements
+        ]
+
+    def chosen(self):
+        return self.agreements[self.cleaned_data["agreement"]]
 
 
 class ActaConfirmForm(forms.Form):

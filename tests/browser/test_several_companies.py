@@ -305,31 +305,12 @@ def conciliator_records_each_outcome(journey: Journey, hearing: Hearing, sides: 
     if per_company.count() == 0:
         # TODO(d1): the hearing console has no per-company outcome yet (hearings/views/outcome.py,
         # templates/hearings/outcome/console.html): one outcome for the whole case only.
-        return _TEMP_service(journey, hearing, sides)
         pytest.fail(
             "The hearing console (templates/hearings/outcome/console.html, hearings/views/outcome.py) has no "
             "per-company outcome: a case of three companies cannot be recorded as agreement / absent / "
             "no agreement through the page."
         )
     raise NotImplementedError  # filled in once the per-company form exists
-
-
-def _TEMP_service(journey, hearing, sides):
-    from decimal import Decimal
-    from hearings.services.outcome import CompanyOutcome, outcome_record
-    seller, maker, bank = sides
-    case = journey.refresh()
-    due = timezone.localdate() + timedelta(days=20)
-    outcome_record(hearing=hearing, by=journey.conciliator, outcome=Outcome.AGREEMENT, notes=HEARING_NOTES, per_company={
-        part_of(case, seller).pk: CompanyOutcome(Outcome.AGREEMENT, terms=SELLER_TERMS, amount=Decimal("850000.00"), compliance_due=due),
-        part_of(case, maker).pk: CompanyOutcome(Outcome.COMPANY_ABSENT),
-        part_of(case, bank).pk: CompanyOutcome(Outcome.NO_AGREEMENT, notes=NO_AGREEMENT_NOTES),
-    })
-    page = journey.pages["conciliator"]
-    page.reload()
-    journey.check(page, "console-after")
-    return Agreement.objects.get(complaint=case)
-
 
 
 # --- 4. The acta lists the three; the consumer and the seller confirm it; the office approves -----
