@@ -247,6 +247,9 @@ class PowerDecisionForm(forms.Form):
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    # The SHA-256 of the PDF the officer had in front of them: the decision is refused if the file
+    # changed since (the representative uploaded another one meanwhile).
+    power_sha256 = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
 
     def clean(self):
         data = super().clean() or {}

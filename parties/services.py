@@ -34,6 +34,13 @@ class InvitationError(PartiesError):
     pass
 
 
+def power_replaced_message() -> str:
+    """Why a decision on a power is refused when its PDF changed after the officer opened it."""
+    return _(
+        "The representative uploaded another document after you opened this power. Open the new PDF and decide again."
+    )
+
+
 def company_create(*, cuit: str, legal_name: str, by: User, **fields: str) -> Company:
     if Company.objects.filter(cuit=cuit).exists():
         raise PartiesError(_("A company with this CUIT is already registered."))
@@ -190,8 +197,14 @@ def power_upload(
     return representation
 
 
-def power_decide(*, representation: Representation, by: User, validate: bool, reason: str = "") -> Representation:
-    """The office validates or rejects an uploaded power; the representative is told."""
+def power_decide(
+    *, representation: Representation, by: User, validate: bool, reason: str = "", seen_sha256: str = ""
+) -> Representation:
+    """The office validates or rejects an uploaded power; the representative is told.
+
+    `seen_sha256`: the SHA-256 of the PDF the officer opened (the decision form's hidden field). If
+    the representative replaced the file since, the decision is refused: it would be about a
+    document nobody at the office read."""
     if by.role not in (Role.OFFICER, Role.SUPERVISOR):
         raise PartiesError(_("Only the office validates powers."))
     if not validate and not reason.strip():
@@ -208,6 +221,8 @@ def power_decide(*, representation: Representation, by: User, validate: bool, re
             raise PartiesError(_("No power was uploaded yet."))
         if representation.power_status != PowerStatus.PENDING:
             raise PartiesError(_("This power was already decided."))
+        if seen_sha256 and seen_sha256 != representation.power_sha256:
+            raise PartiesError(power_replaced_message())
         representation.power_status = PowerStatus.VALIDATED if validate else PowerStatus.REJECTED
         representation.power_decided_by = by
         representation.power_decided_at = timezone.now()
@@ -227,6 +242,10 @@ def power_decide(*, representation: Representation, by: User, validate: bool, re
                 "reason": representation.power_rejection_reason,
                 "company_url": site + reverse("company_detail", args=[representation.company_id]),
             },
-            idempotency_key=f"power:{representation.pk}:{representation.power_sha256}:{representation.power_status}",
+            # Each decision is told: a second rejection of the same PDF too (after it was sent again).
+            idempotency_key=(
+                f"power:{representation.pk}:{representation.power_sha256}:{representation.power_status}"
+                f":{representation.power_decided_at.timestamp()}"
+            ),
         )
     return representation

@@ -93,8 +93,8 @@ class AdmitForm(forms.Form):
         label=_("Company's contact e-mail"),
         required=False,
         help_text=_(
-            "The company has no electronic domicile yet. We will invite this address to set one up; if the "
-            "company does not do it in time, the case is referred to sanction proceedings."
+            "If a single company has no electronic domicile, we will invite this address to set one up. "
+            "With several, invite each from its company's page."
         ),
     )
 

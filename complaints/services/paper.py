@@ -100,6 +100,15 @@ def _lock_part(part: CaseCompany) -> tuple[Complaint, CaseCompany]:
     return case, locked
 
 
+def _awaiting_or_refuse(part: CaseCompany, case: Complaint) -> None:
+    """Refuse a paper move once the company no longer awaits paper service: the case closed or moved
+    on, or the company was served another way (it set up its electronic domicile, or appeared)."""
+    if not awaits_paper_service(part, case):
+        raise CaseError(
+            _("%(company)s does not await a notice on paper in this case.") % {"company": part.display_name}
+        )
+
+
 def _in_flight_or_refuse(part: CaseCompany) -> PaperNotice:
     notice = PaperNotice.objects.select_for_update().filter(part_id=part.pk, status__in=IN_FLIGHT).first()
     if notice is None:
@@ -184,6 +193,7 @@ def paper_notice_dispatch(*, part: CaseCompany, by: User, dispatched_on: date, t
         raise CaseError(_("Enter the tracking number the post office or the notifier gave."))
     with transaction.atomic():
         case, part = _lock_part(part)
+        _awaiting_or_refuse(part, case)
         notice = _in_flight_or_refuse(part)
         if notice.status != PaperNotice.Status.PRINTED:
             raise CaseError(_("This notice was already dispatched."))
@@ -253,6 +263,7 @@ def paper_notice_fail(*, part: CaseCompany, by: User, failed_on: date, reason: s
         raise CaseError(_("Say why the notice was not delivered (as the receipt or the notifier says)."))
     with transaction.atomic():
         case, part = _lock_part(part)
+        _awaiting_or_refuse(part, case)
         notice = _in_flight_or_refuse(part)
         _check_day(failed_on, after=notice.dispatched_at or notice.printed_at, what=_("failed delivery"))
         notice.status = PaperNotice.Status.FAILED
@@ -311,7 +322,7 @@ def render_cedula(case: Complaint, part: CaseCompany, notice: PaperNotice) -> by
 
     with translation.override(settings.LANGUAGE_CODE):
         return render_pdf(
-            "complaints/paper/cedula.html",
+            "complaints/pdf/cedula.html",
             {
                 "case": case,
                 "part": part,

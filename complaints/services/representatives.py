@@ -15,7 +15,7 @@ from complaints.services import case_url, lock_case, record_event
 from complaints.states import OFFICE_ROLES
 from notifications.services import notify
 from parties.models import PowerStatus, Role, User
-from parties.services import PartiesError, read_power_pdf
+from parties.services import PartiesError, power_replaced_message, read_power_pdf
 
 DECIDERS = (Role.OFFICER, Role.SUPERVISOR)
 
@@ -92,8 +92,11 @@ def consumer_rep_name(
 
 
 def consumer_rep_decide(
-    *, rep: ConsumerRepresentative, by: User, validate: bool, reason: str = ""
+    *, rep: ConsumerRepresentative, by: User, validate: bool, reason: str = "", seen_sha256: str = ""
 ) -> ConsumerRepresentative:
+    """The office validates or rejects the consumer's representative's power. `seen_sha256`: the
+    SHA-256 of the PDF the officer opened; a different stored one refuses the decision. Each decision
+    is told once (keyed by its case event)."""
     if by.role not in DECIDERS:
         raise CaseError(_("Only the office validates powers."))
     if not validate and not reason.strip():
@@ -105,6 +108,8 @@ def consumer_rep_decide(
             raise CaseError(_("This representation was revoked."))
         if rep.power_status != PowerStatus.PENDING:
             raise CaseError(_("This power was already decided."))
+        if seen_sha256 and seen_sha256 != rep.power_sha256:
+            raise CaseError(power_replaced_message())
         rep.power_status = PowerStatus.VALIDATED if validate else PowerStatus.REJECTED
         rep.power_decided_by, rep.power_decided_at = by, timezone.now()
         rep.power_rejection_reason = "" if validate else reason.strip()

@@ -11,7 +11,9 @@ from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,8 +27,10 @@ from complaints.forms.office import (
     VulnerableFlagForm,
     VulnerableUnflagForm,
 )
-from complaints.models import Complaint
+from complaints.models import CaseCompany, Complaint, ServiceMethod
 from complaints.selectors import complaint_for, complaints_visible_to
+from complaints.services import paper
+from complaints.services import parts as case_parts
 from complaints.services.referral_out import complaint_refer_out as refer_out_service
 from complaints.services.vulnerable import complaint_flag_vulnerable, complaint_unflag_vulnerable
 from complaints.states import State
@@ -115,39 +119,68 @@ def complaint_admit(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     except services.CaseError as error:
         return _refused(request, case, error)
     messages.success(request, _("Complaint %(number)s was admitted.") % {"number": case.number})
-    if case.status == State.COMPANY_NOTIFIED:
-        messages.info(request, _("The company was served at its electronic domicile."))
-    else:
-        _invite_company(request, case, form.cleaned_data["company_email"])
+    _tell_service(request, case, form.cleaned_data["company_email"])
     return redirect("admission_queue")
 
 
-def _invite_company(request: AuthenticatedRequest, case: Complaint, email: str) -> None:
-    """A company without an electronic domicile is invited to set one up. The admission stands
-    even if the invitation is refused: the officer can invite again from the company's page."""
-    if not email or case.company is None:
+def _names(parts: list[CaseCompany]) -> str:
+    return ", ".join(part.display_name for part in parts)
+
+
+def _tell_service(request: AuthenticatedRequest, case: Complaint, email: str) -> None:
+    """After admission, per company: which were served at their electronic domicile, and which await
+    a notice on paper (no deadline runs against those until its delivery is recorded)."""
+    parts = list(case_parts.parts_of(case))
+    served = [part for part in parts if part.service_method == ServiceMethod.ELECTRONIC]
+    on_paper = [part for part in parts if paper.awaits_paper_service(part, case)]
+    if served:
+        messages.info(request, _("Served at its electronic domicile: %(companies)s.") % {"companies": _names(served)})
+    if not on_paper:
+        return
+    messages.warning(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _(
+                "No electronic domicile, awaiting a notice on paper: %(companies)s. No deadline runs against "
+                "them until the delivery of that notice is recorded."
+            )
+            % {"companies": _names(on_paper)},
+            reverse("paper_service_list"),
+            _("Go to the notices on paper"),
+        ),
+    )
+    _invite_company(request, on_paper, email)
+
+
+def _invite_company(request: AuthenticatedRequest, on_paper: list[CaseCompany], email: str) -> None:
+    """The company without an electronic domicile is invited to set one up, at the address the
+    officer gave. Only when exactly one company of the case lacks one: with several, whose address
+    it is would be a guess, so each is invited from its own page. The admission stands even if the
+    invitation is refused: the officer can invite again from the company's page."""
+    if not email:
+        return
+    company = on_paper[0].company if len(on_paper) == 1 else None
+    if company is None:
         messages.warning(
             request,
             _(
-                "The company has no electronic domicile. Invite a representative from the company's page, "
-                "or the case will be referred when the deadline passes."
-            ),
+                "Nobody was invited: several companies have no electronic domicile. "
+                "Invite a representative of each from its company's page."
+            )
+            if len(on_paper) > 1
+            else _("Nobody was invited: invite a representative from the company's page."),
         )
         return
     try:
-        invitation = party_services.invitation_create(
-            company=case.company,
-            email=email,
-            is_admin=True,
-            by=request.user,
-        )
+        invitation = party_services.invitation_create(company=company, email=email, is_admin=True, by=request.user)
     except party_services.PartiesError as error:
         messages.warning(request, str(error))
     else:
         messages.info(
             request,
             _("%(email)s was invited to register %(company)s and set up its electronic domicile.")
-            % {"email": invitation.email, "company": case.company.legal_name},
+            % {"email": invitation.email, "company": company.legal_name},
         )
 
 

@@ -26,6 +26,7 @@ from parties.models import Company, PowerStatus, Representation, Role
 from parties.views import role_required
 
 PAGE_SIZE = 25
+BIGINT_MAX = 2**63 - 1
 office_required = role_required(Role.OFFICER, Role.SUPERVISOR)
 
 
@@ -45,7 +46,8 @@ def power_queue(request: AuthenticatedRequest) -> HttpResponse:
             .order_by("created_at", "pk")
         )
         company_id = request.GET.get("company", "")
-        if company_id.isdigit():
+        # "²".isdigit() is True but int() refuses it: ASCII digits only, and within a bigint.
+        if company_id.isascii() and company_id.isdigit() and int(company_id) <= BIGINT_MAX:
             company = Company.objects.filter(pk=int(company_id)).first()
             items = items.filter(company_id=int(company_id))
     else:
@@ -97,7 +99,11 @@ def power_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     validate = form.cleaned_data["decision"] == "validate"
     try:
         party_services.power_decide(
-            representation=representation, by=request.user, validate=validate, reason=form.cleaned_data["reason"]
+            representation=representation,
+            by=request.user,
+            validate=validate,
+            reason=form.cleaned_data["reason"],
+            seen_sha256=form.cleaned_data["power_sha256"],
         )
     except party_services.PartiesError as error:
         messages.error(request, str(error))
@@ -168,7 +174,11 @@ def consumer_rep_decide(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     validate = form.cleaned_data["decision"] == "validate"
     try:
         rep_services.consumer_rep_decide(
-            rep=rep, by=request.user, validate=validate, reason=form.cleaned_data["reason"]
+            rep=rep,
+            by=request.user,
+            validate=validate,
+            reason=form.cleaned_data["reason"],
+            seen_sha256=form.cleaned_data["power_sha256"],
         )
     except CaseError as error:
         messages.error(request, str(error))

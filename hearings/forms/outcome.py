@@ -12,10 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaints.forms.case_file import MONEY, MONEY_WIDGET
+from complaints.models import CaseCompany
 from hearings.forms import NearDateField, NearDateTimeField
 from parties.amounts import AmountField
-
-from complaints.models import CaseCompany
 
 from ..models import Hearing
 
@@ -124,6 +123,7 @@ COMPANY_OUTCOME_CHOICES = [
     (Outcome.NO_AGREEMENT, Outcome.NO_AGREEMENT.label),
     (Outcome.COMPANY_ABSENT, _("The company was absent")),
 ]
+AGREEMENT_FIELDS = OUTCOME_FIELDS[Outcome.AGREEMENT]
 PART_FIELD = re.compile(r"^part-([^-]*)-")
 
 
@@ -156,7 +156,7 @@ class CompaniesOutcomeForm(forms.Form):
                 widget=forms.RadioSelect,
                 required=False,
             )
-            for name in ("terms", "amount", "obligations", "compliance_due"):
+            for name in AGREEMENT_FIELDS:
                 field = copy.deepcopy(OutcomeForm.base_fields[name])
                 field.required = False
                 self.fields[f"part-{part.pk}-{name}"] = field
@@ -170,7 +170,9 @@ class CompaniesOutcomeForm(forms.Form):
             {
                 "part": part,
                 "outcome": self[f"part-{part.pk}-outcome"],
-                "fields": [self[f"part-{part.pk}-{name}"] for name in ("terms", "amount", "obligations", "compliance_due")],
+                "fields": [
+                    self[f"part-{part.pk}-{name}"] for name in ("terms", "amount", "obligations", "compliance_due")
+                ],
             }
             for part in self.parts
         ]
@@ -181,7 +183,10 @@ class CompaniesOutcomeForm(forms.Form):
         crafted = {match.group(1) for key in self.data for match in [PART_FIELD.match(key)] if match}
         if crafted - known:
             raise forms.ValidationError(
-                _("The form names a company that is not awaiting this hearing's outcome. Reload the page and try again."),
+                _(
+                    "The form names a company that is not awaiting this hearing's outcome. "
+                    "Reload the page and try again."
+                ),
                 code="unknown_part",
             )
         outcome = data.get("outcome")
@@ -200,7 +205,9 @@ class CompaniesOutcomeForm(forms.Form):
         prefix, company = f"part-{part.pk}-", part.display_name
         outcome = data.get(prefix + "outcome")
         if not outcome:
-            self.add_error(prefix + "outcome", _("Choose how the hearing ended for %(company)s.") % {"company": company})
+            self.add_error(
+                prefix + "outcome", _("Choose how the hearing ended for %(company)s.") % {"company": company}
+            )
             return
         if outcome != Outcome.AGREEMENT:
             return
@@ -262,9 +269,9 @@ class AgreementChoiceForm(forms.Form):
     def __init__(self, *args, agreements: list, **kwargs):
         super().__init__(*args, **kwargs)
         self.agreements = {a.pk: a for a in agreements}
-        self.fields["agreement"].choices = [
-            (a.pk, a.part.display_name if a.part is not None else str(a.pk)) for a in agreements
-        ]
+        field = self.fields["agreement"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(a.pk, a.part.display_name if a.part is not None else str(a.pk)) for a in agreements]
 
     def chosen(self):
         return self.agreements[self.cleaned_data["agreement"]]

@@ -5,24 +5,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('complaints', '0010_f_paper_notice_document'),
-        ('hearings', '0005_existing_rows_name_their_company'),
+        ("complaints", "0008_parts_for_existing_cases"),
+        ("hearings", "0005_existing_rows_name_their_company"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='actaconfirmation',
-            name='one_confirmation_per_person',
+            model_name="actaconfirmation",
+            name="one_confirmation_per_person",
         ),
         migrations.AddConstraint(
-            model_name='actaconfirmation',
-            constraint=models.UniqueConstraint(condition=models.Q(('part__isnull', True)), fields=('acta', 'user'), name='one_own_confirmation_per_person'),
+            model_name="actaconfirmation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("part__isnull", True)),
+                fields=("acta", "user"),
+                name="one_own_confirmation_per_person",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='actaconfirmation',
-            constraint=models.UniqueConstraint(condition=models.Q(('part__isnull', False)), fields=('acta', 'user', 'part'), name='one_confirmation_per_person_and_company'),
+            model_name="actaconfirmation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("part__isnull", False)),
+                fields=("acta", "user", "part"),
+                name="one_confirmation_per_person_and_company",
+            ),
         ),
     ]

@@ -14,14 +14,13 @@ from django.utils.translation import gettext_noop
 from complaints.models import CaseCompany
 from complaints.representation import consumer_agent, parts_bound_by
 from complaints.services import lock_case, record_event
-from complaints.services.parts import parts_of
 from parties.models import Representation, User
 
 from .. import policy
 from ..errors import HearingError
-from ..models import Acta, ActaConfirmation, Hearing, PartOutcome
+from ..models import Acta, ActaConfirmation, Hearing
 from ..notify import notify_hearing
-from .shared import Outcome, Party, lock_hearing, record_text
+from .shared import Party, lock_hearing, record_text
 
 
 def acta_generate(*, hearing_id: int) -> Acta | None:

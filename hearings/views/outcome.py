@@ -19,9 +19,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from complaints.models import Complaint
+from complaints.models import Complaint, PartStatus
 from complaints.selectors import complaint_for, complaints_visible_to
 from complaints.services import CaseError
+from complaints.services.parts import is_multi_company, parts_of
 from parties.http import AuthenticatedRequest
 from parties.models import Role, User
 from parties.views import role_required
@@ -32,6 +33,8 @@ from ..forms.outcome import (
     AbsenceDecideForm,
     AbsenceJustifyForm,
     ActaConfirmForm,
+    AgreementChoiceForm,
+    CompaniesOutcomeForm,
     ComplianceAnswerForm,
     ComplianceProofForm,
     OutcomeForm,
@@ -89,7 +92,18 @@ def _download(file: FieldFile, filename: str, content_type: str) -> FileResponse
 # --- The console and the outcome -------------------------------------------------------------------
 
 
-def _render_console(request: AuthenticatedRequest, hearing: Hearing, form: OutcomeForm) -> HttpResponse:
+def _outcome_form(hearing: Hearing, data: object = None) -> OutcomeForm | CompaniesOutcomeForm:
+    """The outcome form: one for the whole case, or (several companies) a fieldset per company served."""
+    case = hearing.complaint
+    if is_multi_company(case):
+        parts = [part for part in parts_of(case) if part.status == PartStatus.SERVED]
+        return CompaniesOutcomeForm(data, parts=parts)
+    return OutcomeForm(data)
+
+
+def _render_console(
+    request: AuthenticatedRequest, hearing: Hearing, form: OutcomeForm | CompaniesOutcomeForm
+) -> HttpResponse:
     user = request.user
     case = hearing.complaint
     now = timezone.now()
@@ -102,8 +116,11 @@ def _render_console(request: AuthenticatedRequest, hearing: Hearing, form: Outco
         "answers": list(case.answers.select_related("author")),
         "offers": list(case.offers.select_related("made_by")),
         "agreement": Agreement.objects.filter(complaint=case).first(),
+        "agreements": list(Agreement.objects.filter(hearing=hearing).select_related("part__company").order_by("pk")),
+        "part_outcomes": list(hearing.part_outcomes.select_related("part__company").order_by("pk")),
         "acta": acta,
         "form": form,
+        "companies": form.companies() if isinstance(form, CompaniesOutcomeForm) else None,
         "outcome_fields": {str(outcome): list(names) for outcome, names in OUTCOME_FIELDS.items()},
         "tolerance_minutes": tolerance_minutes(),
         "tolerance_ends_at": tolerance_ends_at(hearing),
@@ -123,7 +140,7 @@ def hearing_console(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     refused = _refuse(request, policy.OPEN_CONSOLE, hearing, hearing.complaint_id)
     if refused is not None:
         return refused
-    return _render_console(request, hearing, OutcomeForm())
+    return _render_console(request, hearing, _outcome_form(hearing))
 
 
 @require_POST
@@ -134,13 +151,16 @@ def hearing_outcome(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     refused = _refuse(request, policy.OPEN_CONSOLE, hearing, hearing.complaint_id)
     if refused is not None:
         return refused
-    form = OutcomeForm(request.POST)
+    form = _outcome_form(hearing, request.POST)
     if not form.is_valid():
         return _render_console(request, hearing, form)
     try:
         recorded = outcome_services.outcome_record(hearing=hearing, by=user, **form.service_kwargs())
     except CaseError as error:
-        messages.error(request, str(error))
+        if isinstance(form, CompaniesOutcomeForm):
+            form.add_error(None, str(error))  # shown in the error summary, in the person's language
+        else:
+            messages.error(request, str(error))
         return _render_console(request, hearing, form)
     if recorded.outcome == Hearing.Outcome.ADJOURNED:
         messages.success(request, _("The hearing was adjourned (cuarto intermedio); the parties were told."))
@@ -346,36 +366,68 @@ def absence_justification_file(request: AuthenticatedRequest, pk: int) -> FileRe
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def compliance_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    """The consumer (or their validated representative, or the office) says whether the company
+    complied. In a case of several companies the answer is about one company's agreement: its id is
+    posted (or given in the address) and checked against the case's own open agreements."""
     user = request.user
     case = complaint_for(user, pk)
-    agreement = Agreement.objects.filter(complaint=case).prefetch_related("proofs").first()
-    if agreement is None:
+    agreements = list(
+        Agreement.objects.filter(complaint=case)
+        .select_related("part__company")
+        .prefetch_related("proofs")
+        .order_by("pk")
+    )
+    if not agreements:
         raise Http404
     refusal = policy.why_not(policy.ANSWER_COMPLIANCE, user, case)
     if refusal is not None and refusal.forbidden:
         raise PermissionDenied(refusal.message)
     form = ComplianceAnswerForm(request.POST or None)
+    agreement, chooser = agreements[0], None
+    if is_multi_company(case):
+        open_ones = [a for a in agreements if a.part is not None and a.part.status == PartStatus.AGREEMENT]
+        given = request.POST if request.method == "POST" else (request.GET if "agreement" in request.GET else None)
+        chooser = AgreementChoiceForm(given, agreements=open_ones)
+        if given is not None and chooser.is_valid():
+            agreement = chooser.chosen()
+        elif open_ones:
+            agreement = open_ones[0]
     if request.method == "POST" and form.is_valid():
-        try:
-            if form.cleaned_data["complied"] == "yes":
-                follow_up_services.compliance_confirm(complaint=case, by=user)
-                done = _("Thank you. The agreement was honoured and the case is closed.")
-            else:
-                follow_up_services.compliance_report_breach(
-                    complaint=case, by=user, details=form.cleaned_data["details"]
-                )
-                done = _("The breach was recorded and the case was referred to the legal department.")
-        except CaseError as error:
-            messages.error(request, str(error))
+        if chooser is not None and not chooser.is_valid():
+            for error in chooser.errors.get("agreement", []):
+                form.add_error(None, error)
         else:
-            messages.success(request, done)
-            return redirect("complaint_detail", pk=case.pk)
+            chosen = agreement if chooser is not None else None
+            try:
+                if form.cleaned_data["complied"] == "yes":
+                    follow_up_services.compliance_confirm(complaint=case, by=user, agreement=chosen)
+                    done = (
+                        _("Thank you. %(company)s honoured its agreement.") % {"company": chosen.part.display_name}
+                        if chosen is not None and chosen.part is not None
+                        else _("Thank you. The agreement was honoured and the case is closed.")
+                    )
+                else:
+                    follow_up_services.compliance_report_breach(
+                        complaint=case, by=user, details=form.cleaned_data["details"], agreement=chosen
+                    )
+                    done = (
+                        _("The breach was recorded and the part of %(company)s was referred to the legal department.")
+                        % {"company": chosen.part.display_name}
+                        if chosen is not None and chosen.part is not None
+                        else _("The breach was recorded and the case was referred to the legal department.")
+                    )
+            except CaseError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, done)
+                return redirect("complaint_detail", pk=case.pk)
     return render(
         request,
         "hearings/outcome/compliance_answer.html",
         {
             "case": case,
             "agreement": agreement,
+            "several": chooser is not None,
             "proofs": list(agreement.proofs.all()),
             "can_answer": refusal is None,
             "form": form,

@@ -84,6 +84,7 @@ class Journey:
     jitsi_requests: list[str] = field(default_factory=list)
     pages: dict[str, Page] = field(default_factory=dict)
     shots: int = 0
+    shot_prefix: str = "journey"  # the screenshots' file names: <shot_prefix>-NN-<page>.png
     # Per page: the URLs loaded since its last check (a page loaded and left unchecked is a gap).
     _loaded: dict[int, list[str]] = field(default_factory=dict)
     unchecked: list[str] = field(default_factory=list)
@@ -118,8 +119,8 @@ class Journey:
         overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 0, f"{name} is {overflow}px wider than the screen"
         self.shots += 1
-        screenshot(page, f"journey-{self.shots:02d}-{name}")
-        assert_accessible(page, f"journey-{self.shots:02d}-{name}")
+        screenshot(page, f"{self.shot_prefix}-{self.shots:02d}-{name}")
+        assert_accessible(page, f"{self.shot_prefix}-{self.shots:02d}-{name}")
 
     def assert_every_page_checked(self) -> None:
         for page in self.pages.values():

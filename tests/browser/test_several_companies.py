@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import FilePayload, Page, expect
 
 from complaints.models import CaseCompany, CompanyRole, Complaint, PartStatus, ServiceMethod
@@ -59,9 +59,35 @@ class Side:
     search: str  # what the consumer types to find it
 
 
+# The texts this journey reads that came with several companies, still shown in English on the
+# Spanish pages (no es-AR translation): the test fails on them at the end, after every other check.
+untranslated: set[str] = set()
+
+
+# What a page fails to show that the issue asks of it, noted as the journey goes and failed on at the
+# end (so that one gap does not hide the rest of the journey).
+gaps: list[str] = []
+
+
+def spanish(msgid: str) -> str:
+    """What a Spanish reader sees for this msgid; noted in `untranslated` if it is still English."""
+    text = es(msgid)
+    if text == msgid:
+        untranslated.add(msgid)
+    return text
+
+
+def spanish_count(singular: str, plural: str, counter: int) -> str:
+    with translation.override("es-ar"):
+        text = translation.ngettext(singular, plural, counter)
+    if text in (singular, plural):
+        untranslated.add(singular)
+    return text % {"counter": counter}
+
+
 def label(choice: Any) -> str:
     """A choice's label as a Spanish reader sees it."""
-    return es(str(choice.label))
+    return spanish(str(choice.label))
 
 
 def _company(cuit: str, name: str, domicile: str) -> Company:
@@ -116,6 +142,7 @@ def journey(page_for, live_server, settings, consumer, company, officer, represe
         representative=representative,
         conciliator=conciliator,
         consumer=consumer,
+        shot_prefix="companies",  # test-artifacts/screens/companies-NN-<page>.png
     )
 
 
@@ -137,7 +164,7 @@ def consumer_names_a_company(journey: Journey, page: Page, side: Side, *, then: 
     expect(choice).to_be_visible()  # the list refreshes as the person types
     choice.check()
     page.get_by_label(label(CompanyRole(side.role)), exact=True).check()
-    click_and_check(journey, page, page.get_by_role("button", name=es(then)), name)
+    click_and_check(journey, page, page.get_by_role("button", name=spanish(then)), name)
 
 
 def consumer_files_against_three(journey: Journey, sides: list[Side]) -> Complaint:
@@ -150,6 +177,7 @@ def consumer_files_against_three(journey: Journey, sides: list[Side]) -> Complai
 
     seller, maker, bank = sides
     consumer_names_a_company(journey, page, seller, then="Save and add another company", name="filing-2-one-named")
+    expect(page.get_by_role("heading", name=spanish("Companies in your complaint"))).to_be_visible()
     expect(page.locator("[data-named-companies]")).to_contain_text(seller.company.legal_name)
     consumer_names_a_company(journey, page, maker, then="Save and add another company", name="filing-2-two-named")
     named = page.locator("[data-named-companies] .summary-list__row")
@@ -240,9 +268,7 @@ def each_representative_sees_the_case(journey: Journey, sides: list[Side]) -> No
         page.goto(journey.url("/"))
         journey.check(page, f"home-{side.key}")
         # Their home lists the case with their own company's part in it (and not the others').
-        item = page.locator(
-            ".task-list__item", has=page.get_by_role("link", name=re.compile("^" + re.escape(case_number(case))))
-        )
+        item = page.locator(".task-list__item", has=page.get_by_role("link", name=case_link))
         expect(item).to_contain_text(f"{side.company.legal_name} ({label(PartStatus.SERVED)})")
         for other in sides:
             if other is not side:
@@ -258,10 +284,13 @@ def companies_panel(journey: Journey, who: str, case: Complaint, name: str, expe
     page = journey.pages[who]
     page.goto(journey.url(steps.case_path(case)))
     journey.check(page, name)
+    title = spanish_count("Companies in this case (%(counter)s)", "Companies in this case (%(counter)s)", 3)
+    expect(page.locator("#companies-title")).to_have_text(title)
     panel = page.locator(".case-parts .case-part")
     expect(panel).to_have_count(len(expected))
     for row, (legal_name, status) in zip(panel.all(), expected.items(), strict=True):
         expect(row).to_contain_text(legal_name)
+        expect(row.locator("dt").nth(3)).to_have_text(spanish("Status of its part"))
         expect(row.locator(".status-badge").first).to_have_text(label(PartStatus(status)))
 
 
@@ -300,17 +329,54 @@ def conciliator_records_each_outcome(journey: Journey, hearing: Hearing, sides: 
     journey.check(page, "case-conciliator-after-hearing")
     click_and_check(journey, page, page.get_by_role("link", name=es("Hearing console")), "console")
 
-    form = page.locator("[data-outcome-form]")
-    per_company = form.locator("fieldset", has_text=maker.company.legal_name)
-    if per_company.count() == 0:
-        # TODO(d1): the hearing console has no per-company outcome yet (hearings/views/outcome.py,
+    each_company = page.get_by_label(spanish("Each company: record below how it ended for each one"))
+    if each_company.count() == 0:
+        # TODO(d1): the hearing console has no per-company outcome (hearings/views/outcome.py,
         # templates/hearings/outcome/console.html): one outcome for the whole case only.
         pytest.fail(
             "The hearing console (templates/hearings/outcome/console.html, hearings/views/outcome.py) has no "
             "per-company outcome: a case of three companies cannot be recorded as agreement / absent / "
             "no agreement through the page."
         )
-    raise NotImplementedError  # filled in once the per-company form exists
+    each_company.check()
+    # One group per company served, named by the company: how the hearing ended for it.
+    for side in sides:
+        expect(page.get_by_role("group", name=side.company.legal_name, exact=True)).to_be_visible()
+    agreed = page.get_by_role("group", name=seller.company.legal_name, exact=True)
+    agreed.get_by_label(es("Agreement"), exact=True).check()
+    due = timezone.localdate() + timedelta(days=20)
+    agreed.get_by_label(es("Terms of the agreement")).fill(SELLER_TERMS)
+    agreed.get_by_label(es("Amount the company pays (ARS)")).fill("850000.00")
+    agreed.get_by_label(es("Who does what, by when")).fill(
+        "El vendedor entrega la heladera nueva y retira la fallada dentro de los 10 días hábiles."
+    )
+    agreed.get_by_label(es("Compliance deadline")).fill(due.isoformat())
+    page.get_by_role("group", name=maker.company.legal_name, exact=True).get_by_label(
+        spanish("The company was absent"), exact=True
+    ).check()
+    page.get_by_role("group", name=bank.company.legal_name, exact=True).get_by_label(
+        es("No agreement"), exact=True
+    ).check()
+    page.get_by_label(es("What happened")).fill(f"{HEARING_NOTES} {NO_AGREEMENT_NOTES}")
+    steps.accept_the_confirmation(page)
+    click_and_check(journey, page, page.get_by_role("button", name=es("Record the outcome")), "console-each-company")
+
+    # The console now says how it ended for each company.
+    for side, outcome in ((seller, Outcome.AGREEMENT), (maker, Outcome.COMPANY_ABSENT), (bank, Outcome.NO_AGREEMENT)):
+        line = page.locator("#outcome li", has_text=side.company.legal_name)
+        expect(line).to_contain_text(label(outcome))
+    hearing.refresh_from_db()
+    assert hearing.status == Hearing.Status.HELD
+    recorded = PartOutcome.objects.filter(hearing=hearing).select_related("part")
+    assert {(row.part.company, row.outcome) for row in recorded} == {
+        (seller.company, Outcome.AGREEMENT),
+        (maker.company, Outcome.COMPANY_ABSENT),
+        (bank.company, Outcome.NO_AGREEMENT),
+    }
+    agreement = Agreement.objects.get(complaint=case)
+    assert (agreement.terms, agreement.compliance_due) == (SELLER_TERMS, due)
+    assert agreement.amount is not None and agreement.amount == 850000
+    return agreement
 
 
 # --- 4. The acta lists the three; the consumer and the seller confirm it; the office approves -----
@@ -325,16 +391,20 @@ def the_acta_lists_every_company(journey: Journey, hearing: Hearing, sides: list
         steps.download(page, page.get_by_role("link", name=es("Download the acta (PDF)")).first, "companies-acta.pdf")
     )
     case = journey.refresh()
+    appeared = spanish("Appeared for the company") + ":"
     for expected in (
         case_number(case),
         case.consumer_name,
-        f"{seller.company.legal_name} · {label(Outcome.AGREEMENT)}",
-        f"{maker.company.legal_name} · {label(Outcome.COMPANY_ABSENT)}",
-        f"{bank.company.legal_name} · {label(Outcome.NO_AGREEMENT)}",
+        # Each company with its outcome, who appeared for it and under which power (the absent one: nobody).
+        f"{seller.company.legal_name} · {label(Outcome.AGREEMENT)} {appeared} {seller.representative.display_name} (",
+        f"{maker.company.legal_name} · {label(Outcome.COMPANY_ABSENT)} {appeared} {spanish('nobody')}",
+        f"{bank.company.legal_name} · {label(Outcome.NO_AGREEMENT)} {appeared} {bank.representative.display_name} (",
         "cambia la heladera por una unidad nueva",
         "850.000,00",
-        seller.representative.display_name,
-        bank.representative.display_name,
+        *(
+            f"{spanish('Company %(n)s (proveedor)') % {'n': n}} {side.company.legal_name}"
+            for n, side in enumerate(sides, start=1)
+        ),
     ):
         assert expected in text, f"the acta does not say {expected!r}:\n{text}"
     assert {o.part.company for o in PartOutcome.objects.filter(hearing=hearing).select_related("part")} == {
@@ -342,11 +412,19 @@ def the_acta_lists_every_company(journey: Journey, hearing: Hearing, sides: list
     }
 
 
-def party_confirms_acta(journey: Journey, who: str, user: User) -> None:
+def party_confirms_acta(journey: Journey, who: str, user: User, outcomes: list[tuple[Side, Outcome]]) -> None:
     case = journey.refresh()
     page = steps.open_case(journey, who, case, f"{who}-acta")
     click_and_check(journey, page, page.get_by_role("link", name=es("Read and confirm the acta")), f"acta-{who}")
     expect(page.get_by_text(SELLER_TERMS)).to_be_visible()
+    # What they confirm should say how the hearing ended for each company, as the PDF does.
+    shown = page.locator("main").inner_text()
+    for side, outcome in outcomes:
+        if side.company.legal_name not in shown or label(outcome) not in shown:
+            gaps.append(
+                f"the acta page {who} confirms ({page.url}) does not show {side.company.legal_name}: "
+                f"{label(outcome)} (templates/hearings/outcome/acta_confirm.html, _hearing_facts.html)"
+            )
     page.get_by_label(es("I have read the acta and it records what happened at the hearing.")).check()
     click_and_check(journey, page, page.get_by_role("button", name=es("Confirm the acta")), f"case-{who}-confirmed")
     acta = Acta.objects.get(hearing__complaint=case)
@@ -373,21 +451,25 @@ def the_absent_company_is_referred(journey: Journey, maker: Side) -> None:
 # --- 6. The consumer says the seller complied: the last part ends, the case is concluded ----------
 
 
-def consumer_confirms_compliance(journey: Journey, agreement: Agreement) -> None:
+def consumer_confirms_compliance(journey: Journey, agreement: Agreement, seller: Side) -> None:
+    # The compliance deadline comes: the beat job asks the consumer (called with that day's date).
     deadline = datetime.combine(agreement.compliance_due, time(10), tzinfo=timezone.get_default_timezone())
     assert ask_consumers_about_compliance(now=deadline) == 1
     case = journey.refresh()
     assert Notification.objects.filter(recipient=journey.consumer, event="compliance_due").exists()
     page = steps.open_case(journey, "consumer", case, "consumer-compliance")
-    tell = page.get_by_role("link", name=es("Tell us whether the company complied"))
-    click_and_check(journey, page, tell, "compliance-answer")
-    expect(page.get_by_text(SELLER_TERMS)).to_be_visible()
-    page.get_by_label(es("Yes, it complied")).check()
-    click_and_check(journey, page, page.get_by_role("button", name=es("Send the answer")), "case-concluded")
+    # The case file shows the agreement with the seller, and answers for that company alone.
+    with_seller = spanish("Agreement with %(company)s") % {"company": seller.company.legal_name}
+    article = page.locator("article", has=page.get_by_role("heading", name=with_seller))
+    expect(article).to_contain_text(SELLER_TERMS)
+    complied = spanish("%(company)s complied") % {"company": seller.company.legal_name}
+    click_and_check(journey, page, article.get_by_role("button", name=complied), "case-concluded")
     expect(page.locator(".case-header .status-badge")).to_have_text(label(State.CONCLUDED))
 
 
 def test_a_case_against_three_companies(journey, sides):
+    untranslated.clear()
+    gaps.clear()
     seller, maker, bank = sides
     everyone = {side.company.legal_name: side for side in sides}
 
@@ -414,8 +496,9 @@ def test_a_case_against_three_companies(journey, sides):
     the_acta_lists_every_company(journey, hearing, sides)
 
     # 5. The consumer and the seller confirm the acta; the office approves the seller's agreement.
-    party_confirms_acta(journey, "consumer", journey.consumer)
-    party_confirms_acta(journey, seller.key, seller.representative)
+    outcomes = [(seller, Outcome.AGREEMENT), (maker, Outcome.COMPANY_ABSENT), (bank, Outcome.NO_AGREEMENT)]
+    party_confirms_acta(journey, "consumer", journey.consumer, outcomes)
+    party_confirms_acta(journey, seller.key, seller.representative, outcomes)
     steps.office_approves_agreement(journey)
 
     # 6. The manufacturer lets its deadline pass: referred. The case is still open (the seller's part is).
@@ -435,7 +518,7 @@ def test_a_case_against_three_companies(journey, sides):
     )
 
     # 7. The consumer says the seller complied: the last part ends, and the case is concluded.
-    consumer_confirms_compliance(journey, agreement)
+    consumer_confirms_compliance(journey, agreement, seller)
     case = journey.refresh()
     assert case.status == State.CONCLUDED
     assert case.closed_at is not None
@@ -456,3 +539,7 @@ def test_a_case_against_three_companies(journey, sides):
     companies_panel(journey, "officer", case, "case-officer-concluded", final)
 
     journey.assert_every_page_checked()
+    # TODO(d1): the acta page the parties confirm shows one company and one outcome for the case.
+    assert not gaps, "\n".join(gaps)
+    # TODO(lead): locale/es_AR/LC_MESSAGES/django.po has these msgids with an empty msgstr.
+    assert not untranslated, f"shown in English on the Spanish pages: {sorted(untranslated)}"

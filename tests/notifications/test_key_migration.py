@@ -4,11 +4,10 @@ after the upgrade finds them and sends nothing twice."""
 import hashlib
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from notifications.models import Channel, Notification, Status
 from notifications.services import notify, notify_address
+from tests.helpers import migrate_to
 
 # Migrating back and forth inside the test's transaction needs PostgreSQL's transactional DDL: SQLite's
 # schema editor refuses to run while foreign-key checks are deferred.
@@ -19,9 +18,7 @@ AFTER = ("notifications", "0003_idempotency_key_names_the_event")
 
 
 def migrate(target: tuple[str, str]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
+    migrate_to(target)
 
 
 def old_row(key: str, *, event: str = "complaint_admitted", channel: str = Channel.EMAIL, **fields) -> Notification:
