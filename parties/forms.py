@@ -249,7 +249,12 @@ class PowerDecisionForm(forms.Form):
     )
     # The SHA-256 of the PDF the officer had in front of them: the decision is refused if the file
     # changed since (the representative uploaded another one meanwhile).
-    power_sha256 = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    # The document the officer opened: the decision binds that file, not one uploaded meanwhile.
+    power_sha256 = forms.CharField(
+        widget=forms.HiddenInput,
+        max_length=64,
+        error_messages={"required": _("Open the power's document from the queue before deciding on it.")},
+    )
 
     def clean(self):
         data = super().clean() or {}

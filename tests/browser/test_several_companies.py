@@ -11,6 +11,10 @@ office approves the agreement; the manufacturer's deadline to justify its absenc
 is referred; the consumer says the seller complied — and only then, with every company's part ended,
 is the case concluded.
 
+Two kinds of gap are noted as the journey goes and failed on only at the end, so that neither hides
+the rest of the journey: a page that does not show what the issue asks of it (`gaps`), and a text of
+this feature still shown in English on the Spanish pages (`untranslated`).
+
 The companies and their representatives (each with a validated power, set directly: validating the
 power is not what this test is about) are test setup; every other move is made through the pages.
 The steps shared with the one-company journey come from tests/browser/journey.py.

@@ -47,7 +47,9 @@ def test_named_validated_sees_the_case_and_accepts_an_offer_then_revoked(
     # Before the office validates the power, the lawyer does not see the case.
     assert lawyer_client.get(reverse("complaint_detail", args=[case.pk])).status_code == 404
 
-    client_for(officer).post(reverse("consumer_rep_decide", args=[rep.pk]), {"decision": "validate"})
+    client_for(officer).post(
+        reverse("consumer_rep_decide", args=[rep.pk]), {"decision": "validate", "power_sha256": rep.power_sha256}
+    )
     rep.refresh_from_db()
     assert rep.power_status == PowerStatus.VALIDATED
     assert case.events.filter(action="consumer_rep_validated").exists()
@@ -99,7 +101,7 @@ def test_the_company_cannot_name_or_revoke_the_consumers_representative(
     assert client_for(representative).post(reverse("consumer_rep_revoke", args=[rep.pk])).status_code == 403
     assert (
         client_for(representative)
-        .post(reverse("consumer_rep_decide", args=[rep.pk]), {"decision": "validate"})
+        .post(reverse("consumer_rep_decide", args=[rep.pk]), {"decision": "validate", "power_sha256": rep.power_sha256})
         .status_code
         == 403
     )

@@ -42,7 +42,10 @@ def test_upload_validate_then_the_representative_can_offer(
     assert unvalidated_representative.display_name in queue
     document = office.get(reverse("power_document", args=[representation.pk]))
     assert document.status_code == 200 and b"".join(document.streaming_content).startswith(b"%PDF-")
-    office.post(reverse("power_decide", args=[representation.pk]), {"decision": "validate"})
+    office.post(
+        reverse("power_decide", args=[representation.pk]),
+        {"decision": "validate", "power_sha256": representation.power_sha256},
+    )
     representation.refresh_from_db()
     assert (representation.power_status, representation.power_decided_by) == (PowerStatus.VALIDATED, officer)
     assert Notification.objects.filter(recipient=unvalidated_representative, event="power_decided").exists()
@@ -65,10 +68,16 @@ def test_a_rejection_needs_a_reason_and_is_shown_to_the_representative(
     upload(rep_client, company)
     representation = Representation.objects.get(user=unvalidated_representative)
     office = client_for(officer)
-    office.post(reverse("power_decide", args=[representation.pk]), {"decision": "reject"})
+    office.post(
+        reverse("power_decide", args=[representation.pk]),
+        {"decision": "reject", "power_sha256": representation.power_sha256},
+    )
     representation.refresh_from_db()
     assert representation.power_status == PowerStatus.PENDING
-    office.post(reverse("power_decide", args=[representation.pk]), {"decision": "reject", "reason": "Sin firma."})
+    office.post(
+        reverse("power_decide", args=[representation.pk]),
+        {"decision": "reject", "reason": "Sin firma.", "power_sha256": representation.power_sha256},
+    )
     representation.refresh_from_db()
     assert (representation.power_status, representation.power_rejection_reason) == (PowerStatus.REJECTED, "Sin firma.")
     page = rep_client.get(reverse("company_detail", args=[company.pk])).content.decode()
@@ -97,6 +106,9 @@ def test_strangers_cannot_see_the_powers(
     client = client_for(person)
     assert client.get(reverse("power_document", args=[representation.pk])).status_code == 404
     assert client.get(reverse("power_queue")).status_code == 403
-    client.post(reverse("power_decide", args=[representation.pk]), {"decision": "validate"})
+    client.post(
+        reverse("power_decide", args=[representation.pk]),
+        {"decision": "validate", "power_sha256": representation.power_sha256},
+    )
     representation.refresh_from_db()
     assert representation.power_status == PowerStatus.PENDING
