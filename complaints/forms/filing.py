@@ -108,8 +108,8 @@ class CompanyStepForm(forms.Form):
             self.registered = Company.objects.filter(cuit=cuit).first()
             if self.registered is None and not cleaned.get("company_name") and not self.has_error("company_name"):
                 self.add_error("company_name", _("Enter the company's name."))
-        elif as_id(choice) is not None:
-            self.registered = Company.objects.filter(pk=as_id(choice)).first()
+        elif (company_id := as_id(choice)) is not None:
+            self.registered = Company.objects.filter(pk=company_id).first()
             if self.registered is None:
                 self.add_error("company", _("That company is no longer in the registry. Search for it again."))
         else:

@@ -270,8 +270,9 @@ def _step_company(request: AuthenticatedRequest, case: Complaint, step: Step) ->
         form = CompanyStepForm(case=case)
     matches = _companies_matching(query)
     chosen = form["company"].value() or ""
-    if as_id(chosen) is not None and all(str(company.pk) != chosen for company in matches):
-        current = Company.objects.filter(pk=as_id(chosen)).first()
+    chosen_id = as_id(chosen)
+    if chosen_id is not None and all(company.pk != chosen_id for company in matches):
+        current = Company.objects.filter(pk=chosen_id).first()
         if current is not None:
             matches.insert(0, current)
     return _render_step(

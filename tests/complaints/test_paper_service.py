@@ -108,7 +108,7 @@ def test_the_deadline_starts_at_the_recorded_delivery_and_then_the_firm_is_refer
     assert part.domicile_due_at is None  # dispatched is not delivered: still no clock
 
     notice = deliver(part, officer)  # delivered Thursday 26 November, recorded the Monday after
-    assert notice.status == PaperNotice.Status.DELIVERED and notice.receipt.name.endswith(".png")
+    assert notice.status == PaperNotice.Status.DELIVERED and str(notice.receipt.name).endswith(".png")
     part.refresh_from_db()
     case.refresh_from_db()
     assert timezone.localdate(part.notified_at) == date(2026, 11, 26)
@@ -273,6 +273,7 @@ def test_a_firm_that_sets_up_its_domicile_after_the_paper_notice_is_served_elect
     deliver(part, officer)
 
     with time_machine.travel(at(2026, 12, 2, 15), tick=False):
+        assert part.company is not None
         company_set_electronic_domicile(company=part.company, email="legales@fantasma.test", by=officer)
     assert run_at(at(2026, 12, 2, 15, 15), tasks.serve_companies_with_new_domicile) == 1
 

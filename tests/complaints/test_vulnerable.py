@@ -61,6 +61,7 @@ def test_an_officer_flags_a_case_and_its_review_target_shortens(consumer, compan
     assert case.vulnerable
     assert case.vulnerable_categories == ["older_adult", "low_income"]
     assert case.vulnerable_flagged_by == officer
+    assert case.submitted_at is not None
     assert case.review_due_at == deadline_after(case.submitted_at, 2)
     event = CaseEvent.objects.filter(complaint=case).latest("pk")
     assert event.action == "vulnerable_flagged"
@@ -80,6 +81,7 @@ def test_an_officer_unflags_a_case_and_the_ordinary_target_returns(consumer, com
     case.refresh_from_db()
     assert not case.vulnerable
     assert case.vulnerable_categories == []
+    assert case.submitted_at is not None
     assert case.review_due_at == deadline_after(case.submitted_at, 5)
     event = CaseEvent.objects.filter(complaint=case).latest("pk")
     assert (event.action, event.reason) == ("vulnerable_unflagged", "Era mayor de edad.")

@@ -159,7 +159,7 @@ def test_a_guest_link_for_one_hearing_does_not_open_another(hearing, officer, co
         claims = verify_like_jitsi(options["jwt"])
 
     assert claims["room"] == hearing.room != other.room
-    assert other.complaint.number not in str(options)
+    assert str(other.complaint.number) not in str(options)
 
 
 def test_a_cancelled_hearing_closes_its_guests_links(hearing, officer, client):

@@ -101,7 +101,7 @@ def test_a_representatives_attendance_names_the_company_they_appear_for(
     assert response.status_code == 201
     row = Attendance.objects.get(hearing=hearing, user=second_rep)
     assert row.party == Attendance.Party.COMPANY
-    assert row.part.company == second_company
+    assert row.part is not None and row.part.company == second_company
 
 
 def test_the_conciliator_names_another_company_for_someone_who_represents_both(
@@ -126,7 +126,7 @@ def test_the_conciliator_names_another_company_for_someone_who_represents_both(
 
     assert [row.part_id for row in rows] == [second_part.pk]
     event = CaseEvent.objects.filter(complaint=hearing.complaint, action="attendance_corrected").last()
-    assert second_company.legal_name in event.reason
+    assert event is not None and second_company.legal_name in event.reason
 
 
 def test_a_company_not_yet_served_does_not_enter_the_room(client_for, two_company_hearing, second_rep, second_company):
