@@ -40,7 +40,7 @@ from ..forms.outcome import (
     OutcomeForm,
     ReferForm,
 )
-from ..models import AbsenceJustification, Acta, Agreement, Attendance, ComplianceProof, Hearing
+from ..models import AbsenceJustification, Acta, Agreement, Attendance, ComplianceProof, Hearing, PartOutcome
 from ..selectors import attendance_summary, hearings_visible_to
 from ..services import absences as absence_services
 from ..services import acta as acta_services
@@ -228,7 +228,15 @@ def acta_confirm(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "can_confirm": policy.may_confirm_acta(user, hearing),
             "form": form,
             "attendance": attendance_summary(hearing),
-            "agreement": Agreement.objects.filter(complaint_id=hearing.complaint_id, hearing=hearing).first(),
+            # Each company's outcome and agreement (a case may name several): what the PDF says.
+            "part_outcomes": list(
+                PartOutcome.objects.filter(hearing=hearing).select_related("part__company").order_by("part__position")
+            ),
+            "agreements": list(
+                Agreement.objects.filter(complaint_id=hearing.complaint_id, hearing=hearing)
+                .select_related("part__company")
+                .order_by("part__position", "pk")
+            ),
             "case_time_zone": _case_time_zone(),
         },
     )
