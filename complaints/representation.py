@@ -13,8 +13,9 @@ from parties.models import PowerStatus, Representation, User
 
 
 def consumer_agent(user: User | None, case: Complaint) -> ConsumerRepresentative | None:
-    """The user's active representation of the consumer in this case with a validated power."""
-    if user is None or user.pk is None:
+    """The user's active representation of the consumer in this case with a validated power. Office
+    staff never represent a party (and are asked on every page that lists hearings: no query)."""
+    if user is None or user.pk is None or user.has_staff_role:
         return None
     return (
         ConsumerRepresentative.objects.filter(
