@@ -110,9 +110,10 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        if self.has_no_email:
-            return self.get_full_name() or gettext("Citizen without e-mail")
-        return self.get_full_name() or self.email
+        # The name first: pages that load only the name columns never read the flag.
+        if full_name := self.get_full_name():
+            return full_name
+        return gettext("Citizen without e-mail") if self.has_no_email else self.email
 
     @property
     def has_staff_role(self) -> bool:
