@@ -7,3 +7,9 @@ from django.dispatch import Signal
 # action=<the move's declared complaints.actions.CaseAction: ask it, e.g. `action.closes_case`,
 # or compare it with a declared constant such as `actions.WITHDRAW`, never with a string>.
 case_moved = Signal()
+
+# Sent by `record_event` for every event the case's record gains (a move of its state or not: a
+# confirmation, a part's move, a recording), inside the same transaction, with the case row locked:
+# sender=CaseEvent, case=<the Complaint>, event=<the CaseEvent>. A transition sends both signals.
+# The floors above keep what they derive from the record (e.g. the case's open deadlines) in step.
+case_event_recorded = Signal()

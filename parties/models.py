@@ -22,9 +22,13 @@ class Role(models.TextChoices):
     OFFICER = "officer", _("Admission officer")
     CONCILIATOR = "conciliator", _("Conciliator")
     SUPERVISOR = "supervisor", _("Supervisor")
+    # The office's lawyers: they receive referred cases, charge (imputación) or archive, and resolve.
+    LEGAL = "legal", _("Legal directorate")
+    # The authority who homologates agreements by a signed disposición (or delegates it).
+    DIRECTOR = "director", _("Director")
 
 
-STAFF_ROLES = frozenset({Role.OFFICER, Role.CONCILIATOR, Role.SUPERVISOR})
+STAFF_ROLES = frozenset({Role.OFFICER, Role.CONCILIATOR, Role.SUPERVISOR, Role.LEGAL, Role.DIRECTOR})
 
 
 class Province(models.TextChoices):
@@ -95,6 +99,8 @@ class User(AbstractUser):
     # A citizen served at the desk who has no e-mail: the account's address is a placeholder that is
     # never written to, and they are reached by phone (SMS or WhatsApp, consent recorded at the desk).
     has_no_email = models.BooleanField(_("has no e-mail address"), default=False)
+    # A delegate of the director for homologations (set by a director; hearings.policy reads it).
+    may_homologate = models.BooleanField(_("may homologate agreements (delegate)"), default=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -366,3 +372,25 @@ class ConciliatorDayOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.conciliator} — {self.date:%Y-%m-%d}"
+
+
+class NonWorkingDay(models.Model):
+    """A día inhábil the office declared (an asueto, a resolution): no deadline counts it
+    (parties/business_days.py). National and jurisdiction holidays come from the `holidays` package."""
+
+    date = models.DateField(_("date"), unique=True)
+    reason = models.CharField(_("reason"), max_length=200)
+    # The act that declared it (e.g. "Resolución 123/2026").
+    resolution = models.CharField(_("resolution"), max_length=120, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("declared by")
+    )
+    created_at = models.DateTimeField(_("declared at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("non-working day")
+        verbose_name_plural = _("non-working days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} — {self.reason}"

@@ -156,6 +156,25 @@ class Complaint(FSMModelMixin, models.Model):
     company_notified_at = models.DateTimeField(_("company notified at"), null=True, blank=True)
     justification_due_at = models.DateTimeField(_("justification due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # The admission queue's allocation: the officer who reviews this complaint (None: the common queue).
+    assigned_officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned officer"),
+    )
+    # Flagged at admission as a likely duplicate of another case of the same consumer and company;
+    # a case joined to another, or rejected as its duplicate, keeps the link.
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+        verbose_name=_("duplicate of"),
+    )
 
     # The head of the case's event chain, moved by `record_event` in the same transaction as the
     # event: how many events, the last one's hash, and a keyed seal over both and the status
@@ -188,6 +207,12 @@ class Complaint(FSMModelMixin, models.Model):
             models.Index(fields=["company_cuit"], name="complaint_draft_cuit", condition=Q(status="draft")),
             # Beat jobs and the queue's age filter look for expired deadlines in one state.
             models.Index(fields=["review_due_at"], name="complaint_review_due", condition=Q(status="submitted")),
+            # "My queue": an officer's allocated complaints awaiting review, oldest first.
+            models.Index(
+                fields=["assigned_officer", "submitted_at"],
+                name="complaint_my_queue",
+                condition=Q(status="submitted"),
+            ),
             models.Index(fields=["correction_due_at"], name="complaint_correction_due", condition=Q(status="observed")),
             models.Index(fields=["domicile_due_at"], name="complaint_domicile_due", condition=Q(status="admitted")),
             # The hearing list's "awaiting a date" panel: served or adjourned cases, longest waiting first.

@@ -31,7 +31,7 @@ from complaints.models import (
 )
 from complaints.services import parts as case_parts
 from complaints.services.filing import complaint_start_draft, snapshot_consumer  # noqa: F401  (re-exported)
-from complaints.signals import case_moved
+from complaints.signals import case_event_recorded, case_moved
 from complaints.states import State
 from notifications.services import notify
 from parties.business_days import deadline_after
@@ -62,7 +62,7 @@ def record_event(
     """Append to the case's keyed hash chain and move its head (complaints/integrity.py). Callers
     hold the case's row lock, so the chain is serial, and the event and head commit together."""
     actions.get(action)  # an action nobody declared (complaints/actions.py) is a programming error: raises
-    return integrity.append_event(
+    event = integrity.append_event(
         case=case,
         action=action,
         actor_id=by.pk if by else None,
@@ -71,6 +71,8 @@ def record_event(
         reason=reason,
         at=timezone.now(),
     )
+    case_event_recorded.send(sender=CaseEvent, case=case, event=event)
+    return event
 
 
 @functools.cache
