@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
-from django.db.models import CharField, F, Func, Lookup, Q, QuerySet, TextField, Value
+from django.db.models import CharField, Exists, F, Func, Lookup, OuterRef, Q, QuerySet, TextField, Value
 from django.db.models.functions import Cast, Concat
 from django.db.models.lookups import IContains
 from django.http import Http404
@@ -29,6 +29,9 @@ CASE_NUMBER = re.compile(r"^(?:DC-)?(\d{4})-([1-9]\d{0,5})$", re.IGNORECASE)
 CASE_NUMBER_START = re.compile(r"^DC-[\d-]*$", re.IGNORECASE)
 # What people put between the digits of a DNI (25.111.222) or a CUIT (30-71234567-1).
 SEPARATORS = re.compile(r"[\s.\-/]")
+# How many cases a representative's companies may be named in after the lead before they are
+# matched through a subquery rather than a list of values (`_served_companies_cases`).
+SERVED_NOT_LEAD_AS_VALUES = 2000
 
 
 def complaints_visible_to(user: User) -> QuerySet[Complaint]:
@@ -54,24 +57,30 @@ def complaints_visible_to(user: User) -> QuerySet[Complaint]:
             live = ["scheduled", "held", "adjourned"]
             return Complaint.objects.filter(hearings__conciliator=user, hearings__status__in=live).distinct()
         return Complaint.objects.none()
-    if user.role in OFFICE_ROLES:
+    if user.role in OFFICE_ROLES or user.role == Role.DIRECTOR:  # the director homologates any case
         return Complaint.objects.filter(~Q(status=State.DRAFT) | Q(filed_by=user))
     return Complaint.objects.none()
 
 
 def _served_companies_cases(company_ids: list[int]) -> Q:
-    """The cases in which one of these companies was served. The lead company through the case row
-    and its state (the index on company and status: a company may lead 100k cases); a company in
-    second place or later, or a lead served while the others still await service, through its part,
-    a small set read into an array first (`_pk_in`)."""
-    lead = Q(company_id__in=company_ids, status__in=VISIBLE_TO_COMPANY_STATES)
-    others = (
-        CaseCompany.objects.filter(company_id__in=company_ids, notified_at__isnull=False)
-        .filter(Q(position__gt=1) | Q(complaint__status=State.ADMITTED))
-        .order_by()
-        .values("complaint_id")
+    """The cases in which one of these companies was served.
+
+    - As the lead, through the case row and its state (the index on company and status: a company
+      may lead 100,000 cases); a lead served while the others still await service (the case is
+      still "admitted") through its part, checked only on those few admitted cases.
+    - In second place or later, through its part (partial index `casecompany_served_not_lead`).
+      Those ids are read first: a few thousand at most go to the database as a list of values,
+      which it hashes and can read through the primary key; beyond that (a company named second
+      in tens of thousands of cases) as a subquery, which it hashes once (bench/RESULTS.md)."""
+    # The EXISTS last: PostgreSQL evaluates a branch's conditions in the order written.
+    lead = Q(company_id__in=company_ids, status__in=VISIBLE_TO_COMPANY_STATES) | (
+        Q(company_id__in=company_ids, status=State.ADMITTED)
+        & Q(Exists(CaseCompany.objects.filter(complaint_id=OuterRef("pk"), position=1, notified_at__isnull=False)))
     )
-    return lead | _pk_in(others)
+    others = CaseCompany.objects.filter(
+        company_id__in=company_ids, position__gt=1, notified_at__isnull=False
+    ).values_list("complaint_id", flat=True)
+    return lead | _pk_among(others)
 
 
 def _represented_company_ids(user: User) -> list[int]:
@@ -229,8 +238,21 @@ def cases_of_company(company_id: int) -> Q:
     """The cases that name the company, in any position: the lead through `Complaint.company` (the
     planner knows how many cases a company leads), the others through the parts after the first, a
     small partial index (migration 0009) read into an array before the cases are."""
-    later = CaseCompany.objects.filter(company_id=company_id, position__gt=1).order_by().values("complaint_id")
-    return Q(company_id=company_id) | _pk_in(later)
+    later = CaseCompany.objects.filter(company_id=company_id, position__gt=1).values_list("complaint_id", flat=True)
+    return Q(company_id=company_id) | _pk_among(later)
+
+
+def _pk_among(complaint_ids: QuerySet) -> Q:
+    """The cases whose ids this (indexed) query gives, read first: up to SERVED_NOT_LEAD_AS_VALUES
+    go to the database as values, which it hashes when it filters a scan and can also read through
+    the primary key (a small company's few cases); more than that (a company named after the lead
+    in tens of thousands of cases) as a subquery, which it hashes once. An array subquery (`_pk_in`)
+    is compared element by element on every row the list's index scan reads: 1.6 s for the biggest
+    company at a million cases (bench/RESULTS.md)."""
+    few = list(complaint_ids.order_by()[: SERVED_NOT_LEAD_AS_VALUES + 1])
+    if len(few) > SERVED_NOT_LEAD_AS_VALUES:
+        return Q(pk__in=complaint_ids.order_by())
+    return Q(pk__in=few)
 
 
 def _pk_in(complaint_ids: QuerySet) -> Q:

@@ -13,10 +13,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from complaints.states import State
-
 from .models import Hearing
 from .notify import notify_hearing
+from .policy import LIVE_HEARING_CASE_STATES
 
 BATCH = 500
 
@@ -43,7 +42,7 @@ def send_due_reminders(now: datetime | None = None) -> int:
                 status=Hearing.Status.SCHEDULED,
                 starts_at__gt=now,
                 starts_at__lte=now + timedelta(hours=hours),
-                complaint__status=State.HEARING_SCHEDULED,
+                complaint__status__in=LIVE_HEARING_CASE_STATES,
                 **{f"{field}__isnull": True},
             )
             .select_related("complaint__consumer", "complaint__company", "conciliator")

@@ -85,6 +85,13 @@ class CaseCompany(models.Model):
         indexes = [
             # A company's cases (its list, its indicators): by company and part status.
             models.Index(fields=["company", "status"], name="casecompany_company_status"),
+            # A representative's cases in which their company is named after the lead and was served
+            # (complaints/selectors.py `_served_companies_cases`): read from the index alone.
+            models.Index(
+                fields=["company", "complaint"],
+                name="casecompany_served_not_lead",
+                condition=Q(position__gt=1, notified_at__isnull=False),
+            ),
             # Search and the company filter: the companies after the lead (the lead is on the case).
             models.Index(
                 fields=["company", "complaint"], name="casecompany_later_company", condition=Q(position__gt=1)

@@ -2,6 +2,8 @@
 awaiting it, each company's page (its notices and the forms), and the four moves. Thin views: the
 office role, the part through the office's own cases, the service, a refused move as a message."""
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.forms import Form
@@ -107,53 +109,64 @@ def paper_notice_print(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     return _done(request, part, _("The carta documento was recorded: record its dispatch and tracking number."))
 
 
+def _record(
+    request: AuthenticatedRequest,
+    pk: int,
+    form_class: type[Form],
+    form_name: str,
+    move: Callable[..., object],
+    done: str,
+) -> HttpResponse:
+    """One of the moves after printing (dispatch, delivery, failed delivery): the form, the service
+    with the form's fields, a refused move as a message."""
+    part = _part_for(request.user, pk)
+    form = form_class(request.POST, request.FILES)
+    if not form.is_valid():
+        return _page(request, part, **{form_name: form})
+    try:
+        move(part=part, by=request.user, **form.cleaned_data)
+    except CaseError as error:
+        return _refused(request, part, error)
+    return _done(request, part, done)
+
+
 @require_POST
 @office_required
 def paper_notice_dispatch(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    part = _part_for(request.user, pk)
-    form = PaperDispatchForm(request.POST)
-    if not form.is_valid():
-        return _page(request, part, dispatch_form=form)
-    try:
-        paper.paper_notice_dispatch(part=part, by=request.user, **form.cleaned_data)
-    except CaseError as error:
-        return _refused(request, part, error)
-    return _done(request, part, _("The dispatch was recorded. Record the delivery when the receipt comes back."))
+    return _record(
+        request,
+        pk,
+        PaperDispatchForm,
+        "dispatch_form",
+        paper.paper_notice_dispatch,
+        _("The dispatch was recorded. Record the delivery when the receipt comes back."),
+    )
 
 
 @require_POST
 @office_required
 def paper_notice_deliver(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    part = _part_for(request.user, pk)
-    form = PaperDeliverForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _page(request, part, deliver_form=form)
-    try:
-        paper.paper_notice_deliver(
-            part=part,
-            by=request.user,
-            delivered_on=form.cleaned_data["delivered_on"],
-            receipt=form.cleaned_data["receipt"],
-        )
-    except CaseError as error:
-        return _refused(request, part, error)
-    return _done(
-        request, part, _("The delivery was recorded: the company's deadline to set up its electronic domicile runs.")
+    return _record(
+        request,
+        pk,
+        PaperDeliverForm,
+        "deliver_form",
+        paper.paper_notice_deliver,
+        _("The delivery was recorded: the company's deadline to set up its electronic domicile runs."),
     )
 
 
 @require_POST
 @office_required
 def paper_notice_fail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    part = _part_for(request.user, pk)
-    form = PaperFailForm(request.POST)
-    if not form.is_valid():
-        return _page(request, part, fail_form=form)
-    try:
-        paper.paper_notice_fail(part=part, by=request.user, **form.cleaned_data)
-    except CaseError as error:
-        return _refused(request, part, error)
-    return _done(request, part, _("The failed delivery was recorded. Enter another address and send a new notice."))
+    return _record(
+        request,
+        pk,
+        PaperFailForm,
+        "fail_form",
+        paper.paper_notice_fail,
+        _("The failed delivery was recorded. Enter another address and send a new notice."),
+    )
 
 
 @office_required

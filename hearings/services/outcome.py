@@ -6,6 +6,7 @@ keeps, so two moves on one hearing never deadlock); the case moved only through
 transaction (delivered after commit). The acta is generated afterwards (hearings.services.acta).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -29,6 +30,8 @@ from ..models import Agreement, Attendance, Hearing, PartOutcome
 from ..notify import notify_hearing
 from ..policy import ABSENT_PARTY
 from ..selectors import attended
+from .instalments import add_instalments
+from .instalments import check_schedule as scheduled
 from .shared import (
     Outcome,
     Party,
@@ -66,6 +69,8 @@ class CompanyOutcome:
     obligations: str = ""
     compliance_due: date | None = None
     notes: str = ""
+    # Paid in instalments: (due date, amount) each; the last due date is the compliance deadline.
+    instalments: "Sequence[tuple[date, Decimal]]" = ()
 
 
 def outcome_record(
@@ -80,6 +85,7 @@ def outcome_record(
     compliance_due: date | None = None,
     adjourn_to: datetime | None = None,
     per_company: "dict[int, CompanyOutcome] | None" = None,
+    instalments: "Sequence[tuple[date, Decimal]]" = (),
 ) -> Hearing:
     """The conciliator (or the office) records how the hearing ended and the case moves with it.
 
@@ -93,6 +99,13 @@ def outcome_record(
     in the background and every party is told."""
     notes, terms, obligations = notes.strip(), terms.strip(), obligations.strip()
     each_company = per_company is not None and outcome not in CASE_WIDE_OUTCOMES
+    # A schedule of instalments is checked first; its last due date is the compliance deadline.
+    instalments = scheduled(instalments, amount=amount) if instalments and outcome == Outcome.AGREEMENT else []
+    compliance_due = instalments[-1][0] if instalments else compliance_due
+    for result in (per_company or {}).values():
+        if result.outcome == Outcome.AGREEMENT and result.instalments:
+            result.instalments = scheduled(result.instalments, amount=result.amount)
+            result.compliance_due = result.instalments[-1][0]
     if not each_company:
         _check_outcome_details(
             outcome, notes=notes, terms=terms, amount=amount, compliance_due=compliance_due, adjourn_to=adjourn_to
@@ -103,6 +116,13 @@ def outcome_record(
         locked = lock_hearing(hearing.pk)
         locked.complaint = case
         _check_can_record(locked, by, "" if each_company else outcome, now)
+        if policy.is_part_hearing(locked) and not each_company and outcome in CASE_WIDE_OUTCOMES:
+            raise HearingError(
+                _(
+                    "This hearing is for the remaining companies only: record how it ended for each of them. "
+                    "If it cannot be held now, reschedule it."
+                )
+            )
         if each_company or (outcome not in CASE_WIDE_OUTCOMES and is_multi_company(case)):
             _record_per_company(
                 locked,
@@ -136,7 +156,7 @@ def outcome_record(
             )
             if outcome == Outcome.AGREEMENT:
                 assert compliance_due is not None  # checked above
-                Agreement.objects.create(
+                agreement = Agreement.objects.create(
                     complaint=move.case,
                     part=parts_of(move.case).first(),
                     hearing=locked,
@@ -145,6 +165,7 @@ def outcome_record(
                     obligations=obligations,
                     compliance_due=compliance_due,
                 )
+                add_instalments(agreement, list(instalments))
             locked.status = Hearing.Status.HELD
             locked.outcome, locked.outcome_notes = outcome, notes
             locked.outcome_recorded_at, locked.outcome_recorded_by = now, by
@@ -302,8 +323,13 @@ def _record_per_company(
         _check_company_outcome(hearing, part, result, now)
         results.append((part, result))
     outcomes = {result.outcome for _part, result in results}
+    # A company that agreed before the hearing (by accepting its offer) keeps its agreement: the case
+    # then moves as a mixed outcome, never as a plain "no agreement" that would strand it.
+    agreed_before = any(part.status == PartStatus.AGREEMENT for part in parts_of(case))
+    # A hearing for the remaining companies moves only their parts: the case keeps its agreement.
+    part_hearing = policy.is_part_hearing(hearing)
     justification_due: datetime | None = None
-    if len(outcomes) == 1:
+    if len(outcomes) == 1 and not part_hearing and (not agreed_before or outcomes == {Outcome.AGREEMENT}):
         outcome = next(iter(outcomes))
         changes: dict[str, object] = {}
         if outcome == Outcome.COMPANY_ABSENT:
@@ -317,14 +343,16 @@ def _record_per_company(
             **changes,
         ).case
     else:
-        outcome, case, justification_due = _move_each_part(hearing, by, now, results, notes=notes)
+        outcome, case, justification_due = _move_each_part(
+            hearing, by, now, results, notes=notes, agreed_before=agreed_before, move_case=not part_hearing
+        )
     for part, result in results:
         PartOutcome.objects.create(
             hearing=hearing, part=part, outcome=result.outcome, notes=result.notes, recorded_at=now
         )
         if result.outcome == Outcome.AGREEMENT:
             assert result.compliance_due is not None  # checked above
-            Agreement.objects.create(
+            agreement = Agreement.objects.create(
                 complaint=case,
                 part=part,
                 hearing=hearing,
@@ -333,6 +361,7 @@ def _record_per_company(
                 obligations=result.obligations,
                 compliance_due=result.compliance_due,
             )
+            add_instalments(agreement, list(result.instalments))
     hearing.complaint = case
     _close_hearing(hearing, by, now, outcome, notes)
     dues = [result.compliance_due for _part, result in results if result.compliance_due is not None]
@@ -347,9 +376,20 @@ def _record_per_company(
 
 
 def _move_each_part(
-    hearing: Hearing, by: User, now: datetime, results: list[tuple[CaseCompany, CompanyOutcome]], *, notes: str
+    hearing: Hearing,
+    by: User,
+    now: datetime,
+    results: list[tuple[CaseCompany, CompanyOutcome]],
+    *,
+    notes: str,
+    agreed_before: bool = False,
+    move_case: bool = True,
 ) -> tuple[str, Complaint, datetime | None]:
-    """A mixed outcome: each part on its own (the case settles once, at the end), then the case."""
+    """A mixed outcome: each part on its own (the case settles once, at the end), then the case. Any
+    agreement, this hearing's or one reached before it (`agreed_before`), makes the case's move an
+    agreement, so that it can be approved and followed. A hearing for the remaining companies
+    (`move_case` False) leaves the case's state alone: only its parts move, then the case settles
+    (it concludes once every part has ended)."""
     case = hearing.complaint
     outcomes = {result.outcome for _part, result in results}
     justification_due = (
@@ -377,21 +417,25 @@ def _move_each_part(
                 ),
                 settle_case=False,
             )
+    # What this hearing ended in (its record), and the case's move, which an agreement reached
+    # before the hearing also makes an agreement.
     if Outcome.AGREEMENT in outcomes:
         outcome = Outcome.AGREEMENT
     elif Outcome.COMPANY_ABSENT in outcomes:
         outcome = Outcome.COMPANY_ABSENT
     else:
         outcome = Outcome.NO_AGREEMENT
-    # The case's own deadline stays empty: each absent company has its own (on its part).
-    move = complaint_transition(
-        complaint=case,
-        transition=OUTCOME_TRANSITIONS[outcome],
-        by=by,
-        reason=_outcome_reason(outcome, notes=notes, terms=_all_terms(results)),
-    )
-    settled = settle(move.case, by=by)
-    return outcome, settled.case if settled is not None else move.case, justification_due
+    case_outcome = Outcome.AGREEMENT if agreed_before else outcome
+    if move_case:
+        # The case's own deadline stays empty: each absent company has its own (on its part).
+        case = complaint_transition(
+            complaint=case,
+            transition=OUTCOME_TRANSITIONS[case_outcome],
+            by=by,
+            reason=_outcome_reason(outcome, notes=notes, terms=_all_terms(results)),
+        ).case
+    settled = settle(case, by=by)
+    return outcome, settled.case if settled is not None else case, justification_due
 
 
 def _check_company_outcome(hearing: Hearing, part: CaseCompany, result: CompanyOutcome, now: datetime) -> None:

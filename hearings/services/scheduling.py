@@ -21,6 +21,7 @@ from notifications.services import notify, notify_address
 from parties.models import ConciliatorProfile, Role, User
 
 from .. import policy
+from ..actions import PART_HEARING_SCHEDULED
 from ..errors import HearingError
 from ..ics import hearing_ics
 from ..models import Hearing, HearingGuest
@@ -161,14 +162,17 @@ def _book(
     with transaction.atomic():
         # Whether the company is owed the minimum notice depends on where the case comes from.
         before = lock_case(complaint.pk)
-        notice = continues is None and notice_applies(before)
-        move = complaint_transition(
-            complaint=complaint,
-            transition="schedule_hearing",
-            by=by,
-            reason=f"{on_record(starts_at)} · {_who(conciliator)}",
-        )
-        case = move.case
+        reason = f"{on_record(starts_at)} · {_who(conciliator)}"
+        part_hearing = before.status in policy.PART_HEARING_STATES
+        if part_hearing:
+            # The companies still to be heard (their absence excused) get their hearing; the case keeps
+            # its agreement and its state. Held within days of the excuse: no minimum notice. Its event
+            # is written once the hearing exists (what the case's clocks read).
+            notice = False
+            case = before
+        else:
+            notice = continues is None and notice_applies(before)
+            case = complaint_transition(complaint=complaint, transition="schedule_hearing", by=by, reason=reason).case
         if continues is not None and continues.complaint_id != case.pk:
             raise HearingError(_("A hearing can only continue a hearing of the same case."))
         _lock_calendar(conciliator)
@@ -184,6 +188,8 @@ def _book(
             continues=continues,
         )
         _save_slot(hearing)
+        if part_hearing:
+            record_event(case=case, action=PART_HEARING_SCHEDULED.code, by=by, reason=reason)
         notify_hearing(
             hearing,
             "hearing_scheduled",
