@@ -190,6 +190,9 @@ def scenarios() -> tuple[list[Scenario], dict[str, Any]]:
         return clients[user.pk]
 
     office, rep, concil = client_for(officer), client_for(representative), client_for(conciliator)
+    supervisor = User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("pk").first()
+    assert supervisor is not None, "no supervisor: run bench/seed.py first"
+    chief = client_for(supervisor)
     chosen = {
         "biggest company": f"{company.legal_name} (id {company.pk}, {biggest['n']:,} cases)",
         "case with hearings": f"{Complaint.objects.get(pk=with_hearings['complaint']).number} "
@@ -233,6 +236,11 @@ def scenarios() -> tuple[list[Scenario], dict[str, Any]]:
         Scenario("propose_slots() for a served case", lambda: propose_slots(served_case)),
         Scenario("Home page (conciliator)", page(concil, "/")),
         Scenario("Home page (officer)", page(office, "/")),
+        Scenario("Supervisor's overdue list (page 1)", page(chief, "/oficina/plazos/")),
+        Scenario(
+            "Supervisor's overdue list, outcome not recorded, overdue only",
+            page(chief, "/oficina/plazos/", kind="outcome_record", when="overdue"),
+        ),
     ], chosen
 
 

@@ -1063,6 +1063,46 @@ def write_hearings_and_events(conn: psycopg.Connection, plan: Plan, consumer_of:
     seal_existing_chains()
 
 
+def write_clocks(conn: psycopg.Connection) -> None:
+    """The clocks (oversight/) of the waits the seeded rows leave open, in two INSERT … SELECTs: each
+    submitted case's admission review (due when the case says), and each scheduled hearing's outcome
+    (due a day after it ends: calendar days here, close enough for timing the list). Reminders go a
+    day before. What `manage.py sync_clocks` would write for these, without a transaction per case."""
+    conn.execute(
+        """
+        INSERT INTO oversight_clock (complaint_id, kind, subject_id, who_acts, assignee_id, started_at,
+            business_days, due_at, remind_at, reminders_sent, created_at, ending)
+        SELECT id, 'admission_review', 0, 'office', assigned_officer_id, submitted_at, 5, review_due_at,
+            review_due_at - interval '1 day', 0, now(), ''
+        FROM complaints_complaint
+        WHERE status = 'submitted' AND submitted_at IS NOT NULL AND review_due_at IS NOT NULL
+        """
+    )
+    conn.execute(
+        """
+        INSERT INTO oversight_clock (complaint_id, kind, subject_id, who_acts, assignee_id, started_at,
+            business_days, due_at, remind_at, reminders_sent, created_at, ending)
+        SELECT complaint_id, 'outcome_record', id, 'conciliator', conciliator_id, ends_at, 1,
+            ends_at + interval '1 day', ends_at, 0, now(), ''
+        FROM hearings_hearing
+        WHERE status = 'scheduled'
+        """
+    )
+    # The history the list must not read: every case past admission once waited for its review, and
+    # that clock is closed (about a million rows beside the open few; the list counts and pages the
+    # open ones through their partial index).
+    conn.execute(
+        """
+        INSERT INTO oversight_clock (complaint_id, kind, subject_id, who_acts, assignee_id, started_at,
+            business_days, due_at, remind_at, reminders_sent, created_at, ending, closed_at)
+        SELECT id, 'admission_review', 0, 'office', NULL, submitted_at, 5, submitted_at + interval '7 days',
+            NULL, 1, now(), 'acted', COALESCE(admitted_at, submitted_at + interval '3 days')
+        FROM complaints_complaint
+        WHERE status NOT IN ('draft', 'submitted') AND submitted_at IS NOT NULL
+        """
+    )
+
+
 def finish(conn: psycopg.Connection) -> None:
     """Sequences past the ids we chose, then VACUUM ANALYZE (visibility map and statistics)."""
     from django.apps import apps
@@ -1122,6 +1162,8 @@ def main(argv: list[str] | None = None) -> None:
     write_parts(conn, plan)
     log("Hearings and case events")
     write_hearings_and_events(conn, plan, consumer_of)
+    log("Deadline clocks")
+    write_clocks(conn)
     conn.execute("SET session_replication_role = origin")
     finish(conn)
 

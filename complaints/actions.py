@@ -136,3 +136,14 @@ CONSUMER_REP_REJECTED = register("consumer_rep_rejected", _("Power of the consum
 CONSUMER_REP_REVOKED = register("consumer_rep_revoked", _("Consumer's representative revoked"))
 VULNERABLE_FLAGGED = register("vulnerable_flagged", _("Consumer flagged as hipervulnerable"))
 VULNERABLE_UNFLAGGED = register("vulnerable_unflagged", _("Hipervulnerable flag removed"))
+
+# --- Duplicates at admission (complaints/services/duplicates.py). The duplicate itself is closed by
+# the `reject` transition (reason "duplicate"), which tells the consumer; these record the other side.
+DUPLICATE_JOINED = register("duplicate_joined", _("A duplicate complaint was joined into this case"))
+DUPLICATE_REJECTED = register("duplicate_rejected", _("A complaint was rejected as a duplicate of this case"))
+# Its reason starts with the other case's number (complaints/duplicates.py reads it back).
+DUPLICATE_DISMISSED = register("duplicate_dismissed", _("Not a duplicate: the office cleared the flag"))
+
+# --- The admission queue's allocation (complaints/services/allocation.py): the office's own work ------
+
+ADMISSION_ASSIGNED = register("admission_assigned", _("Complaint assigned to an admission officer"))

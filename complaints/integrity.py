@@ -124,6 +124,14 @@ def seal_matches(seal: str, sealed: Sealed) -> bool:
     return hmac.compare_digest(seal, seal_for(sealed, key_id=key_id))
 
 
+def document_seal(sha256_hex: str, key_id: str | None = None) -> str:
+    """A keyed seal of a document's SHA-256 (the disposición that homologates an agreement),
+    "<key id>:<hmac>". Its message starts with its own word, so it passes for no event hash and no
+    case seal. To check one, seal again with the key id it names and compare."""
+    key_id = key_id or current_key_id()
+    return f"{key_id}:{_hmac(key_id, SEPARATOR.join(['document', sha256_hex]))}"
+
+
 def _sealed_row(case_id: int, *, length: int | None = None, head_hash: str | None = None) -> Sealed:
     status, chain_length, chain_head, *identity = (
         Complaint.objects.filter(pk=case_id)

@@ -16,6 +16,7 @@ The rules read only the objects they are given, and their relations through `.al
 prefetches the case's offers once, a service reads them fresh under its lock.
 """
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -23,8 +24,8 @@ from django_fsm import can_proceed
 from complaints.errors import CaseError
 from complaints.models import CaseCompany, Complaint, Offer, OfferStatus, PartStatus
 from complaints.representation import parts_represented_by, speaks_for_consumer
-from complaints.states import State, represents
-from parties.models import PowerStatus, Representation, User
+from complaints.states import OFFICE_ROLES, State, represents
+from parties.models import PowerStatus, Representation, Role, User
 from parties.policy import Policy, Refusal, not_now, not_you
 
 # While the case is open for conciliation — served, before or between hearings — the company
@@ -208,3 +209,152 @@ def _answer_offer(user: User, offer: Offer) -> Refusal | None:
 may_answer_as_company = COMPLAINT_RULES[ANSWER_AS_COMPANY]
 may_make_offer = COMPLAINT_RULES[MAKE_OFFER]
 may_answer_offer = COMPLAINT_RULES[ANSWER_OFFER]
+
+
+# --- The admission queue's allocation (complaints/services/allocation.py) --------------------------
+
+ASSIGN_ADMISSION = "assign_admission"  # the supervisor gives a complaint awaiting review to an officer
+TAKE_ADMISSION = "take_admission"  # an officer takes the next unassigned complaint for themselves
+
+
+@_action(ASSIGN_ADMISSION)
+def _assign_admission(user: User, case: Complaint) -> Refusal | None:
+    if user.role != Role.SUPERVISOR:
+        return _not_you(_("Only a supervisor assigns complaints to officers."))
+    if case.status != State.SUBMITTED:
+        return _not_now(
+            _("Complaint %(number)s is “%(state)s”: only a complaint awaiting review is assigned.")
+            % {"number": case, "state": case.get_status_display()}
+        )
+    return None
+
+
+@_action(TAKE_ADMISSION)
+def _take_admission(user: User, case: Complaint) -> Refusal | None:
+    if user.role not in OFFICE_ROLES:
+        return _not_you(_("Only the admission office reviews complaints."))
+    if case.status != State.SUBMITTED:
+        return _not_now(
+            _("Complaint %(number)s is “%(state)s”: only a complaint awaiting review is assigned.")
+            % {"number": case, "state": case.get_status_display()}
+        )
+    if case.assigned_officer_id is not None and case.assigned_officer_id != user.pk:
+        holder = case.assigned_officer
+        # One who can no longer review it (deactivated, or out of the office) holds it no more.
+        if holder is not None and holder.is_active and holder.role in OFFICE_ROLES:
+            return _not_now(_("Another officer already took complaint %(number)s.") % {"number": case})
+    return None
+
+
+may_assign_admission = COMPLAINT_RULES[ASSIGN_ADMISSION]
+may_take_admission = COMPLAINT_RULES[TAKE_ADMISSION]
+
+
+# --- Duplicates at admission (complaints/duplicates.py flags, complaints/services/duplicates.py
+# decides). Asked of the flagged complaint, with `duplicate_of` (the earlier case) loaded; the rules
+# read both cases' companies and evidence through `.all()`.
+
+JOIN_DUPLICATE = "join_duplicate"  # close this complaint into the earlier one
+REJECT_DUPLICATE = "reject_duplicate"  # reject it as a duplicate, the earlier one as it is
+DISMISS_DUPLICATE = "dismiss_duplicate"  # not a duplicate: clear the flag
+
+# The earlier case can take what is joined into it only while nobody has been served with it yet:
+# what a company was served with must not change under it.
+JOINABLE_STATES = (State.SUBMITTED, State.OBSERVED, State.ADMITTED)
+
+
+def _duplicate_decision(user: User, case: Complaint) -> Refusal | None:
+    if user.role not in OFFICE_ROLES:
+        return _not_you(_("Only the admission office decides whether a complaint is a duplicate."))
+    if case.status != State.SUBMITTED:
+        return _not_now(
+            _("This complaint is “%(state)s”: whether it is a duplicate is decided only while it awaits admission.")
+            % {"state": case.get_status_display()}
+        )
+    if case.duplicate_of_id is None:
+        return _not_now(_("This complaint is not flagged as a possible duplicate: someone may have decided already."))
+    return None
+
+
+def _part_key(part: CaseCompany) -> tuple[str, object]:
+    return ("company", part.company_id) if part.company_id else ("cuit", part.cuit)
+
+
+def companies_only_here(case: Complaint, original: Complaint) -> list[str]:
+    """The companies this complaint names that the earlier case does not: closing it into that case
+    would drop the claim against them."""
+    named_there = {_part_key(part) for part in original.parts.all()}
+    return [part.display_name for part in case.parts.all() if _part_key(part) not in named_there]
+
+
+def _same_claim(user: User, case: Complaint) -> Refusal | None:
+    """What join and reject-as-duplicate both need: the earlier case open, and naming every company
+    this one names."""
+    refusal = _duplicate_decision(user, case)
+    if refusal is not None:
+        return refusal
+    original = case.duplicate_of
+    assert original is not None  # the flag is set (checked above)
+    if original.is_closed:
+        return _not_now(
+            _(
+                "%(number)s is closed (“%(state)s”), so this complaint is a new filing, not a duplicate of an "
+                "open case: say it is not a duplicate and decide on it as usual."
+            )
+            % {"number": original.number, "state": original.get_status_display()}
+        )
+    missing = companies_only_here(case, original)
+    if missing:
+        return _not_now(
+            _(
+                "This complaint also names %(companies)s, which %(number)s does not: closing it would drop the "
+                "claim against them. Say it is not a duplicate and decide on it as usual."
+            )
+            % {"companies": ", ".join(missing), "number": original.number}
+        )
+    return None
+
+
+@_action(JOIN_DUPLICATE)
+def _join_duplicate(user: User, case: Complaint) -> Refusal | None:
+    refusal = _same_claim(user, case)
+    if refusal is not None:
+        return refusal
+    original = case.duplicate_of
+    assert original is not None  # checked above
+    served = original.status not in JOINABLE_STATES or any(
+        part.notified_at is not None for part in original.parts.all()
+    )
+    if served:
+        return _not_now(
+            _(
+                "%(number)s was already served on a company (“%(state)s”): its file cannot take new facts or "
+                "evidence. Reject this complaint as its duplicate, or say it is not one."
+            )
+            % {"number": original.number, "state": original.get_status_display()}
+        )
+    files = len(original.evidence.all()) + len(case.evidence.all())
+    if files > settings.EVIDENCE_MAX_FILES:
+        return _not_now(
+            _(
+                "Joined, %(number)s would hold %(files)s evidence files; a case holds up to %(limit)s. Reject this "
+                "complaint as its duplicate, or say it is not one."
+            )
+            % {"number": original.number, "files": files, "limit": settings.EVIDENCE_MAX_FILES}
+        )
+    return None
+
+
+@_action(REJECT_DUPLICATE)
+def _reject_duplicate(user: User, case: Complaint) -> Refusal | None:
+    return _same_claim(user, case)
+
+
+@_action(DISMISS_DUPLICATE)
+def _dismiss_duplicate(user: User, case: Complaint) -> Refusal | None:
+    return _duplicate_decision(user, case)
+
+
+may_join_duplicate = COMPLAINT_RULES[JOIN_DUPLICATE]
+may_reject_duplicate = COMPLAINT_RULES[REJECT_DUPLICATE]
+may_dismiss_duplicate = COMPLAINT_RULES[DISMISS_DUPLICATE]

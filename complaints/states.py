@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from parties.models import Representation, Role
 
@@ -23,7 +24,7 @@ class State(models.TextChoices):
     COMPANY_ABSENT = "company_absent", _("Company absent")
     CONSUMER_ABSENT = "consumer_absent", _("Consumer absent")
     WITHDRAWN = "withdrawn", _("Withdrawn (desistido)")
-    REFERRED = "referred", _("Referred to sanction proceedings (sumario)")
+    REFERRED = "referred", pgettext_lazy("case status", "Referred to the legal directorate")
     ARCHIVED = "archived", _("Archived")
     # Sent to the authority competent for it (another province's office, the national one).
     REFERRED_OUT = "referred_out", _("Referred to the competent authority")
@@ -100,6 +101,12 @@ def allow_owner_consumer(case, user) -> bool:
 
 def allow_office(case, user) -> bool:
     return user is not None and user.role in OFFICE_ROLES
+
+
+def allow_homologating_authority(case, user) -> bool:
+    """Homologation: the director, or an officer or supervisor the director delegated it to (the
+    hearings floor's rule, hearings/policy.py, says why not to everyone else)."""
+    return user is not None and (user.role == Role.DIRECTOR or (user.role in OFFICE_ROLES and user.may_homologate))
 
 
 def allow_system_or_office(case, user) -> bool:

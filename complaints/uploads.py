@@ -142,7 +142,7 @@ def evidence_problems(files: Sequence[UploadedFile], *, already: int) -> list[st
 def evidence_add(*, complaint: Complaint, upload: UploadedFile, by: User, description: str = "") -> Evidence:
     """Store one evidence file on a draft or observed case; nothing is stored if it is refused."""
     with transaction.atomic():
-        case = Complaint.objects.select_for_update().get(pk=complaint.pk)
+        case = Complaint.objects.select_for_update(no_key=True).get(pk=complaint.pk)
         if case.status not in (State.DRAFT, State.OBSERVED):
             raise ValidationError(_("Evidence can only be added while the complaint is a draft or being corrected."))
         content_type = validate_evidence(upload, already=case.evidence.count())
@@ -187,7 +187,7 @@ def evidence_add_all(*, complaint: Complaint, files: Sequence[UploadedFile], by:
 
 def evidence_remove(*, evidence: Evidence, by: User) -> None:
     with transaction.atomic():
-        case = Complaint.objects.select_for_update().get(pk=evidence.complaint_id)
+        case = Complaint.objects.select_for_update(no_key=True).get(pk=evidence.complaint_id)
         if case.status not in (State.DRAFT, State.OBSERVED):
             raise ValidationError(_("Evidence of a submitted complaint cannot be removed."))
         stored = evidence.file.name or ""

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from complaints.views import assisted, case_file, evidence, filing, office, receipt, representatives
+from complaints.views import allocation, assisted, case_file, evidence, filing, office, receipt, representatives
+from complaints.views import duplicates as duplicate_views
 from complaints.views import paper as paper_views
 
 urlpatterns = [
@@ -35,6 +36,9 @@ urlpatterns = [
     path("representantes/<int:pk>/revocar/", representatives.consumer_rep_revoke, name="consumer_rep_revoke"),
     # The office
     path("oficina/admision/", office.admission_queue, name="admission_queue"),
+    path("oficina/admision/asignar/", allocation.admission_assign, name="admission_assign"),
+    path("oficina/admision/tomar/", allocation.admission_take_next, name="admission_take_next"),
+    path("oficina/admision/repartir/", allocation.admission_balance, name="admission_balance"),
     path("reclamos/<int:pk>/admitir/", office.complaint_admit, name="complaint_admit"),
     path("reclamos/<int:pk>/observar/", office.complaint_observe, name="complaint_observe"),
     path("reclamos/<int:pk>/rechazar/", office.complaint_reject, name="complaint_reject"),
@@ -48,4 +52,8 @@ urlpatterns = [
     path("oficina/cedulas/<int:pk>/cedula.pdf", paper_views.paper_notice_document, name="paper_notice_document"),
     path("reclamos/<int:pk>/derivar/", office.complaint_refer_out, name="complaint_refer_out"),
     path("reclamos/<int:pk>/hipervulnerable/", office.complaint_vulnerable, name="complaint_vulnerable"),
+    # A complaint flagged as a possible duplicate of an earlier one (the office decides)
+    path("reclamos/<int:pk>/duplicado/unir/", duplicate_views.duplicate_join_view, name="duplicate_join"),
+    path("reclamos/<int:pk>/duplicado/rechazar/", duplicate_views.duplicate_reject_view, name="duplicate_reject"),
+    path("reclamos/<int:pk>/duplicado/descartar/", duplicate_views.duplicate_dismiss_view, name="duplicate_dismiss"),
 ]

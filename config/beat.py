@@ -23,7 +23,6 @@ def beat_schedule(*, notification_sweep_seconds: int) -> dict[str, dict[str, Any
         "complaints-archive-uncorrected": _every(900, "complaints.tasks.archive_uncorrected_complaints"),
         "complaints-refer-without-domicile": _every(900, "complaints.tasks.refer_complaints_without_domicile"),
         "complaints-serve-new-domicile": _every(900, "complaints.tasks.serve_companies_with_new_domicile"),
-        "complaints-deadline-warnings": _daily(8, 0, "complaints.tasks.deadline_warnings"),
         # Every case record against its keyed chain; alerts the supervisors (complaints/tasks_integrity.py).
         "complaints-verify-case-chains": _daily(2, 30, "complaints.tasks_integrity.verify_case_chains"),
         # The outbox, formal notices and retention (notifications/tasks.py).
@@ -36,6 +35,32 @@ def beat_schedule(*, notification_sweep_seconds: int) -> dict[str, dict[str, Any
         "hearings-absence-deadlines": _every(900, "hearings.tasks.act_on_absence_deadlines"),
         "hearings-missing-actas": _every(600, "hearings.tasks.generate_missing_actas"),
         "hearings-compliance-due": _every(900, "hearings.tasks.ask_about_compliance"),
+        # The legal directorate: expired defence and appeal windows (legal/tasks.py).
+        "legal-close-windows": _every(900, "legal.tasks.close_legal_windows"),
+        # The office calendar: a deadline recompute lost after a change is queued again (workdays/tasks.py).
+        "workdays-requeue-lost-recomputes": _every(300, "workdays.tasks.requeue_lost_recomputes"),
+        # A clock on every wait (oversight/tasks.py): one job per rule, reminders then escalations.
+        **{
+            f"oversight-{kind.replace('_', '-')}": _every(600, f"oversight.tasks.clock_{kind}")
+            for kind in (
+                "admission_review",
+                "acta_confirmation",
+                "homologation",
+                "compliance_answer",
+                "outcome_record",
+                "rehearing",
+                "recording",
+                "company_answer",
+                "justification_decision",
+                "first_hearing",
+                "offer_answer",
+                "adjourned_new_date",
+                "legal_decision",
+                "legal_resolution",
+                "appeal_result",
+            )
+        },
+        "oversight-digest": _daily(7, 30, "oversight.tasks.supervisor_digest"),
         # Personal data (privacy/tasks.py): the access log's retention, closed cases anonymised.
         "privacy-access-log-retention": _daily(3, 50, "privacy.tasks.purge_access_log"),
         "privacy-anonymise-closed-cases": _daily(4, 30, "privacy.tasks.anonymise_closed_cases"),

@@ -7,7 +7,7 @@ from typing import cast
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from complaints.models import OPEN_PART_STATUSES, CaseCompany, Complaint
@@ -15,7 +15,9 @@ from complaints.selectors import complaints_visible_to
 from complaints.states import CLOSED_STATES, State
 from hearings.models import AbsenceJustification, Agreement, Hearing
 from hearings.selectors import hearings_visible_to
+from hearings.views.homologation import homologation_queue_context
 from parties import selectors as party_selectors
+from parties.http import AuthenticatedRequest
 from parties.models import Representation, Role, User
 
 RECENT = 10
@@ -25,6 +27,8 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "home/anonymous.html")
     user = cast(User, request.user)
+    if user.role == Role.LEGAL:
+        return redirect("legal_queue")  # the legal directorate's work is its queue (legal/)
     cases = complaints_visible_to(user).select_related("company")
     now = timezone.now()
     upcoming = (
@@ -66,6 +70,9 @@ def home(request: HttpRequest) -> HttpResponse:
         context["to_record"] = hearings_visible_to(user).filter(status=Hearing.Status.SCHEDULED, starts_at__lte=now)[
             :RECENT
         ]
+    elif user.role == Role.DIRECTOR:
+        # The agreements awaiting homologation (the director's own list, paginated and searchable).
+        context.update(homologation_queue_context(cast(AuthenticatedRequest, request)))
     return render(request, f"home/{user.role}.html", context)
 
 

@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "complaints",
     "hearings",
     "privacy",
+    "legal",
+    "workdays",
+    "oversight",
 ]
 
 # The office's time zone: every deadline, slot, acta date and beat job reads this one setting
@@ -148,7 +151,15 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (allauth's rate limits live here): Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Passed to redis-py's connection pool: a Redis that does not answer costs a request half a
+            # second, not the OS's TCP timeout (the business calendar keeps its copy when it fails).
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     if PRODUCTION:
         raise ImproperlyConfigured("REDIS_URL is required in production (shared cache for rate limits).")
@@ -228,7 +239,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE  # the office's clock: beat runs its jobs at the office's hours
 # Task modules autodiscovery (each app's tasks.py) does not find.
-CELERY_IMPORTS = ("complaints.tasks_integrity",)
+CELERY_IMPORTS = ("complaints.tasks_integrity", "complaints.tasks_duplicates")
 # CELERY_BEAT_SCHEDULE: every periodic job is declared once, in config/beat.py; it is set at the end of
 # this module, below the settings it reads (NOTIFICATION_SWEEP_SECONDS).
 
@@ -363,7 +374,20 @@ if env_str("AWS_STORAGE_BUCKET_NAME", ""):
     # S3-compatible storage for evidence and actas (django-storages reads the AWS_* variables).
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
 
-# --- Domain: deadlines in business days (Argentine national holidays do not count).
+# --- The office calendar (parties/business_days.py): weekends, national holidays, the holidays of the
+# jurisdiction (a subdivision of the `holidays` package: "C" is CABA; empty: national only) and the
+# días inhábiles the office declares (workdays/) are not business days.
+OFFICE_HOLIDAY_SUBDIVISION = env_str("OFFICE_HOLIDAY_SUBDIVISION", "C").strip().upper()
+import holidays as _holidays  # noqa: E402  (kept beside the setting it checks)
+
+_AR_SUBDIVISIONS = _holidays.country_holidays("AR").subdivisions
+if OFFICE_HOLIDAY_SUBDIVISION and OFFICE_HOLIDAY_SUBDIVISION not in _AR_SUBDIVISIONS:
+    raise ImproperlyConfigured(f"OFFICE_HOLIDAY_SUBDIVISION must be empty or one of {', '.join(_AR_SUBDIVISIONS)}.")
+# How often each process asks the shared cache whether the office changed its calendar (seconds; the
+# process that changes it sees the change at once). 0 (the tests' default): on every question.
+BUSINESS_CALENDAR_CHECK_SECONDS = env_int("BUSINESS_CALENDAR_CHECK_SECONDS", 0 if DJANGO_ENV == "test" else 5)
+
+# --- Domain: deadlines in business days (the office calendar above decides which days count).
 DEADLINES = {
     "ADMISSION_REVIEW": env_int("DEADLINE_ADMISSION_REVIEW_DAYS", 5, minimum=1),
     "CORRECTION": env_int("DEADLINE_CORRECTION_DAYS", 10, minimum=1),
@@ -374,7 +398,56 @@ DEADLINES = {
     "NEW_HEARING_AFTER_EXCUSED_ABSENCE": env_int("DEADLINE_NEW_HEARING_AFTER_EXCUSED_ABSENCE_DAYS", 5, minimum=1),
     # A hipervulnerable consumer's complaint is reviewed sooner (Res. 139/2020).
     "ADMISSION_REVIEW_VULNERABLE": env_int("DEADLINE_ADMISSION_REVIEW_VULNERABLE_DAYS", 2, minimum=1),
+    # Every waiting state has a clock (oversight/rules.py says why each default).
+    "ACTA_CONFIRMATION": env_int("DEADLINE_ACTA_CONFIRMATION_DAYS", 5, minimum=1),
+    "HOMOLOGATION": env_int("DEADLINE_HOMOLOGATION_DAYS", 5, minimum=1),
+    "COMPLIANCE_ANSWER": env_int("DEADLINE_COMPLIANCE_ANSWER_DAYS", 10, minimum=1),
+    "OUTCOME_RECORD": env_int("DEADLINE_OUTCOME_RECORD_DAYS", 1, minimum=1),
+    "COMPANY_ANSWER": env_int("DEADLINE_COMPANY_ANSWER_DAYS", 5, minimum=1),
+    # The office decides a filed absence justification; books the first hearing after service (5: with
+    # the 5-day review and up to 2 days to serve, a booking by ~12 business days from filing leaves room
+    # for the notice and the hearing within DOMAIN.md's 30 calendar days); the consumer answers an offer
+    # (a reminder only); the office dates an adjourned hearing's continuation.
+    "JUSTIFICATION_DECISION": env_int("DEADLINE_JUSTIFICATION_DECISION_DAYS", 2, minimum=1),
+    "FIRST_HEARING": env_int("DEADLINE_FIRST_HEARING_DAYS", 5, minimum=1),
+    "OFFER_ANSWER": env_int("DEADLINE_OFFER_ANSWER_DAYS", 5, minimum=1),
+    "ADJOURNED_NEW_DATE": env_int("DEADLINE_ADJOURNED_NEW_DATE_DAYS", 5, minimum=1),
+    # The legal directorate's own service targets (legal/): deciding a referral, resolving after the
+    # descargo window, and following an appeal until its result is recorded.
+    "LEGAL_DECISION": env_int("DEADLINE_LEGAL_DECISION_DAYS", 10, minimum=1),
+    "LEGAL_RESOLUTION": env_int("DEADLINE_LEGAL_RESOLUTION_DAYS", 20, minimum=1),
+    "APPEAL_RESULT": env_int("DEADLINE_APPEAL_RESULT_DAYS", 60, minimum=1),
 }
+# Clocks (oversight/): reminders go this many business days before a deadline, at 08:00; the beat
+# jobs take this many clocks per run.
+CLOCK_REMINDER_DAYS_BEFORE = env_int("DEADLINE_REMINDER_DAYS_BEFORE", 1, minimum=0)
+CLOCK_BATCH = env_int("CLOCK_BATCH", 500, minimum=1)
+
+# --- The legal directorate (legal/): the company's defence (descargo) after an imputación runs 5
+# business days (Ley 24.240 art. 45); a sanction may be appealed (recurso directo) within 10 business
+# days of its notice (Ley 24.240 art. 45, as amended by Ley 26.361). Fines are in unidades fijas
+# (UF): a company's unexcused absence from the hearing, 300 to 20,000 (Ley 757 art. 9 d); any other
+# infraction within the bounds the office sets (Ley 24.240 art. 47's scale, converted to UF).
+LEGAL = {
+    "DEFENCE_DAYS": env_int("DEADLINE_DEFENCE_DAYS", 5, minimum=1),
+    "APPEAL_DAYS": env_int("DEADLINE_APPEAL_DAYS", 10, minimum=1),
+    # The company is reminded this many business days before its defence or appeal window closes.
+    "REMINDER_DAYS_BEFORE": env_int("LEGAL_REMINDER_DAYS_BEFORE", 2, minimum=1),
+    "ABSENCE_FINE_MIN_UF": env_int("LEGAL_ABSENCE_FINE_MIN_UF", 300, minimum=1),
+    "ABSENCE_FINE_MAX_UF": env_int("LEGAL_ABSENCE_FINE_MAX_UF", 20000, minimum=1),
+    "FINE_MIN_UF": env_int("LEGAL_FINE_MIN_UF", 1, minimum=1),
+    "FINE_MAX_UF": env_int("LEGAL_FINE_MAX_UF", 20000, minimum=1),
+}
+if LEGAL["ABSENCE_FINE_MIN_UF"] > LEGAL["ABSENCE_FINE_MAX_UF"] or LEGAL["FINE_MIN_UF"] > LEGAL["FINE_MAX_UF"]:
+    raise ImproperlyConfigured("The LEGAL_*_FINE_MIN_UF bounds must not exceed their LEGAL_*_FINE_MAX_UF.")
+
+# --- Duplicates at admission (complaints/duplicates.py): an earlier complaint of the same consumer
+# against a company in common, submitted within this many days, whose facts are at least this
+# alike (Dice on the accounts' content words, moved by product, purchase date and amount; in percent).
+DUPLICATE_WINDOW_DAYS = env_int("DUPLICATE_WINDOW_DAYS", 90, minimum=1)
+DUPLICATE_SIMILARITY = env_int("DUPLICATE_SIMILARITY_PERCENT", 50, minimum=1) / 100
+if DUPLICATE_SIMILARITY > 1:
+    raise ImproperlyConfigured("DUPLICATE_SIMILARITY_PERCENT must be between 1 and 100.")
 
 # --- Competence (complaints/competence.py): the provinces this office hears (parties.models.Province
 # codes), and the authorities a case outside them is referred to (None: the built-in list).

@@ -22,6 +22,9 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("hearings.urls")),
     path("", include("privacy.urls")),
+    path("", include("legal.urls")),
+    path("", include("workdays.urls")),
+    path("", include("oversight.urls")),
 ]
 # Media is never served directly, not even in DEBUG: every stored file (evidence, actas, recordings,
 # proofs, justifications, cédulas) is downloaded through a view that checks who is asking.

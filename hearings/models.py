@@ -408,3 +408,124 @@ class HearingGuest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind}) → {self.hearing_id}"
+
+
+# --- Homologation (disposición) and instalments -------------------------------------------------------
+
+
+def disposition_upload_to(instance: "Disposition", filename: str) -> str:
+    return _unguessable_name("dispositions", filename)
+
+
+def instalment_proof_upload_to(instance: "Instalment", filename: str) -> str:
+    return _unguessable_name("compliance", filename)
+
+
+class DispositionSequence(models.Model):
+    """One row per year; the row lock makes disposición numbers unique and gapless (like the case
+    number's CaseNumberSequence): the number is taken in the homologation's transaction, so a
+    homologation that rolls back gives its number back."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Disposition(models.Model):
+    """The act by which the director (or a delegate) homologates a case's agreements: a PDF whose
+    SHA-256 is kept with a keyed seal of it (complaints.integrity.document_seal) and written into the
+    case's event chain. One per case: every agreement of the case is homologated at once."""
+
+    class SignedAs(models.TextChoices):
+        DIRECTOR = "director", _("Director")
+        DELEGATE = "delegate", _("Delegate of the director")
+
+    complaint = models.OneToOneField(
+        Complaint, on_delete=models.PROTECT, related_name="disposition", verbose_name=_("case")
+    )
+    year = models.PositiveIntegerField(_("year"))
+    number = models.PositiveIntegerField(_("number"))
+    agreements = models.ManyToManyField(Agreement, related_name="dispositions", verbose_name=_("agreements"))
+    file = models.FileField(_("file"), upload_to=disposition_upload_to)
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    seal = models.CharField(_("seal"), max_length=200)
+    # A PDF cannot print its own hash: its footer prints the SHA-256 of what it says (number, case,
+    # parties, terms, signer, time; disposition.content_digest) and that digest's seal.
+    content_sha256 = models.CharField(_("content SHA-256"), max_length=64)
+    content_seal = models.CharField(_("content seal"), max_length=200)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("signed by")
+    )
+    signed_as = models.CharField(_("signed as"), max_length=10, choices=SignedAs.choices)
+    signed_at = models.DateTimeField(_("signed at"))
+
+    class Meta:
+        verbose_name = _("disposición")
+        verbose_name_plural = _("disposiciones")
+        ordering = ["-year", "-number"]
+        constraints = [models.UniqueConstraint(fields=["year", "number"], name="disposition_number_once_a_year")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """DI-<year>-<6 digits>, as the case number reads."""
+        return f"DI-{self.year}-{self.number:06d}"
+
+
+class Instalment(models.Model):
+    """One payment of an agreement paid in instalments: its own amount, due date, proof and
+    follow-up (the consumer is asked once it falls due; a missed one is a breach)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField(_("number"))
+    amount = models.DecimalField(_("amount (ARS)"), max_digits=14, decimal_places=2, validators=[MinValueValidator(0)])
+    due_date = models.DateField(_("due date"))
+    proof = models.FileField(_("proof of payment"), upload_to=instalment_proof_upload_to, blank=True)
+    proof_original_name = models.CharField(max_length=255, blank=True)
+    proof_content_type = models.CharField(max_length=100, blank=True)
+    proof_uploaded_at = models.DateTimeField(null=True, blank=True)
+    proof_uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    asked_at = models.DateTimeField(null=True, blank=True)
+    paid_confirmed_at = models.DateTimeField(_("payment confirmed at"), null=True, blank=True)
+    paid_confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reported_missed_at = models.DateTimeField(_("reported missed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["agreement_id", "number"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "number"], name="instalment_number_once")]
+        indexes = [models.Index(fields=["due_date"], name="instalment_to_ask", condition=Q(asked_at=None))]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_id} #{self.number} {self.due_date}"
+
+    @property
+    def is_settled(self) -> bool:
+        return self.paid_confirmed_at is not None
+
+
+class DelegationChange(models.Model):
+    """The audit of the director's delegation to homologate (User.may_homologate): who granted or
+    withdrew it to whom, and when. Rows are only added."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    granted = models.BooleanField(_("granted"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("delegation to homologate")
+        verbose_name_plural = _("delegations to homologate")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {'+' if self.granted else '-'} {self.at:%Y-%m-%d}"

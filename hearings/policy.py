@@ -44,6 +44,41 @@ ABSENT_PARTY: dict[str, str] = {Outcome.COMPANY_ABSENT: Party.COMPANY, Outcome.C
 # Where the office schedules (again): served and waiting, after a cuarto intermedio without a date,
 # after the company's absence was excused (a reactivated consumer's case is "company notified").
 SCHEDULABLE_STATES = (State.COMPANY_NOTIFIED, State.ADJOURNED, State.COMPANY_ABSENT)
+# A case of several companies that were not all heard: one agreed (at the hearing or by accepting its
+# offer) while another, whose absence was excused, awaits its new hearing. The case keeps its state
+# (the agreement goes on to approval and follow-up); that hearing is about the companies still
+# served only — "a hearing for the remaining companies" — and its outcome moves their parts alone.
+# (Not after homologation: the agreements of a case are homologated together once every company has
+# been heard, see `companies_not_yet_heard`.)
+PART_HEARING_STATES = frozenset({State.AGREEMENT})
+# The case states in which a scheduled hearing is live: reminded, held, moved, its outcome recorded.
+LIVE_HEARING_CASE_STATES = frozenset({State.HEARING_SCHEDULED, *PART_HEARING_STATES})
+
+
+def is_part_hearing(hearing: Hearing) -> bool:
+    """A hearing for the remaining companies of a case that already has an agreement (no query)."""
+    return hearing.complaint.status in PART_HEARING_STATES
+
+
+def companies_not_yet_heard(case: Complaint) -> list[str]:
+    """The companies of a case with an agreement that still await a hearing (an excused absence) or
+    the end of their window to justify one: the case's agreements wait for them, to be homologated
+    together in one disposición."""
+    return [
+        part.display_name
+        for part in CaseCompany.objects.filter(
+            complaint_id=case.pk, status__in=(PartStatus.SERVED, PartStatus.ABSENT)
+        ).select_related("company")
+    ]
+
+
+def awaits_part_hearing(case: Complaint) -> bool:
+    """A company of this case, its absence excused, still awaits the hearing the others had."""
+    return (
+        case.status in PART_HEARING_STATES
+        and CaseCompany.objects.filter(complaint_id=case.pk, status=PartStatus.SERVED).exists()
+    )
+
 
 # The actions.
 SCHEDULE_HEARING = "schedule_hearing"
@@ -83,6 +118,12 @@ _COMPANY_SIDE = "_hearings_policy_company_side"
 
 def is_office(user: User | None) -> bool:
     return user is not None and user.role in OFFICE_ROLES
+
+
+def reads_as_office(user: User | None) -> bool:
+    """The office, and the director who homologates: reads what the office reads (actas, proofs),
+    without the office's moves."""
+    return is_office(user) or (user is not None and user.role == Role.DIRECTOR)
 
 
 @contextmanager
@@ -233,6 +274,10 @@ def _schedule_hearing(user: User, case: Complaint) -> Refusal | None:
         return _not_you(_("Only the office can schedule a hearing."))
     if case.status == State.HEARING_SCHEDULED:
         return _not_now(_("A hearing is already scheduled for case %(number)s.") % {"number": case})
+    if case.status in PART_HEARING_STATES and awaits_part_hearing(case):
+        if Hearing.objects.filter(complaint_id=case.pk, status=Hearing.Status.SCHEDULED).exists():
+            return _not_now(_("A hearing is already scheduled for case %(number)s.") % {"number": case})
+        return None
     if case.status not in SCHEDULABLE_STATES:
         return _not_now(
             _("Case %(number)s is “%(state)s”: a hearing cannot be scheduled now.")
@@ -263,7 +308,7 @@ def _reschedule_hearing(user: User, hearing: Hearing) -> Refusal | None:
     if refusal is not None:
         return refusal
     case = hearing.complaint
-    if case.status != State.HEARING_SCHEDULED:
+    if case.status not in LIVE_HEARING_CASE_STATES:
         return _not_now(
             _("This hearing is “%(status)s” and the case “%(state)s”, so the hearing can no longer be moved.")
             % {"status": hearing.get_status_display(), "state": _state(case)}
@@ -369,7 +414,7 @@ def _record_outcome(user: User, hearing: Hearing) -> Refusal | None:
             _("The outcome of this hearing was already recorded: %(outcome)s.")
             % {"outcome": hearing.get_outcome_display()}
         )
-    if hearing.complaint.status != State.HEARING_SCHEDULED:
+    if hearing.complaint.status not in LIVE_HEARING_CASE_STATES:
         return _not_now(
             _("This case is “%(state)s”: the hearing has no outcome to record.") % {"state": _state(hearing.complaint)}
         )
@@ -390,7 +435,7 @@ def _adjourn_hearing(user: User, hearing: Hearing) -> Refusal | None:
     last = latest_hearing(case)
     if (
         hearing.status != Hearing.Status.SCHEDULED
-        or case.status != State.HEARING_SCHEDULED
+        or case.status not in LIVE_HEARING_CASE_STATES
         or last is None
         or last.pk != hearing.pk
     ):
@@ -398,6 +443,9 @@ def _adjourn_hearing(user: User, hearing: Hearing) -> Refusal | None:
             _("This hearing is “%(status)s”, so it can no longer be adjourned.")
             % {"status": hearing.get_status_display()}
         )
+    if is_part_hearing(hearing):
+        # The case already has an agreement and stays where it is: move this hearing instead.
+        return _not_now(_("This hearing is for the remaining companies only: to continue it later, reschedule it."))
     return None
 
 
@@ -406,7 +454,7 @@ def _adjourn_hearing(user: User, hearing: Hearing) -> Refusal | None:
 
 @_action(READ_ACTA)
 def _read_acta(user: User, hearing: Hearing) -> Refusal | None:
-    if not is_office(user) and acta_side(user, hearing) is None:
+    if not reads_as_office(user) and acta_side(user, hearing) is None:
         return _not_you(_("Only the parties to the hearing, its conciliator and the office read its acta."))
     acta = acta_of(hearing)
     if acta is None or not acta.is_ready:
@@ -466,12 +514,23 @@ def acta_parts_to_confirm(
 
 @_action(APPROVE_AGREEMENT)
 def _approve_agreement(user: User, case: Complaint) -> Refusal | None:
-    if not is_office(user):
-        return _not_you(_("Only the office can approve an agreement."))
+    # Homologation is the authority's act (a signed disposición): the director, or an officer or
+    # supervisor the director delegated it to (User.may_homologate, hearings/services/disposition.py).
+    if not (user.role == Role.DIRECTOR or (is_office(user) and user.may_homologate)):
+        return _not_you(_("Only the director or a delegate of the director can homologate an agreement."))
     if case.status != State.AGREEMENT:
         return _not_now(
             _("Only an agreement awaiting approval can be approved; this case is “%(state)s”.")
             % {"state": _state(case)}
+        )
+    waiting = companies_not_yet_heard(case)
+    if waiting:
+        return _not_now(
+            _(
+                "The agreements of this case are homologated together once every company has been heard; "
+                "still to be heard: %(companies)s."
+            )
+            % {"companies": ", ".join(waiting)}
         )
     agreement = agreement_of(case)
     if agreement is None:
@@ -626,7 +685,7 @@ def _read_compliance_proof(user: User, proof: ComplianceProof) -> Refusal | None
     """Everyone the case file is open to (the consumer, the company, the office, its conciliators)."""
     case = proof.agreement.complaint
     if not (
-        is_office(user)
+        reads_as_office(user)
         or user.pk == case.consumer_id
         or _represents(user, case)
         or any(h.conciliator_id == user.pk and h.status != Hearing.Status.CANCELLED for h in case.hearings.all())
@@ -701,3 +760,36 @@ may_answer_compliance = HEARING_RULES[ANSWER_COMPLIANCE]
 may_upload_compliance_proof = HEARING_RULES[UPLOAD_COMPLIANCE_PROOF]
 may_read_compliance_proof = HEARING_RULES[READ_COMPLIANCE_PROOF]
 may_refer_case = HEARING_RULES[REFER_CASE]
+
+
+# --- Conciliators are people: leave over booked hearings, and the reassignment (hearings/services/reassign.py) ---
+
+REASSIGN_HEARING = "reassign_hearing"
+ENTER_LEAVE = "enter_leave"
+
+
+@_action(REASSIGN_HEARING)
+def _reassign_hearing(user: User, hearing: Hearing) -> Refusal | None:
+    """Another conciliator, same time: the office, for a hearing still to be held that has not begun."""
+    if not is_office(user):
+        return _not_you(_("Only the office can give a hearing to another conciliator."))
+    if hearing.status != Hearing.Status.SCHEDULED:
+        return _not_now(
+            _("This hearing is “%(status)s”, so it can no longer be given to another conciliator.")
+            % {"status": hearing.get_status_display()}
+        )
+    if hearing.starts_at <= timezone.now():
+        return _not_now(_("This hearing has already begun: it can no longer be given to another conciliator."))
+    return None
+
+
+@_action(ENTER_LEAVE)
+def _enter_leave(user: User, profile: object) -> Refusal | None:
+    """A day off or a leave in a conciliator's calendar: the supervisor, who manages the calendars."""
+    if user.role != Role.SUPERVISOR:
+        return _not_you(_("Only a supervisor enters a conciliator's days off and leave."))
+    return None
+
+
+may_reassign_hearing = HEARING_RULES[REASSIGN_HEARING]
+may_enter_leave = HEARING_RULES[ENTER_LEAVE]

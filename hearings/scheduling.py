@@ -2,7 +2,8 @@
 must pass. Reads only; hearings/services/scheduling.py writes.
 
 The rules (DOMAIN.md): the hearing is at least HEARING_NOTICE business days after the company was
-served; only on business days (weekends and Argentine national holidays off) that the conciliator
+served; only on business days (parties/business_days.py: weekends, national and jurisdiction
+holidays and the office's declared días inhábiles off) that the conciliator
 works and has not taken off; inside their hours; at most their `max_hearings_per_day`; never
 overlapping another of their hearings (a cancelled one frees its time, a held or adjourned one does
 not). PostgreSQL enforces the last rule itself (migration 0002); `conflicts` is the same check in
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Complaint
 from complaints.states import State
-from parties.business_days import add_business_days, deadline_after, is_business_day
+from parties.business_days import add_business_days, deadline_after, is_business_day, why_not_business_day
 from parties.models import ConciliatorDayOff, ConciliatorProfile, Role, User
 
 from .models import AbsenceJustification, Attendance, Hearing
@@ -172,8 +173,9 @@ def slot_refusal(
     name = conciliator.get_full_name() or conciliator.email
     start, end = _local(starts_at), _local(ends_at)
     day = start.date()
-    if not is_business_day(day):
-        return _("%(date)s is not a business day (a weekend or a national holiday).") % {"date": _day(day)}
+    closed = why_not_business_day(day)
+    if closed:
+        return _("%(date)s is not a business day (%(why)s): choose another date.") % {"date": _day(day), "why": closed}
     if day.isoweekday() not in profile.weekdays:
         return _("%(name)s does not hold hearings on %(weekday)s.") % {
             "name": name,

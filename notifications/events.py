@@ -72,6 +72,27 @@ class Event:
 CASE_UPDATES = frozenset(
     {"agreement_approved", "compliance_confirmed", "absence_accepted", "absence_reactivated", "concluded"}
 )
+LEGAL_UPDATES = frozenset(
+    {
+        "received",
+        "charged",
+        "archived",
+        "defence_filed",
+        "defence_lapsed",
+        "sanctioned",
+        "dismissed",
+        "appealed",
+        "final",
+        # legal/: a notice served (its window starts), a reminder before a window closes, an appeal's result.
+        "charge_served",
+        "resolution_served",
+        "defence_reminder",
+        "appeal_reminder",
+        "sanction_confirmed",
+        "fine_reduced",
+        "sanction_revoked",
+    }
+)
 
 EVENTS: dict[str, Event] = {
     # To the consumer, when the complaint is filed. admission_due: the office's review target.
@@ -87,7 +108,14 @@ EVENTS: dict[str, Event] = {
     # To the consumer: the company made an offer. fulfil_by: the day the company would comply by.
     "offer_made": Event(
         required={"offer_text": TEXT},
-        optional={"company_name": TEXT, "offer_amount": MONEY, "fulfil_by": MOMENT, "answer_due": MOMENT},
+        optional={
+            "company_name": TEXT,
+            "offer_amount": MONEY,
+            "fulfil_by": MOMENT,
+            "answer_due": MOMENT,
+            # In instalments: [{"number": int, "due": date, "amount": Decimal}, …] (Offer.instalment_rows).
+            "offer_instalments": list,
+        },
     ),
     # To the company's representatives (and the consumer, when accepted): the offer was answered.
     "offer_answered": Event(
@@ -117,13 +145,31 @@ EVENTS: dict[str, Event] = {
     "complaint_withdrawn": Event(optional={"reason": TEXT}),
     "complaint_archived": Event(optional={"reason": TEXT}),
     "complaint_referred": Event(optional={"reason": TEXT}),
+    # To the company's representatives (and, for a charge or a resolution, its electronic domicile,
+    # formally) and to the consumer: a move of the company's sanction proceeding (legal/). due: the
+    # defence or appeal deadline; text: the charge, resolution or appeal; fine_units: unidades fijas.
+    "legal_update": Event(
+        required={"update": LEGAL_UPDATES, "company_name": TEXT},
+        optional={"due": MOMENT, "text": TEXT, "reason": TEXT, "act_number": TEXT, "fine_units": int},
+    ),
     # To an invited address: join the platform to represent a company.
     "company_invitation": Event(
         required={"company_name": TEXT, "accept_url": URL},
         optional={"invited_by": TEXT, "expires_at": MOMENT, "is_admin": FLAG},
     ),
     # To whoever must act: a deadline is near or past. what: already translated text.
+    # No longer sent (the supervisors' daily digest replaced it, oversight/); kept so that the messages
+    # already in people's inboxes still render.
     "deadline_warning": Event(required={"what": TEXT, "due": MOMENT}),
+    # To whoever must act on a wait (oversight/rules.py): what (lazy, translated when rendered), by
+    # when, whether it already passed, and the page where to act.
+    "clock_reminder": Event(required={"what": TEXT, "due": MOMENT}, optional={"overdue": FLAG, "action_url": URL}),
+    # To each supervisor, once a day: the waits overdue and at risk, per rule. lines: one per rule,
+    # already translated; list_url: the at-risk / overdue list.
+    "clock_digest": Event(
+        required={"overdue_total": int, "at_risk_total": int, "lines": TEXT, "list_url": URL},
+        optional={"day": MOMENT},
+    ),
     # The cédula itself, to the electronic domicile and the representatives' inboxes.
     "formal_notice": Event(
         required={
@@ -152,6 +198,13 @@ EVENTS: dict[str, Event] = {
     # To the consumer: the office is not competent and sent the case to another authority.
     "complaint_referred_out": Event(
         required={"authority_name": TEXT, "reason": TEXT}, optional={"authority_website": URL}
+    ),
+    # To each party and both conciliators: the hearing stays at its time with another conciliator
+    # (the first one is on leave). reason: the office's words; released: to the conciliator who no
+    # longer holds it (the attached invitation is the CANCEL that drops it from their calendar).
+    "hearing_reassigned": Event(
+        required={"hearing_start": MOMENT, "conciliator_name": TEXT},
+        optional={"previous_conciliator_name": TEXT, "reason": TEXT, "hearing_url": URL, "released": FLAG},
     ),
     # To a hearing's guest (companion, interpreter): their personal link to the room. guest_kind: translated.
     "hearing_guest_invited": Event(

@@ -99,6 +99,14 @@ def supervisor(db) -> User:
 
 
 @pytest.fixture
+def director(db) -> User:
+    """The authority who homologates agreements by a signed disposición (or delegates it)."""
+    user = make_user("director@oficina.test", Role.DIRECTOR, first_name="Elena", last_name="Quiroga")
+    enrol_totp(user)
+    return user
+
+
+@pytest.fixture
 def stranger(db) -> User:
     return make_user("stranger@example.com")
 

@@ -132,11 +132,63 @@ class OfferForm(forms.Form):
         },
     )
 
-    def clean_fulfil_by(self) -> date:
-        fulfil_by: date = self.cleaned_data["fulfil_by"]
-        if fulfil_by <= timezone.localdate():
+    instalments = forms.CharField(
+        label=_("Paid in instalments (optional)"),
+        help_text=_(
+            "One instalment per line: its due date (YYYY-MM-DD), a space, and its amount, e.g. “2026-03-10 25000,50”. "
+            "The instalments must add up to the amount; the last due date is the date to fulfil the offer."
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        prefixed = self.add_prefix("instalments")
+        if self.is_bound and (self.data.get(prefixed) or "").strip():
+            self.fields["fulfil_by"].required = False  # the last instalment's due date
+
+    def clean_fulfil_by(self) -> date | None:
+        fulfil_by: date | None = self.cleaned_data.get("fulfil_by")
+        if fulfil_by is not None and fulfil_by <= timezone.localdate():
             raise forms.ValidationError(_("The date to fulfil the offer must be in the future."))
         return fulfil_by
+
+    def clean_instalments(self) -> list[tuple[date, Decimal]]:
+        from complaints.errors import CaseError
+        from complaints.instalments import parse_schedule
+
+        try:
+            return parse_schedule(self.cleaned_data.get("instalments") or "")
+        except CaseError as error:
+            raise forms.ValidationError(str(error), code="schedule") from None
+
+    def clean(self):
+        data = super().clean() or {}
+        rows = data.get("instalments")
+        if rows and "amount" not in self.errors:
+            from complaints.errors import CaseError
+            from complaints.instalments import check_schedule
+
+            try:
+                schedule = check_schedule(rows, amount=data.get("amount"))
+            except CaseError as error:
+                self.add_error("instalments", str(error))
+                return data
+            field = self.fields["fulfil_by"]
+            assert isinstance(field, BoundedDateField)
+            latest = field.bounds()[1]
+            if schedule[-1][0] > latest:
+                self.add_error(
+                    "instalments",
+                    _("An offer must be fulfilled within %(years)s years: the last instalment is due too late.")
+                    % {"years": field.future_years},
+                )
+                return data
+            data["instalments"], data["fulfil_by"] = schedule, schedule[-1][0]
+            self.errors.pop("fulfil_by", None)
+        return data
 
 
 class OfferRejectForm(forms.Form):

@@ -18,6 +18,7 @@ from complaints.states import (
     State,
     allow_conciliator_or_office,
     allow_consumer_or_company,
+    allow_homologating_authority,
     allow_office,
     allow_owner_consumer,
     allow_system_or_office,
@@ -207,17 +208,26 @@ class Complaint(FSMModelMixin, models.Model):
             models.Index(fields=["company_cuit"], name="complaint_draft_cuit", condition=Q(status="draft")),
             # Beat jobs and the queue's age filter look for expired deadlines in one state.
             models.Index(fields=["review_due_at"], name="complaint_review_due", condition=Q(status="submitted")),
-            # "My queue": an officer's allocated complaints awaiting review, oldest first.
+            # "My queue" (and each officer's load): an officer's allocated complaints awaiting review,
+            # in the queue's order (hipervulnerable first, then the oldest; complaints/services/allocation.py).
             models.Index(
-                fields=["assigned_officer", "submitted_at"],
+                fields=["assigned_officer", "-vulnerable", "submitted_at", "id"],
                 name="complaint_my_queue",
                 condition=Q(status="submitted"),
+                include=["filed_by"],
+            ),
+            # The unassigned queue, "take the next one" and balancing, in the same order.
+            models.Index(
+                fields=["-vulnerable", "submitted_at", "id"],
+                name="complaint_unassigned_queue",
+                condition=Q(status="submitted", assigned_officer__isnull=True),
+                include=["filed_by"],
             ),
             models.Index(fields=["correction_due_at"], name="complaint_correction_due", condition=Q(status="observed")),
             models.Index(fields=["domicile_due_at"], name="complaint_domicile_due", condition=Q(status="admitted")),
-            # The hearing list's "awaiting a date" panel: served or adjourned cases, longest waiting first.
+            # The hearing list's "awaiting a date" panel: served or adjourned cases, hipervulnerable first.
             models.Index(
-                fields=["company_notified_at", "id"],
+                fields=["-vulnerable", "company_notified_at", "id"],
                 name="complaint_awaiting_date",
                 condition=Q(status__in=["company_notified", "adjourned"]),
             ),
@@ -312,7 +322,9 @@ class Complaint(FSMModelMixin, models.Model):
     def record_agreement(self) -> None:
         pass
 
-    @transition(field=status, source=State.AGREEMENT, target=State.AGREEMENT_APPROVED, permission=allow_office)
+    @transition(
+        field=status, source=State.AGREEMENT, target=State.AGREEMENT_APPROVED, permission=allow_homologating_authority
+    )
     def approve_agreement(self) -> None:
         pass
 
@@ -529,6 +541,9 @@ class Offer(models.Model):
         _("your counter-offer (ARS)"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     counter_terms = models.TextField(_("your counter-offer"), blank=True)
+    # Paid in instalments: [{"due": "YYYY-MM-DD", "amount": "123.45"}, …] (complaints/instalments.py);
+    # empty for an offer fulfilled at once. fulfil_by is then the last due date.
+    instalments = models.JSONField(_("instalments"), default=list, blank=True)
 
     class Meta:
         ordering = ["created_at"]
@@ -540,3 +555,12 @@ class Offer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id}: {self.terms[:40]}"
+
+    def instalment_rows(self) -> list[dict]:
+        """The schedule for a page or a message: [{"number", "due" (a date), "amount" (a Decimal)}]."""
+        from complaints.instalments import from_json
+
+        return [
+            {"number": number, "due": due, "amount": amount}
+            for number, (due, amount) in enumerate(from_json(self.instalments), start=1)
+        ]

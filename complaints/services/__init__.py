@@ -48,8 +48,16 @@ class Move:
 
 def lock_case(pk: int) -> Complaint:
     """The case's row lock (with its company and consumer): every move, here or on the hearings
-    floor, takes it first, so the event chain is appended to one at a time."""
-    return Complaint.objects.select_for_update(of=("self",)).select_related("company", "consumer").get(pk=pk)
+    floor, takes it first, so the event chain is appended to one at a time.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: moves still exclude each other, but the foreign-key checks of
+    other transactions (a case flagged as this one's duplicate, an event or a hearing that points at
+    it) may share the row. With FOR UPDATE, a move on case B that updates its row twice re-checks B's
+    link to A and waits for a move holding A, which can wait for B's calendar: a deadlock between
+    two unrelated moves (tests/hearings/test_double_booking_pg.py)."""
+    return (
+        Complaint.objects.select_for_update(of=("self",), no_key=True).select_related("company", "consumer").get(pk=pk)
+    )
 
 
 def _locked(case: Complaint) -> Complaint:
@@ -221,7 +229,16 @@ def complaint_submit(*, complaint: Complaint, by: User) -> Complaint:
             changes["number"] = _next_case_number(timezone.localtime(now).year)
         move = _apply(case, actions.SUBMIT.code, by=by, **changes)  # type: ignore[arg-type]
         _notify_parties(move)
+        _flag_duplicate(move.case)
     return move.case
+
+
+def _flag_duplicate(case: Complaint) -> None:
+    """At (re)submission, ask for the flag of a likely duplicate of an earlier complaint, computed
+    after the commit: it never slows or fails the submission (complaints/services/duplicates.py)."""
+    from complaints.services.duplicates import flag_after_commit
+
+    flag_after_commit(case_id=case.pk)
 
 
 def complaint_resubmit(*, complaint: Complaint, by: User) -> Complaint:
@@ -242,6 +259,7 @@ def complaint_resubmit(*, complaint: Complaint, by: User) -> Complaint:
             correction_due_at=None,
         )
         _notify_parties(move)
+        _flag_duplicate(move.case)
     return move.case
 
 

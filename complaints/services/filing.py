@@ -99,7 +99,7 @@ def web_draft_start(*, consumer: User) -> tuple[Complaint, bool]:
 
 
 def _lock_editable(complaint: Complaint) -> Complaint:
-    locked = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    locked = Complaint.objects.select_for_update(no_key=True).get(pk=complaint.pk)
     if locked.status not in EDITABLE_STATES:
         raise DraftClosed
     return locked

@@ -2,6 +2,7 @@
 rejects or counters. Who may do each, now, is decided in complaints/policy.py; these ask it under
 the case's row lock."""
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from complaints import actions, policy
 from complaints.errors import CaseError
+from complaints.instalments import as_json, check_schedule
 from complaints.models import (
     CLOSED_PART_STATUSES,
     CaseCompany,
@@ -61,12 +63,19 @@ def offer_make(
     complaint: Complaint,
     by: User,
     terms: str,
-    fulfil_by: date,
+    fulfil_by: date | None,
     amount: Decimal | None,
     part: CaseCompany | None = None,
+    instalments: Sequence[tuple[date, Decimal]] = (),
 ) -> Offer:
     """One company's offer (each company of the case offers on its own; one pending per company).
-    Only a representative whose power binds the company may make it (policy.power_refusal)."""
+    Only a representative whose power binds the company may make it (policy.power_refusal).
+    In instalments (complaints/instalments.py), the last one's due date is the date to fulfil it by."""
+    schedule = check_schedule(instalments, amount=amount) if instalments else []
+    if schedule:
+        fulfil_by = schedule[-1][0]
+    if fulfil_by is None:
+        raise CaseError(_("Enter the date by which the company will fulfil the offer."))
     if fulfil_by <= timezone.localdate():
         raise CaseError(_("The date to fulfil the offer must be in the future."))
     with transaction.atomic():
@@ -75,7 +84,13 @@ def offer_make(
         policy.ensure(policy.MAKE_OFFER, by, acting if acting is not None else case)
         assert acting is not None  # the rule refuses a person who represents no company of the case
         offer = Offer.objects.create(
-            complaint=case, part=acting, made_by=by, terms=terms, fulfil_by=fulfil_by, amount=amount
+            complaint=case,
+            part=acting,
+            made_by=by,
+            terms=terms,
+            fulfil_by=fulfil_by,
+            amount=amount,
+            instalments=as_json(schedule),
         )
         event = record_event(case=case, action=actions.OFFER_MADE.code, by=by, reason=offer_event_reason(offer))
         _notify_parties(
@@ -84,6 +99,7 @@ def offer_make(
             offer_amount=amount,
             fulfil_by=fulfil_by,
             company_name=acting.display_name,
+            offer_instalments=offer.instalment_rows() or None,
         )
     return offer
 

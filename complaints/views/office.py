@@ -34,6 +34,7 @@ from complaints.services import parts as case_parts
 from complaints.services.referral_out import complaint_refer_out as refer_out_service
 from complaints.services.vulnerable import complaint_flag_vulnerable, complaint_unflag_vulnerable
 from complaints.states import State
+from complaints.views.allocation import queue_filter
 from parties import services as party_services
 from parties.business_days import business_days_between
 from parties.http import AuthenticatedRequest
@@ -70,6 +71,11 @@ def admission_queue(request: AuthenticatedRequest) -> HttpResponse:
     form = AdmissionFilterForm(request.GET or None)
     officer = request.user
     cases = form.filter(complaints_visible_to(officer), now=now, user=officer)
+    cases, allocation = queue_filter(request, cases)  # my queue / unassigned / all, and the assignee
+    # "Possible duplicates" (the badge's link in each row): the few flagged, through the index of `duplicate_of`.
+    duplicates_only = request.GET.get("duplicates") == "1"
+    if duplicates_only:
+        cases = cases.filter(duplicate_of__isnull=False, status=State.SUBMITTED)
     # Hipervulnerable consumers first, then oldest first: the (status, -vulnerable, submitted_at)
     # index `complaint_queue_vulnerable` serves the order and the page.
     cases = cases.select_related("company").order_by("-vulnerable", "submitted_at", "pk")
@@ -85,7 +91,8 @@ def admission_queue(request: AuthenticatedRequest) -> HttpResponse:
             "filter_fields": [form["status"], form["age"], form["province"], form["channel"]],
             "page_obj": page,
             "company": company,
-            "filtered": form.narrows(),
+            "filtered": form.narrows() or duplicates_only or allocation["assigned"] != "all",
+            **allocation,
             "review_days": settings.DEADLINES["ADMISSION_REVIEW"],
             "vulnerable_review_days": settings.DEADLINES["ADMISSION_REVIEW_VULNERABLE"],
         },

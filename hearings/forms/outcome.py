@@ -73,6 +73,16 @@ class OutcomeForm(forms.Form):
         error_messages={"required": _("Enter the date by which the company must comply.")},
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
+    instalments = forms.CharField(
+        label=_("Paid in instalments (optional)"),
+        help_text=_(
+            "One instalment per line: its due date (YYYY-MM-DD), a space, and its amount, e.g. “2026-03-10 25000,50”. "
+            "The instalments must add up to the amount; the last due date is the compliance deadline."
+        ),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=3000,
+    )
     adjourn_to = NearDateTimeField(
         label=_("Continue on (date and time)"),
         help_text=_("Leave it blank to let the office set the new date."),
@@ -87,6 +97,17 @@ class OutcomeForm(forms.Form):
         agreement = not self.is_bound or self.data.get("outcome") == Outcome.AGREEMENT
         for name in REQUIRED_FOR_AGREEMENT:
             self.fields[name].required = agreement
+        if self.is_bound and (self.data.get("instalments") or "").strip():
+            self.fields["compliance_due"].required = False  # the last instalment's due date
+
+    def clean_instalments(self):
+        from ..errors import HearingError
+        from ..services.instalments import parse_schedule
+
+        try:
+            return parse_schedule(self.cleaned_data.get("instalments") or "")
+        except HearingError as error:
+            raise forms.ValidationError(str(error), code="schedule") from None
 
     def clean(self):
         data = super().clean() or {}
@@ -95,6 +116,8 @@ class OutcomeForm(forms.Form):
             due: date | None = data.get("compliance_due")
             if due is not None and due <= timezone.localdate():
                 self.add_error("compliance_due", _("The compliance deadline must be after today."))
+            if data.get("instalments"):
+                self._check_schedule(data)
         if outcome == Outcome.ADJOURNED:
             if not (data.get("notes") or "").strip():
                 self.add_error("notes", _("Say why the hearing is adjourned."))
@@ -102,6 +125,15 @@ class OutcomeForm(forms.Form):
             if when is not None and when <= timezone.now():
                 self.add_error("adjourn_to", _("The hearing can only continue on a date in the future."))
         return data
+
+    def _check_schedule(self, data: dict) -> None:
+        from ..errors import HearingError
+        from ..services.instalments import check_schedule
+
+        try:
+            check_schedule(data["instalments"], amount=data.get("amount"))
+        except HearingError as error:
+            self.add_error("instalments", str(error))
 
     def service_kwargs(self) -> dict:
         """What outcome_record needs: only the fields of the chosen outcome."""
@@ -113,6 +145,7 @@ class OutcomeForm(forms.Form):
         if outcome == Outcome.AGREEMENT:
             kwargs["terms"] = kwargs["terms"] or ""
             kwargs["obligations"] = kwargs["obligations"] or ""
+            kwargs["instalments"] = data.get("instalments") or []
         return kwargs
 
 
@@ -124,6 +157,7 @@ COMPANY_OUTCOME_CHOICES = [
     (Outcome.COMPANY_ABSENT, _("The company was absent")),
 ]
 AGREEMENT_FIELDS = OUTCOME_FIELDS[Outcome.AGREEMENT]
+COMPANY_AGREEMENT_FIELDS = (*AGREEMENT_FIELDS, "instalments")  # each company's own schedule, if any
 PART_FIELD = re.compile(r"^part-([^-]*)-")
 
 
@@ -156,7 +190,7 @@ class CompaniesOutcomeForm(forms.Form):
                 widget=forms.RadioSelect,
                 required=False,
             )
-            for name in AGREEMENT_FIELDS:
+            for name in COMPANY_AGREEMENT_FIELDS:
                 field = copy.deepcopy(OutcomeForm.base_fields[name])
                 field.required = False
                 self.fields[f"part-{part.pk}-{name}"] = field
@@ -170,9 +204,7 @@ class CompaniesOutcomeForm(forms.Form):
             {
                 "part": part,
                 "outcome": self[f"part-{part.pk}-outcome"],
-                "fields": [
-                    self[f"part-{part.pk}-{name}"] for name in ("terms", "amount", "obligations", "compliance_due")
-                ],
+                "fields": [self[f"part-{part.pk}-{name}"] for name in COMPANY_AGREEMENT_FIELDS],
             }
             for part in self.parts
         ]
@@ -213,6 +245,9 @@ class CompaniesOutcomeForm(forms.Form):
             return
         if not (data.get(prefix + "terms") or "").strip() and prefix + "terms" not in self.errors:
             self.add_error(prefix + "terms", _("Write the terms agreed with %(company)s.") % {"company": company})
+        if (data.get(prefix + "instalments") or "").strip():
+            self._clean_company_schedule(prefix, data)
+            return  # the last instalment's due date is the compliance deadline
         due: date | None = data.get(prefix + "compliance_due")
         if prefix + "compliance_due" in self.errors:
             return
@@ -223,6 +258,20 @@ class CompaniesOutcomeForm(forms.Form):
             )
         elif due <= timezone.localdate():
             self.add_error(prefix + "compliance_due", _("The compliance deadline must be after today."))
+
+    def _clean_company_schedule(self, prefix: str, data: dict) -> None:
+        """A company's schedule, read and checked; kept in cleaned_data as (due, amount) rows."""
+        from ..errors import HearingError
+        from ..services.instalments import check_schedule, parse_schedule
+
+        name = prefix + "instalments"
+        try:
+            rows = parse_schedule(data[name])
+            if prefix + "amount" not in self.errors:
+                data[name] = check_schedule(rows, amount=data.get(prefix + "amount"))
+        except HearingError as error:
+            self.add_error(name, str(error))
+        self.errors.pop(prefix + "compliance_due", None)  # not asked for: the schedule sets it
 
     def service_kwargs(self) -> dict:
         """What outcome_record needs: a case-wide outcome, or `per_company` (by part pk)."""
@@ -246,6 +295,7 @@ class CompaniesOutcomeForm(forms.Form):
                     amount=data.get(prefix + "amount"),
                     obligations=data.get(prefix + "obligations") or "",
                     compliance_due=data.get(prefix + "compliance_due"),
+                    instalments=data.get(prefix + "instalments") or (),
                 )
             else:
                 per_company[part.pk] = CompanyOutcome(company_outcome)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from hearings.views import outcome
+from hearings.views import homologation, outcome
 
 urlpatterns = [
     # The conciliator's console and the outcome
@@ -9,7 +9,8 @@ urlpatterns = [
     # The acta
     path("audiencias/<int:pk>/acta.pdf", outcome.acta_download, name="acta_download"),
     path("audiencias/<int:pk>/acta/", outcome.acta_confirm, name="acta_confirm"),
-    path("reclamos/<int:pk>/homologar/", outcome.agreement_approve, name="agreement_approve"),
+    # Homologation is the director's (or a delegate's) act: hearings/views/homologation.py.
+    path("reclamos/<int:pk>/homologar/", homologation.agreement_homologate, name="agreement_approve"),
     # Absences
     path("audiencias/<int:pk>/justificar/", outcome.absence_justify, name="absence_justify"),
     path("justificaciones/<int:pk>/decidir/", outcome.absence_decide, name="absence_decide"),

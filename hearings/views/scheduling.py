@@ -22,7 +22,7 @@ from django.views.decorators.http import require_safe
 from complaints.selectors import complaint_for, complaints_visible_to
 from complaints.services import CaseError
 from complaints.states import State
-from parties.business_days import is_business_day
+from parties.business_days import why_not_business_day
 from parties.http import AuthenticatedRequest
 from parties.models import ConciliatorDayOff, Role, User
 from parties.views import role_required
@@ -225,7 +225,7 @@ def links_for(user: User, hearing: Hearing) -> HearingLinks:
 class CalendarDay:
     day: date
     is_today: bool
-    holiday: bool
+    holiday: str | None  # why the day is not a business day (a holiday, a día inhábil), or None
     hearings: list[tuple[Hearing, HearingLinks]] = field(default_factory=list)
     off: list[str] = field(default_factory=list)  # who is off that day
 
@@ -284,7 +284,7 @@ def hearing_calendar(request: AuthenticatedRequest) -> HttpResponse:
         hearings = hearings.filter(conciliator=chosen)
         days_off = days_off.filter(conciliator__user=chosen)
     days = [
-        CalendarDay(day=d, is_today=d == today, holiday=not is_business_day(d))
+        CalendarDay(day=d, is_today=d == today, holiday=why_not_business_day(d))
         for d in (monday + timedelta(days=i) for i in range(WORKING_DAYS))
     ]
     by_day = {d.day: d for d in days}

@@ -4,7 +4,6 @@ service when nobody opens them, and the documents a rolled-back move left in sto
 import mimetypes
 import os
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.files import File
@@ -166,7 +165,12 @@ def formal_notices_mark_deemed_served(*, batch_size: int = 500) -> int:
             if not ids:
                 return total
             FormalNotice.objects.filter(pk__in=ids, served_at__isnull=True).update(served_at=F("deemed_served_at"))
-            transaction.on_commit(partial(_announce_deemed_served, ids), robust=True)
+
+            # A function, not functools.partial: a failing robust callback is logged by its __qualname__.
+            def announce(ids: list[int] = ids) -> None:
+                _announce_deemed_served(ids)
+
+            transaction.on_commit(announce, robust=True)
         total += len(ids)
         if len(ids) < batch_size:
             return total

@@ -15,12 +15,10 @@ from complaints import services, tasks
 from complaints.models import CaseEvent, Complaint
 from complaints.services import paper
 from complaints.states import State
-from notifications.models import FormalNotice, Notification
+from notifications.models import FormalNotice
 from parties.business_days import add_business_days, is_business_day
-from parties.models import Role
 from parties.services import company_set_electronic_domicile
 from tests.complaints.factories import PDF_BYTES
-from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -169,31 +167,6 @@ def test_a_company_that_sets_up_its_domicile_in_time_is_served_instead(
     assert status_of(case) == State.COMPANY_NOTIFIED
 
 
-def test_the_deadline_warning_tells_each_supervisor_once_a_day(consumer, company, officer, supervisor):
-    second_supervisor = make_user("jefa@oficina.test", Role.SUPERVISOR, first_name="Laura", last_name="Díaz")
-    late = file_complaint(consumer, company, when=at(2026, 11, 16, 9))
-    handled = file_complaint(consumer, company, when=at(2026, 11, 16, 9))
-    with time_machine.travel(at(2026, 11, 17, 9), tick=False):
-        services.complaint_admit(complaint=handled, by=officer)
-    assert timezone.localtime(late.review_due_at).date() == date(2026, 11, 24)
-
-    def warnings_to(person) -> list[Notification]:
-        return list(Notification.objects.filter(recipient=person, event="deadline_warning", channel="email"))
-
-    assert run_at(at(2026, 11, 24, 18), tasks.deadline_warnings) == 0
-    assert run_at(at(2026, 11, 25, 8), tasks.deadline_warnings) == 1
-    assert run_at(at(2026, 11, 25, 14), tasks.deadline_warnings) == 0
-
-    for person in (supervisor, second_supervisor):
-        [warning] = warnings_to(person)
-        assert warning.case_number == late.number
-        assert warning.idempotency_key.startswith(f"deadline-warning:{late.pk}:2026-11-25")
-    assert warnings_to(officer) == []
-
-    assert run_at(at(2026, 11, 26, 8), tasks.deadline_warnings) == 1
-    assert len(warnings_to(supervisor)) == 2
-
-
 def test_beat_runs_every_deadline_sweep():
     schedule = {entry["task"]: entry["schedule"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
@@ -204,8 +177,9 @@ def test_beat_runs_every_deadline_sweep():
     ):
         assert schedule[name] == 900.0
         assert import_string(name).name == name
-    assert "complaints.tasks.deadline_warnings" in schedule
-    assert import_string("complaints.tasks.deadline_warnings").name == "complaints.tasks.deadline_warnings"
+    # Overdue reviews reach the supervisors in the daily digest (oversight/), not one message per case.
+    assert "complaints.tasks.deadline_warnings" not in schedule
+    assert "oversight.tasks.supervisor_digest" in schedule
 
 
 def test_the_sweeps_run_as_celery_tasks(observed_on_friday_20):

@@ -40,7 +40,8 @@ ALLOWED = {
     "adjourn": {"conciliator", "officer", "supervisor"},
     "accept_offer": {"consumer", "representative", "officer", "supervisor"},
     "record_agreement": {"conciliator", "officer", "supervisor"},
-    "approve_agreement": {"officer", "supervisor"},
+    # Homologation: the director (or a delegate; tests/hearings/test_homologation.py).
+    "approve_agreement": {"director"},
     "confirm_compliance": {"consumer", "representative", "officer", "supervisor"},
     "report_breach": {"consumer", "representative", "officer", "supervisor"},
     "record_no_agreement": {"conciliator", "officer", "supervisor"},
@@ -61,6 +62,7 @@ ACTORS = [
     "conciliator",
     "other_conciliator",
     "supervisor",
+    "director",
     "system",
     "stranger",
 ]
@@ -130,7 +132,7 @@ def make_move(case: Complaint, transition: str, by) -> None:
 
 
 @pytest.fixture
-def people(consumer, representative, officer, conciliator, supervisor, stranger):
+def people(consumer, representative, officer, conciliator, supervisor, director, stranger):
     return {
         "other_conciliator": make_user("otro.conciliador@example.org", Role.CONCILIATOR),
         "consumer": consumer,
@@ -138,6 +140,7 @@ def people(consumer, representative, officer, conciliator, supervisor, stranger)
         "officer": officer,
         "conciliator": conciliator,
         "supervisor": supervisor,
+        "director": director,
         "system": None,
         "stranger": stranger,
     }

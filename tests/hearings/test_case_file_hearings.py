@@ -64,14 +64,17 @@ def test_a_party_who_has_not_confirmed_is_offered_to_confirm(held, consumer, rep
     assert confirm_url not in page_of(client_for(consumer), held.complaint)
 
 
-def test_the_office_approves_once_both_parties_confirmed(held, consumer, representative, officer, client_for):
+def test_the_director_homologates_once_both_parties_confirmed(
+    held, consumer, representative, officer, director, client_for
+):
     approve_url = reverse("agreement_approve", args=[held.complaint_id])
     page = page_of(client_for(officer), held.complaint)
     assert approve_url not in page
     assert "The agreement can be approved once both parties confirm the acta." in page
     acta_confirm(hearing=held, by=consumer)
     acta_confirm(hearing=held, by=representative)
-    assert approve_url in page_of(client_for(officer), held.complaint)
+    assert approve_url not in page_of(client_for(officer), held.complaint)  # not a delegate
+    assert approve_url in page_of(client_for(director), held.complaint)
     assert approve_url not in page_of(client_for(consumer), held.complaint)
 
 

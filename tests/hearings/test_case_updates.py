@@ -20,13 +20,13 @@ def _update_mail(user) -> Notification:
 
 
 @pytest.fixture
-def approved(consumer, company, officer, conciliator, representative, django_capture_on_commit_callbacks):
+def approved(consumer, company, officer, conciliator, representative, director, django_capture_on_commit_callbacks):
     hearing = hearing_under_way(consumer, company, officer, conciliator)
     with django_capture_on_commit_callbacks(execute=True):
         agreement_at(hearing, conciliator)
     acta_confirm(hearing=hearing, by=consumer)
     acta_confirm(hearing=hearing, by=representative)
-    agreement_approve(complaint=hearing.complaint, by=officer)
+    agreement_approve(complaint=hearing.complaint, by=director)
     return hearing
 
 

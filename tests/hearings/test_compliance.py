@@ -27,14 +27,14 @@ from tests.helpers import stored_name
 
 
 @pytest.fixture
-def approved(consumer, company, representative, officer, conciliator, django_capture_on_commit_callbacks):
+def approved(consumer, company, representative, officer, conciliator, director, django_capture_on_commit_callbacks):
     """An agreement reached at a hearing, its acta confirmed by both parties, approved by the office."""
     hearing = hearing_under_way(consumer, company, officer, conciliator)
     with django_capture_on_commit_callbacks(execute=True):
         agreement_at(hearing, conciliator)
     acta_confirm(hearing=hearing, by=consumer)
     acta_confirm(hearing=hearing, by=representative)
-    agreement_approve(complaint=hearing.complaint, by=officer)
+    agreement_approve(complaint=hearing.complaint, by=director)
     return Agreement.objects.select_related("complaint").get(complaint=hearing.complaint)
 
 

@@ -49,7 +49,7 @@ def at_nine_on(day) -> datetime:
 
 
 def test_an_agreement_is_confirmed_approved_followed_up_and_complied_with(
-    hearing, consumer, representative, officer, conciliator, client_for, django_capture_on_commit_callbacks
+    hearing, consumer, representative, officer, conciliator, director, client_for, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         agreement_at(hearing, conciliator)
@@ -70,12 +70,12 @@ def test_an_agreement_is_confirmed_approved_followed_up_and_complied_with(
             reverse("acta_confirm", args=[hearing.pk]), {"sha256": acta.sha256, "agree": "on"}
         )
         assert response.status_code == 302
-    response = client_for(officer).post(reverse("agreement_approve", args=[case.pk]))
+    response = client_for(director).post(reverse("agreement_approve", args=[case.pk]))
     assert response.status_code == 302
     case.refresh_from_db()
     acta.refresh_from_db()
     assert case.status == State.AGREEMENT_APPROVED
-    assert acta.approved_by == officer and acta.approved_at is not None
+    assert acta.approved_by == director and acta.approved_at is not None
 
     with time_machine.travel(at_nine_on(compliance_day() - timedelta(days=1))):
         assert ask_consumers_about_compliance() == 0  # not yet
@@ -93,19 +93,20 @@ def test_an_agreement_is_confirmed_approved_followed_up_and_complied_with(
         "acta_confirmed",
         "acta_confirmed",
         "approve_agreement",
+        "disposition_issued",
         "compliance_asked",
         "confirm_compliance",
     ]
 
 
 def test_a_breached_agreement_is_referred_by_the_system(
-    hearing, consumer, representative, officer, conciliator, client_for, django_capture_on_commit_callbacks
+    hearing, consumer, representative, officer, conciliator, director, client_for, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         agreement_at(hearing, conciliator)
     for party in (consumer, representative):
         acta_confirm(hearing=hearing, by=party)
-    agreement_approve(complaint=hearing.complaint, by=officer)
+    agreement_approve(complaint=hearing.complaint, by=director)
 
     response = client_for(consumer).post(
         reverse("compliance_answer", args=[hearing.complaint_id]),
@@ -123,7 +124,7 @@ def test_a_breached_agreement_is_referred_by_the_system(
 
 
 def test_an_agreement_from_an_accepted_offer_is_approved_from_the_offer_and_followed_up(
-    consumer, company, representative, officer
+    consumer, company, representative, officer, director
 ):
     case = served_case(consumer, company, officer)
     offer = case_services.offer_make(
@@ -132,7 +133,7 @@ def test_an_agreement_from_an_accepted_offer_is_approved_from_the_offer_and_foll
     case_services.offer_accept(offer=Offer.objects.get(pk=offer.pk), by=consumer)
     assert not Agreement.objects.filter(complaint=case).exists()
 
-    agreement = agreement_approve(complaint=case, by=officer)
+    agreement = agreement_approve(complaint=case, by=director)
 
     case.refresh_from_db()
     assert case.status == State.AGREEMENT_APPROVED
@@ -147,13 +148,13 @@ def test_an_agreement_from_an_accepted_offer_is_approved_from_the_offer_and_foll
 
 
 def test_a_hearing_agreement_waits_for_both_confirmations_before_approval(
-    hearing, consumer, officer, conciliator, django_capture_on_commit_callbacks
+    hearing, consumer, officer, conciliator, director, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
         agreement_at(hearing, conciliator)
     acta_confirm(hearing=hearing, by=consumer)
     with pytest.raises(HearingError, match="Still to confirm: company"):
-        agreement_approve(complaint=hearing.complaint, by=officer)
+        agreement_approve(complaint=hearing.complaint, by=director)
     hearing.complaint.refresh_from_db()
     assert hearing.complaint.status == State.AGREEMENT
 

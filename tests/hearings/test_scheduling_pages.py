@@ -337,7 +337,9 @@ def test_a_conciliator_sees_their_own_week_only(conciliator, consumer, company, 
     assert case_number(mine.complaint) in page
     assert case_number(theirs.complaint) not in page
     assert reverse("hearing_room", args=[mine.pk]) in page
-    assert "National holiday" in page  # Thursday 2 and Friday 3 April
+    # Thursday 2 and Friday 3 April, each with its reason (not every closed day is a national holiday).
+    assert "Not a business day (a holiday: Maundy Thursday" in page
+    assert "Not a business day (a holiday: Good Friday): no hearings." in page
 
 
 def test_the_office_sees_every_conciliator_and_can_narrow_to_one(conciliator, consumer, company, officer, client_for):

@@ -13,6 +13,7 @@ from complaints.models import CaseCompany, CaseEvent, PartStatus
 from complaints.services import complaint_admit, complaint_submit
 from complaints.services.parts import name_company
 from complaints.states import State
+from hearings import policy
 from hearings.errors import HearingError
 from hearings.models import Acta, ActaConfirmation, Agreement, Hearing, PartOutcome
 from hearings.services.absences import absence_decide, absence_justify, act_on_expired_part_absences
@@ -94,7 +95,9 @@ def _reload(parts):
     return [CaseCompany.objects.get(pk=p.pk) for p in parts]
 
 
-def test_a_mixed_outcome_moves_each_company_and_the_case_follows_them_to_its_end(three, consumer, conciliator, officer):
+def test_a_mixed_outcome_moves_each_company_and_the_case_follows_them_to_its_end(
+    three, consumer, conciliator, officer, director
+):
     hearing, parts, reps = three
     case = hearing.complaint
     hearing = _mixed(hearing, conciliator, parts)
@@ -134,10 +137,11 @@ def test_a_mixed_outcome_moves_each_company_and_the_case_follows_them_to_its_end
     assert "850.000,00" in text
     assert consumer.email in recipients("acta_ready")
 
-    # Approval waits for the consumer and the agreeing company (A) — not for B or C.
+    # Homologation waits for B, absent with its window to justify still open (the agreements are
+    # homologated together once every company has been heard) — not for C, referred.
     case.refresh_from_db()
-    with pytest.raises(HearingError, match="Electrodomésticos del Sur"):
-        agreement_approve(complaint=case, by=officer)
+    with pytest.raises(HearingError, match=r"still to be heard: Fábrica Frío S\.A\."):
+        agreement_approve(complaint=case, by=director)
     acta_confirm(hearing=hearing, by=consumer)
     confirmation = acta_confirm(hearing=hearing, by=reps[0])
     assert (confirmation.party, confirmation.part_id) == ("company", a.pk)
@@ -152,12 +156,14 @@ def test_a_mixed_outcome_moves_each_company_and_the_case_follows_them_to_its_end
     case.refresh_from_db()
     assert case.status == State.AGREEMENT
     assert Notification.objects.filter(event="complaint_referred", recipient=reps[1]).exists()
+    # Now it waits only for the consumer's and A's confirmations, which were given above.
+    assert policy.why_not(policy.APPROVE_AGREEMENT, director, case) is None
 
     # The office approves; the consumer confirms A complied: the case concludes.
-    agreement_approve(complaint=case, by=officer)
+    agreement_approve(complaint=case, by=director)
     case.refresh_from_db()
     assert case.status == State.AGREEMENT_APPROVED
-    assert Acta.objects.get(hearing=hearing).approved_by == officer
+    assert Acta.objects.get(hearing=hearing).approved_by == director
     case = compliance_confirm(complaint=case, by=consumer)
     a, b, c = _reload(parts)
     assert (a.status, b.status, c.status) == (PartStatus.COMPLIED, PartStatus.REFERRED, PartStatus.REFERRED)
@@ -215,7 +221,7 @@ def test_a_uniform_outcome_is_the_case_wide_move(three, conciliator):
     assert PartOutcome.objects.filter(hearing=hearing, outcome=Outcome.NO_AGREEMENT).count() == 3
 
 
-def test_a_uniform_agreement_gives_each_company_its_own_agreement(three, conciliator, consumer, officer):
+def test_a_uniform_agreement_gives_each_company_its_own_agreement(three, conciliator, consumer, officer, director):
     hearing, parts, reps = three
     outcome_record(
         hearing=hearing,
@@ -236,4 +242,4 @@ def test_a_uniform_agreement_gives_each_company_its_own_agreement(three, concili
     acta_confirm(hearing=hearing, by=consumer)
     acta_confirm(hearing=hearing, by=reps[0])
     with pytest.raises(HearingError, match="Banco Cuotas"):
-        agreement_approve(complaint=case, by=officer)
+        agreement_approve(complaint=case, by=director)

@@ -135,7 +135,7 @@ def test_a_consumer_absence_stays_a_whole_case_choice(case_of_three, conciliator
 # --- The case page: outcomes, agreements and compliance per company -----------------------------
 
 
-def _two_agreements_approved(hearing, parts, reps, consumer, conciliator, officer):
+def _two_agreements_approved(hearing, parts, reps, consumer, conciliator, director):
     a, b, c = parts
     outcome_record(
         hearing=hearing,
@@ -161,17 +161,17 @@ def _two_agreements_approved(hearing, parts, reps, consumer, conciliator, office
         for person in (consumer, reps[0], reps[1]):
             if person.pk not in done:
                 acta_confirm(hearing=hearing, by=person)
-        agreement_approve(complaint=case, by=officer)
+        agreement_approve(complaint=case, by=director)
         case.refresh_from_db()
     assert case.status == State.AGREEMENT_APPROVED
     return case
 
 
 def test_the_consumer_answers_compliance_for_each_companys_agreement_from_the_case_page(
-    case_of_three, consumer, conciliator, officer, client_for
+    case_of_three, consumer, conciliator, director, client_for
 ):
     hearing, parts, reps = case_of_three
-    case = _two_agreements_approved(hearing, parts, reps, consumer, conciliator, officer)
+    case = _two_agreements_approved(hearing, parts, reps, consumer, conciliator, director)
     a, b, _c = parts
     first, second = Agreement.objects.filter(complaint=case).order_by("pk")
     client = client_for(consumer)

@@ -414,11 +414,11 @@ def test_justifying_an_absence_with_any_text_and_file_never_gives_a_500(
 
 
 @pytest.fixture
-def approved(held, consumer, representative, officer):
+def approved(held, consumer, representative, officer, director):
     """The agreement, its acta confirmed by both parties and approved by the office."""
     acta_confirm(hearing=held, by=consumer)
     acta_confirm(hearing=held, by=representative)
-    return agreement_approve(complaint=held.complaint, by=officer).complaint
+    return agreement_approve(complaint=held.complaint, by=director).complaint
 
 
 @examples

@@ -76,13 +76,14 @@ def test_the_purchase_date_of_a_complaint_is_bounded_in_the_past(consumer, clien
 
 
 def test_a_conciliators_day_off_in_year_9999_is_refused(supervisor, conciliator, client_for):
+    # Days off are entered on the leave page (the calendar links there).
     response = client_for(supervisor).post(
-        reverse("conciliator_calendar", args=[conciliator.conciliator_profile.pk]),
-        {"dayoff-date": "9999-12-31", "dayoff-reason": "Licencia"},
+        reverse("conciliator_leave", args=[conciliator.conciliator_profile.pk]),
+        {"first_day": "9999-12-31", "reason": "Licencia"},
     )
 
     assert response.status_code == 200
-    assert "Enter a date on or before" in page(response)
+    assert "Enter a date within 5 years of today." in page(response)
     assert not ConciliatorDayOff.objects.exists()
 
 

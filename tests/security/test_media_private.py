@@ -86,10 +86,10 @@ def test_the_acta_download_keeps_a_name_with_the_case_number_for_the_person(held
     assert f"acta-{held.complaint.number}-{held.pk}.pdf" in response["Content-Disposition"]
 
 
-def test_a_compliance_proof_is_stored_under_a_random_name(held, consumer, representative, officer):
+def test_a_compliance_proof_is_stored_under_a_random_name(held, consumer, representative, officer, director):
     acta_confirm(hearing=held, by=consumer)
     acta_confirm(hearing=held, by=representative)
-    agreement_approve(complaint=held.complaint, by=officer)
+    agreement_approve(complaint=held.complaint, by=director)
 
     first = compliance_proof_upload(
         complaint=held.complaint, by=representative, upload=SimpleUploadedFile("transferencia.pdf", PDF_BYTES)

@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from complaints import services as case_services
 from complaints.models import ConsumerRepresentative, PaperNotice
+from hearings.models import Instalment
 from hearings.services.absences import absence_justify
 from hearings.services.acta import acta_confirm
 from hearings.services.approval import agreement_approve
@@ -31,13 +32,14 @@ from hearings.services.guests import guest_invite
 from hearings.services.outcome import outcome_record
 from hearings.services.room import recording_register
 from notifications.models import FormalNotice, Notification
-from parties.models import ConciliatorDayOff, Representation, Role
+from parties.models import ConciliatorDayOff, NonWorkingDay, Representation, Role
 from parties.services import invitation_create
 from privacy.services.data_requests import data_request_create
 from tests.complaints.factories import PDF_BYTES, draft_case, served_case
 from tests.conftest import make_user
 from tests.hearings.factories import make_conciliator, scheduled_hearing
 from tests.hearings.test_outcome_support import agreement_at, attend, compliance_day, hearing_under_way
+from tests.legal.conftest import refer_without_agreement
 
 ROLES = (
     "anonymous",
@@ -72,6 +74,7 @@ def world(
     officer,
     conciliator,
     supervisor,
+    director,
     django_capture_on_commit_callbacks,
 ):
     """One consumer's cases against one company, at every stage a URL needs:
@@ -117,9 +120,13 @@ def world(
     held_hearing.refresh_from_db()
     acta_confirm(hearing=held_hearing, by=consumer)
     acta_confirm(hearing=held_hearing, by=representative)
-    agreement_approve(complaint=held_hearing.complaint, by=officer)
+    agreement_approve(complaint=held_hearing.complaint, by=director)
     proof = compliance_proof_upload(
         complaint=held_hearing.complaint, by=representative, upload=SimpleUploadedFile("transferencia.pdf", PDF_BYTES)
+    )
+    # One instalment of its agreement (asked about, answered and proved on its own).
+    instalment = Instalment.objects.create(
+        agreement=held_hearing.complaint.agreements.get(), number=1, amount=1000, due_date=compliance_day(10)
     )
     recording = recording_register(
         hearing=held_hearing, by=conciliator, file=SimpleUploadedFile("grabacion.mp4", b"\x00\x00\x00\x18ftypmp42")
@@ -135,6 +142,9 @@ def world(
         file=SimpleUploadedFile("certificado.pdf", PDF_BYTES),
     )
 
+    # Referred after a hearing without agreement (before the absent one): the company's proceeding.
+    proceeding = refer_without_agreement(consumer, company, officer, conciliator, minutes_ago=300)
+
     # A second, non-admin representative the company's admin may revoke; an invitation it may cancel.
     clerk = make_user("paula@electrosur.test", Role.REPRESENTATIVE, first_name="Paula", last_name="Sosa")
     representation = Representation.objects.create(user=clerk, company=company, is_admin=False)
@@ -146,6 +156,7 @@ def world(
     assert failure is not None
     Notification.objects.filter(pk=failure.pk).update(status="failed", last_error="SMTP 550")
     data_request = data_request_create(user=consumer, kind="access", details="Quiero ver mis datos.")
+    non_working_day = NonWorkingDay.objects.create(date=compliance_day(60), reason="Asueto administrativo")
 
     notice = FormalNotice.objects.filter(case_number=case.number).first()
     consumer_rep = ConsumerRepresentative(
@@ -186,6 +197,10 @@ def world(
         "part": paper_notice.part,
         "paper_notice": paper_notice,
         "data_request": data_request,
+        "non_working_day": non_working_day,
+        "proceeding": proceeding,
+        "instalment": instalment,
+        "staff_member": officer,
     }
     missing = [name for name, obj in objects.items() if obj is None]
     assert not missing, f"the world lacks {missing}"
@@ -345,6 +360,15 @@ TABLE: dict[str, Row] = {
                                    post="login -     404   403   404   -     403   404   -"),
     # --- admission ---
     "admission_queue":         Row(None, "login 403   403   403   403   200   403   403   200"),
+    # The queue's allocation: the supervisor assigns and spreads; any office member takes the next.
+    "admission_assign":        Row(None, NOBODY_GETS,
+                                   post="login 403   403   403   403   403   403   403   -",
+                                   data=lambda w: {"case": w.objects["case"].pk, "officer": w.people["officer"].pk}),
+    "admission_take_next":     Row(None, NOBODY_GETS, post=OFFICE_ONLY),
+    "admission_balance":       Row(None, NOBODY_GETS,
+                                   post="login 403   403   403   403   403   403   403   -"),
+    # The at-risk / overdue list (oversight/): the office's, like the admission queue.
+    "clock_list":              Row(None, "login 403   403   403   403   200   403   403   200"),
     "complaint_admit":         Row("case", NOBODY_GETS, post=OFFICE_ONLY),
     "complaint_observe":       Row("case", NOBODY_GETS, post=OFFICE_ONLY,
                                    data=lambda w: {"observation": "Falta la factura."}),
@@ -367,6 +391,15 @@ TABLE: dict[str, Row] = {
                                    data=lambda w: {"authority": "CB", "reason": "Compra en Córdoba."}),
     "complaint_vulnerable":    Row("case", NOBODY_GETS, post=OFFICE_ONLY,
                                    data=lambda w: {"categories": ["older_adult"], "note": "Tiene 82 años."}),
+    # A possible duplicate (complaints/policy.py): whoever sees the case but is not the office, a 403.
+    "duplicate_join":          Row("case", NOBODY_GETS,
+                                   post="login 403   404   403   404   -     403   404   -"),
+    "duplicate_reject":        Row("case", NOBODY_GETS,
+                                   post="login 403   404   403   404   -     403   404   -",
+                                   data=lambda w: {"note": "Repetido."}),
+    "duplicate_dismiss":       Row("case", NOBODY_GETS,
+                                   post="login 403   404   403   404   -     403   404   -",
+                                   data=lambda w: {"note": "Otra compra."}),
     # --- companies and staff ---
     # Any staff role, conciliators included, may list, register and manage companies (see the report).
     "company_list":            Row(None, "login 403   403   403   403   200   200   200   200"),
@@ -420,6 +453,20 @@ TABLE: dict[str, Row] = {
                                    data=lambda w: {"reason": "Error de carga."}),
     "hearing_ics":             Row("hearing", "login 200   404   200   404   200   200   404   200"),
     "hearing_calendar":        Row(None, "login 403   403   403   403   200   200   200   200"),
+    # Conciliators are people: a leave (the supervisor), the hearings it leaves without a conciliator
+    # and their reassignment (the office), each person's load (the supervisor).
+    "conciliator_leave":       Row("conciliator_profile",
+                                   "login 403   403   403   403   403   403   403   200",
+                                   post="login 403   403   403   403   403   403   403   -",
+                                   data=lambda w: {"first_day": compliance_day(60).isoformat()}),
+    "hearings_needing_conciliator": Row(None, "login 403   403   403   403   200   403   403   200"),
+    "hearing_reassign":        Row("hearing", NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"conciliator": w.people["other_conciliator"].pk,
+                                                   "reason": "Licencia de la conciliadora."}),
+    "hearing_reassign_day":    Row(None, NOBODY_GETS, post=OFFICE_ONLY,
+                                   data=lambda w: {"conciliator": w.people["conciliator"].pk,
+                                                   "day": compliance_day(40).isoformat(), "reason": "Licencia."}),
+    "people_load":             Row(None, "login 403   403   403   403   403   403   403   200"),
     # --- the room ---
     "hearing_room":            Row("hearing", "login 200   404   200   404   200   200   404   200"),
     # The office may look at the room but is no party: it reports no attendance.
@@ -458,7 +505,24 @@ TABLE: dict[str, Row] = {
     "acta_confirm":            Row("held_hearing", "login 200   404   200   404   200   200   404   200",
                                    post="login 302   404   302   404   302   -     404   302",
                                    data=lambda w: {"sha256": w.objects["held_hearing"].acta.sha256, "agree": "on"}),
-    "agreement_approve":       Row("held", NOBODY_GETS, post=OFFICE_ONLY),
+    # Homologation: the director or a delegate (no column here: tests/hearings/test_homologation.py);
+    # an officer or supervisor without the delegation is refused (403), a stranger sees no case (404).
+    "agreement_approve":       Row("held", NOBODY_GETS,
+                                   post="login 403   404   403   404   403   403   404   403"),
+    "homologation_queue":      Row(None, "login 403   403   403   403   403   403   403   403"),
+    "homologation_delegation": Row(None, "login 403   403   403   403   403   403   403   403"),
+    "homologation_delegation_toggle": Row("staff_member", NOBODY_GETS,
+                                   post="login 403   403   403   403   403   403   403   403",
+                                   data=lambda w: {"grant": "1"}),
+    "disposition_download":    Row("held", "login 200   404   200   404   200   200   404   200"),
+    "instalment_answer":       Row("instalment", NOBODY_GETS,
+                                   post="login -     404   403   404   -     403   404   -",
+                                   data=lambda w: {"paid": "yes"}),
+    "instalment_proof_upload": Row("instalment", NOBODY_GETS,
+                                   post="login 403   404   -     404   403   403   404   403",
+                                   data=lambda w: {"proof": pdf_upload("cuota.pdf")}),
+    # No proof was uploaded for it: nothing to download, for anyone.
+    "instalment_proof_download": Row("instalment", "login 404   404   404   404   404   404   404   404"),
     # The company was absent: only its side may justify (and it already did: a message).
     "absence_justify":         Row("absent_hearing", "login 403   404   302   404   403   403   404   403",
                                    post="login 403   404   302   404   403   403   404   403",
@@ -480,10 +544,44 @@ TABLE: dict[str, Row] = {
     "case_refer":              Row("absent", "login 403   403   403   403   302   403   403   302",
                                    post=OFFICE_ONLY,
                                    data=lambda w: {"reason": "Incomparecencia."}),
+    # --- the legal directorate (legal/): its pages are its own and the supervisor's; a received
+    # proceeding, not yet acknowledged. Who sees the proceeding (the consumer, the company, the
+    # supervisor) and may not make the directorate's moves gets a 403; the company's side is told
+    # its defence or appeal is not possible now; who does not see it, a 404.
+    "legal_queue":             Row(None, "login 403   403   403   403   403   403   403   200"),
+    "legal_proceeding":        Row("proceeding", "login 403   403   403   403   403   403   403   200"),
+    "legal_referral_file":     Row("proceeding", "login 403   403   403   403   403   403   403   200"),
+    # No defence was filed: there is nothing to download, for anyone.
+    "legal_defence_file":      Row("proceeding", "login 404   404   404   404   404   404   404   404"),
+    "legal_receive":           Row("proceeding", LOGIN_THEN_405,
+                                   post="login 403   404   403   404   404   404   404   403"),
+    "legal_charge":            Row("proceeding", LOGIN_THEN_405,
+                                   post="login 403   404   403   404   404   404   404   403",
+                                   data=lambda w: {"charge-text": "Imputación."}),
+    "legal_archive":           Row("proceeding", LOGIN_THEN_405,
+                                   post="login 403   404   403   404   404   404   404   403",
+                                   data=lambda w: {"archive-reason": "Sin infracción."}),
+    "legal_resolve":           Row("proceeding", LOGIN_THEN_405,
+                                   post="login 403   404   403   404   404   404   404   403"),
+    "legal_finalize":          Row("proceeding", LOGIN_THEN_405,
+                                   post="login 403   404   403   404   404   404   404   403"),
+    "legal_decide_appeal":     Row("proceeding", LOGIN_THEN_405,
+                                   post="login 403   404   403   404   404   404   404   403"),
+    "legal_defence":           Row("proceeding", LOGIN_THEN_405,
+                                   post="login 403   404   302   404   404   404   404   403",
+                                   data=lambda w: {"defence-text": "Descargo."}),
+    "legal_appeal":            Row("proceeding", LOGIN_THEN_405,
+                                   post="login 403   404   302   404   404   404   404   403",
+                                   data=lambda w: {"appeal-text": "Apelamos."}),
     # --- personal data (Ley 25.326): the supervisor's pages do not exist for anyone else ---
     "access_log":              Row(None, "login 404   404   404   404   404   404   404   200"),
     "data_request_list":       Row(None, "login 404   404   404   404   404   404   404   200"),
     "data_request_close":      Row("data_request", NOBODY_GETS, post=SUPERVISOR_ONLY_404),
+    # --- the office calendar (workdays/): its supervisors (and director) only; a 403 for the rest ---
+    "office_calendar":         Row(None, "login 403   403   403   403   403   403   403   200"),
+    "non_working_day_declare": Row(None, NOBODY_GETS, post="login 403   403   403   403   403   403   403   -"),
+    "non_working_day_remove":  Row("non_working_day", "login 403   403   403   403   403   403   403   200",
+                                   post="login 403   403   403   403   403   403   403   -"),
 }
 # fmt: on
 
@@ -551,7 +649,7 @@ def fingerprint() -> dict[str, list[tuple]]:
     """Every row of the project's own models (what a refused move must leave as it was), and the
     stored files."""
     state: dict[str, list[tuple]] = {}
-    for label in ("parties", "complaints", "hearings", "notifications", "privacy"):
+    for label in ("parties", "complaints", "hearings", "notifications", "privacy", "legal"):
         for model in apps.get_app_config(label).get_models():
             if model._meta.label_lower in UNTRACKED_MODELS:
                 continue
@@ -573,7 +671,7 @@ def changes(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> li
 def _pdfs_are_not_drawn(monkeypatch):
     """Who gets a PDF is the question here, not how it looks (tests/complaints covers that): drawing
     each one would take most of this module's time."""
-    for view in ("complaints.views.case_file", "complaints.views.receipt"):
+    for view in ("complaints.views.case_file", "complaints.views.receipt", "legal.views"):
         monkeypatch.setattr(f"{view}.render_pdf", lambda template, context, request=None: b"%PDF-1.4 stub")
 
 

@@ -39,7 +39,7 @@ SPANISH_STATES = {
     State.COMPANY_ABSENT: "Incomparecencia del proveedor",
     State.CONSUMER_ABSENT: "Incomparecencia del consumidor",
     State.WITHDRAWN: "Desistido",
-    State.REFERRED: "Elevado a sumario",
+    State.REFERRED: "Elevado a la dirección jurídica",
     State.ARCHIVED: "Archivado",
     State.REFERRED_OUT: "Derivado a la autoridad competente",
     State.CONCLUDED: "Concluido (terminó la parte de cada empresa)",
@@ -60,6 +60,10 @@ ACTORS = [
     Actor("officer", "officer", "agente de admisión", "admission officer"),
     Actor("conciliator", "conciliator", "conciliador/a de la audiencia", "conciliator of the case's hearing"),
     Actor("supervisor", "supervisor", "supervisor/a", "supervisor"),
+    Actor("director", "director", "director/a", "director"),
+    # An officer (or supervisor) the director delegated homologation to (User.may_homologate), asked as an
+    # officer; named only where the delegation is what lets them, since elsewhere they are the office.
+    Actor("delegate", "delegate", "agente con delegación para homologar", "delegate of the director"),
     Actor("system", "system", "sistema (plazo vencido)", "system (a deadline passed)"),
     Actor("other_consumer", "any consumer", "cualquier consumidor/a", "any consumer"),
 ]
@@ -118,8 +122,12 @@ def _probe_permissions(transitions: list) -> dict[tuple[str, str], list[str]]:
                 ("officer", Role.OFFICER),
                 ("conciliator", Role.CONCILIATOR),
                 ("supervisor", Role.SUPERVISOR),
+                ("director", Role.DIRECTOR),
             ]
         }
+        people["delegate"] = User.objects.create_user(
+            email="workflow-graph-delegate@example.invalid", role=Role.OFFICER, may_homologate=True
+        )
         company = Company.objects.create(cuit="00000000000", legal_name="Workflow graph probe")
         Representation.objects.create(user=people["representative"], company=company)
         web = Complaint.objects.create(consumer=people["consumer"], company=company)
@@ -136,13 +144,18 @@ def _probe_permissions(transitions: list) -> dict[tuple[str, str], list[str]]:
                 ends_at=starts_at + timedelta(hours=1),
             )
         for item in transitions:
-            keys = []
+            keys: list[str] = []
             for actor in ACTORS:
                 user = None if actor.key == "system" else people[actor.key]
                 if item.has_perm(web, user):
-                    keys.append(actor.key)
+                    key = actor.key
                 elif item.has_perm(assisted, user):
-                    keys.append(actor.key + ASSISTED)
+                    key = actor.key + ASSISTED
+                else:
+                    continue
+                if actor.key == "delegate" and key.replace("delegate", "officer") in keys:
+                    continue  # any officer may: the delegation adds nothing here
+                keys.append(key)
             allowed[(item.name, str(item.source))] = keys
         transaction.set_rollback(True)
     return allowed
@@ -226,8 +239,10 @@ def render_workflow() -> str:
         "whether it closes the case are its declaration in `complaints/actions.py`. Who may make each",
         "move is read from the transition's permission callable, asked about a user of each role. On the",
         "diagram, *consumer* is the consumer who filed the complaint; *company*, an active representative",
-        "of the company; *office*, the admission officer and the supervisor; *system*, a Celery beat job",
-        "acting on a passed deadline; *if assisted*, only on a complaint an officer filed for the citizen.",
+        "of the company; *office*, the admission officer and the supervisor; *director*, the director, who",
+        "homologates; *delegate*, an officer or supervisor the director delegated homologation to",
+        "(`User.may_homologate`); *system*, a Celery beat job acting on a passed deadline; *if assisted*,",
+        "only on a complaint an officer filed for the citizen.",
         "",
         "```mermaid",
         "stateDiagram-v2",

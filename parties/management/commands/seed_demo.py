@@ -20,6 +20,10 @@ PEOPLE = [
     ("conciliadora@demo.concilia.ar", "Ana", "Rodríguez", Role.CONCILIATOR),
     ("conciliador@demo.concilia.ar", "Martín", "López", Role.CONCILIATOR),
     ("supervisora@demo.concilia.ar", "Silvia", "Romero", Role.SUPERVISOR),
+    # Homologates agreements by a signed disposición (hearings/services/disposition.py).
+    ("directora@demo.concilia.ar", "Elena", "Suárez", Role.DIRECTOR),
+    # The legal directorate: referred cases, charges, descargos, fines (legal/).
+    ("juridica@demo.concilia.ar", "Lucía", "Méndez", Role.LEGAL),
 ]
 
 COMPANIES = [
