@@ -81,7 +81,7 @@ WITHDRAW = register(
 )
 ARCHIVE = register("archive", _("Case archived"), closes_case=True, notifies="complaint_archived")
 REFER = register(
-    "refer", _("Referred to sanction proceedings (sumario)"), closes_case=True, notifies="complaint_referred"
+    "refer", _("Referred to the legal directorate"), closes_case=True, notifies="complaint_referred"
 )
 # Transitions the hearings floor drives (through complaints.services.complaint_transition).
 SCHEDULE_HEARING = register("schedule_hearing", _("Hearing scheduled"), notifies="hearing_scheduled")

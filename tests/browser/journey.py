@@ -34,7 +34,7 @@ from hearings.models import Acta, Agreement, Attendance, Hearing
 from hearings.services.absences import act_on_expired_justifications
 from hearings.services.follow_up import ask_consumers_about_compliance
 from notifications.models import FormalNotice, Notification
-from parties.models import Company, User
+from parties.models import Company, Role, User
 from tests.browser.a11y import assert_accessible
 from tests.browser.conftest import ARTIFACTS, screenshot
 from tests.helpers import case_number
@@ -575,15 +575,26 @@ def party_confirms_acta(journey: Journey, who: str) -> None:
     assert acta.confirmations.get(user=user).sha256 == acta.sha256
 
 
-def office_approves_agreement(journey: Journey) -> None:
+def director_homologates(journey: Journey) -> None:
+    """The director (not the office) homologates: a signed disposición is issued."""
+    from tests.conftest import enrol_totp, make_user
+
     case = journey.refresh()
-    page = journey.pages["officer"]
+    page = journey.pages.get("director")
+    if page is None:
+        director = User.objects.filter(role=Role.DIRECTOR, is_active=True).first()
+        if director is None:
+            director = make_user("directora@oficina.test", Role.DIRECTOR, first_name="Elena", last_name="Quiroga")
+            enrol_totp(director)
+        page = journey.open("director", director)
     page.goto(journey.url(case_path(case)))
-    journey.check(page, "case-officer-agreement")
+    journey.check(page, "case-director-agreement")
     accept_the_confirmation(page)
-    approve = page.get_by_role("button", name=es("Approve the agreement (homologar)"))
-    click_and_check(journey, page, approve, "case-officer-approved")
-    assert journey.refresh().status == State.AGREEMENT_APPROVED
+    approve = page.get_by_role("button", name=es("Homologate the agreement and sign the disposición"))
+    click_and_check(journey, page, approve, "case-director-homologated")
+    case = journey.refresh()
+    assert case.status == State.AGREEMENT_APPROVED
+    assert case.disposition.sha256 and case.disposition.signed_by.role == Role.DIRECTOR
 
 
 def consumer_confirms_compliance(journey: Journey, agreement: Agreement) -> None:
@@ -605,7 +616,7 @@ def the_agreement_is_honoured(journey: Journey, hearing: Hearing) -> None:
     agreement = conciliator_records_agreement(journey, hearing)
     party_confirms_acta(journey, "consumer")
     party_confirms_acta(journey, "representative")
-    office_approves_agreement(journey)
+    director_homologates(journey)
     consumer_confirms_compliance(journey, agreement)
 
 
@@ -679,13 +690,15 @@ def office_exports_the_file(journey: Journey, case: Complaint) -> None:
     page = journey.pages["officer"]
     page.goto(journey.url(case_path(case)))
     journey.check(page, "case-referred")
-    expect(page.locator(".case-header .status-badge")).to_have_text(es("Referred to sanction proceedings (sumario)"))
+    with translation.override("es-ar"):
+        referred = str(State.REFERRED.label)
+    expect(page.locator(".case-header .status-badge")).to_have_text(referred)
     text = pdf_text(download(page, page.get_by_role("link", name=es("Whole case file (PDF)")), "journey-case-file.pdf"))
     hearing = Hearing.objects.get(complaint=case)
     assert journey.consumer is not None and journey.second_conciliator is not None
     for expected in (
         case_number(case),
-        es("Referred to sanction proceedings (sumario)"),
+        es("Referred to the legal directorate"),
         es("The company did not justify its absence from the hearing in time."),
         es("Company absent"),
         es("Attendance"),

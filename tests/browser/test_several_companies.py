@@ -492,14 +492,16 @@ def test_a_case_against_three_companies(journey, sides):
     assert agreement.part == parts[seller.company.cuit]
     the_acta_lists_every_company(journey, hearing, sides)
 
-    # 5. The consumer and the seller confirm the acta; the office approves the seller's agreement.
+    # 5. The consumer and the seller confirm the acta.
     outcomes = [(seller, Outcome.AGREEMENT), (maker, Outcome.COMPANY_ABSENT), (bank, Outcome.NO_AGREEMENT)]
     party_confirms_acta(journey, "consumer", journey.consumer, outcomes)
     party_confirms_acta(journey, seller.key, seller.representative, outcomes)
-    steps.office_approves_agreement(journey)
 
-    # 6. The manufacturer lets its deadline pass: referred. The case is still open (the seller's part is).
+    # 6. The manufacturer lets its deadline pass: referred. Then the director homologates the seller's
+    # agreement (a case's agreements wait until every company has been heard). The case is still open
+    # (the seller's part is).
     the_absent_company_is_referred(journey, maker)
+    steps.director_homologates(journey)
     case = journey.refresh()
     assert case.status == State.AGREEMENT_APPROVED and case.closed_at is None
     companies_panel(

@@ -413,8 +413,8 @@ def test_adjourning_needs_a_reason(hearing, conciliator):
 
 
 def locked_tables(queries: list[dict]) -> list[str]:
-    """The tables whose rows were locked, in order (`SELECT … FOR UPDATE OF "<table>"`)."""
-    return [found.group(1) for q in queries if (found := re.search(r'FOR UPDATE OF "(\w+)"', q["sql"]))]
+    """The tables whose rows were locked, in order (`SELECT … FOR [NO KEY] UPDATE OF "<table>"`)."""
+    return [found.group(1) for q in queries if (found := re.search(r'FOR (?:NO KEY )?UPDATE OF "(\w+)"', q["sql"]))]
 
 
 @pytest.mark.parametrize(

@@ -63,6 +63,8 @@ def test_a_recompute_of_a_day_already_running_elsewhere_is_refused_and_left_to_b
             recompute_deadlines(day=WEDNESDAY)
         assert recompute_day(WEDNESDAY) is None  # workdays leaves the change unmarked: beat queues it again
         assert recompute_deadlines(day=date(2026, 3, 5)) == []  # another day is free
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", _advisory_key(WEDNESDAY))
     finally:
         other.close()
     assert recompute_deadlines(day=WEDNESDAY) == []  # released: runs
