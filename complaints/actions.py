@@ -80,9 +80,7 @@ WITHDRAW = register(
     "withdraw", _("Complaint withdrawn by the consumer"), closes_case=True, notifies="complaint_withdrawn"
 )
 ARCHIVE = register("archive", _("Case archived"), closes_case=True, notifies="complaint_archived")
-REFER = register(
-    "refer", _("Referred to the legal directorate"), closes_case=True, notifies="complaint_referred"
-)
+REFER = register("refer", _("Referred to the legal directorate"), closes_case=True, notifies="complaint_referred")
 # Transitions the hearings floor drives (through complaints.services.complaint_transition).
 SCHEDULE_HEARING = register("schedule_hearing", _("Hearing scheduled"), notifies="hearing_scheduled")
 CANCEL_HEARING = register("cancel_hearing", _("Hearing cancelled"), notifies="hearing_cancelled")
