@@ -41,19 +41,12 @@ from complaints import actions, policy
 from complaints.duplicates import best_match
 from complaints.errors import CaseError
 from complaints.models import Complaint, Evidence, RejectionReason, evidence_upload_to
+from complaints.records import record_text
 from complaints.services import case_url, complaint_reject, lock_case, record_event
 from complaints.states import State
 from parties.models import User
 
 logger = logging.getLogger("complaints.duplicates")
-
-
-def record_text(message: str, **values: object) -> str:
-    """A sentence for the case's record (an event's reason, a rejection's detail) in the office's
-    language, whoever clicked: `message` is marked with gettext_noop (the same rule as
-    hearings/services/shared.py, which this floor cannot import)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message) % values if values else _(message)
 
 
 # --- The flag ---------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from complaints.models import CaseCompany, Complaint, PartStatus
+from complaints.records import record_text
 from complaints.services import CaseError, Move, complaint_transition, lock_case, notify_case_parties, record_event
 from complaints.services.parts import part_move
 from complaints.states import State
@@ -29,7 +30,6 @@ from .shared import (
     checked_upload,
     lock_hearing,
     notify_referred,
-    record_text,
     stored_name,
 )
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from complaints.models import CaseCompany
+from complaints.records import record_text
 from complaints.representation import consumer_agent, parts_bound_by
 from complaints.services import lock_case, record_event
 from parties.models import Representation, User
@@ -20,7 +21,7 @@ from .. import policy
 from ..errors import HearingError
 from ..models import Acta, ActaConfirmation, Hearing
 from ..notify import notify_hearing
-from .shared import Party, lock_hearing, record_text
+from .shared import Party, lock_hearing
 
 
 def acta_generate(*, hearing_id: int) -> Acta | None:

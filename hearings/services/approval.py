@@ -7,6 +7,7 @@ from django.utils.translation import gettext_noop
 
 from complaints.instalments import from_json
 from complaints.models import Complaint, OfferStatus, PartStatus
+from complaints.records import on_record, record_text
 from complaints.services import complaint_transition, lock_case, notify_case_parties
 from complaints.services.parts import parts_of
 from parties.models import User
@@ -15,7 +16,6 @@ from .. import policy
 from ..models import Acta, Agreement
 from .disposition import disposition_issue
 from .instalments import add_instalments
-from .shared import on_record, record_text
 
 
 def agreement_approve(*, complaint: Complaint, by: User) -> Agreement:

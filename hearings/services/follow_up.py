@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from complaints.models import Complaint, PartStatus
+from complaints.records import on_record, record_text
 from complaints.representation import parts_represented_by
 from complaints.services import case_url, complaint_transition, lock_case, notify_case_parties, record_event
 from complaints.services.parts import is_multi_company, part_move
@@ -22,7 +23,7 @@ from parties.models import User
 from .. import policy
 from ..errors import HearingError
 from ..models import Agreement, ComplianceProof, Instalment
-from .shared import BATCH, checked_upload, notify_referred, on_record, record_text, stored_name
+from .shared import BATCH, checked_upload, notify_referred, stored_name
 
 
 def ask_consumers_about_compliance(now: datetime | None = None, limit: int = BATCH) -> int:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from complaints.models import CaseCompany, Complaint, PartStatus
+from complaints.records import record_text
 from complaints.services import complaint_transition, lock_case
 from complaints.services.parts import is_multi_company, part_move, parts_of, settle
 from parties.business_days import deadline_after
@@ -36,7 +37,6 @@ from .shared import (
     Outcome,
     Party,
     lock_hearing,
-    record_text,
     tolerance_ends_at,
     tolerance_minutes,
     translated_later,

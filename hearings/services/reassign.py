@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from complaints.records import on_record, record_text
 from complaints.services import case_url, lock_case, record_event
 from notifications.services import notify, notify_address
 from parties.business_days import is_business_day
@@ -35,7 +36,7 @@ from ..models import Hearing, new_room_name
 from ..notify import hearing_url, notify_hearing, served_parts
 from ..scheduling import conciliators, double_booked_message, office_tz, slot_refusal
 from .scheduling import EXCLUSION_CONSTRAINT, invitation
-from .shared import lock_hearing, on_record, record_text
+from .shared import lock_hearing
 
 # A leave longer than a year is a typing mistake, not a leave.
 LEAVE_MAX_DAYS = 366

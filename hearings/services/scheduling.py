@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from complaints.models import Complaint
+from complaints.records import on_record
 from complaints.services import complaint_transition, lock_case, record_event
 from complaints.states import State
 from notifications.services import notify, notify_address
@@ -28,7 +29,7 @@ from ..models import Hearing, HearingGuest
 from ..notify import notify_hearing
 from ..scheduling import double_booked_message, hearing_setting, notice_applies, slot_refusal
 from ..selectors import current_hearing
-from .shared import lock_hearing, on_record
+from .shared import lock_hearing
 
 EXCLUSION_CONSTRAINT = "hearing_no_double_booking"
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
-from django.utils import formats, timezone, translation
+from django.utils import formats, timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
@@ -33,13 +33,6 @@ def lock_hearing(pk: int) -> Hearing:
     )
 
 
-def on_record(moment: datetime | date) -> str:
-    """A moment as the case's record writes it, the same whoever acted and in whatever language."""
-    if isinstance(moment, datetime):
-        return f"{timezone.localtime(moment):%d/%m/%Y %H:%M}"
-    return f"{moment:%d/%m/%Y}"
-
-
 def tolerance_minutes() -> int:
     minutes: int = settings.HEARINGS["TOLERANCE_MINUTES"]  # type: ignore[assignment]
     return minutes
@@ -55,13 +48,6 @@ def when(moment: datetime | date) -> str:
     if isinstance(moment, datetime):
         return formats.date_format(timezone.localtime(moment), "SHORT_DATETIME_FORMAT")
     return formats.date_format(moment, "SHORT_DATE_FORMAT")
-
-
-def record_text(message: str, **values: object) -> str:
-    """A sentence for the case's record (event reasons), in the office's language: the record must not
-    depend on the language of whoever clicked. `message` is marked with gettext_noop."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message) % values if values else _(message)
 
 
 def translated_later(message: str, **values: object) -> str:

@@ -22,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from complaints.records import record_text
 from parties.business_days import deadline_after
 
 from .. import actions
@@ -29,7 +30,7 @@ from ..errors import LegalError
 from ..models import Proceeding, ProceedingStatus
 from ..notify import tell
 from . import lock_proceeding
-from .moves import _event, on_record, proceeding_finalize, record_text
+from .moves import _event, day_on_record, proceeding_finalize
 
 BATCH = 500
 S = ProceedingStatus
@@ -86,7 +87,7 @@ def _start_window(pk: int) -> int:
         if notice.served_by_opening
         else gettext_noop("deemed served, not opened")
     )
-    reason = record_text(message, served=on_record(notice.served_at), how=record_text(how), due=on_record(due))
+    reason = record_text(message, served=day_on_record(notice.served_at), how=record_text(how), due=day_on_record(due))
     event = _event(locked, action, by=None, reason=reason)
     tell(locked, update, key=f"case-event:{event.pk}", due=due, act_number=locked.act_number or None)
     return 1
@@ -115,7 +116,7 @@ def close_expired_defence_windows(now: datetime | None = None, limit: int = BATC
                 gettext_noop(
                     "The defence deadline (%(due)s) passed without a defence: the proceeding awaits resolution."
                 ),
-                due=on_record(locked.defence_due_at),
+                due=day_on_record(locked.defence_due_at),
             )
             event = _event(locked, actions.DEFENCE_LAPSED, by=None, reason=reason)
             tell(locked, "defence_lapsed", key=f"case-event:{event.pk}", due=locked.defence_due_at)

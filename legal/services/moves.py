@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from complaints.actions import CaseAction
+from complaints.records import record_text
 from complaints.services import complaint_transition, notify_case_parties, record_event
 from complaints.states import State
 from complaints.uploads import validate_evidence
@@ -28,13 +29,8 @@ from ..notify import tell
 from . import lock_proceeding
 
 
-def record_text(message: str, **values: object) -> str:
-    """A sentence for the case's record, in the office's language whoever clicked (gettext_noop'd)."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _(message) % values if values else _(message)
-
-
-def on_record(moment: datetime) -> str:
+def day_on_record(moment: datetime) -> str:
+    """The day of a moment as the case's record writes it (a legal window ends on a day)."""
     return f"{timezone.localtime(moment):%d/%m/%Y}"
 
 
@@ -186,12 +182,12 @@ def _filed_on_paper(filed_on: date | None, *, since: datetime | None, due: datet
     if since is not None and filed_on < timezone.localdate(since):
         raise LegalError(
             _("The %(what)s cannot have been filed on %(day)s, before the act it answers (%(since)s).")
-            % {"what": what, "day": f"{filed_on:%d/%m/%Y}", "since": on_record(since)}
+            % {"what": what, "day": f"{filed_on:%d/%m/%Y}", "since": day_on_record(since)}
         )
     if due is not None and filed_on > timezone.localdate(due):
         raise LegalError(
             _("The %(what)s was filed on %(day)s, after its deadline (%(due)s): it cannot be recorded.")
-            % {"what": what, "day": f"{filed_on:%d/%m/%Y}", "due": on_record(due)}
+            % {"what": what, "day": f"{filed_on:%d/%m/%Y}", "due": day_on_record(due)}
         )
     return filed_on
 

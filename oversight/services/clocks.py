@@ -19,10 +19,10 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy, gettext_noop
 
 from complaints.models import CaseCompany, Complaint, ConsumerRepresentative
+from complaints.records import on_record, record_text
 from complaints.services import case_url, lock_case, record_event
 from hearings import policy as hearing_policy
 from hearings.models import Acta, Agreement, Hearing
-from hearings.services.shared import on_record, record_text
 from notifications.services import notify
 from parties.models import PowerStatus, Representation, Role, User
 

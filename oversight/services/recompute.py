@@ -23,11 +23,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
 from complaints.models import CaseCompany, CaseEvent, Complaint, PartStatus
+from complaints.records import on_record, record_text
 from complaints.services import lock_case, record_event
 from complaints.services.vulnerable import admission_review_days
 from complaints.states import State
 from hearings.models import Hearing, PartOutcome
-from hearings.services.shared import on_record, record_text
 from legal.models import Proceeding
 from legal.notify import tell
 from parties.business_days import deadline_after, refresh_calendar
