@@ -1,18 +1,17 @@
-"""The one place this app reaches the deadline clocks (oversight/, another top-floor app): run the
-recompute after a change, and read which deadlines a change moved. Imported by name, so this app
-works (without the recompute, logged) where oversight/ is not installed yet."""
+"""The one place this app reaches the deadline clocks (oversight/, the top-floor app beside it): run
+the recompute after a change, and read which deadlines a change moved."""
 
-import importlib
 import logging
 from collections import defaultdict
 from datetime import date
-from types import ModuleType
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Count, F, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
-from django.utils.translation import gettext as _
+
+from oversight.labels import describe
+from oversight.models import DeadlineChange
+from oversight.services.recompute import RecomputeBusy, recompute_deadlines
 
 from .models import CalendarChange
 
@@ -21,25 +20,12 @@ logger = logging.getLogger(__name__)
 EXAMPLES_PER_DAY = 5
 
 
-def _module(name: str) -> ModuleType | None:
-    if not apps.is_installed("oversight"):
-        return None
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
-
-
 def recompute_day(day: date) -> int | None:
-    """Recompute the deadlines not yet passed that `day` touches: how many moved, or None when the
-    clocks (oversight/) are not installed."""
-    recompute = _module("oversight.services.recompute")
-    if recompute is None:
-        logger.warning("Office calendar changed on %s; oversight is missing, no deadline recompute.", day)
-        return None
+    """Recompute the deadlines not yet passed that `day` touches: how many moved, or None when another
+    worker is recomputing that day already."""
     try:
-        return len(recompute.recompute_deadlines(day=day))
-    except recompute.RecomputeBusy:
+        return len(recompute_deadlines(day=day))
+    except RecomputeBusy:
         # Another worker is recomputing this day: this change stays unmarked and is queued again.
         logger.info("Deadline recompute of %s already running elsewhere; it will be queued again.", day)
         return None
@@ -47,8 +33,7 @@ def recompute_day(day: date) -> int | None:
 
 def deadline_label(what: str) -> str:
     """The words for a DeadlineChange.what code (oversight/labels.py holds them); never the code itself."""
-    labels = _module("oversight.labels")
-    return labels.describe(what) if labels is not None else _("Another deadline")
+    return describe(what)
 
 
 def moved_deadlines(days: list[date]) -> tuple[dict[date, int], dict[date, list[Any]]]:
@@ -56,8 +41,7 @@ def moved_deadlines(days: list[date]) -> tuple[dict[date, int], dict[date, list[
     recorded from that declaration on, so an earlier declare-and-remove round on the same day does not
     add up), and the first few of them (with their case and a `label`). Two queries whatever the
     number of days and changes."""
-    models = _module("oversight.models")
-    if models is None or not days:
+    if not days:
         return {}, {}
     declared_at = (
         CalendarChange.objects.filter(day=OuterRef("day"), action=CalendarChange.Action.DECLARED)
@@ -65,7 +49,7 @@ def moved_deadlines(days: list[date]) -> tuple[dict[date, int], dict[date, list[
         .values("at")[:1]
     )
     # A day declared now: its latest change is that declaration, so nothing bounds the window above.
-    changes = models.DeadlineChange.objects.filter(day__in=days, created_at__gte=Subquery(declared_at))
+    changes = DeadlineChange.objects.filter(day__in=days, created_at__gte=Subquery(declared_at))
     counts = {row["day"]: row["n"] for row in changes.order_by().values("day").annotate(n=Count("pk"))}
     examples: dict[date, list[Any]] = defaultdict(list)
     first = (
@@ -74,7 +58,8 @@ def moved_deadlines(days: list[date]) -> tuple[dict[date, int], dict[date, list[
         .filter(rank__lte=EXAMPLES_PER_DAY)
         .order_by("day", "rank")
     )
-    for change in first:
+    rows: list[Any] = list(first)  # each gains the `label` the page shows
+    for change in rows:
         change.label = deadline_label(change.what)
         examples[change.day].append(change)
     return counts, dict(examples)

@@ -38,7 +38,7 @@ def broker_down():
 def test_the_task_recomputes_the_day_and_marks_the_change(supervisor):
     change_day = non_working_day_declare(by=supervisor, day=DAY, reason="Asueto")
     change = CalendarChange.objects.get(day=change_day.date)
-    with mock.patch("oversight.services.recompute.recompute_deadlines", return_value=[1, 2]) as recompute:
+    with mock.patch("workdays.oversight_link.recompute_deadlines", return_value=[1, 2]) as recompute:
         assert tasks.recompute_calendar_change(change.pk) == 2
 
     recompute.assert_called_once_with(day=DAY)
