@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "legal",
     "workdays",
     "oversight",
+    "reporting",
+    # Serves the API reference page's Swagger UI from its own static files (no CDN).
+    "ninja",
 ]
 
 # The office's time zone: every deadline, slot, acta date and beat job reads this one setting
@@ -134,6 +137,20 @@ if DATABASE_URL:
         # check inside the pool, which waits 1 s, 2 s, 4 s… between two dead connections.
         _db["CONN_HEALTH_CHECKS"] = False
     DATABASES = {"default": _db}
+    # A read replica for the reporting pages (dashboard, company figures, public pages, open data):
+    # config/routers.py sends their reads there, so reporting never slows filing and hearings.
+    DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+    if DATABASE_REPLICA_URL:
+        _replica = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=0, conn_health_checks=True)
+        if _replica["ENGINE"] != "django.db.backends.postgresql":
+            raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
+        _replica["ENGINE"] = "config.postgresql"
+        if "OPTIONS" in _db:
+            _replica["OPTIONS"] = {**_replica.get("OPTIONS", {}), **_db["OPTIONS"]}
+            _replica["CONN_HEALTH_CHECKS"] = _db.get("CONN_HEALTH_CHECKS", True)
+        # In tests the replica is the primary seen through a second connection.
+        _replica["TEST"] = {"MIRROR": "default"}
+        DATABASES["replica"] = _replica
 else:
     if PRODUCTION:
         raise ImproperlyConfigured("DATABASE_URL (PostgreSQL) is required in production.")
@@ -147,6 +164,7 @@ else:
     # Covering indexes (INCLUDE) are a PostgreSQL feature; SQLite, the zero-setup default, ignores them.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DATABASE_ROUTERS = ["config.routers.ReportingReplicaRouter"]
 
 # --- Cache (allauth's rate limits live here): Redis when REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL", "")
@@ -520,6 +538,23 @@ PRIVACY_OFFICE_PHONE = env_str("PRIVACY_OFFICE_PHONE", "")
 ACCESS_LOG_RETENTION_DAYS = env_int("ACCESS_LOG_RETENTION_DAYS", 1825, minimum=1)
 # Years after its last event a closed case keeps its personal data; then it is anonymised. 0: never.
 CASE_RETENTION_YEARS = env_int("CASE_RETENTION_YEARS", 10, minimum=0)
+
+# --- Reporting (reporting/): surveys, indicators, public figures and open data.
+# A company's page is public once it has this many closed cases in the window (and is not a person).
+PUBLIC_MIN_CLOSED_CASES = env_int("PUBLIC_MIN_CLOSED_CASES", 30, minimum=1)
+# The satisfaction survey's link works this many days; one reminder goes after SURVEY_REMINDER_DAYS.
+SURVEY_LINK_DAYS = env_int("SURVEY_LINK_DAYS", 30, minimum=1)
+SURVEY_REMINDER_DAYS = env_int("SURVEY_REMINDER_DAYS", 7, minimum=1)
+# The office's targets per stage, in business days (the dashboard shows each stage against its target).
+STAGE_TARGET_DAYS = {
+    "admission": env_int("TARGET_ADMISSION_DAYS", DEADLINES["ADMISSION_REVIEW"], minimum=1),
+    "service": env_int("TARGET_SERVICE_DAYS", 5, minimum=1),
+    "first_hearing": env_int("TARGET_FIRST_HEARING_DAYS", 15, minimum=1),
+    "outcome": env_int("TARGET_OUTCOME_DAYS", 10, minimum=1),
+    "compliance": env_int("TARGET_COMPLIANCE_DAYS", 30, minimum=1),
+}
+# How often beat refreshes the summary tables (reporting/refresh.py).
+REPORTING_REFRESH_SECONDS = env_int("REPORTING_REFRESH_SECONDS", 600, minimum=30)
 
 # --- Celery beat: every periodic job, declared once in config/beat.py.
 from config.beat import beat_schedule  # noqa: E402  (reads the settings above)

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("legal.urls")),
     path("", include("workdays.urls")),
     path("", include("oversight.urls")),
+    path("", include("reporting.urls")),
 ]
 # Media is never served directly, not even in DEBUG: every stored file (evidence, actas, recordings,
 # proofs, justifications, cédulas) is downloaded through a view that checks who is asking.

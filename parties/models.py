@@ -188,6 +188,27 @@ class ConsumerProfile(models.Model):
         return self.whatsapp_consent_at is not None
 
 
+class Sector(models.TextChoices):
+    """The economic sector a company is measured against (its indicators beside the sector's median)."""
+
+    TELECOM = "telecom", _("Telecommunications, internet and pay TV")
+    BANKING = "banking", _("Banks, cards and financing")
+    INSURANCE = "insurance", _("Insurance")
+    HEALTH = "health", _("Prepaid health plans")
+    UTILITIES = "utilities", _("Electricity, gas and water")
+    RETAIL = "retail", _("Shops, appliances and e-commerce")
+    AUTOMOTIVE = "automotive", _("Cars and motorbikes")
+    TRANSPORT = "transport", _("Transport and travel")
+    TOURISM = "tourism", _("Tourism and hotels")
+    HOUSING = "housing", _("Housing and construction")
+    EDUCATION = "education", _("Education")
+    SERVICES = "services", _("Other services")
+    OTHER = "other", _("Other")
+
+
+NATURAL_PERSON_CUIT_PREFIXES = frozenset({"20", "23", "24", "27"})
+
+
 class Company(models.Model):
     """A provider (proveedor), keyed by its CUIT. The electronic domicile is the e-mail where formal
     notices (cédulas) are served; it stays blank until the company sets it up."""
@@ -198,6 +219,9 @@ class Company(models.Model):
         _("trade names"), max_length=300, blank=True, help_text=_("Brands the public knows it by, separated by commas.")
     )
     legal_address = models.CharField(_("legal address"), max_length=250, blank=True)
+    sector = models.CharField(
+        _("sector"), max_length=12, choices=Sector.choices, default=Sector.OTHER, db_default=Sector.OTHER
+    )
     electronic_domicile = models.EmailField(_("electronic domicile"), blank=True)
     electronic_domicile_set_at = models.DateTimeField(_("electronic domicile set up at"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -220,6 +244,12 @@ class Company(models.Model):
     @property
     def has_electronic_domicile(self) -> bool:
         return bool(self.electronic_domicile)
+
+    @property
+    def is_natural_person(self) -> bool:
+        """A CUIT of a human person (prefixes 20, 23, 24, 27): a sole trader, whose name is personal
+        data (Ley 25.326) and never reaches a public page or an open-data file."""
+        return self.cuit[:2] in NATURAL_PERSON_CUIT_PREFIXES
 
 
 class PowerStatus(models.TextChoices):

@@ -1,0 +1,310 @@
+"""The office measures itself: satisfaction surveys, one fact row per case and company, and the
+summary tables that every indicator reads (refreshed by Celery beat, reporting/refresh.py).
+
+Indicators never load cases: they add up `MonthlyFigure` rows (or, for a combination of filters the
+cube does not hold, aggregate `CaseFact` in SQL). A stage's duration is counted in business days of
+the office's calendar when the fact row is built (reporting/facts.py)."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from complaints.models import CaseCompany, Complaint
+from parties.models import Company, Sector
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Survey(models.Model):
+    """One short survey per party per closed case: the consumer, and each company (its part)."""
+
+    class Respondent(models.TextChoices):
+        CONSUMER = "consumer", _("Consumer")
+        COMPANY = "company", _("Company")
+
+    class Solved(models.TextChoices):
+        YES = "yes", _("Yes")
+        PARTLY = "partly", _("Partly")
+        NO = "no", _("No")
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="surveys", verbose_name=_("case"))
+    respondent = models.CharField(_("respondent"), max_length=8, choices=Respondent.choices)
+    part = models.ForeignKey(
+        CaseCompany, on_delete=models.CASCADE, null=True, blank=True, related_name="surveys", verbose_name=_("company")
+    )
+    # Part of the signed link: a new nonce makes every earlier link for this survey dead.
+    nonce = models.CharField(max_length=32, default=new_nonce, editable=False)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    satisfaction = models.PositiveSmallIntegerField(_("overall satisfaction"), null=True, blank=True)
+    solved = models.CharField(_("was the problem solved?"), max_length=8, choices=Solved.choices, blank=True)
+    would_use_again = models.BooleanField(_("would you use the service again?"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("satisfaction survey")
+        verbose_name_plural = _("satisfaction surveys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"], condition=Q(respondent="consumer"), name="survey_one_per_consumer"
+            ),
+            models.UniqueConstraint(fields=["part"], condition=Q(part__isnull=False), name="survey_one_per_part"),
+            models.CheckConstraint(
+                condition=Q(satisfaction__isnull=True) | Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="survey_satisfaction_1_to_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(respondent="consumer", part__isnull=True) | Q(respondent="company", part__isnull=False),
+                name="survey_company_has_part",
+            ),
+        ]
+        indexes = [
+            # The reminder job: sent, unanswered, not yet reminded.
+            models.Index(
+                fields=["sent_at"],
+                name="survey_to_remind",
+                condition=Q(answered_at__isnull=True, reminded_at__isnull=True),
+            ),
+            # The refresh: answers since the last run.
+            models.Index(fields=["answered_at"], name="survey_answered", condition=Q(answered_at__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_respondent_display()} · {self.complaint_id}"
+
+
+class Outcome(models.TextChoices):
+    """How a company's part of a case ended, as the indicators and the open data name it."""
+
+    PENDING = "", _("No outcome yet")
+    REJECTED = "rejected", _("Rejected at admission")
+    WITHDRAWN = "withdrawn", _("Withdrawn by the consumer")
+    REFERRED_OUT = "referred_out", _("Sent to the competent authority")
+    AGREEMENT_BY_OFFER = "agreement_offer", _("Agreement by an accepted offer, before the hearing")
+    AGREEMENT_AT_HEARING = "agreement_hearing", _("Agreement at the hearing")
+    NO_AGREEMENT = "no_agreement", _("No agreement")
+    COMPANY_ABSENT = "company_absent", _("Company absent")
+    CONSUMER_ABSENT = "consumer_absent", _("Consumer absent")
+    ARCHIVED = "archived", _("Archived")
+
+
+class Stage(models.TextChoices):
+    """The stages a case goes through, each measured in business days (reporting/facts.py)."""
+
+    ADMISSION = "admission", _("Filing to admission")
+    SERVICE = "service", _("Admission to service on the company")
+    FIRST_HEARING = "first_hearing", _("Service to the first hearing")
+    OUTCOME = "outcome", _("First hearing to the outcome")
+    COMPLIANCE = "compliance", _("Agreement to compliance")
+
+
+class CaseFact(models.Model):
+    """One row per case and company (its part), rebuilt from the case's record when the case moves.
+    Case-level columns repeat on each part; `lead` marks the one row that counts the case once."""
+
+    part = models.OneToOneField(CaseCompany, on_delete=models.CASCADE, primary_key=True, related_name="fact")
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    lead = models.BooleanField(default=True)
+    # A company that is a human person (a sole trader): never named in public (Company.is_natural_person).
+    natural_person = models.BooleanField(default=False)
+    filed_on = models.DateField()
+    filed_month = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    closed_month = models.DateField(null=True, blank=True)
+    province = models.CharField(max_length=4, blank=True)
+    channel = models.CharField(max_length=12, blank=True)
+    vulnerable = models.BooleanField(default=False)
+    sector = models.CharField(max_length=12, choices=Sector.choices, default=Sector.OTHER)
+    claim_type = models.CharField(max_length=12, blank=True)
+    conciliator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=24)
+    part_status = models.CharField(max_length=16, blank=True)
+    closed = models.BooleanField(default=False)
+    served = models.BooleanField(default=False)
+    # The company answered in writing or with an offer (Brazil's "share answered").
+    answered = models.BooleanField(default=False)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True)
+    # Whether an agreement was honoured: null while it is not yet due or answered.
+    complied = models.BooleanField(null=True, blank=True)
+    referred = models.BooleanField(default=False)
+    days_answer = models.PositiveSmallIntegerField(null=True, blank=True)
+    days_admission = models.PositiveSmallIntegerField(null=True, blank=True)
+    days_service = models.PositiveSmallIntegerField(null=True, blank=True)
+    days_first_hearing = models.PositiveSmallIntegerField(null=True, blank=True)
+    days_outcome = models.PositiveSmallIntegerField(null=True, blank=True)
+    days_compliance = models.PositiveSmallIntegerField(null=True, blank=True)
+    days_resolution = models.PositiveSmallIntegerField(null=True, blank=True)
+    hearings_held = models.PositiveSmallIntegerField(default=0)
+    consumer_absences = models.PositiveSmallIntegerField(default=0)
+    company_absences = models.PositiveSmallIntegerField(default=0)
+    adjournments = models.PositiveSmallIntegerField(default=0)
+    consumer_satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
+    consumer_solved = models.CharField(max_length=8, choices=Survey.Solved.choices, blank=True)
+    consumer_would_return = models.BooleanField(null=True, blank=True)
+    company_satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["filed_month"], name="casefact_month"),
+            models.Index(fields=["company", "filed_month"], name="casefact_company_month"),
+            models.Index(fields=["conciliator", "filed_month"], name="casefact_conciliator_month"),
+            models.Index(fields=["province", "filed_month"], name="casefact_province_month"),
+            models.Index(fields=["sector", "filed_month"], name="casefact_sector_month"),
+            # The open data: every closed case, month by month.
+            models.Index(fields=["closed_month", "part"], name="casefact_closed_month", condition=Q(closed=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"fact {self.part_id}"
+
+
+class Dimension(models.TextChoices):
+    ALL = "all", _("All cases")
+    PROVINCE = "province", _("Province")
+    CHANNEL = "channel", _("Channel")
+    SECTOR = "sector", _("Sector")
+    VULNERABLE = "vulnerable", _("Hipervulnerable consumers")
+    CONCILIATOR = "conciliator", _("Conciliator")
+    COMPANY = "company", _("Company")
+
+
+class MonthlyFigure(models.Model):
+    """The cube: for each month of filing, one row per value of one dimension (all cases, a
+    province, a channel…), optionally broken down by a second one (`by_dim`: conciliator or channel).
+    Counters add up across months in SQL; `stage_days` holds, per stage, how many cases took each
+    number of business days, so medians and 90th percentiles are exact from a handful of rows."""
+
+    month = models.DateField()
+    dim = models.CharField(max_length=12, choices=Dimension.choices)
+    key = models.CharField(max_length=24, blank=True)
+    by_dim = models.CharField(max_length=12, blank=True)
+    by_key = models.CharField(max_length=24, blank=True)
+    filed = models.PositiveIntegerField(default=0)
+    admitted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    served = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    # Parts (or cases) with an outcome: the denominator of the outcome rates.
+    with_outcome = models.PositiveIntegerField(default=0)
+    agreements_offer = models.PositiveIntegerField(default=0)
+    agreements_hearing = models.PositiveIntegerField(default=0)
+    no_agreement = models.PositiveIntegerField(default=0)
+    company_absent = models.PositiveIntegerField(default=0)
+    consumer_absent = models.PositiveIntegerField(default=0)
+    withdrawn = models.PositiveIntegerField(default=0)
+    referred = models.PositiveIntegerField(default=0)
+    # Agreements whose compliance is settled (complied or breached), and those complied.
+    compliance_settled = models.PositiveIntegerField(default=0)
+    complied = models.PositiveIntegerField(default=0)
+    hearings_held = models.PositiveIntegerField(default=0)
+    consumer_absences = models.PositiveIntegerField(default=0)
+    company_absences = models.PositiveIntegerField(default=0)
+    adjournments = models.PositiveIntegerField(default=0)
+    satisfaction_sum = models.PositiveIntegerField(default=0)
+    satisfaction_count = models.PositiveIntegerField(default=0)
+    solved_yes = models.PositiveIntegerField(default=0)
+    solved_partly = models.PositiveIntegerField(default=0)
+    solved_count = models.PositiveIntegerField(default=0)
+    would_return_yes = models.PositiveIntegerField(default=0)
+    would_return_count = models.PositiveIntegerField(default=0)
+    company_satisfaction_sum = models.PositiveIntegerField(default=0)
+    company_satisfaction_count = models.PositiveIntegerField(default=0)
+    stage_days = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["dim", "key", "by_dim", "by_key", "month"], name="monthlyfigure_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dim}={self.key} {self.by_dim}={self.by_key}"
+
+
+class CompanyFigure(models.Model):
+    """A company's published figures over the window (cases filed in the last 12 complete months),
+    refreshed by beat. Rates are null when there is nothing to divide by."""
+
+    company = models.OneToOneField(Company, on_delete=models.CASCADE, primary_key=True, related_name="figure")
+    sector = models.CharField(max_length=12, choices=Sector.choices, default=Sector.OTHER)
+    window_start = models.DateField()
+    window_end = models.DateField()
+    received = models.PositiveIntegerField(default=0)
+    served = models.PositiveIntegerField(default=0)
+    answered = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    with_outcome = models.PositiveIntegerField(default=0)
+    agreements = models.PositiveIntegerField(default=0)
+    compliance_settled = models.PositiveIntegerField(default=0)
+    complied = models.PositiveIntegerField(default=0)
+    satisfaction_count = models.PositiveIntegerField(default=0)
+    answered_share = models.FloatField(null=True, blank=True)
+    agreement_rate = models.FloatField(null=True, blank=True)
+    compliance_rate = models.FloatField(null=True, blank=True)
+    median_days_answer = models.FloatField(null=True, blank=True)
+    median_days_resolution = models.FloatField(null=True, blank=True)
+    satisfaction = models.FloatField(null=True, blank=True)
+    solved_share = models.FloatField(null=True, blank=True)
+    # At least settings.PUBLIC_MIN_CLOSED_CASES closed cases, and not a human person.
+    published = models.BooleanField(default=False)
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["sector", "published"], name="companyfigure_sector")]
+
+    def __str__(self) -> str:
+        return f"figures of company {self.company_id}"
+
+
+class SectorFigure(models.Model):
+    """A sector's figures: its cases pooled, and the median of its companies' rates (what a company
+    is compared with)."""
+
+    sector = models.CharField(max_length=12, choices=Sector.choices, primary_key=True)
+    window_start = models.DateField()
+    window_end = models.DateField()
+    companies = models.PositiveIntegerField(default=0)
+    received = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    answered_share = models.FloatField(null=True, blank=True)
+    agreement_rate = models.FloatField(null=True, blank=True)
+    compliance_rate = models.FloatField(null=True, blank=True)
+    median_days_answer = models.FloatField(null=True, blank=True)
+    median_days_resolution = models.FloatField(null=True, blank=True)
+    satisfaction = models.FloatField(null=True, blank=True)
+    solved_share = models.FloatField(null=True, blank=True)
+    # The median company of the sector, figure by figure.
+    median_answered_share = models.FloatField(null=True, blank=True)
+    median_agreement_rate = models.FloatField(null=True, blank=True)
+    median_compliance_rate = models.FloatField(null=True, blank=True)
+    median_satisfaction = models.FloatField(null=True, blank=True)
+    refreshed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"figures of sector {self.sector}"
+
+
+class RefreshState(models.Model):
+    """Where the incremental refresh left off (one row per job)."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    watermark = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,1 @@
+"""Receivers of the floors below (filled by the surveys work)."""
