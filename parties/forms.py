@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils import timezone
@@ -12,6 +14,7 @@ from parties.models import (
     ConsumerProfile,
     PowerKind,
     Role,
+    Sector,
     User,
 )
 from parties.validators import normalize_cuit, normalize_dni, normalize_phone
@@ -122,19 +125,35 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = Company
-        fields = ["cuit", "legal_name", "trade_names", "legal_address", "electronic_domicile"]
+        fields = ["cuit", "legal_name", "trade_names", "sector", "legal_address", "electronic_domicile"]
         help_texts = {
+            "sector": _("The sector its figures are compared with on the public transparency pages."),
             "legal_name": _("As registered with AFIP/ARCA, e.g. Electrodomésticos del Sur S.A."),
             "electronic_domicile": _(
                 "The e-mail address where formal notices are served. Leave blank if the company has not set one up."
             ),
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sector"].required = False
+
+    def clean_sector(self) -> str:
+        return self.cleaned_data.get("sector") or Sector.OTHER
+
     def clean_cuit(self) -> str:
         cuit = self.cleaned_data["cuit"]
         if Company.objects.filter(cuit=cuit).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError(_("A company with this CUIT is already registered."), code="duplicate")
         return cuit
+
+
+class CompanySectorForm(forms.Form):
+    sector = forms.ChoiceField(
+        label=_("Sector"),
+        choices=Sector.choices,
+        help_text=_("The sector its figures are compared with on the public transparency pages."),
+    )
 
 
 class ElectronicDomicileForm(forms.Form):

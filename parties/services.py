@@ -51,6 +51,15 @@ def company_create(*, cuit: str, legal_name: str, by: User, **fields: str) -> Co
         raise PartiesError(_("A company with this CUIT is already registered.")) from None
 
 
+def company_set_sector(*, company: Company, sector: str, by: User) -> Company:
+    """Classify a company: its public figures are compared with this sector's."""
+    with transaction.atomic():
+        company = Company.objects.select_for_update().get(pk=company.pk)
+        company.sector = sector
+        company.save(update_fields=["sector"])
+    return company
+
+
 def company_set_electronic_domicile(*, company: Company, email: str, by: User) -> Company:
     with transaction.atomic():
         company = Company.objects.select_for_update().get(pk=company.pk)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("empresas/<int:pk>/", views.company_detail, name="company_detail"),
     path("empresas/<int:pk>/invitar/", views.company_invite, name="company_invite"),
     path("empresas/<int:pk>/domicilio/", views.company_set_domicile, name="company_set_domicile"),
+    path("empresas/<int:pk>/sector/", views.company_set_sector, name="company_set_sector"),
     path("empresas/<int:pk>/poder/", views.power_upload, name="power_upload"),
     path("mis-empresas/", views.my_companies, name="my_companies"),
     path("representaciones/<int:pk>/revocar/", views.representation_revoke, name="representation_revoke"),

@@ -23,6 +23,7 @@ from parties.forms import (
     AccountDetailsForm,
     CompanyForm,
     CompanySearchForm,
+    CompanySectorForm,
     ConciliatorProfileForm,
     ConsumerProfileForm,
     DayOffForm,
@@ -132,6 +133,7 @@ def company_create(request: AuthenticatedRequest) -> HttpResponse:
                 cuit=data["cuit"],
                 legal_name=data["legal_name"],
                 trade_names=data["trade_names"],
+                sector=data["sector"],
                 legal_address=data["legal_address"],
                 by=request.user,
             )
@@ -168,6 +170,7 @@ def company_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             "invitations": invitations if can_manage else [],
             "invitation_form": InvitationForm(),
             "domicile_form": ElectronicDomicileForm(initial={"electronic_domicile": company.electronic_domicile}),
+            "sector_form": CompanySectorForm(initial={"sector": company.sector}) if user.has_staff_role else None,
             # The visitor's own representation and the form to upload their power.
             "my_representation": representations.filter(user_id=user.pk).first(),
             "power_form": PowerUploadForm(),
@@ -205,6 +208,19 @@ def company_invite(request: AuthenticatedRequest, pk: int) -> HttpResponse:
             _("An invitation was sent to %(email)s. It expires on %(date)s.")
             % {"email": invitation.email, "date": invitation.expires_at.strftime("%d/%m/%Y")},
         )
+    return redirect("company_detail", pk=company.pk)
+
+
+@require_POST
+@staff_required
+def company_set_sector(request: AuthenticatedRequest, pk: int) -> HttpResponse:
+    company = selectors.company_for(request.user, pk)
+    form = CompanySectorForm(request.POST)
+    if form.is_valid():
+        services.company_set_sector(company=company, sector=form.cleaned_data["sector"], by=request.user)
+        messages.success(request, _("The sector was saved."))
+    else:
+        messages.error(request, _("Choose one of the sectors."))
     return redirect("company_detail", pk=company.pk)
 
 

@@ -27,7 +27,7 @@ PEOPLE = [
 ]
 
 COMPANIES = [
-    # (CUIT, legal name, trade names, address, electronic domicile, representative's e-mail)
+    # (CUIT, legal name, trade names, address, electronic domicile, representative's e-mail, sector)
     (
         "30712345671",
         "Electrodomésticos del Sur S.A.",
@@ -35,6 +35,7 @@ COMPANIES = [
         "Av. Rivadavia 4500, CABA",
         "notificaciones@electrosur.demo.concilia.ar",
         "apoderado@electrosur.demo.concilia.ar",
+        "retail",
     ),
     (
         "30703088534",
@@ -43,6 +44,7 @@ COMPANIES = [
         "Av. Corrientes 1200, CABA",
         "legales@conectar.demo.concilia.ar",
         "apoderada@conectar.demo.concilia.ar",
+        "telecom",
     ),
 ]
 
@@ -67,13 +69,14 @@ class Command(BaseCommand):
                 "whatsapp_consent_at": timezone.now(),
             },
         )
-        for cuit, legal_name, trade_names, address, domicile, rep_email in COMPANIES:
+        for cuit, legal_name, trade_names, address, domicile, rep_email, sector in COMPANIES:
             company, _ = Company.objects.update_or_create(
                 cuit=cuit,
                 defaults={
                     "legal_name": legal_name,
                     "trade_names": trade_names,
                     "legal_address": address,
+                    "sector": sector,
                     "electronic_domicile": domicile,
                     "electronic_domicile_set_at": timezone.now(),
                 },
