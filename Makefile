@@ -1,7 +1,8 @@
 # The README's two commands: `make demo` (set up and start the demo) and `make test` (the whole suite).
 VENV ?= .venv
 PY := $(VENV)/bin/python
-DEMO_ENV := MFA_REQUIRED_FOR_STAFF=0
+# The demo office is small: a company with one closed case already has a public page there.
+DEMO_ENV := MFA_REQUIRED_FOR_STAFF=0 PUBLIC_MIN_CLOSED_CASES=1
 
 .PHONY: demo test install lint messages screenshots lock upgrade
 
@@ -14,6 +15,7 @@ demo: install
 	$(PY) manage.py migrate --noinput -v0
 	$(PY) manage.py seed_demo
 	$(PY) manage.py seed_demo_cases
+	$(DEMO_ENV) $(PY) manage.py refresh_reporting --full
 	@echo "Concilia is starting on http://127.0.0.1:8000 (e-mails are printed here)."
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -4,10 +4,13 @@
 
 Each page is requested through Django's test Client, logged in (force_login) as the officer, the
 conciliator or the representative of the company with the most cases, exactly as a browser would
-get it: middleware, session, MFA check, template. One warm-up request, then `--repeat` timed ones;
-the table shows the median wall time, the number of SQL queries (CaptureQueriesContext) and how much
-of the time was SQL. For every row slower than `--slow-ms`, the slowest queries are run again under
-EXPLAIN (ANALYZE, BUFFERS) and their plans are appended to the results.
+get it: middleware, session, MFA check, template. One warm-up request, then `--repeat` timed ones
+(at least REPORTING_REPEAT for the reporting pages of issue 14, whose target is a p95); the table
+shows the median and 95th-percentile wall time, the number of SQL queries (CaptureQueriesContext, on
+every database alias: the reporting pages read from "replica" when DATABASE_REPLICA_URL is set) and
+how much of the time was SQL. A streamed download is timed twice: to its first rows (what a client
+waits before data flows) and to its last byte. For every row slower than `--slow-ms`, the slowest queries
+are run again under EXPLAIN (ANALYZE, BUFFERS) and their plans are appended to the results.
 
 The database is DATABASE_URL (default postgres://postgres@127.0.0.1:5432/concilia_bench). DEBUG is
 off unless the environment says otherwise, as in production.
@@ -16,6 +19,7 @@ off unless the environment says otherwise, as in production.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -25,7 +29,7 @@ import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -41,10 +45,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, connections  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
+from django.http import StreamingHttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import NoReverseMatch, reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from complaints.models import CaseCompany, Complaint  # noqa: E402
@@ -58,6 +64,7 @@ PAGE_SIZE = 25
 # Notes written by hand below this line of RESULTS.md (diagnoses, proposals) survive a new run.
 NOTES_MARKER = "<!-- Notes below were written by hand; bench/run.py keeps them when it rewrites this file. -->"
 EXPLAINED_PER_ROW = 2  # the slowest queries of a slow row get an EXPLAIN ANALYZE
+REPORTING_REPEAT = 20  # the reporting rows' target is a p95: at least this many timed requests
 
 
 @dataclass
@@ -67,16 +74,27 @@ class Result:
     queries: int
     sql_ms: float
     slowest: list[tuple[float, str]] = field(default_factory=list)
+    note: str = ""
 
     @property
     def median_ms(self) -> float:
         return statistics.median(self.times_ms)
+
+    @property
+    def p95_ms(self) -> float:
+        """The 95th percentile (inclusive method: with 20 timings, between the 19th and the 20th)."""
+        if len(self.times_ms) < 2:
+            return self.times_ms[0]
+        return statistics.quantiles(self.times_ms, n=100, method="inclusive")[94]
 
 
 @dataclass
 class Scenario:
     what: str
     run: Callable[[], Any]
+    min_repeat: int = 0
+    # Describes what the last run returned (e.g. how many rows a download held), for the table.
+    note: Callable[[], str] | None = None
 
 
 def page(client: Client, url: str, **params: object) -> Callable[[], Any]:
@@ -91,17 +109,55 @@ def page(client: Client, url: str, **params: object) -> Callable[[], Any]:
     return get
 
 
+FIRST_ROWS = 10  # "the first rows have arrived": this many lines read (a JSON file's first chunk is its metadata)
+
+
+def streamed(client: Client, url: str, *, first_rows_only: bool, rows: list[int]) -> Callable[[], Any]:
+    """GET a streamed download and read it: until its first rows have arrived (then the client goes
+    away), or to the end, counting its lines and bytes into `rows` (the last run's)."""
+
+    def get() -> Any:
+        response = client.get(url)
+        if response.status_code != 200 or not isinstance(response, StreamingHttpResponse):
+            raise SystemExit(f"GET {url} answered {response.status_code}, not a streamed file")
+        chunks = iter(response.streaming_content)
+        try:
+            if first_rows_only:
+                lines = 0
+                while lines < FIRST_ROWS:
+                    lines += next(chunks).count(b"\n")
+            else:
+                lines = size = 0
+                for chunk in chunks:
+                    lines += chunk.count(b"\n")
+                    size += len(chunk)
+                rows[:] = [lines, size]
+        finally:
+            response.close()
+        return response
+
+    return get
+
+
 def measure(scenario: Scenario, repeat: int) -> Result:
+    repeat = max(repeat, scenario.min_repeat)
     scenario.run()  # warm-up: caches, template loading, PostgreSQL's buffers
     times: list[float] = []
     sql_times: list[float] = []
     queries: list[tuple[float, str]] = []
     for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
+        # Every alias: the reporting pages read from "replica" when DATABASE_REPLICA_URL is set.
+        captures = [CaptureQueriesContext(connections[alias]) for alias in connections]
+        for capture in captures:
+            capture.__enter__()
+        try:
             started = time.perf_counter()
             scenario.run()
             times.append((time.perf_counter() - started) * 1000)
-        queries = [(float(q["time"]) * 1000, q["sql"]) for q in captured.captured_queries]
+        finally:
+            for capture in reversed(captures):
+                capture.__exit__(None, None, None)
+        queries = [(float(q["time"]) * 1000, q["sql"]) for capture in captures for q in capture.captured_queries]
         sql_times.append(sum(ms for ms, _sql in queries))
     return Result(
         what=scenario.what,
@@ -109,6 +165,7 @@ def measure(scenario: Scenario, repeat: int) -> Result:
         queries=len(queries),
         sql_ms=statistics.median(sql_times),
         slowest=sorted(queries, key=lambda item: -item[0])[:EXPLAINED_PER_ROW],
+        note=scenario.note() if scenario.note else "",
     )
 
 
@@ -241,7 +298,108 @@ def scenarios() -> tuple[list[Scenario], dict[str, Any]]:
             "Supervisor's overdue list, outcome not recorded, overdue only",
             page(chief, "/oficina/plazos/", kind="outcome_record", when="overdue"),
         ),
+        *reporting_scenarios(chief=chief, rep=rep, company=company, chosen=chosen),
     ], chosen
+
+
+def _url(name: str, *args: Any) -> str | None:
+    """The address of a named page, or None while that page does not exist yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return None
+
+
+def _lines_read(lines: list[int]) -> str:
+    return f"{lines[0]:,} lines, {lines[1] / 1e6:.1f} MB" if lines else ""
+
+
+def reporting_scenarios(*, chief: Client, rep: Client, company: Company, chosen: dict[str, Any]) -> list[Scenario]:
+    """Issue 14's pages: the dashboard with and without filters, a company's own figures, the public
+    pages and the open-data export. They read the summary tables bench/seed.py builds at its end
+    (reporting.refresh.rebuild()); a page whose URL does not exist yet is left out."""
+    from reporting import opendata
+    from reporting.models import CaseFact, CompanyFigure
+
+    if not CaseFact.objects.exists():
+        print("No reporting facts: run `bench/seed.py --refresh-only` first; the reporting rows are left out.")
+        return []
+    todo: list[Scenario] = []
+    n = REPORTING_REPEAT
+    public = Client()  # no login: the public pages
+    sector = company.sector
+    dashboard = _url("dashboard")
+    if dashboard:
+        todo += [
+            Scenario("Dashboard, no filter (supervisor)", page(chief, dashboard), n),
+            Scenario("Dashboard, province Buenos Aires", page(chief, dashboard, province="BA"), n),
+            Scenario("Dashboard, the biggest company (its CUIT)", page(chief, dashboard, company=company.cuit), n),
+            Scenario(f"Dashboard, sector {sector}", page(chief, dashboard, sector=sector), n),
+            Scenario(
+                f"Dashboard, two filters: province BA and sector {sector} (facts table)",
+                page(chief, dashboard, province="BA", sector=sector),
+                n,
+            ),
+            Scenario(
+                "Dashboard, two filters: the biggest company and channel web (facts table)",
+                page(chief, dashboard, company=company.cuit, channel="web"),
+                n,
+            ),
+        ]
+    export = _url("dashboard_export")
+    if export:
+        todo.append(
+            Scenario("Dashboard download, every table (XLSX)", page(chief, export, table="all", format="xlsx"), n)
+        )
+    figures = _url("company_figures")
+    if figures:
+        todo.append(Scenario("Company's own figures, the biggest company (representative)", page(rep, figures), n))
+    biggest_published = (
+        CompanyFigure.objects.filter(published=True).select_related("company").order_by("-received").first()
+    )
+    if biggest_published is not None:
+        chosen["biggest published company"] = (
+            f"{biggest_published.company.legal_name} ({biggest_published.received:,} cases received in the window)"
+        )
+        public_company = _url("transparency_company", biggest_published.company.cuit)
+        if public_company:
+            todo.append(Scenario("Public page of the biggest published company", page(public, public_company), n))
+    public_sector = _url("transparency_sector", sector)
+    if public_sector:
+        todo.append(Scenario(f"Public sector page ({sector})", page(public, public_sector), n))
+    search = _url("transparency")
+    if search:
+        todo += [
+            Scenario("Public search by name “telefonía”", page(public, search, q="telefonía"), n),
+            Scenario("Public search by CUIT", page(public, search, q=company.cuit), n),
+        ]
+    months = (
+        CaseFact.objects.filter(closed=True, closed_month__lt=opendata.current_month())
+        .values("closed_month")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "-closed_month")
+        .first()
+    )
+    if months is not None and _url("open_data_file", 2000, 1, "csv"):
+        month: date = months["closed_month"]  # type: ignore[assignment]  # closed=True: never null
+        chosen["open-data month"] = f"{month:%Y-%m} ({months['n']:,} closed parts, the biggest month)"
+        for fmt in ("csv", "json"):
+            url = reverse("open_data_file", args=[month.year, month.month, fmt])
+            lines: list[int] = []
+            todo += [
+                Scenario(
+                    f"Open data {month:%Y-%m}.{fmt}: time to its first rows",
+                    streamed(public, url, first_rows_only=True, rows=lines),
+                    n,
+                ),
+                Scenario(
+                    f"Open data {month:%Y-%m}.{fmt}: whole file streamed",
+                    streamed(public, url, first_rows_only=False, rows=lines),
+                    n,
+                    note=functools.partial(_lines_read, lines),
+                ),
+            ]
+    return todo
 
 
 def machine() -> dict[str, str]:
@@ -282,6 +440,11 @@ def machine() -> dict[str, str]:
         "seed": (
             f"{seeded['cases']:,} cases seeded in {seeded['seconds'] // 60} min {seeded['seconds'] % 60} s "
             f"on {seeded['seeded_at']}"
+            + (
+                f", reporting tables built by reporting.refresh.rebuild() in {seeded['rebuild_seconds']:.0f} s"
+                if seeded.get("rebuild_seconds")
+                else ""
+            )
             if seeded
             else "unknown (not seeded by bench/seed.py?)"
         ),
@@ -299,20 +462,37 @@ def counts() -> dict[str, int]:
             "SELECT (SELECT count(*) FROM complaints_complaint), (SELECT count(*) FROM parties_company), "
             "(SELECT count(*) FROM parties_user), (SELECT count(*) FROM hearings_hearing), "
             "(SELECT count(*) FROM complaints_caseevent), (SELECT count(*) FROM complaints_casecompany), "
-            "(SELECT count(DISTINCT complaint_id) FROM complaints_casecompany WHERE position > 1)"
+            "(SELECT count(DISTINCT complaint_id) FROM complaints_casecompany WHERE position > 1), "
+            "(SELECT count(*) FROM reporting_survey WHERE answered_at IS NOT NULL), "
+            "(SELECT count(*) FROM reporting_casefact), (SELECT count(*) FROM reporting_monthlyfigure)"
         )
         row = cursor.fetchone()
-    names = ("complaints", "companies", "users", "hearings", "case events", "case parts", "multi-company cases")
+    names = (
+        "complaints",
+        "companies",
+        "users",
+        "hearings",
+        "case events",
+        "case parts",
+        "multi-company cases",
+        "answered surveys",
+        "reporting fact rows",
+        "monthly cube rows",
+    )
     return dict(zip(names, row, strict=True))
 
 
 def table(results: list[Result], repeat: int) -> str:
     lines = [
-        f"| what | ms (median of {repeat}) | queries | of which SQL, ms |",
-        "|---|---:|---:|---:|",
+        "| what | timed | ms, median | ms, p95 | queries | of which SQL, ms (median) |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     for result in results:
-        lines.append(f"| {result.what} | {result.median_ms:.1f} | {result.queries} | {result.sql_ms:.1f} |")
+        what = f"{result.what} ({result.note})" if result.note else result.what
+        lines.append(
+            f"| {what} | {len(result.times_ms)} | {result.median_ms:.1f} | {result.p95_ms:.1f} | {result.queries} "
+            f"| {result.sql_ms:.1f} |"
+        )
     return "\n".join(lines)
 
 
@@ -333,8 +513,9 @@ def report(results: list[Result], args: argparse.Namespace, chosen: dict[str, An
         f"- Data: {info['seed']}; database size {info['database size']}.",
         "- Rows: " + ", ".join(f"{n:,} {what}" for what, n in data.items()) + ".",
         "- Chosen: " + "; ".join(f"{what}: {value}" for what, value in chosen.items()) + ".",
-        "- Each row: one warm-up request, then the median wall time of the timed ones, through Django's test "
-        "Client (middleware, session, MFA check, template rendering), DEBUG off.",
+        "- Each row: one warm-up request, then the median and 95th percentile of the timed ones, through Django's "
+        "test Client (middleware, session, MFA check, template rendering), DEBUG off; queries counted on every "
+        "database alias.",
         "",
         "Commands:",
         "",
@@ -370,7 +551,11 @@ def main(argv: list[str] | None = None) -> None:
     for scenario in todo:
         result = measure(scenario, args.repeat)
         results.append(result)
-        print(f"{result.median_ms:9.1f} ms {result.queries:4d} queries  {result.what}", flush=True)
+        print(
+            f"{result.median_ms:9.1f} ms  p95 {result.p95_ms:9.1f} ms {result.queries:4d} queries  {result.what}"
+            + (f" ({result.note})" if result.note else ""),
+            flush=True,
+        )
     print()
     print(table(results, args.repeat))
 

@@ -98,6 +98,44 @@ BIG_COMPANIES = [
     ("Óptica Visión S.A.", "Visión+"),
     ("Aseguradora Andina S.A.", "Andina Seguros"),
 ]
+# The sector (parties.models.Sector) of each big company, in the same order: the biggest are telecom
+# and banking, as in the offices' real figures.
+BIG_SECTORS = (
+    "telecom",
+    "telecom",
+    "banking",
+    "utilities",
+    "transport",
+    "banking",
+    "utilities",
+    "retail",
+    "health",
+    "insurance",
+)
+# The next 40 companies by size lean to the same sectors; the long tail is mostly shops and services.
+LARGE_SECTOR_WEIGHTS = {"telecom": 25, "banking": 25, "insurance": 10, "health": 10, "utilities": 10, "retail": 20}
+SECTOR_WEIGHTS = {
+    "retail": 30,
+    "services": 15,
+    "automotive": 8,
+    "housing": 8,
+    "health": 6,
+    "tourism": 6,
+    "transport": 5,
+    "education": 5,
+    "banking": 5,
+    "insurance": 4,
+    "telecom": 3,
+    "utilities": 2,
+    "other": 3,
+}
+# Channels besides the web form and the counter (the counter is ASSISTED_SHARE, filed by an officer).
+REMOTE_CHANNELS = {"phone": 0.04, "whatsapp": 0.05, "chat": 0.02}
+VULNERABLE_SHARE = 0.06  # hipervulnerable consumers (Res. 139/2020)
+# Surveys (reporting.Survey): sent for every case closed in the last SURVEY_DAYS; a share answered.
+SURVEY_DAYS = 120
+SURVEY_CONSUMER_ANSWERED = 0.12
+SURVEY_COMPANY_ANSWERED = 0.06
 COMPANY_WORDS = (  # noqa: SIM905
     "Electro Hogar Norte Sur Andes Pampa Litoral Patagonia Río Cuyo Delta Sierra Valle Puerto Centro "
     "Digital Móvil Crédito Viajes Muebles Motos Autos Salud Turismo Energía Agua Cable Red Vía Plaza"
@@ -400,6 +438,7 @@ class Plan:
 
     def __init__(self, cases: int, seed: int) -> None:
         self.rng = random.Random(seed)
+        self.seed = seed
         self.cases = cases
         self.now = datetime.now(UTC).replace(microsecond=0)
         self.start = self.now - timedelta(days=SPAN_DAYS)
@@ -681,6 +720,8 @@ def write_companies(conn: psycopg.Connection, plan: Plan) -> list[tuple[str, str
     from parties.models import Company
 
     rng = plan.rng
+    # A separate stream for what was added later (sectors, channels), so the rest stays the same data.
+    extra_rng = random.Random(plan.seed + 1)
     companies: list[tuple[str, str, bool]] = []
     rows = []
     body = 50_000_000
@@ -698,6 +739,11 @@ def write_companies(conn: psycopg.Connection, plan: Plan) -> list[tuple[str, str
             name += rng.choice(COMPANY_SUFFIXES)
             trade = rng.choice(COMPANY_WORDS) if rng.random() < 0.3 else ""
         domicile = n < 50 or rng.random() < 0.9
+        if n < len(BIG_SECTORS):
+            sector = BIG_SECTORS[n]
+        else:
+            weights = LARGE_SECTOR_WEIGHTS if n < 50 else SECTOR_WEIGHTS
+            sector = extra_rng.choices(list(weights), weights=list(weights.values()))[0]
         created = plan.start - timedelta(days=rng.randrange(1, 60))
         email = f"notificaciones@empresa{n + 1}.example" if domicile else ""
         rows.append(
@@ -711,6 +757,7 @@ def write_companies(conn: psycopg.Connection, plan: Plan) -> list[tuple[str, str
                 created if domicile else None,
                 created,
                 plan.supervisor_id,
+                sector,
             )
         )
         companies.append((cuit, name, domicile))
@@ -724,6 +771,7 @@ def write_companies(conn: psycopg.Connection, plan: Plan) -> list[tuple[str, str
         "electronic_domicile_set_at",
         "created_at",
         "created_by_id",
+        "sector",
     ]
     load(conn, Company, columns, rows)
     return companies
@@ -777,7 +825,11 @@ def write_complaints(
         "company_id",
         "consumer_id",
         "filed_by_id",
+        "vulnerable",
     ]
+    extra_rng = random.Random(plan.seed + 2)  # channels and vulnerability, added later: a stream of their own
+    remote = list(REMOTE_CHANNELS)
+    remote_cumulative = list(accumulate(REMOTE_CHANNELS.values()))
     last_number: dict[int, int] = {}
     consumer_of: list[int] = []
     day = timedelta(days=1)
@@ -810,10 +862,14 @@ def write_complaints(
             if status in CLOSED:
                 closed = min((hearing or notified or submitted or created) + rng.randrange(20, 120) * day, plan.now)
             paid = money(20_000, 2_500_000, rng)
+            channel = "in_person" if assisted else "web"
+            pick = extra_rng.random()
+            if not assisted and pick < remote_cumulative[-1]:
+                channel = remote[bisect.bisect_right(remote_cumulative, pick)]
             yield (
                 i + 1,
                 number,
-                "in_person" if assisted else "web",
+                channel,
                 status,
                 5 if not draft else rng.randrange(1, 5),
                 name,
@@ -848,6 +904,7 @@ def write_complaints(
                 company_id,
                 plan.first_consumer_id + consumer,
                 filed_by,
+                extra_rng.random() < VULNERABLE_SHARE,
             )
 
     load(conn, Complaint, columns, rows())
@@ -1103,6 +1160,137 @@ def write_clocks(conn: psycopg.Connection) -> None:
     )
 
 
+REPRESENTATIVE_OF = """
+    (SELECT DISTINCT ON (company_id) company_id, user_id FROM parties_representation
+     WHERE revoked_at IS NULL ORDER BY company_id, is_admin DESC, id) rep
+"""
+
+
+def write_answers_and_offers(conn: psycopg.Connection) -> None:
+    """What the indicators count as a company's response, in two INSERT … SELECTs: a written answer
+    (complaints.CompanyAnswer) from a share of the served parts that varies from company to company
+    (some answer nearly always, some rarely), and an accepted offer (complaints.Offer) for each case
+    that reached an agreement without a hearing (an agreement by offer)."""
+    conn.execute("SELECT setseed(0.2026)")
+    answers = conn.execute(
+        f"""
+        INSERT INTO complaints_companyanswer (complaint_id, part_id, author_id, text, created_at)
+        SELECT p.complaint_id, p.id, COALESCE(rep.user_id, 1),
+               'Revisamos el reclamo y ofrecemos una solución según lo conversado con el cliente.',
+               LEAST(p.notified_at + (1 + floor(random() * 12)::int) * interval '1 day', now())
+        FROM complaints_casecompany p
+        LEFT JOIN {REPRESENTATIVE_OF} ON rep.company_id = p.company_id
+        WHERE p.notified_at IS NOT NULL
+          AND random() < 0.3 + 0.6 * ((p.company_id * 2654435761::bigint) % 100) / 100.0
+        """
+    ).rowcount
+    offers = conn.execute(
+        f"""
+        INSERT INTO complaints_offer (complaint_id, part_id, made_by_id, amount, terms, fulfil_by, status,
+            created_at, answered_at, answered_by_id, counter_amount, counter_terms, instalments)
+        SELECT c.id, p.id, COALESCE(rep.user_id, 1), c.claim_amount,
+               'Reintegro del importe reclamado por transferencia bancaria.',
+               (o.made + interval '20 days')::date, 'accepted', o.made, o.made + interval '2 days', c.consumer_id,
+               NULL, '', '[]'::jsonb
+        FROM complaints_complaint c
+        JOIN complaints_casecompany p ON p.complaint_id = c.id AND p.position = 1
+        LEFT JOIN {REPRESENTATIVE_OF} ON rep.company_id = p.company_id
+        CROSS JOIN LATERAL (
+            SELECT LEAST(COALESCE(c.company_notified_at, c.submitted_at) + interval '5 days',
+                         now() - interval '3 days') AS made
+        ) o
+        WHERE c.status IN ('agreement', 'agreement_approved', 'complied', 'breached')
+          AND NOT EXISTS (SELECT 1 FROM hearings_hearing h WHERE h.complaint_id = c.id)
+        """
+    ).rowcount
+    log(f"  {answers:,} written answers, {offers:,} accepted offers")
+
+
+def write_surveys(conn: psycopg.Connection) -> None:
+    """The satisfaction surveys (reporting.Survey) of the cases closed in the last SURVEY_DAYS: the
+    consumer's and the lead company's, sent on closing, reminded after a week when unanswered; a
+    share answered, the answers leaning on how the case ended (a complied agreement pleases more
+    than a referral)."""
+    conn.execute("SELECT setseed(0.1914)")
+    satisfaction = """
+        CASE c.status
+            WHEN 'complied' THEN 4 + (c.b < 0.6)::int
+            WHEN 'withdrawn' THEN 2 + floor(c.b * 3)::int
+            WHEN 'archived' THEN 2 + floor(c.b * 2)::int
+            WHEN 'referred' THEN 1 + floor(c.b * 3)::int
+            ELSE 1 + floor(c.b * 2)::int
+        END
+    """
+    solved = """
+        CASE WHEN c.status = 'complied' THEN (CASE WHEN c.b < 0.8 THEN 'yes' ELSE 'partly' END)
+             WHEN c.status = 'withdrawn' THEN (CASE WHEN c.b < 0.5 THEN 'partly' ELSE 'no' END)
+             ELSE (CASE WHEN c.b < 0.1 THEN 'partly' ELSE 'no' END) END
+    """
+    recent = f"""
+        SELECT c.id, c.status, c.closed_at, c.consumer_id, random() AS a, random() AS b
+        FROM complaints_complaint c
+        WHERE c.closed_at >= now() - interval '{SURVEY_DAYS} days'
+    """
+    consumer = conn.execute(
+        f"""
+        INSERT INTO reporting_survey (complaint_id, respondent, part_id, nonce, sent_at, reminded_at, expires_at,
+            answered_at, answered_by_id, satisfaction, solved, would_use_again, comment, created_at)
+        SELECT c.id, 'consumer', NULL, md5('consumer' || c.id), c.closed_at + interval '5 minutes',
+               CASE WHEN c.a >= {SURVEY_CONSUMER_ANSWERED} AND c.closed_at < now() - interval '7 days'
+                    THEN c.closed_at + interval '7 days' END,
+               c.closed_at + interval '30 days',
+               CASE WHEN c.a < {SURVEY_CONSUMER_ANSWERED}
+                    THEN LEAST(c.closed_at + (c.a / {SURVEY_CONSUMER_ANSWERED}) * interval '9 days', now()) END,
+               CASE WHEN c.a < {SURVEY_CONSUMER_ANSWERED} THEN c.consumer_id END,
+               CASE WHEN c.a < {SURVEY_CONSUMER_ANSWERED} THEN {satisfaction} END,
+               CASE WHEN c.a < {SURVEY_CONSUMER_ANSWERED} THEN {solved} ELSE '' END,
+               CASE WHEN c.a < {SURVEY_CONSUMER_ANSWERED} THEN c.b < 0.75 END,
+               '', c.closed_at + interval '5 minutes'
+        FROM ({recent}) c
+        """
+    ).rowcount
+    company = conn.execute(
+        f"""
+        INSERT INTO reporting_survey (complaint_id, respondent, part_id, nonce, sent_at, reminded_at, expires_at,
+            answered_at, answered_by_id, satisfaction, solved, would_use_again, comment, created_at)
+        SELECT c.id, 'company', p.id, md5('company' || p.id), c.closed_at + interval '5 minutes',
+               CASE WHEN c.a >= {SURVEY_COMPANY_ANSWERED} AND c.closed_at < now() - interval '7 days'
+                    THEN c.closed_at + interval '7 days' END,
+               c.closed_at + interval '30 days',
+               CASE WHEN c.a < {SURVEY_COMPANY_ANSWERED}
+                    THEN LEAST(c.closed_at + (c.a / {SURVEY_COMPANY_ANSWERED}) * interval '9 days', now()) END,
+               CASE WHEN c.a < {SURVEY_COMPANY_ANSWERED} THEN rep.user_id END,
+               CASE WHEN c.a < {SURVEY_COMPANY_ANSWERED} THEN 3 + floor(c.b * 3)::int END,
+               CASE WHEN c.a < {SURVEY_COMPANY_ANSWERED} THEN (CASE WHEN c.b < 0.6 THEN 'yes' ELSE 'partly' END)
+                    ELSE '' END,
+               CASE WHEN c.a < {SURVEY_COMPANY_ANSWERED} THEN c.b < 0.9 END,
+               '', c.closed_at + interval '5 minutes'
+        FROM ({recent}) c
+        JOIN complaints_casecompany p ON p.complaint_id = c.id AND p.position = 1 AND p.company_id IS NOT NULL
+        LEFT JOIN {REPRESENTATIVE_OF} ON rep.company_id = p.company_id
+        """
+    ).rowcount
+    answered = conn.execute("SELECT count(*) FROM reporting_survey WHERE answered_at IS NOT NULL").fetchone()
+    log(f"  {consumer:,} consumer and {company:,} company surveys sent, {answered[0] if answered else 0:,} answered")
+
+
+def rebuild_reporting(conn: psycopg.Connection) -> float | None:
+    """Build the reporting tables (facts, the monthly cube, company and sector figures) with the refresh
+    beat runs, reporting.refresh.rebuild(); returns its duration in seconds (None if it is missing)."""
+    try:
+        from reporting.refresh import rebuild
+    except Exception as error:  # missing, or still being written: the cases are there, say so and go on
+        log(f"  reporting.refresh.rebuild() is not available ({error!r}): the reporting tables stay empty")
+        log("  build them later with: bench/seed.py --refresh-only")
+        return None
+    started = time.monotonic()
+    result = rebuild()
+    seconds = time.monotonic() - started
+    log(f"  rebuild() took {seconds:.1f}s{f': {result}' if result is not None else ''}")
+    conn.execute("ANALYZE reporting_casefact, reporting_monthlyfigure, reporting_companyfigure, reporting_sectorfigure")
+    return seconds
+
+
 def finish(conn: psycopg.Connection) -> None:
     """Sequences past the ids we chose, then VACUUM ANALYZE (visibility map and statistics)."""
     from django.apps import apps
@@ -1121,12 +1309,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--reset", action="store_true", help="drop and recreate the database first")
     parser.add_argument("--seed", type=int, default=2026, help="random seed (same seed, same data)")
     parser.add_argument("--any-database", action="store_true", help="allow a database whose name lacks 'bench'")
+    parser.add_argument(
+        "--refresh-only",
+        action="store_true",
+        help="on a seeded database, only (re)build the reporting tables with reporting.refresh.rebuild()",
+    )
     args = parser.parse_args(argv)
     if args.cases < 1000:
         parser.error("--cases must be at least 1000")
 
     started = time.monotonic()
-    prepare_database(reset=args.reset, any_database=args.any_database)
+    if not args.refresh_only:
+        prepare_database(reset=args.reset, any_database=args.any_database)
 
     import django
 
@@ -1137,8 +1331,23 @@ def main(argv: list[str] | None = None) -> None:
     log("Migrating")
     call_command("migrate", verbosity=0, interactive=False)
     connection.ensure_connection()
-    conn: psycopg.Connection = connection.connection  # type: ignore[assignment]
+    conn: psycopg.Connection = connection.connection
     conn.autocommit = True
+    if args.refresh_only:
+        log("Reporting tables (reporting.refresh.rebuild())")
+        seconds = rebuild_reporting(conn)
+        if seconds is not None:
+            # run.py reads the seed's record back for RESULTS.md: add the rebuild's duration to it.
+            name = database_params()["dbname"]
+            row = conn.execute(
+                "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
+            ).fetchone()
+            info = json.loads(row[0] or "{}") if row else {}
+            info["rebuild_seconds"] = round(seconds, 1)
+            conn.execute(
+                sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(json.dumps(info)))
+            )
+        return
     if conn.execute("SELECT EXISTS (SELECT 1 FROM complaints_complaint)").fetchone() != (False,):
         sys.exit("The database already has cases: pass --reset to drop and seed it again.")
     conn.execute("SET maintenance_work_mem = '1GB'")
@@ -1164,8 +1373,14 @@ def main(argv: list[str] | None = None) -> None:
     write_hearings_and_events(conn, plan, consumer_of)
     log("Deadline clocks")
     write_clocks(conn)
+    log("Companies' answers and accepted offers")
+    write_answers_and_offers(conn)
+    log("Satisfaction surveys")
+    write_surveys(conn)
     conn.execute("SET session_replication_role = origin")
     finish(conn)
+    log("Reporting tables (reporting.refresh.rebuild())")
+    refresh_seconds = rebuild_reporting(conn)
 
     elapsed = time.monotonic() - started
     info = {
@@ -1173,6 +1388,7 @@ def main(argv: list[str] | None = None) -> None:
         "seed": args.seed,
         "seconds": round(elapsed),
         "seeded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "rebuild_seconds": round(refresh_seconds, 1) if refresh_seconds is not None else None,
     }
     # run.py reads this back for RESULTS.md.
     conn.execute(

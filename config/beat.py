@@ -17,7 +17,9 @@ def _daily(hour: int, minute: int, task: str) -> dict[str, Any]:
     return {"task": task, "schedule": crontab(hour=hour, minute=minute), "options": {"expires": 3600.0}}
 
 
-def beat_schedule(*, notification_sweep_seconds: int) -> dict[str, dict[str, Any]]:
+def beat_schedule(
+    *, notification_sweep_seconds: int, reporting_refresh_seconds: int = 600
+) -> dict[str, dict[str, Any]]:
     return {
         # Case deadlines (complaints/tasks.py).
         "complaints-archive-uncorrected": _every(900, "complaints.tasks.archive_uncorrected_complaints"),
@@ -64,4 +66,10 @@ def beat_schedule(*, notification_sweep_seconds: int) -> dict[str, dict[str, Any
         # Personal data (privacy/tasks.py): the access log's retention, closed cases anonymised.
         "privacy-access-log-retention": _daily(3, 50, "privacy.tasks.purge_access_log"),
         "privacy-anonymise-closed-cases": _daily(4, 30, "privacy.tasks.anonymise_closed_cases"),
+        # The indicators' summary tables: the cases that moved since the last run (reporting/refresh.py).
+        "reporting-refresh": _every(reporting_refresh_seconds, "reporting.tasks.refresh_reporting"),
+        # Satisfaction surveys (reporting/tasks_surveys.py): one reminder, once, to the unanswered.
+        "reporting-survey-reminders": _every(3600, "reporting.tasks_surveys.remind_unanswered_surveys"),
+        # …and the closed cases whose survey task was lost (broker down, worker dead) are asked.
+        "reporting-survey-sweeper": _every(3600, "reporting.tasks_surveys.ask_missed_surveys"),
     }

@@ -17,6 +17,7 @@ def _nav_for(user: User) -> list[tuple[str, str]]:
         items.append(("complaint_list", _("Company cases")))
     if user.is_representative:
         items += [("formal_notice_list", _("Formal notices")), ("my_companies", _("My companies"))]
+        items.append(("company_figures", _("Indicators")))  # the company's own figures (reporting/)
     if user.role in (Role.OFFICER, Role.SUPERVISOR):
         items += [("admission_queue", _("Admission")), ("complaint_list", _("Cases"))]
         items.append(("hearing_list", _("Hearings")))
@@ -27,6 +28,8 @@ def _nav_for(user: User) -> list[tuple[str, str]]:
     if user.role == Role.SUPERVISOR:
         items += [("staff_list", _("Staff")), ("notification_failures", _("Failed deliveries"))]
         items.append(("access_log", _("Personal data")))
+    if user.role in (Role.SUPERVISOR, Role.DIRECTOR):
+        items.append(("dashboard", _("Indicators")))  # the office's dashboard (reporting/)
     return items
 
 

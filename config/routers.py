@@ -5,7 +5,7 @@ under `reads_from_replica`: every read it makes goes to the "replica" connection
 and every write, stays on "default", so filing and hearings never wait behind a report, and nothing
 that must see its own write reads a lagging copy."""
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import wraps
@@ -44,18 +44,43 @@ def reads_from_replica(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with replica_reads():
             response = view(*args, **kwargs)
-            # A streamed response reads while it is sent: keep the replica for its iterator too.
-            streaming = getattr(response, "streaming_content", None)
-            if streaming is not None:
-                response.streaming_content = _stream_on_replica(streaming)
-            return response
+        # A streamed response reads while it is sent, after the view has returned: each chunk is made
+        # on the replica too (sync or async iterator alike).
+        if getattr(response, "streaming", False):
+            if response.is_async:
+                response.streaming_content = _astream_on_replica(response.streaming_content)
+            else:
+                response.streaming_content = _stream_on_replica(response.streaming_content)
+        return response
 
     return wrapper  # type: ignore[return-value]
 
 
-def _stream_on_replica(chunks: Iterator[Any]) -> Iterator[Any]:
-    with replica_reads():
-        yield from chunks
+# The replica is chosen around the making of each chunk, never across a `yield`: a generator that set
+# the context variable and yielded would leave it set in the caller's context between chunks (the
+# server, a signal handler) and, if never resumed, in that thread for good.
+
+
+def _stream_on_replica(chunks: Iterable[Any]) -> Iterator[Any]:
+    iterator = iter(chunks)
+    while True:
+        with replica_reads():
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+        yield chunk
+
+
+async def _astream_on_replica(chunks: AsyncIterable[Any]) -> AsyncIterator[Any]:
+    iterator = aiter(chunks)
+    while True:
+        with replica_reads():
+            try:
+                chunk = await anext(iterator)
+            except StopAsyncIteration:
+                return
+        yield chunk
 
 
 class ReportingReplicaRouter:

@@ -257,7 +257,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE  # the office's clock: beat runs its jobs at the office's hours
 # Task modules autodiscovery (each app's tasks.py) does not find.
-CELERY_IMPORTS = ("complaints.tasks_integrity", "complaints.tasks_duplicates")
+CELERY_IMPORTS = ("complaints.tasks_integrity", "complaints.tasks_duplicates", "reporting.tasks_surveys")
 # CELERY_BEAT_SCHEDULE: every periodic job is declared once, in config/beat.py; it is set at the end of
 # this module, below the settings it reads (NOTIFICATION_SWEEP_SECONDS).
 
@@ -559,4 +559,6 @@ REPORTING_REFRESH_SECONDS = env_int("REPORTING_REFRESH_SECONDS", 600, minimum=30
 # --- Celery beat: every periodic job, declared once in config/beat.py.
 from config.beat import beat_schedule  # noqa: E402  (reads the settings above)
 
-CELERY_BEAT_SCHEDULE = beat_schedule(notification_sweep_seconds=NOTIFICATION_SWEEP_SECONDS)
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    notification_sweep_seconds=NOTIFICATION_SWEEP_SECONDS, reporting_refresh_seconds=REPORTING_REFRESH_SECONDS
+)

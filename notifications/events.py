@@ -215,6 +215,19 @@ EVENTS: dict[str, Event] = {
         required={"hearing_start": MOMENT, "guest_kind": TEXT, "change": frozenset({"moved", "cancelled"})},
         optional={"guest_name": TEXT, "previous_start": MOMENT},
     ),
+    # To the consumer, or to each active representative of a company served in the case: the case
+    # ended, how was the service? (reporting/surveys.py). survey_url: the signed, single-use link that
+    # opens the survey without signing in; the caller also passes it as case_url, so the SMS and
+    # WhatsApp short text carries it. company_name: the company's part the survey is about.
+    "survey_invitation": Event(
+        required={"survey_url": URL, "respondent": frozenset({"consumer", "company"}), "expires_at": MOMENT},
+        optional={"company_name": TEXT},
+    ),
+    # The same people, once, when the survey is still unanswered after SURVEY_REMINDER_DAYS.
+    "survey_reminder": Event(
+        required={"survey_url": URL, "respondent": frozenset({"consumer", "company"}), "expires_at": MOMENT},
+        optional={"company_name": TEXT},
+    ),
 }
 
 

@@ -11,11 +11,52 @@ Definitions (each tested against a hand calculation in tests/reporting/):
   that completed the stage.
 - Rates divide by the cases (or a company's parts) that reached the point the rate is about: the
   agreement rate by those with an outcome, the compliance rate by agreements whose compliance is
-  settled, the answered share by parts served.
+  settled, the answered share by parts served. Referral and withdrawal rates divide by those with an
+  outcome too; satisfaction is the mean of the consumers' answers (1 to 5), "solved" the share of
+  "yes" among the answers to that question.
+- A case counts once (its lead company's row) unless a company or a sector is chosen: then each
+  company's part of a case counts (a company's part is its case).
+- Surveys answered: the consumers' answers, plus the companies' answers of every company of the
+  cases counted (a case of three companies that all answered, and its consumer: four), also when
+  each case counts once. `Rates.company_satisfaction` is the mean of those companies' satisfaction
+  answers (1 to 5); `company_solved` and `company_would_return` the shares of "yes".
+- "Now" (admission backlog, deadlines overdue and at risk): counted by each refresh, not live
+  (`Figures.live_at` says when); see `_live`.
+
+How: with at most one filter besides the period, `figures` adds up the cube's rows (MonthlyFigure:
+counters summed in SQL, stage histograms merged here, a handful of rows); with a combination, it runs
+the very same aggregation over the fact rows (reporting/aggregate.py). Both give equal Figures (tested).
 """
 
+import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import QuerySet, Sum
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from complaints.models import Channel
+from complaints.states import State
+from parties.models import Company, User
+
+from . import aggregate
+from .facts import STAGE_COLUMNS
+from .models import (
+    REFRESH_STATE,
+    CaseFact,
+    CompanyFigure,
+    Dimension,
+    LiveCount,
+    MonthlyFigure,
+    RefreshState,
+    SectorFigure,
+    Stage,
+)
 
 
 @dataclass(frozen=True)
@@ -55,6 +96,11 @@ class Rates:
     satisfaction: float | None  # mean of the consumers' answers, 1 to 5
     solved: float | None  # "yes" / answers to "was it solved?"
     would_return: float | None  # "yes" / answers to "would you use it again?"
+    # The companies' own survey answers (every company of the cases counted): the mean satisfaction
+    # (1 to 5), the share of "yes" to "was the complaint resolved?" and to "would you use it again?".
+    company_satisfaction: float | None = None
+    company_solved: float | None = None
+    company_would_return: float | None = None
 
 
 @dataclass(frozen=True)
@@ -90,15 +136,417 @@ class Figures:
     by_conciliator: list[Row]
     by_channel: list[Row]
     trend: list[Row]  # one row per month of the period, key "YYYY-MM"
-    # Now, whatever the period: complaints awaiting admission and deadlines at risk (oversight clocks).
-    admission_backlog: int = 0
+    # Now, whatever the period, as counted by the last refresh at `live_at` (None: never counted):
+    # complaints awaiting admission (None with a conciliator chosen: admission is not a
+    # conciliator's, show "—"), open deadline clocks overdue, and due by the end of the next business
+    # day (oversight's `at_risk_horizon`, as the deadlines list and the digest count them).
+    admission_backlog: int | None = 0
     deadlines_overdue: int = 0
     deadlines_due_soon: int = 0
+    live_at: datetime | None = None
     # Where the figures come from: "cube" (summary rows) or "facts" (a combination of filters).
     source: str = "cube"
     notes: list[str] = field(default_factory=list)
 
 
-def figures(filters: Filters) -> Figures:
-    """Every indicator of the dashboard for these filters (implemented in the reporting work)."""
-    raise NotImplementedError
+# --- figures(): the cube for at most one filter, the facts for a combination ----------------------
+
+# The filters and the cube dimension (and fact column) each one selects.
+_FILTER_DIMS: tuple[tuple[str, str, str], ...] = (
+    ("province", Dimension.PROVINCE, "province"),
+    ("company_id", Dimension.COMPANY, "company_id"),
+    ("sector", Dimension.SECTOR, "sector"),
+    ("channel", Dimension.CHANNEL, "channel"),
+    ("conciliator_id", Dimension.CONCILIATOR, "conciliator_id"),
+    ("vulnerable", Dimension.VULNERABLE, "vulnerable"),
+)
+# The breakdowns every figure carries: by conciliator and by channel.
+_BREAKDOWNS = {Dimension.CONCILIATOR: "conciliator_id", Dimension.CHANNEL: "channel"}
+_MONTH_FIELDS = (*aggregate.COUNTERS, "stage_days", "states")
+
+
+def _chosen(filters: Filters) -> list[tuple[str, str, Any]]:
+    """(dimension, fact column, value) of each filter set besides the period."""
+    chosen = []
+    for attribute, dim, column in _FILTER_DIMS:
+        value = getattr(filters, attribute)
+        if value is None or value == "":
+            continue
+        chosen.append((dim, column, value))
+    return chosen
+
+
+def counts_parts(filters: Filters) -> bool:
+    """With a company or a sector chosen, each company's part counts (a company's part is its case);
+    otherwise each case counts once (its lead row)."""
+    return filters.company_id is not None or bool(filters.sector)
+
+
+def months_of(start: date, end: date) -> list[date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+    return months
+
+
+Breakdown = dict[str, dict[str, dict[str, Any]]]  # by_dim → by_key → counters and "resolution"
+
+
+def _from_cube(filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]]) -> tuple[list, Breakdown]:
+    dim, _column, value = chosen[0] if chosen else (Dimension.ALL, "", None)
+    rows = MonthlyFigure.objects.filter(month__gte=start, month__lte=end, dim=dim, key=aggregate.cube_key(value))
+    # One row per month: counters, stage histograms and states.
+    month_rows = list(rows.filter(by_dim="").values("month", *_MONTH_FIELDS))
+    breakdown = _cube_breakdown(rows)
+    # Broken down by the dimension chosen: one line, the totals (the cube keeps no such rows).
+    if dim in _BREAKDOWNS and month_rows:
+        line = {n: sum(row[n] for row in month_rows) for n in aggregate.ROW_COUNTERS}
+        line["resolution"] = aggregate.merge(row["stage_days"].get("resolution") for row in month_rows)
+        breakdown[dim] = {aggregate.cube_key(value): line}
+    return month_rows, breakdown
+
+
+def _cube_breakdown(rows: QuerySet[MonthlyFigure]) -> Breakdown:
+    """The lines by conciliator and by channel from the cube's breakdown rows: their counters summed
+    in SQL, their resolution histograms merged here (one per month and line: a handful)."""
+    breakdown: Breakdown = {by_dim: {} for by_dim in _BREAKDOWNS}
+    by_rows = rows.filter(by_dim__in=list(_BREAKDOWNS))
+    sums: dict[str, Any] = {n: Sum(n) for n in aggregate.ROW_COUNTERS}
+    for row in by_rows.values("by_dim", "by_key").annotate(**sums):
+        line: dict[str, Any] = dict(row)
+        breakdown[line["by_dim"]][line["by_key"]] = {n: line[n] for n in aggregate.ROW_COUNTERS}
+    resolutions: dict[tuple[str, str], list] = {}
+    for by_dim, by_key, histogram in by_rows.values_list("by_dim", "by_key", "stage_days__resolution"):
+        resolutions.setdefault((by_dim, by_key), []).append(histogram)
+    for (by_dim, by_key), histograms in resolutions.items():
+        breakdown[by_dim][by_key]["resolution"] = aggregate.merge(histograms)
+    return breakdown
+
+
+def _facts(filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]]) -> QuerySet[CaseFact]:
+    facts = CaseFact.objects.filter(filed_month__gte=start, filed_month__lte=end)
+    if not counts_parts(filters):
+        facts = facts.filter(lead=True)
+    return facts.filter(**{column: value for _dim, column, value in chosen})
+
+
+def _breakdown(facts: QuerySet[CaseFact]) -> Breakdown:
+    """The lines by conciliator and by channel: counters and resolution histograms, two queries each."""
+    breakdown: Breakdown = {}
+    for by_dim, column in _BREAKDOWNS.items():
+        lines = aggregate.counters(facts, [column], aggregate.ROW_COUNTERS)
+        resolutions = aggregate.histograms(facts, [column], ("resolution",))
+        breakdown[by_dim] = {
+            aggregate.cube_key(key[0]): {**line, "resolution": resolutions.get(key, {}).get("resolution", {})}
+            for key, line in lines.items()
+        }
+    return breakdown
+
+
+def _from_facts(filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]]) -> tuple[list, Breakdown]:
+    facts = _facts(filters, start, end, chosen)
+    # Every part of the cases counted: the companies' survey answers (aggregate.SURVEY_COUNTERS).
+    parts = CaseFact.objects.filter(filed_month__gte=start, filed_month__lte=end)
+    parts = parts.filter(**{column: value for _dim, column, value in chosen})
+    if connection.vendor == "postgresql":
+        return _from_facts_in_one_pass(facts, parts)
+    summaries = aggregate.summary_rows(facts, ["filed_month"], parts=parts)
+    month_rows = [{"month": month, **values} for (month,), values in summaries.items()]
+    return month_rows, _breakdown(facts)
+
+
+# The fact columns the facts path reads (the single pass keeps only these in memory).
+_READ = (
+    "part_id",
+    "filed_month",
+    "conciliator_id",
+    "channel",
+    "status",
+    "outcome",
+    "served",
+    "answered",
+    "closed",
+    "referred",
+    "complied",
+    "hearings_held",
+    "consumer_absences",
+    "company_absences",
+    "adjournments",
+    "consumer_satisfaction",
+    "consumer_solved",
+    "consumer_would_return",
+    *STAGE_COLUMNS.values(),
+)
+_SURVEY_READ = ("part_id", "filed_month", "company_satisfaction", "company_solved", "company_would_return")
+_TABLE = '"reporting_casefact"'
+
+
+def _over(cte: str, qs: QuerySet[CaseFact, Any]) -> tuple[str, tuple]:
+    """An ORM aggregate over the whole table (no condition of its own but its aggregates' and
+    filters'), compiled, then read from the CTE `cte` (which takes the table's name as its alias, so
+    the compiled column references hold)."""
+    sql, params = qs.order_by().query.sql_with_params()
+    assert sql.count(f"FROM {_TABLE}") == 1 and " JOIN " not in sql, sql
+    return sql.replace(f"FROM {_TABLE}", f"FROM {cte} AS {_TABLE}"), params
+
+
+def _from_facts_in_one_pass(facts: QuerySet[CaseFact], parts: QuerySet[CaseFact]) -> tuple[list, Breakdown]:
+    """PostgreSQL: the facts path in ONE query that reads the filtered fact rows once (a
+    materialized CTE of the columns needed) and aggregates them there: counters per month (the very
+    aggregates of aggregate.CASE_COUNTERS, compiled by the ORM), the companies' answers over every
+    part, the stage histograms, the states, and the lines by conciliator and by channel. Each
+    aggregate comes back as a JSON array. The same figures as `aggregate.summary_rows` and
+    `_breakdown` (tests/reporting/test_indicators.py compares them with the cube)."""
+    base_sql, base_params = facts.order_by().values(*_READ).query.sql_with_params()
+    answers = aggregate.answered_by_companies(parts).order_by().values(*_SURVEY_READ)
+    answers_sql, answers_params = answers.query.sql_with_params()
+    every = CaseFact.objects.all()
+    pieces: dict[str, tuple[str, tuple]] = {
+        "months": _over("f", every.values("filed_month").annotate(**aggregate.CASE_COUNTERS)),
+        "surveys": _over("g", every.values("filed_month").annotate(**aggregate.SURVEY_COUNTERS)),
+        "conciliators": _over(
+            "f",
+            every.values("conciliator_id").annotate(**{n: aggregate.CASE_COUNTERS[n] for n in aggregate.ROW_COUNTERS}),
+        ),
+        "channels": _over(
+            "f", every.values("channel").annotate(**{n: aggregate.CASE_COUNTERS[n] for n in aggregate.ROW_COUNTERS})
+        ),
+    }
+    stages = ", ".join(f"('{stage}', f.{column})" for stage, column in STAGE_COLUMNS.items())
+    raw = {
+        "days": f"""SELECT f.filed_month, s.stage, s.days, count(*) AS n
+            FROM f CROSS JOIN LATERAL (VALUES {stages}) AS s(stage, days)
+            WHERE s.days IS NOT NULL GROUP BY 1, 2, 3""",
+        "states": "SELECT filed_month, status, count(*) AS n FROM f GROUP BY 1, 2",
+        "resolutions": """SELECT conciliator_id, channel, days_resolution AS days, count(*) AS n,
+                GROUPING(conciliator_id) AS by_channel
+            FROM f WHERE days_resolution IS NOT NULL
+            GROUP BY GROUPING SETS ((conciliator_id, days_resolution), (channel, days_resolution))""",
+    }
+    columns = [
+        f"(SELECT coalesce(jsonb_agg(to_jsonb(t)), '[]') FROM ({sql}) AS t) AS {name}"
+        for name, (sql, _p) in pieces.items()
+    ]
+    columns += [
+        f"(SELECT coalesce(jsonb_agg(to_jsonb(t)), '[]') FROM ({sql}) AS t) AS {name}" for name, sql in raw.items()
+    ]
+    params = [*base_params, *answers_params]
+    for _sql, piece_params in pieces.values():
+        params.extend(piece_params)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH f AS MATERIALIZED ({base_sql}), g AS MATERIALIZED ({answers_sql}) SELECT {', '.join(columns)}",
+            params,
+        )
+        found = dict(zip([*pieces, *raw], cursor.fetchone(), strict=True))
+    found = {name: json.loads(value) if isinstance(value, str) else value for name, value in found.items()}
+
+    rows: dict[str, dict[str, Any]] = {}
+    for line in found["months"]:
+        month = line.pop("filed_month")
+        rows[month] = {**line, **dict.fromkeys(aggregate.SURVEY_COUNTERS, 0), "stage_days": {}, "states": {}}
+    for line in found["surveys"]:
+        if line["filed_month"] in rows:
+            rows[line["filed_month"]].update({n: line[n] for n in aggregate.SURVEY_COUNTERS})
+    for line in found["days"]:
+        rows[line["filed_month"]]["stage_days"].setdefault(line["stage"], {})[str(line["days"])] = line["n"]
+    for line in found["states"]:
+        rows[line["filed_month"]]["states"][line["status"]] = line["n"]
+    month_rows = [{"month": date.fromisoformat(month), **values} for month, values in rows.items()]
+
+    breakdown: Breakdown = {}
+    for by_dim, column, name in (
+        (Dimension.CONCILIATOR, "conciliator_id", "conciliators"),
+        (Dimension.CHANNEL, "channel", "channels"),
+    ):
+        breakdown[by_dim] = {
+            aggregate.cube_key(line[column]): {**{n: line[n] for n in aggregate.ROW_COUNTERS}, "resolution": {}}
+            for line in found[name]
+        }
+    for line in found["resolutions"]:
+        by_dim, column = (
+            (Dimension.CHANNEL, "channel") if line["by_channel"] else (Dimension.CONCILIATOR, "conciliator_id")
+        )
+        breakdown[by_dim][aggregate.cube_key(line[column])]["resolution"][str(line["days"])] = line["n"]
+    return month_rows, breakdown
+
+
+def _row(key: str, label: str, line: Mapping[str, Any]) -> Row:
+    agreements = line["agreements_offer"] + line["agreements_hearing"]
+    return Row(
+        key=key,
+        label=label,
+        filed=line["filed"],
+        with_outcome=line["with_outcome"],
+        agreements=agreements,
+        agreement_rate=aggregate.ratio(agreements, line["with_outcome"]),
+        hearings_held=line["hearings_held"],
+        median_resolution=aggregate.percentile(line.get("resolution") or {}, 0.5),
+    )
+
+
+def _conciliator_labels(keys: Iterable[str]) -> dict[str, str]:
+    ids = [int(key) for key in keys if key]
+    labels = {
+        str(pk): (f"{first} {last}".strip() or email)
+        for pk, first, last, email in User.objects.filter(pk__in=ids).values_list(
+            "pk", "first_name", "last_name", "email"
+        )
+    }
+    labels[""] = _("No hearing yet")
+    return labels
+
+
+def _lines(lines: Mapping[str, Mapping[str, Any]], labels: Mapping[str, str]) -> list[Row]:
+    rows = [_row(key, labels.get(key, key), line) for key, line in lines.items()]
+    return sorted(rows, key=lambda row: (-row.filed, row.label))
+
+
+def _channel_label(key: str) -> str:
+    return str(Channel(key).label) if key in Channel.values else key
+
+
+def _live(filters: Filters) -> tuple[int | None, int, int, datetime | None]:
+    """The "now" figures the last refresh counted (LiveCount, reporting/refresh.py): one SUM over
+    its rows, whatever the filters, and the time they were counted. Without a company or a sector,
+    lead rows (each case once); with a company, its parts (a company is named once per case); with a
+    sector only, one row per case and sector. With a conciliator, the clocks assigned to them and no
+    admission backlog (None)."""
+    rows = LiveCount.objects.all()
+    if filters.company_id is not None:
+        rows = rows.filter(company_id=filters.company_id)
+    if filters.sector:
+        rows = rows.filter(sector=filters.sector)
+        if filters.company_id is None:
+            rows = rows.filter(sector_first=True)
+    if filters.company_id is None and not filters.sector:
+        rows = rows.filter(lead=True)
+    if filters.province:
+        rows = rows.filter(province=filters.province)
+    if filters.channel:
+        rows = rows.filter(channel=filters.channel)
+    if filters.vulnerable is not None:
+        rows = rows.filter(vulnerable=filters.vulnerable)
+    if filters.conciliator_id is not None:
+        rows = rows.filter(assignee_id=filters.conciliator_id)
+    found = rows.aggregate(backlog=Sum("backlog"), overdue=Sum("overdue"), due_soon=Sum("due_soon"))
+    live_at = RefreshState.objects.filter(name=REFRESH_STATE).values_list("live_at", flat=True).first()
+    backlog = None if filters.conciliator_id is not None else found["backlog"] or 0
+    return backlog, found["overdue"] or 0, found["due_soon"] or 0, live_at
+
+
+def figures(filters: Filters, *, source: str = "") -> Figures:
+    """Every indicator of the dashboard for these filters, in a constant number of queries: with at
+    most one filter besides the period, from the cube (MonthlyFigure); with a combination, from the
+    fact rows (the same SQL aggregation the cube is built with, so both give the same figures).
+    `source="facts"` forces the fact rows (the tests compare both paths; the bench times them)."""
+    start, end = filters.start.replace(day=1), filters.end.replace(day=1)
+    chosen = _chosen(filters)
+    if source not in ("cube", "facts"):
+        source = "cube" if len(chosen) <= 1 else "facts"
+    elif source == "cube" and len(chosen) > 1:
+        raise ValueError("The cube holds one filter at a time: use the facts for a combination.")
+    month_rows, breakdown = (_from_cube if source == "cube" else _from_facts)(filters, start, end, chosen)
+    return _assemble(filters, start, end, source, month_rows, breakdown)
+
+
+def _assemble(
+    filters: Filters, start: date, end: date, source: str, month_rows: list[dict], breakdown: Breakdown
+) -> Figures:
+    totals = {name: sum(row[name] for row in month_rows) for name in aggregate.COUNTERS}
+    stage_days = {
+        stage: aggregate.merge(row["stage_days"].get(stage) for row in month_rows)
+        for stage in ("admission", "service", "first_hearing", "outcome", "compliance", "resolution")
+    }
+    states = aggregate.merge(row["states"] for row in month_rows)
+    stages = []
+    for stage in Stage:
+        histogram = stage_days[stage.value]
+        target = settings.STAGE_TARGET_DAYS[stage.value]
+        stages.append(
+            StageFigure(
+                stage=stage.value,
+                label=str(stage.label),
+                cases=aggregate.cases_in(histogram),
+                median=aggregate.percentile(histogram, 0.5),
+                p90=aggregate.percentile(histogram, 0.9),
+                target=target,
+                within_target=aggregate.within(histogram, target),
+            )
+        )
+    with_outcome = totals["with_outcome"]
+    agreements = totals["agreements_offer"] + totals["agreements_hearing"]
+    rates = Rates(
+        agreement_offer=aggregate.ratio(totals["agreements_offer"], with_outcome),
+        agreement_hearing=aggregate.ratio(totals["agreements_hearing"], with_outcome),
+        agreement=aggregate.ratio(agreements, with_outcome),
+        compliance=aggregate.ratio(totals["complied"], totals["compliance_settled"]),
+        referral=aggregate.ratio(totals["referred"], with_outcome),
+        withdrawal=aggregate.ratio(totals["withdrawn"], with_outcome),
+        answered=aggregate.ratio(totals["answered"], totals["served"]),
+        satisfaction=aggregate.ratio(totals["satisfaction_sum"], totals["satisfaction_count"]),
+        solved=aggregate.ratio(totals["solved_yes"], totals["solved_count"]),
+        would_return=aggregate.ratio(totals["would_return_yes"], totals["would_return_count"]),
+        company_satisfaction=aggregate.ratio(totals["company_satisfaction_sum"], totals["company_satisfaction_count"]),
+        company_solved=aggregate.ratio(totals["company_solved_yes"], totals["company_solved_count"]),
+        company_would_return=aggregate.ratio(totals["company_would_return_yes"], totals["company_would_return_count"]),
+    )
+    by_month = {row["month"]: row for row in month_rows}
+    trend = []
+    for month in months_of(start, end):
+        row = by_month.get(month)
+        line = {n: row[n] if row else 0 for n in aggregate.ROW_COUNTERS}
+        line["resolution"] = row["stage_days"].get("resolution", {}) if row else {}
+        trend.append(_row(f"{month:%Y-%m}", date_format(month, "YEAR_MONTH_FORMAT"), line))
+    conciliators = breakdown.get(Dimension.CONCILIATOR, {})
+    channels = breakdown.get(Dimension.CHANNEL, {})
+    backlog, overdue, due_soon, live_at = _live(filters)
+    notes = []
+    if counts_parts(filters):
+        notes.append(_("With a company or a sector chosen, each company's part of a case counts as one case."))
+    labels = dict(State.choices)
+    return Figures(
+        filters=filters,
+        filed=totals["filed"],
+        admitted=totals["admitted"],
+        rejected=totals["rejected"],
+        closed=totals["closed"],
+        with_outcome=with_outcome,
+        by_state=[(state, str(labels[state]), states[state]) for state in State.values if states.get(state)],
+        stages=stages,
+        rates=rates,
+        hearings_held=totals["hearings_held"],
+        consumer_absences=totals["consumer_absences"],
+        company_absences=totals["company_absences"],
+        adjournments=totals["adjournments"],
+        surveys_answered=totals["satisfaction_count"] + totals["company_satisfaction_count"],
+        by_conciliator=_lines(conciliators, _conciliator_labels(conciliators)),
+        by_channel=_lines(channels, {key: _channel_label(key) for key in channels}),
+        trend=trend,
+        admission_backlog=backlog,
+        deadlines_overdue=overdue,
+        deadlines_due_soon=due_soon,
+        live_at=live_at,
+        source=source,
+        notes=notes,
+    )
+
+
+# --- The published figures of a company and of a sector ------------------------------------------
+
+
+def company_figures(company: Company | int) -> CompanyFigure | None:
+    """The company's figures over the window (published or not), or None before its first case."""
+    company_id = company if isinstance(company, int) else company.pk
+    return CompanyFigure.objects.filter(company_id=company_id).first()
+
+
+def sector_figures(sector: str) -> SectorFigure | None:
+    return SectorFigure.objects.filter(sector=sector).first()
+
+
+def published_companies(sector: str = "") -> QuerySet[CompanyFigure]:
+    """Companies whose page is public (optionally of one sector), with their company row."""
+    figures = CompanyFigure.objects.filter(published=True).select_related("company")
+    return figures.filter(sector=sector) if sector else figures

@@ -96,6 +96,8 @@ class Outcome(models.TextChoices):
     NO_AGREEMENT = "no_agreement", _("No agreement")
     COMPANY_ABSENT = "company_absent", _("Company absent")
     CONSUMER_ABSENT = "consumer_absent", _("Consumer absent")
+    # Sent to the legal directorate before any hearing outcome (e.g. served on paper, no domicile set up).
+    REFERRED = "referred", _("Referred to the legal directorate before a hearing")
     ARCHIVED = "archived", _("Archived")
 
 
@@ -155,7 +157,10 @@ class CaseFact(models.Model):
     consumer_satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
     consumer_solved = models.CharField(max_length=8, choices=Survey.Solved.choices, blank=True)
     consumer_would_return = models.BooleanField(null=True, blank=True)
+    # This part's company's own survey answer (satisfaction is required: set once it answered).
     company_satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
+    company_solved = models.CharField(max_length=8, choices=Survey.Solved.choices, blank=True)
+    company_would_return = models.BooleanField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     class Meta:
@@ -167,6 +172,12 @@ class CaseFact(models.Model):
             models.Index(fields=["sector", "filed_month"], name="casefact_sector_month"),
             # The open data: every closed case, month by month.
             models.Index(fields=["closed_month", "part"], name="casefact_closed_month", condition=Q(closed=True)),
+            # The companies' survey answers (aggregate.SURVEY_COUNTERS): a few rows among all.
+            models.Index(
+                fields=["filed_month"],
+                name="casefact_company_answered",
+                condition=Q(company_satisfaction__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,9 +234,17 @@ class MonthlyFigure(models.Model):
     solved_count = models.PositiveIntegerField(default=0)
     would_return_yes = models.PositiveIntegerField(default=0)
     would_return_count = models.PositiveIntegerField(default=0)
+    # The companies' survey answers: every company's of the cases counted (reporting/aggregate.py
+    # SURVEY_COUNTERS), even on rows that count each case once.
     company_satisfaction_sum = models.PositiveIntegerField(default=0)
     company_satisfaction_count = models.PositiveIntegerField(default=0)
+    company_solved_yes = models.PositiveIntegerField(default=0)
+    company_solved_count = models.PositiveIntegerField(default=0)
+    company_would_return_yes = models.PositiveIntegerField(default=0)
+    company_would_return_count = models.PositiveIntegerField(default=0)
     stage_days = models.JSONField(default=dict)
+    # The cases' current states: {"state": count} (the dashboard's "cases by state").
+    states = models.JSONField(default=dict)
 
     class Meta:
         constraints = [
@@ -293,10 +312,47 @@ class SectorFigure(models.Model):
     median_agreement_rate = models.FloatField(null=True, blank=True)
     median_compliance_rate = models.FloatField(null=True, blank=True)
     median_satisfaction = models.FloatField(null=True, blank=True)
+    median_company_days_answer = models.FloatField(null=True, blank=True)
+    median_company_days_resolution = models.FloatField(null=True, blank=True)
+    median_solved_share = models.FloatField(null=True, blank=True)
     refreshed_at = models.DateTimeField()
 
     def __str__(self) -> str:
         return f"figures of sector {self.sector}"
+
+
+class LiveCount(models.Model):
+    """The dashboard's "now" figures, counted by each refresh (reporting/refresh.py `write_live_counts`)
+    and by nothing else: the complaints awaiting admission and the open deadline clocks overdue or at
+    risk (due by oversight's `at_risk_horizon`) at `RefreshState.live_at`.
+
+    One row per combination of the case's filter values and one of its companies' parts, so that any
+    combination of the dashboard's filters is one SUM over a few thousand rows (never the cases):
+    without a company or sector chosen, the lead rows count each case once; with a company, its parts;
+    with a sector, `sector_first` rows (one per case and sector). Clocks carry their assignee
+    (the conciliator filter); backlog rows have none and no conciliator figure."""
+
+    province = models.CharField(max_length=4, blank=True)
+    channel = models.CharField(max_length=12, blank=True)
+    vulnerable = models.BooleanField(default=False)
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    sector = models.CharField(max_length=12, blank=True)
+    lead = models.BooleanField(default=False)
+    # The first of the case's parts in this sector: counting these counts each case once per sector.
+    sector_first = models.BooleanField(default=False)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    backlog = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    due_soon = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"live {self.province}/{self.channel}/{self.company_id}"
+
+
+# The RefreshState row of the reporting refresh.
+REFRESH_STATE = "reporting"
 
 
 class RefreshState(models.Model):
@@ -304,6 +360,11 @@ class RefreshState(models.Model):
 
     name = models.CharField(max_length=40, primary_key=True)
     watermark = models.DateTimeField(null=True, blank=True)
+    # The office calendar the facts were counted with (its closed weekdays, ISO dates): a change
+    # rebuilds the facts of the cases open over the days that changed (reporting/refresh.py).
+    calendar = models.JSONField(default=list, blank=True)
+    # When the "now" figures (LiveCount) were last counted.
+    live_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("reporting.urls_dashboard")),
     path("", include("reporting.urls_company")),
     path("", include("reporting.urls_public")),
+    path("", include("reporting.urls_opendata")),
 ]

@@ -1,3 +1,7 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from reporting.views import company
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("empresa/indicadores/", company.company_figures, name="company_figures"),
+]

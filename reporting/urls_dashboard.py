@@ -1,3 +1,8 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from .views import dashboard
+
+urlpatterns = [
+    path("oficina/indicadores/", dashboard.dashboard, name="dashboard"),
+    path("oficina/indicadores/descargar/", dashboard.dashboard_export, name="dashboard_export"),
+]

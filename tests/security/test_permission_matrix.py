@@ -220,17 +220,19 @@ EXCLUDED_PREFIXES = {
 }
 
 
-def named_patterns(patterns=None, prefix: str = "") -> dict[str, str]:
-    """Every named URL pattern below the root, as {name: route}, outside the excluded prefixes."""
+def named_patterns(patterns=None, prefix: str = "", namespace: str = "") -> dict[str, str]:
+    """Every named URL pattern below the root, as {name: route} ("namespace:name" inside a
+    namespaced include, e.g. the public API's), outside the excluded prefixes."""
     found: dict[str, str] = {}
     for entry in get_resolver().url_patterns if patterns is None else patterns:
         route = prefix + str(entry.pattern)
         if any(route.startswith(excluded) for excluded in EXCLUDED_PREFIXES):
             continue
         if isinstance(entry, URLResolver):
-            found.update(named_patterns(entry.url_patterns, route))
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            found.update(named_patterns(entry.url_patterns, route, inner))
         elif isinstance(entry, URLPattern) and entry.name:
-            found[entry.name] = route
+            found[namespace + entry.name] = route
     return found
 
 
@@ -426,6 +428,31 @@ TABLE: dict[str, Row] = {
     # so every POST is refused with a message. A visitor is sent to sign up with the invited address.
     "invitation_accept":       Row(None, "302   200   200   200   200   200   200   200   200",
                                    post="302   302   302   302   302   302   302   302   302"),
+    # The survey's signed link is its credential (tests/reporting/test_surveys*.py): a token that is
+    # not a survey's (here the invitation's) opens nothing, for anyone, and changes nothing.
+    "survey_answer":           Row(None, "404   404   404   404   404   404   404   404   404",
+                                   post="404   404   404   404   404   404   404   404   404"),
+    # A company's own indicators (reporting/views/company.py): its representatives only, each for
+    # the companies they represent (another company's id is a 404: tests/reporting/test_company_figures.py).
+    "company_figures":         Row(None, "login 403   403   200   200   403   403   403   403"),
+    # Open data (reporting/views/opendata.py): public. The world has no fact rows (the refresh has not
+    # run), so no month has a file, for anyone; tests/reporting/test_opendata*.py cover the files.
+    "open_data":               Row(None, ANYONE),
+    "open_data_file":          Row(None, "404   404   404   404   404   404   404   404   404"),
+    # Public transparency (reporting/views/public.py) and its JSON API (reporting/api.py): open to
+    # anyone. The world's company has no published figures (the refresh has not run), so its page is a
+    # 404 for everyone; tests/reporting/test_public*.py cover published companies.
+    "transparency":            Row(None, ANYONE),
+    "transparency_company":    Row(None, "404   404   404   404   404   404   404   404   404"),
+    "transparency_sector":     Row(None, ANYONE),
+    "public_api:companies":    Row(None, ANYONE),
+    "public_api:company":      Row(None, "404   404   404   404   404   404   404   404   404"),
+    "public_api:sectors":      Row(None, ANYONE),
+    "public_api:sector":       Row(None, ANYONE),
+    "public_api:openapi-json": Row(None, ANYONE),
+    "public_api:openapi-view": Row(None, ANYONE),
+    # django-ninja's root of the API: nothing there (the reference is at docs).
+    "public_api:api-root":     Row(None, "404   404   404   404   404   404   404   404   404"),
     "staff_list":              Row(None, "login 403   403   403   403   403   403   403   200",
                                    post="login 403   403   403   403   403   403   403   -",
                                    data=lambda w: {"email": "stranger@example.com", "role": "officer"}),
@@ -585,6 +612,13 @@ TABLE: dict[str, Row] = {
     "non_working_day_declare": Row(None, NOBODY_GETS, post="login 403   403   403   403   403   403   403   -"),
     "non_working_day_remove":  Row("non_working_day", "login 403   403   403   403   403   403   403   200",
                                    post="login 403   403   403   403   403   403   403   -"),
+    # --- the office's indicators (reporting/views/dashboard.py): its supervisors and the director
+    # (no column here: tests/reporting/test_dashboard.py); a 403 for the rest, as on the office pages.
+    # The download without parameters is the whole dashboard as one workbook.
+    "dashboard":               Row(None, "login 403   403   403   403   403   403   403   200"),
+    "dashboard_export":        Row(None, "login 403   403   403   403   403   403   403   200"),
+    # The survey answers and their comments (reporting/views/surveys.py): the same people, the same 403.
+    "survey_answers":          Row(None, "login 403   403   403   403   403   403   403   200"),
 }
 # fmt: on
 
@@ -616,6 +650,12 @@ def url_of(name: str, route: str, world: World, *, pk: int | None = None) -> str
             kwargs["key"] = "not-a-guest-key"
         elif kwarg == "suffix":
             kwargs["suffix"] = "events/occupant/joined"
+        elif kwarg == "cuit":  # a company's public figures: the world's company
+            kwargs["cuit"] = world.objects["company"].cuit  # type: ignore[attr-defined]
+        elif kwarg == "sector":
+            kwargs["sector"] = "telecom"
+        elif kwarg in ("year", "month", "fmt"):  # an open-data file: January 2026, as CSV
+            kwargs[kwarg] = {"year": 2026, "month": "01", "fmt": "csv"}[kwarg]
         else:
             raise AssertionError(f"{name}: no value for the URL kwarg <{kwarg}>; add one to url_of()")
     return reverse(name, kwargs=kwargs)

@@ -1,0 +1,662 @@
+"""Keeping the summary tables up to date: `refresh()` (incremental, Celery beat every
+REPORTING_REFRESH_SECONDS) and `rebuild()` (everything, `manage.py refresh_reporting --full`).
+
+Incremental refresh, in order:
+1. The new watermark is taken *before* anything is read; the cases read are those with a case event
+   (CaseEvent.created_at, indexed) or a survey answered (Survey.answered_at, partial index) after the
+   previous watermark minus OVERLAP, so a move committed a little after its own timestamp is not
+   missed. Cases whose company changed sector, and (when the office calendar changed: its closed
+   weekdays differ from those the facts were counted with) every case open over a day that changed,
+   are added.
+2. Their fact rows are rebuilt (reporting/facts.py) in batches of BATCH cases.
+3. The cube rows (MonthlyFigure) of the months those cases were filed in are recomputed by SQL
+   GROUP BY over the facts and replaced, month by month, in one transaction.
+4. Company and sector figures are recomputed over the window.
+5. The dashboard's "now" figures (LiveCount: complaints awaiting admission, deadline clocks overdue
+   and at risk) are counted again, every run, and stamped `RefreshState.live_at`.
+
+The window of the company and sector figures: cases filed from the first day of the month twelve
+months before the refresh's month up to the refresh's day (twelve complete months plus the current
+one). A company's page is published with at least settings.PUBLIC_MIN_CLOSED_CASES closed cases in
+the window, unless it is a human person.
+
+The cube: for each month of filing, one row per value of each dimension (all, province, channel,
+sector, hipervulnerable, conciliator, company), and the same broken down by conciliator and by
+channel (`Grouping`: breakdown rows keep their counters and resolution histogram only). Company and
+sector rows count parts (a company's part is its case); the others count cases (lead rows). On
+PostgreSQL the rows are inserted by one INSERT … SELECT per grouping (no row passes through Python);
+elsewhere they are built with the ORM's GROUP BY.
+
+A sector's figures pool its companies' parts (by each company's current sector); its `median_*`
+fields are the median company's figure, taken over its published companies (each company's answered
+share, agreement, compliance, satisfaction, median days to answer (`median_company_days_answer`) and
+to resolution (`median_company_days_resolution`), solved share (`median_solved_share`)), and
+`companies` counts those.
+
+A change in the office calendar needs no hook in workdays/: each run compares the closed weekdays
+(holidays and declared días inhábiles) with those the facts were counted with (RefreshState.calendar)
+and recounts the cases open over any day that changed, so a declared day, a removed one or a new
+version of the holidays package are all picked up by the next run.
+
+One refresh runs at a time (a PostgreSQL advisory lock; a beat run that finds it taken does nothing).
+"""
+
+import logging
+import statistics
+import time
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from complaints.models import CaseEvent, Complaint
+from complaints.states import State
+from oversight.models import Clock
+from oversight.services.digest import at_risk_horizon
+from parties.business_days import is_business_day, reload_calendar
+from parties.models import NATURAL_PERSON_CUIT_PREFIXES, Company, Sector
+
+from . import aggregate
+from .facts import STAGE_COLUMNS, BusinessDayCounter, build_facts, build_facts_between
+from .models import (
+    REFRESH_STATE,
+    CaseFact,
+    CompanyFigure,
+    Dimension,
+    LiveCount,
+    MonthlyFigure,
+    RefreshState,
+    SectorFigure,
+    Survey,
+)
+from .publication import nameable
+
+logger = logging.getLogger(__name__)
+
+STATE_NAME = REFRESH_STATE
+# A move's event is stamped before its transaction commits: read back this far behind the watermark.
+OVERLAP = timedelta(minutes=5)
+# Cases whose facts are built together (a constant number of queries per batch).
+BATCH = 2000
+# pg_advisory_lock key: "reporting refresh" (any constant the rest of the project does not use).
+LOCK_KEY = 7_215_001_014
+
+# Each dimension of the cube: the fact column it groups by, and whether it counts company parts
+# (company and sector: a company's part is its case) or cases (lead rows only).
+DIMENSIONS: dict[str, tuple[str | None, bool]] = {
+    Dimension.ALL: (None, False),
+    Dimension.PROVINCE: ("province", False),
+    Dimension.CHANNEL: ("channel", False),
+    Dimension.SECTOR: ("sector", True),
+    Dimension.VULNERABLE: ("vulnerable", False),
+    Dimension.CONCILIATOR: ("conciliator_id", False),
+    Dimension.COMPANY: ("company_id", True),
+}
+# Every dimension is also broken down by these (except by itself).
+BREAKDOWNS: dict[str, str] = {Dimension.CONCILIATOR: "conciliator_id", Dimension.CHANNEL: "channel"}
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    full: bool
+    cases: int
+    months: int
+    companies: int
+    seconds: float
+    skipped: bool = False
+
+
+# --- One at a time --------------------------------------------------------------------------------
+
+
+@contextmanager
+def _exclusive(*, wait: bool) -> Iterator[bool]:
+    """The advisory lock (PostgreSQL); elsewhere (SQLite, a single process) always granted."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        if wait:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
+            granted = True
+        else:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [LOCK_KEY])
+            granted = bool(cursor.fetchone()[0])
+    try:
+        yield granted
+    finally:
+        if granted:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
+
+
+# --- The office calendar the facts were counted with ---------------------------------------------------
+
+
+def closed_weekdays(first_year: int, last_year: int) -> list[str]:
+    """Weekdays the office's calendar closes (holidays, declared días inhábiles), ISO dates."""
+    day, last = date(first_year, 1, 1), date(last_year, 12, 31)
+    found: list[str] = []
+    while day <= last:
+        if day.weekday() < 5 and not is_business_day(day):
+            found.append(day.isoformat())
+        day += timedelta(days=1)
+    return found
+
+
+def _calendar_years() -> tuple[int, int]:
+    first = CaseFact.objects.order_by("filed_month").values_list("filed_month", flat=True).first()
+    today = timezone.localdate()
+    return (first.year if first else today.year), today.year + 1
+
+
+# --- Facts --------------------------------------------------------------------------------------
+
+
+def _build_in_batches(case_ids: Sequence[int]) -> set[date]:
+    days = BusinessDayCounter()
+    months: set[date] = set()
+    ordered = sorted(case_ids)
+    for start in range(0, len(ordered), BATCH):
+        months |= build_facts(ordered[start : start + BATCH], days=days)
+    return months
+
+
+def _changed_cases(since: datetime) -> set[int]:
+    moved = CaseEvent.objects.filter(created_at__gt=since).values_list("complaint_id", flat=True).distinct()
+    answered = Survey.objects.filter(answered_at__gt=since).values_list("complaint_id", flat=True).distinct()
+    # A company moved to another sector: its facts carry the old one.
+    resectored = (
+        CaseFact.objects.filter(company__isnull=False)
+        .exclude(sector=F("company__sector"))
+        .values_list("complaint_id", flat=True)
+        .distinct()
+    )
+    return set(moved) | set(answered) | set(resectored)
+
+
+def _cases_open_over(changed_days: set[str]) -> set[int]:
+    """Cases whose stages may span a day that changed in the calendar: filed on or before the last
+    changed day and not closed before the first."""
+    first = date.fromisoformat(min(changed_days))
+    last = date.fromisoformat(max(changed_days))
+    return set(
+        CaseFact.objects.filter(filed_on__lte=last)
+        .filter(Q(closed_on__isnull=True) | Q(closed_on__gte=first))
+        .values_list("complaint_id", flat=True)
+        .distinct()
+    )
+
+
+# --- The cube -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """One kind of cube row: the dimension (and its fact column), whether it counts company parts,
+    the breakdown (and its column), and whether its rows are full. A breakdown line is read only
+    for its counters and its resolution histogram (reporting/indicators.py `Row`), so its rows keep
+    only those: the other stage histograms and the state counts would multiply the cube's cost."""
+
+    dim: str
+    column: str | None
+    parts: bool
+    by_dim: str = ""
+    by_column: str | None = None
+
+    @property
+    def full(self) -> bool:
+        # The "all cases" rows broken down by conciliator and by channel are also each conciliator's
+        # and each channel's own rows (DERIVED): those stay full.
+        return not self.by_dim or self.dim == Dimension.ALL
+
+    @property
+    def stages(self) -> tuple[str, ...]:
+        return tuple(STAGE_COLUMNS) if self.full else ("resolution",)
+
+
+def _groupings() -> Iterator[Grouping]:
+    for dim, (column, parts) in DIMENSIONS.items():
+        yield Grouping(dim, column, parts)
+        for by_dim, by_column in BREAKDOWNS.items():
+            if by_dim != dim:
+                yield Grouping(dim, column, parts, by_dim, by_column)
+
+
+def _facts_of(months: set[date] | None) -> QuerySet[CaseFact]:
+    return CaseFact.objects.all() if months is None else CaseFact.objects.filter(filed_month__in=sorted(months))
+
+
+def cube_rows(months: set[date] | None) -> list[MonthlyFigure]:
+    """Every MonthlyFigure row of these months (None: all), by SQL GROUP BY over the facts (the
+    database-independent way; on PostgreSQL `write_cube` inserts the same rows without Python)."""
+    facts = _facts_of(months)
+    rows: list[MonthlyFigure] = []
+    for grouping in _groupings():
+        qs = facts if grouping.parts else facts.filter(lead=True)
+        column, by_column = grouping.column, grouping.by_column
+        group = ["filed_month", *(c for c in (column, by_column) if c)]
+        summaries = aggregate.summary_rows(qs, group, stages=grouping.stages, states=grouping.full, parts=facts)
+        for key, values in summaries.items():
+            named = dict(zip(group, key, strict=True))
+            rows.append(
+                MonthlyFigure(
+                    month=named["filed_month"],
+                    dim=grouping.dim,
+                    key=aggregate.cube_key(named[column]) if column else "",
+                    by_dim=grouping.by_dim,
+                    by_key=aggregate.cube_key(named[by_column]) if by_column else "",
+                    **values,
+                )
+            )
+    return rows
+
+
+# Cube rows that are another grouping under other labels: (dim, by_dim) ← (source dim, source by_dim),
+# the source's breakdown key becoming the key (e.g. each conciliator's cases are the "all cases"
+# rows broken down by conciliator).
+DERIVED: dict[tuple[str, str], tuple[str, str]] = {
+    (Dimension.CONCILIATOR, ""): (Dimension.ALL, Dimension.CONCILIATOR),
+    (Dimension.CHANNEL, ""): (Dimension.ALL, Dimension.CHANNEL),
+    (Dimension.CHANNEL, Dimension.CONCILIATOR): (Dimension.CONCILIATOR, Dimension.CHANNEL),
+}
+
+
+def _key_expression(column: str | None) -> Any:
+    """A dimension's value as text, as `aggregate.cube_key` writes it, in SQL."""
+    if column is None:
+        return Value("")
+    if column == "vulnerable":
+        return Case(When(vulnerable=True, then=Value("1")), default=Value("0"))
+    if column.endswith("_id"):
+        return Coalesce(Cast(column, CharField()), Value(""))
+    return F(column)
+
+
+def _insert_cube_rows(months: set[date] | None) -> None:
+    """PostgreSQL: INSERT … SELECT every cube row of these months. The counters are the ORM's own
+    aggregates (aggregate.COUNTERS, compiled to SQL); the stage histograms and state counts are
+    JSON objects built by jsonb_object_agg over GROUP BY days, exactly as `aggregate.histograms`
+    and `aggregate.state_counts` count them (tests/reporting/test_refresh.py compares both)."""
+    table = connection.ops.quote_name(MonthlyFigure._meta.db_table)
+    names = list(aggregate.COUNTERS)
+    case_names, survey_names = list(aggregate.CASE_COUNTERS), list(aggregate.SURVEY_COUNTERS)
+    with connection.cursor() as cursor:
+        # Compiling these aggregates costs more than running them (JIT): off for this transaction.
+        cursor.execute("SET LOCAL jit = off")
+        for grouping in _groupings():
+            if (grouping.dim, grouping.by_dim) in DERIVED:
+                continue
+            facts = _facts_of(months) if grouping.parts else _facts_of(months).filter(lead=True)
+            keyed = facts.annotate(k=_key_expression(grouping.column), b=_key_expression(grouping.by_column))
+            base_sql, base_params = keyed.values(
+                "filed_month", "k", "b", "status", *STAGE_COLUMNS.values()
+            ).query.sql_with_params()
+            counters_sql, counters_params = (
+                keyed.values("filed_month", "k", "b")
+                .annotate(**aggregate.CASE_COUNTERS)
+                .order_by()
+                .query.sql_with_params()
+            )
+            # The companies' answers: over every part of the cases (see aggregate.SURVEY_COUNTERS).
+            answers = aggregate.answered_by_companies(_facts_of(months)).annotate(
+                k=_key_expression(grouping.column), b=_key_expression(grouping.by_column)
+            )
+            surveys_sql, surveys_params = (
+                answers.values("filed_month", "k", "b")
+                .annotate(**aggregate.SURVEY_COUNTERS)
+                .order_by()
+                .query.sql_with_params()
+            )
+            stages = ", ".join(f"('{stage}', base.{STAGE_COLUMNS[stage]})" for stage in grouping.stages)
+            states = (
+                """SELECT filed_month, k, b, jsonb_object_agg(status, n) AS states
+                FROM (SELECT filed_month, k, b, status, count(*) AS n FROM base GROUP BY 1, 2, 3, 4) AS s
+                GROUP BY 1, 2, 3"""
+                if grouping.full
+                else "SELECT NULL::date AS filed_month, NULL AS k, NULL AS b, NULL::jsonb AS states WHERE false"
+            )
+            cursor.execute(
+                f"""
+                WITH base AS ({base_sql}),
+                counters AS ({counters_sql}),
+                surveys AS ({surveys_sql}),
+                days AS (
+                    SELECT filed_month, k, b, s.stage, s.days, count(*) AS n
+                    FROM base CROSS JOIN LATERAL (VALUES {stages}) AS s(stage, days)
+                    WHERE s.days IS NOT NULL
+                    GROUP BY 1, 2, 3, 4, 5
+                ),
+                per_stage AS (
+                    SELECT filed_month, k, b, stage, jsonb_object_agg(days::text, n) AS histogram
+                    FROM days GROUP BY 1, 2, 3, 4
+                ),
+                histograms AS (
+                    SELECT filed_month, k, b, jsonb_object_agg(stage, histogram) AS stage_days
+                    FROM per_stage GROUP BY 1, 2, 3
+                ),
+                states AS ({states})
+                INSERT INTO {table} (month, dim, key, by_dim, by_key, {", ".join(case_names + survey_names)},
+                    stage_days, states)
+                SELECT c.filed_month, %s, c.k, %s, c.b, {", ".join(f"c.{name}" for name in case_names)},
+                    {", ".join(f"COALESCE(a.{name}, 0)" for name in survey_names)},
+                    COALESCE(h.stage_days, '{{}}'::jsonb), COALESCE(s.states, '{{}}'::jsonb)
+                FROM counters AS c
+                LEFT JOIN surveys AS a ON (a.filed_month, a.k, a.b) = (c.filed_month, c.k, c.b)
+                LEFT JOIN histograms AS h ON (h.filed_month, h.k, h.b) = (c.filed_month, c.k, c.b)
+                LEFT JOIN states AS s ON (s.filed_month, s.k, s.b) = (c.filed_month, c.k, c.b)
+                """,
+                [*base_params, *counters_params, *surveys_params, grouping.dim, grouping.by_dim],
+            )
+        # The groupings computed already under other names, copied with their labels swapped.
+        counters = ", ".join(names)
+        for (dim, by_dim), (source_dim, source_by_dim) in DERIVED.items():
+            by_key = "''" if not by_dim else "key"
+            where = "" if months is None else " AND month = ANY(%s)"
+            cursor.execute(
+                f"INSERT INTO {table} (month, dim, key, by_dim, by_key, {counters}, stage_days, states) "
+                f"SELECT month, %s, by_key, %s, {by_key}, {counters}, stage_days, states FROM {table} "
+                f"WHERE dim = %s AND by_dim = %s{where}",
+                [dim, by_dim, source_dim, source_by_dim, *([sorted(months)] if months is not None else [])],
+            )
+
+
+def write_cube(months: set[date] | None) -> None:
+    """Replace the cube rows of these months (None: the whole cube) in one transaction: readers see
+    the old rows or the new ones, never a month half written."""
+    rows = None if connection.vendor == "postgresql" else cube_rows(months)
+    with transaction.atomic():
+        stale = MonthlyFigure.objects.all() if months is None else MonthlyFigure.objects.filter(month__in=months)
+        stale.delete()
+        if rows is None:
+            _insert_cube_rows(months)
+        else:
+            MonthlyFigure.objects.bulk_create(rows, batch_size=2000)
+
+
+# --- Company and sector figures ---------------------------------------------------------------------
+
+
+def window(today: date | None = None) -> tuple[date, date]:
+    """Cases filed from the first day of the month twelve months before this one, to today."""
+    today = today or timezone.localdate()
+    month = today.replace(day=1)
+    year, index = divmod(month.year * 12 + month.month - 1 - 12, 12)
+    return date(year, index + 1, 1), today
+
+
+COMPANY_COUNTERS = (
+    "filed",
+    "served",
+    "answered",
+    "closed",
+    "with_outcome",
+    "agreements_offer",
+    "agreements_hearing",
+    "compliance_settled",
+    "complied",
+    "satisfaction_sum",
+    "satisfaction_count",
+    "solved_yes",
+    "solved_count",
+)
+
+
+def _figure_values(row: dict, stages: dict[str, dict[str, int]]) -> dict[str, Any]:
+    """The figures a company (or a pooled sector) publishes, from its counters and histograms."""
+    agreements = aggregate.agreements(row)
+    return {
+        "received": row["filed"],
+        "served": row["served"],
+        "answered": row["answered"],
+        "closed": row["closed"],
+        "with_outcome": row["with_outcome"],
+        "agreements": agreements,
+        "compliance_settled": row["compliance_settled"],
+        "complied": row["complied"],
+        "satisfaction_count": row["satisfaction_count"],
+        "answered_share": aggregate.ratio(row["answered"], row["served"]),
+        "agreement_rate": aggregate.ratio(agreements, row["with_outcome"]),
+        "compliance_rate": aggregate.ratio(row["complied"], row["compliance_settled"]),
+        "median_days_answer": aggregate.percentile(stages.get("answer", {}), 0.5),
+        "median_days_resolution": aggregate.percentile(stages.get("resolution", {}), 0.5),
+        "satisfaction": aggregate.ratio(row["satisfaction_sum"], row["satisfaction_count"]),
+        "solved_share": aggregate.ratio(row["solved_yes"], row["solved_count"]),
+    }
+
+
+def _median(values: list[float | None]) -> float | None:
+    present = [value for value in values if value is not None]
+    return statistics.median(present) if present else None
+
+
+def write_company_figures(today: date | None = None) -> int:
+    """Recompute every CompanyFigure and SectorFigure over the window (replacing the old ones)."""
+    start, end = window(today)
+    now = timezone.now()
+    facts = CaseFact.objects.filter(filed_month__gte=start, filed_on__lte=end, company__isnull=False)
+    group = ["company_id", "company__sector", "company__cuit"]
+    rows = aggregate.counters(facts, group, COMPANY_COUNTERS)
+    stages = aggregate.histograms(facts, ["company_id"], ("answer", "resolution"))
+    minimum = settings.PUBLIC_MIN_CLOSED_CASES
+    # Enough closed cases, and nameable (reporting/publication.py: not a human person, verified by
+    # the office), the latter asked in SQL of the (few) companies with enough cases.
+    enough = [key[0] for key, row in rows.items() if row["closed"] >= minimum]
+    nameable_ids = set(nameable(Company.objects.filter(pk__in=enough)).values_list("pk", flat=True) if enough else [])
+    figures: list[CompanyFigure] = []
+    for (company_id, sector, cuit), row in rows.items():
+        values = _figure_values(row, stages.get((company_id,), {}))
+        natural = (cuit or "")[:2] in NATURAL_PERSON_CUIT_PREFIXES
+        figures.append(
+            CompanyFigure(
+                company_id=company_id,
+                sector=sector,
+                window_start=start,
+                window_end=end,
+                published=company_id in nameable_ids and not natural,
+                refreshed_at=now,
+                **values,
+            )
+        )
+    sector_rows = aggregate.counters(facts, ["company__sector"], COMPANY_COUNTERS)
+    sector_stages = aggregate.histograms(facts, ["company__sector"], ("answer", "resolution"))
+    sectors: list[SectorFigure] = []
+    for (sector,), row in sector_rows.items():
+        published = [f for f in figures if f.sector == sector and f.published]
+        values = _figure_values(row, sector_stages.get((sector,), {}))
+        for name in ("served", "answered", "with_outcome", "agreements", "compliance_settled", "complied"):
+            values.pop(name)
+        values.pop("satisfaction_count")
+        sectors.append(
+            SectorFigure(
+                sector=sector,
+                window_start=start,
+                window_end=end,
+                companies=len(published),
+                median_answered_share=_median([f.answered_share for f in published]),
+                median_agreement_rate=_median([f.agreement_rate for f in published]),
+                median_compliance_rate=_median([f.compliance_rate for f in published]),
+                median_satisfaction=_median([f.satisfaction for f in published]),
+                median_company_days_answer=_median([f.median_days_answer for f in published]),
+                median_company_days_resolution=_median([f.median_days_resolution for f in published]),
+                median_solved_share=_median([f.solved_share for f in published]),
+                refreshed_at=now,
+                **values,
+            )
+        )
+    company_fields = [f.name for f in CompanyFigure._meta.concrete_fields if f.name != "company"]
+    sector_fields = [f.name for f in SectorFigure._meta.concrete_fields if f.name != "sector"]
+    with transaction.atomic():
+        CompanyFigure.objects.exclude(company_id__in=[f.company_id for f in figures]).delete()
+        CompanyFigure.objects.bulk_create(
+            figures, update_conflicts=True, unique_fields=["company"], update_fields=company_fields, batch_size=2000
+        )
+        SectorFigure.objects.exclude(sector__in=[s.sector for s in sectors]).delete()
+        SectorFigure.objects.bulk_create(
+            sectors, update_conflicts=True, unique_fields=["sector"], update_fields=sector_fields
+        )
+    return len(figures)
+
+
+# --- The "now" figures ---------------------------------------------------------------------------
+
+LiveKey = tuple[str, str, bool, int | None, str, bool, bool, int | None]
+
+
+def _part_keys(parts: list[tuple[int | None, str | None, int, int]]) -> list[tuple[int | None, str, bool, bool]]:
+    """(company, sector, lead, first of its sector in the case) for each part of one case, from its
+    (company, company's sector, position, pk) rows. A case without parts yet: one lead row."""
+    present = sorted((p for p in parts if p[3] is not None), key=lambda p: (p[2], p[3]))
+    if not present:
+        return [(None, "", True, False)]
+    keys, seen = [], set()
+    for index, (company_id, sector, _position, _pk) in enumerate(present):
+        sector = sector or Sector.OTHER
+        keys.append((company_id, sector, index == 0, sector not in seen))
+        seen.add(sector)
+    return keys
+
+
+def live_rows(now: datetime) -> list[LiveCount]:
+    """The LiveCount rows at `now`: complaints awaiting admission, and open clocks overdue (due before
+    `now`) or at risk (due from `now` to oversight's `at_risk_horizon(now)`, the same rule as the
+    deadlines list and the supervisors' digest), per case's filter values and company part. Two
+    queries (the submitted cases' parts; the clocks' cases' parts), grouped here."""
+    horizon = at_risk_horizon(now)
+    counts: dict[LiveKey, list[int]] = defaultdict(lambda: [0, 0, 0])
+    part_fields = ("parts__company_id", "parts__company__sector", "parts__position", "parts__pk")
+
+    cases: dict[int, tuple[tuple, list]] = {}
+    for pk, province, channel, vulnerable, *part in Complaint.objects.filter(status=State.SUBMITTED).values_list(
+        "pk", "consumer_province", "channel", "vulnerable", *part_fields
+    ):
+        cases.setdefault(pk, ((province or "", channel or "", bool(vulnerable)), []))[1].append(tuple(part))
+    for case, parts in cases.values():
+        for part_key in _part_keys(parts):
+            counts[(*case, *part_key, None)][0] += 1
+
+    clocks: dict[int, tuple[tuple, int | None, bool, list]] = {}
+    for pk, due_at, assignee_id, province, channel, vulnerable, *part in Clock.objects.filter(
+        closed_at__isnull=True, due_at__lte=horizon
+    ).values_list(
+        "pk",
+        "due_at",
+        "assignee_id",
+        "complaint__consumer_province",
+        "complaint__channel",
+        "complaint__vulnerable",
+        *(f"complaint__{name}" for name in part_fields),
+    ):
+        case = (province or "", channel or "", bool(vulnerable))
+        clocks.setdefault(pk, (case, assignee_id, due_at < now, []))[3].append(tuple(part))
+    for case, assignee_id, overdue, parts in clocks.values():
+        for part_key in _part_keys(parts):
+            counts[(*case, *part_key, assignee_id)][1 if overdue else 2] += 1
+
+    names = ("province", "channel", "vulnerable", "company_id", "sector", "lead", "sector_first", "assignee_id")
+    return [
+        LiveCount(**dict(zip(names, key, strict=True)), backlog=backlog, overdue=overdue, due_soon=due_soon)
+        for key, (backlog, overdue, due_soon) in counts.items()
+    ]
+
+
+def write_live_counts(now: datetime | None = None) -> int:
+    """Replace the LiveCount rows and stamp `RefreshState.live_at` (one transaction)."""
+    now = now or timezone.now()
+    rows = live_rows(now)
+    with transaction.atomic():
+        LiveCount.objects.all().delete()
+        LiveCount.objects.bulk_create(rows, batch_size=5000)
+        RefreshState.objects.update_or_create(name=STATE_NAME, defaults={"live_at": now})
+    return len(rows)
+
+
+# --- The two entry points -------------------------------------------------------------------------
+
+
+def _state() -> RefreshState:
+    state, _created = RefreshState.objects.get_or_create(name=STATE_NAME)
+    return state
+
+
+def _rebuild(started: datetime, clock: float) -> RefreshResult:
+    reload_calendar()
+    days = BusinessDayCounter()
+    cases = 0
+    ids: QuerySet[Complaint, int] = (
+        Complaint.objects.filter(submitted_at__isnull=False).order_by("pk").values_list("pk", flat=True)
+    )
+    last = 0
+    while True:
+        chunk = list(ids.filter(pk__gt=last)[:BATCH])
+        if not chunk:
+            break
+        build_facts_between(chunk[0], chunk[-1], days=days)
+        cases += len(chunk)
+        last = chunk[-1]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # fresh statistics for the cube's GROUP BY plans
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(CaseFact._meta.db_table)}")
+    write_cube(None)
+    months = MonthlyFigure.objects.filter(dim=Dimension.ALL, by_dim="").count()
+    companies = write_company_figures()
+    write_live_counts()
+    state = _state()
+    state.watermark = started
+    state.calendar = closed_weekdays(*_calendar_years())
+    state.save()
+    result = RefreshResult(full=True, cases=cases, months=months, companies=companies, seconds=time.monotonic() - clock)
+    logger.info("Reporting rebuilt: %s", result)
+    return result
+
+
+def rebuild() -> RefreshResult:
+    """Rebuild every fact row, the whole cube and the company and sector figures. Waits for a refresh
+    that is running to finish."""
+    clock = time.monotonic()
+    with _exclusive(wait=True):
+        return _rebuild(timezone.now(), clock)
+
+
+def refresh() -> RefreshResult:
+    """The incremental refresh (see the module's docstring). The first run, with no watermark yet,
+    is a full rebuild. Another refresh running: returns at once (`skipped`)."""
+    clock = time.monotonic()
+    with _exclusive(wait=False) as granted:
+        if not granted:
+            return RefreshResult(full=False, cases=0, months=0, companies=0, seconds=0.0, skipped=True)
+        started = timezone.now()  # before reading anything: the next run starts from here
+        state = _state()
+        if state.watermark is None:
+            return _rebuild(started, clock)
+        reload_calendar()
+        case_ids = _changed_cases(state.watermark - OVERLAP)
+        calendar = closed_weekdays(*_calendar_years())
+        changed_days = set(calendar) ^ set(state.calendar or [])
+        if changed_days and state.calendar:
+            case_ids |= _cases_open_over(changed_days)
+        months = _build_in_batches(sorted(case_ids)) if case_ids else set()
+        if months:
+            write_cube(months)
+        figure = CompanyFigure.objects.values_list("window_end", flat=True).first()
+        companies = 0
+        if months or figure != timezone.localdate():
+            companies = write_company_figures()
+        write_live_counts()
+        state = _state()  # write_live_counts stamped live_at on it
+        state.watermark = started
+        state.calendar = calendar
+        state.save()
+    result = RefreshResult(
+        full=False, cases=len(case_ids), months=len(months), companies=companies, seconds=time.monotonic() - clock
+    )
+    logger.info("Reporting refreshed: %s", result)
+    return result
