@@ -23,7 +23,9 @@ def _sum(column: str) -> Coalesce:
     return Coalesce(Sum(column), 0)
 
 
-# Each counter of MonthlyFigure about cases (or parts), as an aggregate over the fact rows counted.
+# Each counter of MonthlyFigure about cases (or parts), as an aggregate over the fact rows counted:
+# CASE_COUNTERS over the company parts (a company's or a sector's figures), ONCE_COUNTERS over the lead
+# rows where each case counts once (the case's own closing and company absences, `case_columns`).
 CASE_COUNTERS: dict[str, Any] = {
     "filed": Count("pk"),
     "admitted": _count(Q(days_admission__isnull=False)),
@@ -66,6 +68,30 @@ SURVEY_COUNTERS: dict[str, Any] = {
     "company_would_return_count": Count("company_would_return"),
 }
 COUNTERS: dict[str, Any] = {**CASE_COUNTERS, **SURVEY_COUNTERS}
+# The columns of a company's part that the case as a whole replaces where each case counts once.
+ONCE_COLUMNS = {
+    "closed": "case_closed",
+    "company_absences": "case_company_absences",
+    "days_resolution": "case_days_resolution",
+}
+ONCE_COUNTERS: dict[str, Any] = {
+    **CASE_COUNTERS,
+    "closed": _count(Q(case_closed=True)),
+    "company_absences": _sum("case_company_absences"),
+}
+ONCE_STAGE_COLUMNS = {stage: ONCE_COLUMNS.get(column, column) for stage, column in STAGE_COLUMNS.items()}
+
+
+def case_counters(once: bool) -> dict[str, Any]:
+    """The case counters over lead rows counting each case once (`once`), or over company parts."""
+    return ONCE_COUNTERS if once else CASE_COUNTERS
+
+
+def stage_columns(once: bool) -> dict[str, str]:
+    """The stage columns (STAGE_COLUMNS), the case's own resolution where each case counts once."""
+    return ONCE_STAGE_COLUMNS if once else STAGE_COLUMNS
+
+
 # What a breakdown line (by conciliator, by channel) needs.
 ROW_COUNTERS = ("filed", "with_outcome", "agreements_offer", "agreements_hearing", "hearings_held")
 
@@ -95,13 +121,16 @@ def counters(
     names: Iterable[str] = COUNTERS,
     *,
     parts: QuerySet[CaseFact] | None = None,
+    once: bool = False,
 ) -> dict[Key, dict]:
     """{group values: {counter: value}}: one GROUP BY query for the case counters, one more for the
     companies' survey answers, counted over `parts` (every part of the cases `qs` counts; default
     `qs` itself, when it holds every part already). `group` must then be columns of the case (or of
-    the part, when `qs` holds parts), so both queries group alike."""
+    the part, when `qs` holds parts), so both queries group alike. `once`: `qs` holds lead rows, each
+    case counted once (ONCE_COUNTERS)."""
     names = list(names)
-    wanted = {name: CASE_COUNTERS[name] for name in names if name in CASE_COUNTERS}
+    source_counters = case_counters(once)
+    wanted = {name: source_counters[name] for name in names if name in source_counters}
     surveys = {name: SURVEY_COUNTERS[name] for name in names if name in SURVEY_COUNTERS}
     found: dict[Key, dict] = {}
     for row in qs.order_by().values(*group).annotate(**wanted):
@@ -116,12 +145,14 @@ def counters(
 
 
 def histograms(
-    qs: QuerySet[CaseFact], group: Sequence[str], stages: Iterable[str] = STAGE_COLUMNS
+    qs: QuerySet[CaseFact], group: Sequence[str], stages: Iterable[str] = STAGE_COLUMNS, *, once: bool = False
 ) -> dict[Key, dict[str, Histogram]]:
-    """{group values: {stage: {"days": cases}}}: one GROUP BY query per stage."""
+    """{group values: {stage: {"days": cases}}}: one GROUP BY query per stage (`once`: lead rows, the
+    case's own resolution)."""
     found: dict[Key, dict[str, Histogram]] = defaultdict(dict)
+    columns = stage_columns(once)
     for stage in stages:
-        column = STAGE_COLUMNS[stage]
+        column = columns[stage]
         rows = (
             qs.order_by()
             .filter(**{f"{column}__isnull": False})
@@ -150,11 +181,13 @@ def summary_rows(
     stages: Iterable[str] = STAGE_COLUMNS,
     states: bool = True,
     parts: QuerySet[CaseFact] | None = None,
+    once: bool = False,
 ) -> dict[Key, dict]:
     """Everything a MonthlyFigure row holds, per group: counters (the companies' answers over
-    `parts`, see `counters`), `stage_days` (of these stages), `states` (or {} when not asked)."""
-    rows = counters(qs, group, parts=parts)
-    stage_days = histograms(qs, group, stages)
+    `parts`, see `counters`), `stage_days` (of these stages), `states` (or {} when not asked);
+    `once`: `qs` holds lead rows, each case counted once."""
+    rows = counters(qs, group, parts=parts, once=once)
+    stage_days = histograms(qs, group, stages, once=once)
     state_rows = state_counts(qs, group) if states else {}
     for key, row in rows.items():
         row["stage_days"] = stage_days.get(key, {})

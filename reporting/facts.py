@@ -9,7 +9,9 @@ What the indicators count, and so what the public reads (the open data publishes
   jurisdiction's holidays and the office's declared días inhábiles do not count), between the
   office-local dates of the two moments: a stage that starts and ends the same day took 0 days; one
   that ends the next business day took 1.
-  - admission: filed → admitted (the `admit` event). Rejected cases have no admission stage.
+  - admission: the last (re)submission before the admission (`submit`, or the `resubmit` of a
+    complaint the office observed) → admitted (the `admit` event): the office's review, without the
+    days the consumer took to correct an observed complaint. Rejected cases have no admission stage.
   - service: admitted → this company served (when its notice was proven delivered: `notified_at`,
     or else the case's `serve_company` event).
   - first hearing: served → the first hearing actually held for this company (one whose outcome was
@@ -18,13 +20,16 @@ What the indicators count, and so what the public reads (the open data publishes
   - compliance: agreement (at a hearing, or an accepted offer) → compliance confirmed.
   - answer: served → the company's first written answer or offer in this case.
   - resolution: filed → closed (the case's closing; a company whose part ended before the case, on
-    its own end).
+    its own end). `case_days_resolution`: filed → the case's end (its last part's).
 - **Outcome** of a company's part: rejected at admission; sent to the competent authority
   (referred out); an agreement by an offer the consumer accepted (before any hearing reached an
   agreement) or at a hearing; else withdrawn by the consumer; else the last hearing outcome for the
-  company (no agreement, company absent, consumer absent; an absence excused by a new hearing still
-  to be held is pending again); else referred to the legal directorate before any hearing; else
-  archived; else pending. "With an outcome" (the denominator of the rates) is every part that ended
+  company (no agreement, company absent, consumer absent; an absence excused is pending again: the
+  case reactivated or the absence accepted after it, this company's part resumed, a new hearing
+  booked, or the case back before a hearing); else referred to the legal directorate before any
+  hearing; else archived; else pending. The case-wide endings (withdrawn, deemed withdrawn, archived,
+  referred out) end only the parts still open when they happen: a company referred on its own
+  before keeps its referral and its own end. "With an outcome" (the denominator of the rates) is every part that ended
   its conciliation: agreements, no agreement, absences, withdrawals and referrals before a hearing;
   rejected, referred-out, archived and pending parts are not.
 - **Referred**: the company's part went to the legal directorate (no agreement, an unexcused
@@ -33,6 +38,10 @@ What the indicators count, and so what the public reads (the open data publishes
 - **Hearings held** counts the case's hearings with a recorded outcome (held or adjourned); absences
   count hearings the consumer, or this company, missed; adjournments count cuartos intermedios.
 - **Conciliator**: the conciliator of the case's latest hearing that was not cancelled.
+- **The case as a whole** (`case_*`, the same on every row of the case; the office-wide figures count
+  them on the lead row): closed once every part has ended (on the day the last one did), its
+  resolution days, and its hearings at which any company was absent. The outcome on the lead row
+  stays the lead company's.
 - **Satisfaction**: the consumer's survey answer (satisfaction, solved, would return) is on every
   company's row of the case; a company's own answer (the same three) only on its row. Comments never
   reach a fact row.
@@ -60,6 +69,7 @@ from .models import CaseFact, Outcome, Survey
 # The case events the facts read (everything else is on the parts, hearings, answers and offers).
 EVENTS_READ = (
     "submit",
+    "resubmit",
     "admit",
     "reject",
     "refer_out",
@@ -69,7 +79,17 @@ EVENTS_READ = (
     "archive",
     "confirm_compliance",
     "report_breach",
+    # An absence excused: the case reactivated (the consumer's), accepted (the company's, the whole
+    # case), or one company's part resumed (a hearing that ended differently for each company).
+    "reactivate",
+    "absence_accepted",
+    "part_resumed",
 )
+# The case-wide endings: they end the parts still open when they happen, not those ended before.
+CASE_ENDINGS = ("withdraw", "deem_withdrawn", "archive", "refer_out")
+# A case back in one of these states waits for a (new) hearing: an absence before it was excused.
+BEFORE_HEARING_STATES = frozenset({State.ADMITTED, State.COMPANY_NOTIFIED, State.HEARING_SCHEDULED})
+ABSENCES = frozenset({"company_absent", "consumer_absent"})
 # A part in one of these statuses was served even when its notice time is missing.
 SERVED_PART_STATUSES = frozenset(
     {PartStatus.SERVED, PartStatus.AGREEMENT, PartStatus.NO_AGREEMENT, PartStatus.ABSENT, PartStatus.COMPLIED}
@@ -274,13 +294,21 @@ def _load(scope: "list[int] | range") -> dict[int, _Case]:
     return cases
 
 
-def _part_facts(case: _Case, part: tuple, *, lead: bool, days: BusinessDayCounter, now: datetime) -> tuple:
+def _part_facts(case: _Case, part: tuple, *, lead: bool, days: BusinessDayCounter, now: datetime) -> dict:
     part_pk, _case_id, company_id, cuit, part_status, notified_at, part_closed_at, sector, company_cuit = part
     single = len(case.parts) == 1
     filed_at = case.first("submit") or case.submitted_at
     assert filed_at is not None  # only filed cases are loaded
     rejected = "reject" in case.events or case.status == State.REJECTED
     admitted_at = None if rejected else (case.first("admit") or case.admitted_at)
+    # Admission is the office's review: from the last (re)submission before the admission, so the
+    # days a consumer took to correct an observed complaint are not counted in it.
+    admission_from = filed_at
+    if admitted_at is not None:
+        admission_from = max(
+            (at for action in ("submit", "resubmit") for at in case.events.get(action, ()) if at <= admitted_at),
+            default=filed_at,
+        )
 
     # When this company was served.
     served_at = notified_at
@@ -294,6 +322,16 @@ def _part_facts(case: _Case, part: tuple, *, lead: bool, days: BusinessDayCounte
     elif case.status in CLOSED_STATES:
         closed_at = case.closed_at or part_closed_at
     closed = closed_at is not None or part_status in CLOSED_PART or case.status in CLOSED_STATES
+    # A part that had ended on its own (referred, complied…) before a case-wide ending keeps its end.
+    ended_alone_at = part_closed_at if part_status in CLOSED_PART else None
+
+    def ended_here(action: str) -> bool:
+        """A case-wide ending (withdrawal, deemed withdrawn, archive, referral out) ended this part: it
+        happened (or the case's state says so without its event) while the part was still open."""
+        times = case.events.get(action)
+        if not times:
+            return False
+        return ended_alone_at is None or ended_alone_at >= times[0]
 
     def applies(hearing: _HearingRow) -> bool:
         """A hearing concerns this company: its own outcome was recorded in it, or (a hearing for
@@ -342,26 +380,23 @@ def _part_facts(case: _Case, part: tuple, *, lead: bool, days: BusinessDayCounte
     agreement_at: datetime | None = None
     if rejected:
         outcome_value = Outcome.REJECTED
-    elif "refer_out" in case.events or case.status == State.REFERRED_OUT:
+    elif ended_here("refer_out") or ("refer_out" not in case.events and case.status == State.REFERRED_OUT):
         outcome_value = Outcome.REFERRED_OUT
     elif offer_agreement is not None and (hearing_agreement is None or offer_agreement <= hearing_agreement):
         outcome_value, outcome_at, agreement_at = Outcome.AGREEMENT_BY_OFFER, offer_agreement, offer_agreement
     elif hearing_agreement is not None:
         outcome_value, outcome_at, agreement_at = Outcome.AGREEMENT_AT_HEARING, hearing_agreement, hearing_agreement
-    elif "withdraw" in case.events:
+    elif ended_here("withdraw"):
         outcome_value = Outcome.WITHDRAWN
     elif outcomes:
         outcome_at, outcome_value = outcomes[-1]
-        rehearing = any(
-            hearing.status == Hearing.Status.SCHEDULED and hearing.starts_at > outcome_at for hearing in case.hearings
-        )
-        if outcome_value in ("company_absent", "consumer_absent") and rehearing and "deem_withdrawn" not in case.events:
-            outcome_value, outcome_at = Outcome.PENDING, None  # the absence was excused: heard again
+        if outcome_value in ABSENCES and _excused(case, part_status, outcome_at):
+            outcome_value, outcome_at = Outcome.PENDING, None  # the absence was excused: to be heard again
     elif part_status == PartStatus.REFERRED or (single and case.status == State.REFERRED):
         outcome_value = Outcome.REFERRED
-    elif "archive" in case.events or case.status == State.ARCHIVED:
+    elif ended_here("archive") or ("archive" not in case.events and case.status == State.ARCHIVED):
         outcome_value = Outcome.ARCHIVED
-    elif "deem_withdrawn" in case.events:
+    elif ended_here("deem_withdrawn"):
         outcome_value = Outcome.CONSUMER_ABSENT
 
     referred = part_status == PartStatus.REFERRED or (single and case.status == State.REFERRED)
@@ -426,7 +461,7 @@ def _part_facts(case: _Case, part: tuple, *, lead: bool, days: BusinessDayCounte
         complied=complied,
         referred=referred,
         days_answer=days.between(served_on, local_date(answered_at)) if served_on else None,
-        days_admission=days.between(filed_on, local_date(admitted_at)),
+        days_admission=days.between(local_date(admission_from), local_date(admitted_at)),
         days_service=days.between(local_date(admitted_at), served_on),
         days_first_hearing=days.between(served_on, held_on),
         days_outcome=outcome_days,
@@ -444,7 +479,50 @@ def _part_facts(case: _Case, part: tuple, *, lead: bool, days: BusinessDayCounte
         company_would_return=own[2],
         refreshed_at=now,
     )
-    return tuple(row[column] for column in COLUMNS)
+    return row
+
+
+def _excused(case: _Case, part_status: str, absent_at: datetime) -> bool:
+    """An absence recorded at `absent_at` was excused, so the part waits for a new hearing: after it
+    the case was reactivated or the absence accepted, or (unless this company's part of a case of
+    several is still marked absent) a company's part resumed, a new hearing was booked or the case is
+    back before a hearing; never once the part has ended or the consumer was deemed to have withdrawn."""
+    if part_status in CLOSED_PART or "deem_withdrawn" in case.events:
+        return False
+    if any(at > absent_at for action in ("reactivate", "absence_accepted") for at in case.events.get(action, ())):
+        return True
+    if part_status == PartStatus.ABSENT and len(case.parts) > 1:
+        return False  # the others go on; this company's own absence still stands
+    resumed = any(at > absent_at for at in case.events.get("part_resumed", ()))
+    rehearing = any(h.status == Hearing.Status.SCHEDULED and h.starts_at > absent_at for h in case.hearings)
+    return resumed or rehearing or case.status in BEFORE_HEARING_STATES
+
+
+def _case_columns(case: _Case, rows: list[dict], days: BusinessDayCounter) -> None:
+    """The case-level columns (see CaseFact), the same on every part's row: closed once every part
+    has, on the last part's day; the case's hearings held at which any company was absent."""
+    closed = all(row["closed"] for row in rows)
+    ends = [row["closed_on"] for row in rows]
+    closed_on = max(ends) if closed and None not in ends else (local_date(case.closed_at) if closed else None)
+    absences = sum(
+        1
+        for h in case.hearings
+        if h.outcome
+        and h.status != Hearing.Status.CANCELLED
+        and (
+            any(outcome == "company_absent" for outcome, _at in h.per_part.values())
+            if h.per_part
+            else h.outcome == "company_absent"
+        )
+    )
+    for row in rows:
+        row.update(
+            case_closed=closed,
+            case_closed_on=closed_on,
+            case_closed_month=closed_on.replace(day=1) if closed_on else None,
+            case_days_resolution=days.between(row["filed_on"], closed_on),
+            case_company_absences=absences,
+        )
 
 
 # CaseFact's columns in table order (a fact row is a tuple of them until it is written).
@@ -487,8 +565,12 @@ def _build(scope: "list[int] | range", days: BusinessDayCounter | None) -> set[d
     now = timezone.now()
     rows: list[tuple] = []
     for case in _load(scope).values():
-        for position, part in enumerate(case.parts):
-            rows.append(_part_facts(case, part, lead=position == 0, days=days, now=now))
+        parts = [
+            _part_facts(case, part, lead=position == 0, days=days, now=now) for position, part in enumerate(case.parts)
+        ]
+        if parts:
+            _case_columns(case, parts, days)
+        rows.extend(tuple(row[column] for column in COLUMNS) for row in parts)
     if rows:
         with transaction.atomic():
             _write(rows)

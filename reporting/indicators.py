@@ -15,7 +15,9 @@ Definitions (each tested against a hand calculation in tests/reporting/):
   outcome too; satisfaction is the mean of the consumers' answers (1 to 5), "solved" the share of
   "yes" among the answers to that question.
 - A case counts once (its lead company's row) unless a company or a sector is chosen: then each
-  company's part of a case counts (a company's part is its case).
+  company's part of a case counts (a company's part is its case). Counted once, a case is closed when
+  every company's part has ended, its resolution runs to that day, and its company absences are
+  those of any company (the fact row's `case_*` columns, reporting/aggregate.py ONCE_COUNTERS).
 - Surveys answered: the consumers' answers, plus the companies' answers of every company of the
   cases counted (a case of three companies that all answered, and its consumer: four), also when
   each case counts once. `Rates.company_satisfaction` is the mean of those companies' satisfaction
@@ -231,12 +233,13 @@ def _facts(filters: Filters, start: date, end: date, chosen: list[tuple[str, str
     return facts.filter(**{column: value for _dim, column, value in chosen})
 
 
-def _breakdown(facts: QuerySet[CaseFact]) -> Breakdown:
-    """The lines by conciliator and by channel: counters and resolution histograms, two queries each."""
+def _breakdown(facts: QuerySet[CaseFact], *, once: bool) -> Breakdown:
+    """The lines by conciliator and by channel: counters and resolution histograms, two queries each
+    (`once`: lead rows, each case counted once)."""
     breakdown: Breakdown = {}
     for by_dim, column in _BREAKDOWNS.items():
-        lines = aggregate.counters(facts, [column], aggregate.ROW_COUNTERS)
-        resolutions = aggregate.histograms(facts, [column], ("resolution",))
+        lines = aggregate.counters(facts, [column], aggregate.ROW_COUNTERS, once=once)
+        resolutions = aggregate.histograms(facts, [column], ("resolution",), once=once)
         breakdown[by_dim] = {
             aggregate.cube_key(key[0]): {**line, "resolution": resolutions.get(key, {}).get("resolution", {})}
             for key, line in lines.items()
@@ -249,11 +252,12 @@ def _from_facts(filters: Filters, start: date, end: date, chosen: list[tuple[str
     # Every part of the cases counted: the companies' survey answers (aggregate.SURVEY_COUNTERS).
     parts = CaseFact.objects.filter(filed_month__gte=start, filed_month__lte=end)
     parts = parts.filter(**{column: value for _dim, column, value in chosen})
+    once = not counts_parts(filters)
     if connection.vendor == "postgresql":
-        return _from_facts_in_one_pass(facts, parts)
-    summaries = aggregate.summary_rows(facts, ["filed_month"], parts=parts)
+        return _from_facts_in_one_pass(facts, parts, once=once)
+    summaries = aggregate.summary_rows(facts, ["filed_month"], parts=parts, once=once)
     month_rows = [{"month": month, **values} for (month,), values in summaries.items()]
-    return month_rows, _breakdown(facts)
+    return month_rows, _breakdown(facts, once=once)
 
 
 # The fact columns the facts path reads (the single pass keeps only these in memory).
@@ -277,6 +281,7 @@ _READ = (
     "consumer_solved",
     "consumer_would_return",
     *STAGE_COLUMNS.values(),
+    *aggregate.ONCE_COLUMNS.values(),
 )
 _SURVEY_READ = ("part_id", "filed_month", "company_satisfaction", "company_solved", "company_would_return")
 _TABLE = '"reporting_casefact"'
@@ -291,7 +296,9 @@ def _over(cte: str, qs: QuerySet[CaseFact, Any]) -> tuple[str, tuple]:
     return sql.replace(f"FROM {_TABLE}", f"FROM {cte} AS {_TABLE}"), params
 
 
-def _from_facts_in_one_pass(facts: QuerySet[CaseFact], parts: QuerySet[CaseFact]) -> tuple[list, Breakdown]:
+def _from_facts_in_one_pass(
+    facts: QuerySet[CaseFact], parts: QuerySet[CaseFact], *, once: bool
+) -> tuple[list, Breakdown]:
     """PostgreSQL: the facts path in ONE query that reads the filtered fact rows once (a
     materialized CTE of the columns needed) and aggregates them there: counters per month (the very
     aggregates of aggregate.CASE_COUNTERS, compiled by the ORM), the companies' answers over every
@@ -302,27 +309,25 @@ def _from_facts_in_one_pass(facts: QuerySet[CaseFact], parts: QuerySet[CaseFact]
     answers = aggregate.answered_by_companies(parts).order_by().values(*_SURVEY_READ)
     answers_sql, answers_params = answers.query.sql_with_params()
     every = CaseFact.objects.all()
+    counters = aggregate.case_counters(once)
+    row_counters = {n: counters[n] for n in aggregate.ROW_COUNTERS}
+    resolution = aggregate.stage_columns(once)["resolution"]
     pieces: dict[str, tuple[str, tuple]] = {
-        "months": _over("f", every.values("filed_month").annotate(**aggregate.CASE_COUNTERS)),
+        "months": _over("f", every.values("filed_month").annotate(**counters)),
         "surveys": _over("g", every.values("filed_month").annotate(**aggregate.SURVEY_COUNTERS)),
-        "conciliators": _over(
-            "f",
-            every.values("conciliator_id").annotate(**{n: aggregate.CASE_COUNTERS[n] for n in aggregate.ROW_COUNTERS}),
-        ),
-        "channels": _over(
-            "f", every.values("channel").annotate(**{n: aggregate.CASE_COUNTERS[n] for n in aggregate.ROW_COUNTERS})
-        ),
+        "conciliators": _over("f", every.values("conciliator_id").annotate(**row_counters)),
+        "channels": _over("f", every.values("channel").annotate(**row_counters)),
     }
-    stages = ", ".join(f"('{stage}', f.{column})" for stage, column in STAGE_COLUMNS.items())
+    stages = ", ".join(f"('{stage}', f.{column})" for stage, column in aggregate.stage_columns(once).items())
     raw = {
         "days": f"""SELECT f.filed_month, s.stage, s.days, count(*) AS n
             FROM f CROSS JOIN LATERAL (VALUES {stages}) AS s(stage, days)
             WHERE s.days IS NOT NULL GROUP BY 1, 2, 3""",
         "states": "SELECT filed_month, status, count(*) AS n FROM f GROUP BY 1, 2",
-        "resolutions": """SELECT conciliator_id, channel, days_resolution AS days, count(*) AS n,
+        "resolutions": f"""SELECT conciliator_id, channel, {resolution} AS days, count(*) AS n,
                 GROUPING(conciliator_id) AS by_channel
-            FROM f WHERE days_resolution IS NOT NULL
-            GROUP BY GROUPING SETS ((conciliator_id, days_resolution), (channel, days_resolution))""",
+            FROM f WHERE {resolution} IS NOT NULL
+            GROUP BY GROUPING SETS ((conciliator_id, {resolution}), (channel, {resolution}))""",
     }
     columns = [
         f"(SELECT coalesce(jsonb_agg(to_jsonb(t)), '[]') FROM ({sql}) AS t) AS {name}"

@@ -154,6 +154,16 @@ class CaseFact(models.Model):
     consumer_absences = models.PositiveSmallIntegerField(default=0)
     company_absences = models.PositiveSmallIntegerField(default=0)
     adjournments = models.PositiveSmallIntegerField(default=0)
+    # The case as a whole (the same on every part's row; the office-wide figures read them on the lead
+    # row, which counts the case once): closed once every company's part has ended, on the day the
+    # last one did; filing to that day in business days; the case's hearings at which any company was
+    # absent. The columns above without `case_` are this company's part's own (a company's figures,
+    # the open data).
+    case_closed = models.BooleanField(default=False)
+    case_closed_on = models.DateField(null=True, blank=True)
+    case_closed_month = models.DateField(null=True, blank=True)
+    case_days_resolution = models.PositiveSmallIntegerField(null=True, blank=True)
+    case_company_absences = models.PositiveSmallIntegerField(default=0)
     consumer_satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
     consumer_solved = models.CharField(max_length=8, choices=Survey.Solved.choices, blank=True)
     consumer_would_return = models.BooleanField(null=True, blank=True)

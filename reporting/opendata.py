@@ -444,6 +444,11 @@ WITHHELD: dict[str, StrOrPromise] = {
     "company_satisfaction": SURVEY_WITHHELD,
     "company_solved": SURVEY_WITHHELD,
     "company_would_return": SURVEY_WITHHELD,
+    # The case as a whole (reporting/facts.py), for the office's figures; each row is its company's part.
+    **dict.fromkeys(
+        ("case_closed", "case_closed_on", "case_closed_month", "case_days_resolution", "case_company_absences"),
+        _("The whole case's figure, the same on each company's row: each row publishes its company's part."),
+    ),
 }
 
 

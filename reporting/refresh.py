@@ -65,7 +65,7 @@ from parties.business_days import is_business_day, reload_calendar
 from parties.models import NATURAL_PERSON_CUIT_PREFIXES, Company, Sector
 
 from . import aggregate
-from .facts import STAGE_COLUMNS, BusinessDayCounter, build_facts, build_facts_between
+from .facts import STAGE_COLUMNS, BusinessDayCounter, build_facts, build_facts_between, local_date
 from .models import (
     REFRESH_STATE,
     CaseFact,
@@ -153,9 +153,17 @@ def closed_weekdays(first_year: int, last_year: int) -> list[str]:
 
 
 def _calendar_years() -> tuple[int, int]:
-    first = CaseFact.objects.order_by("filed_month").values_list("filed_month", flat=True).first()
-    today = timezone.localdate()
-    return (first.year if first else today.year), today.year + 1
+    """From the year of the first filed case (read from the complaints, not the facts: a full rebuild
+    reads the calendar before any fact exists) to next year. The creation of the first complaint ever
+    filed (the `complaint_recent` index) bounds every filing from below."""
+    first = (
+        Complaint.objects.filter(submitted_at__isnull=False)
+        .order_by("created_at", "pk")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    first_day, today = local_date(first), timezone.localdate()
+    return (first_day.year if first_day else today.year), today.year + 1
 
 
 # --- Facts --------------------------------------------------------------------------------------
@@ -244,7 +252,9 @@ def cube_rows(months: set[date] | None) -> list[MonthlyFigure]:
         qs = facts if grouping.parts else facts.filter(lead=True)
         column, by_column = grouping.column, grouping.by_column
         group = ["filed_month", *(c for c in (column, by_column) if c)]
-        summaries = aggregate.summary_rows(qs, group, stages=grouping.stages, states=grouping.full, parts=facts)
+        summaries = aggregate.summary_rows(
+            qs, group, stages=grouping.stages, states=grouping.full, parts=facts, once=not grouping.parts
+        )
         for key, values in summaries.items():
             named = dict(zip(group, key, strict=True))
             rows.append(
@@ -297,12 +307,13 @@ def _insert_cube_rows(months: set[date] | None) -> None:
                 continue
             facts = _facts_of(months) if grouping.parts else _facts_of(months).filter(lead=True)
             keyed = facts.annotate(k=_key_expression(grouping.column), b=_key_expression(grouping.by_column))
+            columns = aggregate.stage_columns(once=not grouping.parts)
             base_sql, base_params = keyed.values(
-                "filed_month", "k", "b", "status", *STAGE_COLUMNS.values()
+                "filed_month", "k", "b", "status", *columns.values()
             ).query.sql_with_params()
             counters_sql, counters_params = (
                 keyed.values("filed_month", "k", "b")
-                .annotate(**aggregate.CASE_COUNTERS)
+                .annotate(**aggregate.case_counters(once=not grouping.parts))
                 .order_by()
                 .query.sql_with_params()
             )
@@ -316,7 +327,7 @@ def _insert_cube_rows(months: set[date] | None) -> None:
                 .order_by()
                 .query.sql_with_params()
             )
-            stages = ", ".join(f"('{stage}', base.{STAGE_COLUMNS[stage]})" for stage in grouping.stages)
+            stages = ", ".join(f"('{stage}', base.{columns[stage]})" for stage in grouping.stages)
             states = (
                 """SELECT filed_month, k, b, jsonb_object_agg(status, n) AS states
                 FROM (SELECT filed_month, k, b, status, count(*) AS n FROM base GROUP BY 1, 2, 3, 4) AS s
@@ -589,6 +600,9 @@ def _state() -> RefreshState:
 
 def _rebuild(started: datetime, clock: float) -> RefreshResult:
     reload_calendar()
+    # The calendar the facts are counted with, read before counting: a día inhábil declared while the
+    # rebuild runs then differs from it, and the next refresh recounts the cases open over it.
+    calendar = closed_weekdays(*_calendar_years())
     days = BusinessDayCounter()
     cases = 0
     ids: QuerySet[Complaint, int] = (
@@ -611,7 +625,7 @@ def _rebuild(started: datetime, clock: float) -> RefreshResult:
     write_live_counts()
     state = _state()
     state.watermark = started
-    state.calendar = closed_weekdays(*_calendar_years())
+    state.calendar = calendar
     state.save()
     result = RefreshResult(full=True, cases=cases, months=months, companies=companies, seconds=time.monotonic() - clock)
     logger.info("Reporting rebuilt: %s", result)

@@ -39,15 +39,16 @@ import time_machine
 from django.db import transaction
 
 from complaints import services
-from complaints.models import Complaint, Offer
+from complaints.models import CaseCompany, Complaint, Offer
 from complaints.services.offers import company_answer, offer_accept, offer_make
+from complaints.services.parts import name_company
 from complaints.services.serving import complaint_serve_company
 from hearings.models import Hearing
 from hearings.services.follow_up import compliance_confirm, compliance_report_breach
-from hearings.services.outcome import outcome_record
+from hearings.services.outcome import CompanyOutcome, outcome_record
 from parties.models import Company, ConsumerProfile, PowerKind, PowerStatus, Representation, Role, Sector, User
 from reporting.models import Survey
-from tests.complaints.factories import submitted_case
+from tests.complaints.factories import draft_case, submitted_case
 from tests.conftest import make_user
 from tests.hearings.factories import make_conciliator
 
@@ -238,3 +239,71 @@ def build_office(
     # H: filed in June, still awaiting admission.
     cases["H"] = file_case("H", z, at(6, 29))
     return Office(x=x, y=y, z=z, ana=conciliator, bruno=bruno, cases=cases)
+
+
+def build_shared_cases(*, company: Company, officer: User, conciliator: User) -> dict[str, Complaint]:
+    """Three cases of two companies each, for the office-wide figures of cases shared by several
+    companies (a separate office: build_office's figures stay as they are). Every company has an
+    electronic domicile, so it is served at admission. Each case is filed We 1 Jul, admitted We 8 Jul,
+    and heard on Tu 21 Jul by Ana, the hearing recording each company's own outcome:
+
+    Case  lead     other    at the hearing Tu 21                               the case
+    J     Banco J  X        bank: no agreement (referred at once); X: agreement  open (agreement)
+    K     X        Banco K  X: agreement; bank absent                          open (agreement)
+    M     Banco M  X        both: no agreement (the case's outcome)            referred Fr 24
+
+    By hand, the office's July (each case once):
+    - filed 3, admitted 3; hearings held 3 (one each).
+    - closed 1: only M, referred by the office on Fr 24. J's lead part (the bank, referred) ended on Tu 21 but
+      X's agreement is still to be approved and complied: J is open.
+    - company absences 1: K's bank, though K's lead (X) was there.
+    - resolution: only M, filed We 1 → referred Fr 24 = 15 business days (Jul 2 3 6 7 8 13 14 15 16
+      17 20 21 22 23 24; Thu 9 and Fri 10 are holidays): median 15, one case. (J's lead part took 12,
+      to Tu 21, but J is not resolved.)
+    With a company or a sector chosen, each company's own part counts:
+    - company X (J, K, M): filed 3, closed 1 (referred in M on Fr 24: 15 days), absences 0.
+    - banking (the banks of J, K, M): filed 3, closed 2 (J's referred on Tu 21: 12 days; M's on Fr 24:
+      15 days; the median of two is the first, 12), absences 1 (K's bank).
+    """
+    banks = {
+        letter: Company.objects.create(
+            cuit=cuit, legal_name=f"Banco {letter} S.A.", sector=Sector.BANKING, electronic_domicile=f"{letter}@b.test"
+        )
+        for letter, cuit in (("J", "30500001735"), ("K", "30500003134"), ("M", "30500005064"))
+    }
+    results = {  # who leads, each part's outcome, the hearing's hour on Tu 21
+        "J": ("lead", {"lead": "no_agreement", "other": "agreement"}, 10),
+        "K": ("x", {"lead": "agreement", "other": "company_absent"}, 12),
+        "M": ("lead", {"lead": "no_agreement", "other": "no_agreement"}, 14),
+    }
+    cases: dict[str, Complaint] = {}
+    for letter, (leader, outcomes, hour) in results.items():
+        bank = banks[letter]
+        lead, other = (bank, company) if leader == "lead" else (company, bank)
+        consumer = consumer_named(letter)
+        with travel(at(7, 1)):
+            case = draft_case(consumer, lead)
+            name_company(case, company=other)
+            case = services.complaint_submit(complaint=case, by=consumer)
+        with travel(at(7, 8)):
+            case = services.complaint_admit(complaint=case, by=officer)
+        lead_part, other_part = CaseCompany.objects.filter(complaint=case).order_by("position")
+        hearing = hearing_at(case, conciliator, officer, at(7, 21, hour))
+        per_company = {
+            part.pk: (
+                CompanyOutcome(value, terms="Cambio del equipo.", compliance_due=date(2026, 9, 30))
+                if value == "agreement"
+                else CompanyOutcome(value, notes="Constancia.")
+            )
+            for part, value in ((lead_part, outcomes["lead"]), (other_part, outcomes["other"]))
+        }
+        overall = "agreement" if "agreement" in outcomes.values() else "no_agreement"
+        with travel(at(7, 21, hour, 50)):
+            outcome_record(hearing=hearing, by=conciliator, outcome=overall, per_company=per_company)
+        if letter == "M":  # the same outcome for both: the case's; the office refers it on Fr 24
+            with travel(at(7, 24)), transaction.atomic():
+                services.complaint_transition(
+                    complaint=Complaint.objects.get(pk=case.pk), transition="refer", by=officer
+                )
+        cases[letter] = Complaint.objects.get(pk=case.pk)
+    return cases

@@ -8,9 +8,19 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from complaints.models import CaseCompany, Complaint, PartStatus
-from complaints.services import complaint_admit, complaint_submit, complaint_transition
+from complaints.services import (
+    complaint_admit,
+    complaint_observe,
+    complaint_resubmit,
+    complaint_submit,
+    complaint_transition,
+    complaint_withdraw,
+    lock_case,
+    record_event,
+)
 from complaints.services.offers import offer_accept, offer_make
 from complaints.services.parts import name_company
+from complaints.services.serving import refer_complaints_without_domicile
 from hearings.models import Hearing
 from hearings.services.outcome import CompanyOutcome, outcome_record
 from parties.business_days import business_days_between, forget_calendar
@@ -331,3 +341,119 @@ def test_one_company_agrees_by_an_offer_the_other_is_heard(consumer, company, re
         0,
     )
     assert (first.hearings_held, second.hearings_held) == (1, 1)
+
+
+def test_a_company_referred_on_its_own_keeps_its_referral_when_the_case_is_withdrawn(consumer, company, officer):
+    """A (electronic domicile) is served at admission; B (on paper) never set up its domicile and is
+    referred alone on Tu 7; the consumer withdraws what is left (A) on We 8."""
+    paper = Company.objects.create(cuit="30500001735", legal_name="Papel S.A.")
+    with travel(at(7, 1)):
+        case = draft_case(consumer, company)
+        name_company(case, company=paper)
+        case = complaint_submit(complaint=case, by=consumer)
+    with travel(at(7, 2)):
+        case = complaint_admit(complaint=case, by=officer)
+    b = CaseCompany.objects.get(complaint=case, company=paper)
+    # The paper notice delivered on Fr 3 (what paper_notice_deliver writes), the domicile due Mo 6.
+    CaseCompany.objects.filter(pk=b.pk).update(notified_at=at(7, 3), domicile_due_at=at(7, 6))
+    with travel(at(7, 7)):
+        assert refer_complaints_without_domicile(now=at(7, 7)) == 1
+    with travel(at(7, 8)):
+        complaint_withdraw(complaint=Complaint.objects.get(pk=case.pk), by=consumer, reason="Ya no me interesa.")
+    build_facts([case.pk])
+    first, second = facts_of(case)
+    assert (first.outcome, first.closed_on) == (Outcome.WITHDRAWN, date(2026, 7, 8))
+    assert (second.outcome, second.referred, second.closed_on) == (Outcome.REFERRED, True, date(2026, 7, 7))
+    # The case as a whole closed with its last part, on We 8: We 1 → We 8 = 2 3 6 7 8 = 5 business days.
+    assert (first.case_closed, first.case_closed_on, first.case_days_resolution) == (True, date(2026, 7, 8), 5)
+    assert (second.case_closed_on, second.case_days_resolution, second.days_resolution) == (date(2026, 7, 8), 5, 4)
+
+
+def test_the_case_columns_of_a_case_whose_lead_ended_first(consumer, company, officer, conciliator):
+    """The lead (a bank) is referred at the hearing, the other company agrees: the lead's part is
+    closed, the case is not; a company absent at another hearing counts for the case."""
+    bank = Company.objects.create(cuit="30500001735", legal_name="Banco S.A.", electronic_domicile="b@b.test")
+    with travel(at(7, 1)):
+        case = draft_case(consumer, bank)
+        name_company(case, company=company)
+        case = complaint_submit(complaint=case, by=consumer)
+    with travel(at(7, 8)):
+        case = complaint_admit(complaint=case, by=officer)
+    lead, other = CaseCompany.objects.filter(complaint=case).order_by("position")
+    hearing = hearing_at(case, conciliator, officer, at(7, 21))
+    with travel(at(7, 21, 10, 50)):
+        outcome_record(
+            hearing=hearing,
+            by=conciliator,
+            outcome=Hearing.Outcome.AGREEMENT,
+            per_company={
+                lead.pk: CompanyOutcome("company_absent", notes="No vino."),
+                other.pk: CompanyOutcome("agreement", terms="Cambio.", compliance_due=date(2026, 9, 1)),
+            },
+        )
+    CaseCompany.objects.filter(pk=lead.pk).update(status=PartStatus.REFERRED, closed_at=at(7, 31))
+    build_facts([case.pk])
+    first, second = facts_of(case)
+    assert (first.closed, first.closed_on, first.days_resolution, first.company_absences) == (
+        True,
+        date(2026, 7, 31),
+        20,
+        1,
+    )
+    assert (second.closed, second.company_absences) == (False, 0)
+    for row in (first, second):
+        assert (row.case_closed, row.case_closed_on, row.case_days_resolution, row.case_company_absences) == (
+            False,
+            None,
+            None,
+            1,
+        )
+
+
+def test_a_consumer_absence_excused_is_pending_before_the_new_hearing_is_booked(company, officer, conciliator):
+    case = served_on_the_8th("P", company, officer)
+    absent(hearing_at(case, conciliator, officer, at(7, 21)), "consumer_absent")
+    with travel(at(7, 23)), transaction.atomic():
+        complaint_transition(complaint=Complaint.objects.get(pk=case.pk), transition="reactivate", by=officer)
+    build_facts([case.pk])
+    assert (facts_of(case)[0].outcome, facts_of(case)[0].consumer_absences) == (Outcome.PENDING, 1)
+
+
+def test_a_company_absence_whose_new_hearing_was_cancelled_is_still_pending(company, officer, conciliator):
+    case = served_on_the_8th("Q", company, officer)
+    absent(hearing_at(case, conciliator, officer, at(7, 21)), "company_absent")
+    second = hearing_at(Complaint.objects.get(pk=case.pk), conciliator, officer, at(8, 4))
+    with travel(at(7, 29)), transaction.atomic():
+        Hearing.objects.filter(pk=second.pk).update(status=Hearing.Status.CANCELLED)
+        complaint_transition(complaint=Complaint.objects.get(pk=case.pk), transition="cancel_hearing", by=officer)
+    build_facts([case.pk])
+    assert facts_of(case)[0].outcome == Outcome.PENDING
+
+
+def test_a_company_absence_accepted_is_pending(company, officer, conciliator):
+    case = served_on_the_8th("R", company, officer)
+    absent(hearing_at(case, conciliator, officer, at(7, 21)), "company_absent")
+    build_facts([case.pk])
+    assert facts_of(case)[0].outcome == Outcome.COMPANY_ABSENT
+    # What absence_decide records when the office accepts a company's justification (the case stays
+    # "company absent" until the new hearing is booked).
+    with travel(at(7, 23)), transaction.atomic():
+        record_event(case=lock_case(case.pk), action="absence_accepted", by=officer, reason="Enfermedad.")
+    build_facts([case.pk])
+    assert facts_of(case)[0].outcome == Outcome.PENDING
+
+
+def test_admission_is_counted_from_the_corrected_complaint(consumer, company, officer):
+    """Filed We 1, observed Th 2, corrected Mo 13, admitted We 15: the office's review took Mo 13 →
+    We 15 = 2 business days (not the 8 from We 1); the case still belongs to its filing day."""
+    with travel(at(7, 1)):
+        case = complaint_submit(complaint=draft_case(consumer, company), by=consumer)
+    with travel(at(7, 2)):
+        case = complaint_observe(complaint=case, by=officer, observation="Adjuntá la factura.")
+    with travel(at(7, 13)):
+        case = complaint_resubmit(complaint=Complaint.objects.get(pk=case.pk), by=consumer)
+    with travel(at(7, 15)):
+        complaint_admit(complaint=Complaint.objects.get(pk=case.pk), by=officer)
+    build_facts([case.pk])
+    fact = facts_of(case)[0]
+    assert (fact.filed_on, fact.days_admission) == (date(2026, 7, 1), 2)

@@ -18,7 +18,7 @@ from parties.models import Company, Sector
 from reporting.indicators import Figures, Filters, company_figures, figures, published_companies, sector_figures
 from reporting.refresh import rebuild, refresh
 from tests.complaints.factories import draft_case
-from tests.reporting.scenario import REFRESHED, Office, at, build_office, survey, travel
+from tests.reporting.scenario import REFRESHED, Office, at, build_office, build_shared_cases, survey, travel
 
 pytestmark = pytest.mark.django_db
 
@@ -399,3 +399,39 @@ def test_the_published_companies(office, settings):
     assert [figure.company for figure in published_companies()] == [office.x]
     assert list(published_companies("telecom")) == []
     assert [figure.company_id for figure in published_companies("retail")] == [office.x.pk]
+
+
+@pytest.fixture
+def shared(company, officer, conciliator):
+    """The cases of two companies of tests/reporting/scenario.py `build_shared_cases`."""
+    cases = build_shared_cases(company=company, officer=officer, conciliator=conciliator)
+    with travel(REFRESHED):
+        rebuild()
+    return cases
+
+
+@pytest.mark.parametrize("source", ["cube", "facts"])
+def test_cases_of_several_companies_count_as_whole_cases(shared, source):
+    """The hand calculation is in build_shared_cases' docstring."""
+    with travel(REFRESHED):
+        found = figures(Filters(start=JULY, end=JULY), source=source)
+    assert (found.filed, found.admitted, found.hearings_held) == (3, 3, 3)
+    # Only M closed: J's lead (a bank, referred) ended, but X's agreement in J is still open.
+    assert found.closed == 1
+    # K's bank was absent, though K's lead (X) was there.
+    assert found.company_absences == 1
+    # The median resolution (of M alone), by month and by conciliator (Ana held the three hearings).
+    assert [row.median_resolution for row in found.trend] == [15.0]
+    assert [(row.filed, row.median_resolution) for row in found.by_conciliator] == [(3, 15.0)]
+    assert shared["J"].closed_at is None and shared["M"].closed_at is not None
+
+
+@pytest.mark.parametrize("source", ["cube", "facts"])
+def test_a_company_or_a_sector_of_shared_cases_counts_its_own_parts(shared, company, source):
+    with travel(REFRESHED):
+        x = figures(Filters(start=JULY, end=JULY, company_id=company.pk), source=source)
+        banks = figures(Filters(start=JULY, end=JULY, sector=Sector.BANKING), source=source)
+    assert (x.filed, x.closed, x.company_absences) == (3, 1, 0)
+    assert [row.median_resolution for row in x.trend] == [15.0]
+    assert (banks.filed, banks.closed, banks.company_absences) == (3, 2, 1)
+    assert [row.median_resolution for row in banks.trend] == [12.0]

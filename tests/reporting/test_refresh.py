@@ -316,3 +316,33 @@ def test_the_cube_written_in_sql_holds_the_rows_the_orm_counts(office):
     assert (
         MonthlyFigure.objects.filter(dim="company", key=str(office.x.pk), by_dim="").count() == 2
     )  # July 2025 and July 2026
+
+
+def test_a_day_declared_while_a_full_rebuild_runs_is_recounted_by_the_next_refresh(
+    consumer, company, officer, supervisor, monkeypatch
+):
+    """The rebuild reads the calendar before counting: a día inhábil declared meanwhile differs from
+    what it recorded, so the next refresh recounts the cases open over it."""
+    with travel(at(7, 1)):
+        case = complaint_submit(complaint=draft_case(consumer, company), by=consumer)
+    with travel(at(7, 8)):
+        complaint_admit(complaint=case, by=officer)
+    real = refresh_module.build_facts_between
+
+    def build_then_declare(first, last, *, days=None):
+        months = real(first, last, days=days)
+        # Meanwhile (a rebuild of a million cases takes minutes) a supervisor declares Mo 6 July.
+        non_working_day_declare(by=supervisor, day=date(2026, 7, 6), reason="Corte de energía")
+        return months
+
+    monkeypatch.setattr(refresh_module, "build_facts_between", build_then_declare)
+    with travel(at(7, 9)):
+        rebuild()
+    monkeypatch.setattr(refresh_module, "build_facts_between", real)
+    # Counted without the new day: We 1 → We 8 = 2 3 6 7 8 = 5; the calendar recorded is the old one.
+    assert fact(case).days_admission == 5
+    assert "2026-07-06" not in RefreshState.objects.get(name="reporting").calendar
+    with travel(at(7, 9, 12)):
+        assert refresh().cases == 1
+    # Now without Mo 6: 2 3 7 8 = 4.
+    assert fact(case).days_admission == 4
