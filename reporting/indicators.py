@@ -44,19 +44,17 @@ from django.utils.translation import gettext as _
 
 from complaints.models import Channel
 from complaints.states import State
-from parties.models import Company, User
+from parties.models import User
 
 from . import aggregate
 from .facts import STAGE_COLUMNS
 from .models import (
     REFRESH_STATE,
     CaseFact,
-    CompanyFigure,
     Dimension,
     LiveCount,
     MonthlyFigure,
     RefreshState,
-    SectorFigure,
     Stage,
 )
 
@@ -539,19 +537,3 @@ def _assemble(
 
 
 # --- The published figures of a company and of a sector ------------------------------------------
-
-
-def company_figures(company: Company | int) -> CompanyFigure | None:
-    """The company's figures over the window (published or not), or None before its first case."""
-    company_id = company if isinstance(company, int) else company.pk
-    return CompanyFigure.objects.filter(company_id=company_id).first()
-
-
-def sector_figures(sector: str) -> SectorFigure | None:
-    return SectorFigure.objects.filter(sector=sector).first()
-
-
-def published_companies(sector: str = "") -> QuerySet[CompanyFigure]:
-    """Companies whose page is public (optionally of one sector), with their company row."""
-    figures = CompanyFigure.objects.filter(published=True).select_related("company")
-    return figures.filter(sector=sector) if sector else figures

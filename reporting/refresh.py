@@ -62,7 +62,7 @@ from complaints.states import State
 from oversight.models import Clock
 from oversight.services.digest import at_risk_horizon
 from parties.business_days import is_business_day, reload_calendar
-from parties.models import NATURAL_PERSON_CUIT_PREFIXES, Company, Sector
+from parties.models import Company, Sector
 
 from . import aggregate
 from .facts import STAGE_COLUMNS, BusinessDayCounter, build_facts, build_facts_between, local_date
@@ -454,7 +454,7 @@ def write_company_figures(today: date | None = None) -> int:
     start, end = window(today)
     now = timezone.now()
     facts = CaseFact.objects.filter(filed_month__gte=start, filed_on__lte=end, company__isnull=False)
-    group = ["company_id", "company__sector", "company__cuit"]
+    group = ["company_id", "company__sector"]
     rows = aggregate.counters(facts, group, COMPANY_COUNTERS)
     stages = aggregate.histograms(facts, ["company_id"], ("answer", "resolution"))
     minimum = settings.PUBLIC_MIN_CLOSED_CASES
@@ -463,16 +463,15 @@ def write_company_figures(today: date | None = None) -> int:
     enough = [key[0] for key, row in rows.items() if row["closed"] >= minimum]
     nameable_ids = set(nameable(Company.objects.filter(pk__in=enough)).values_list("pk", flat=True) if enough else [])
     figures: list[CompanyFigure] = []
-    for (company_id, sector, cuit), row in rows.items():
+    for (company_id, sector), row in rows.items():
         values = _figure_values(row, stages.get((company_id,), {}))
-        natural = (cuit or "")[:2] in NATURAL_PERSON_CUIT_PREFIXES
         figures.append(
             CompanyFigure(
                 company_id=company_id,
                 sector=sector,
                 window_start=start,
                 window_end=end,
-                published=company_id in nameable_ids and not natural,
+                published=company_id in nameable_ids,
                 refreshed_at=now,
                 **values,
             )

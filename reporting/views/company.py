@@ -32,6 +32,7 @@ from parties.selectors import companies_visible_to
 from parties.views import representative_required
 from reporting.exports import Cell, Kind, display
 from reporting.models import CompanyFigure, Dimension, MonthlyFigure, SectorFigure
+from reporting.transparency import sector_figure
 
 PAGE_SIZE = 25
 TREND_MONTHS = 12
@@ -127,8 +128,7 @@ def figures_of(figure: CompanyFigure | None, sector: SectorFigure | None) -> lis
         return None if sector is None else getattr(sector, name)
 
     def median(key: str) -> float | None:
-        # getattr with a default: a field the refresh may not keep yet reads as "not computed".
-        return None if sector is None else getattr(sector, MEDIAN_COMPANY[key], None)
+        return None if sector is None else getattr(sector, MEDIAN_COMPANY[key])
 
     return [
         Figure(
@@ -293,7 +293,7 @@ def company_figures(request: AuthenticatedRequest) -> HttpResponse:
     company, companies = _chosen_company(request)
     figure = CompanyFigure.objects.filter(company=company).first()
     sector_code = figure.sector if figure is not None else company.sector
-    sector = SectorFigure.objects.filter(sector=sector_code).first()
+    sector = sector_figure(sector_code)
     now = timezone.now()
     clocks = cases_at_risk(request, company, horizon=at_risk_horizon(now))
     page = CappedPaginator(clocks, PAGE_SIZE, count_in_order=True).get_page(request.GET.get("page"))
