@@ -144,4 +144,8 @@ DUPLICATE_DISMISSED = register("duplicate_dismissed", _("Not a duplicate: the of
 
 # --- The admission queue's allocation (complaints/services/allocation.py): the office's own work ------
 
+# --- The company's own handling (complaints/services/assignment.py) --------------------------------
+
+COMPANY_ACKNOWLEDGED = register("company_acknowledged", _("The company acknowledged receiving the case"))
+
 ADMISSION_ASSIGNED = register("admission_assigned", _("Complaint assigned to an admission officer"))

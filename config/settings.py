@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "workdays",
     "oversight",
     "reporting",
+    "api",
+    "companydesk",
     # Serves the API reference page's Swagger UI from its own static files (no CDN).
     "ninja",
 ]

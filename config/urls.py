@@ -26,6 +26,8 @@ urlpatterns = [
     path("", include("workdays.urls")),
     path("", include("oversight.urls")),
     path("", include("reporting.urls")),
+    path("", include("api.urls")),
+    path("", include("companydesk.urls")),
 ]
 # Media is never served directly, not even in DEBUG: every stored file (evidence, actas, recordings,
 # proofs, justifications, cédulas) is downloaded through a view that checks who is asking.

@@ -2,6 +2,7 @@
 immutable events, the companies' answers and offers; parts.py: each company's part, paper notices,
 the consumer's representative."""
 
+from .assignment import AssignmentRule
 from .case import (
     CaseEvent,
     CaseNumberSequence,
@@ -28,6 +29,7 @@ from .parts import (
 )
 
 __all__ = [
+    "AssignmentRule",
     "CLOSED_PART_STATUSES",
     "OPEN_PART_STATUSES",
     "CaseCompany",

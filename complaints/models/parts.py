@@ -72,6 +72,22 @@ class CaseCompany(models.Model):
     domicile_due_at = models.DateTimeField(_("electronic domicile due"), null=True, blank=True)
     justification_due_at = models.DateTimeField(_("justification due"), null=True, blank=True)
     closed_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    # The company's own handling (complaints/services/assignment.py): the representative in charge,
+    # who alone receives the part's ordinary notices (the formal ones always go to the electronic
+    # domicile), and when the company acknowledged receiving the case.
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_case_parts",
+        verbose_name=_("assigned representative"),
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -95,6 +111,16 @@ class CaseCompany(models.Model):
             # Search and the company filter: the companies after the lead (the lead is on the case).
             models.Index(
                 fields=["company", "complaint"], name="casecompany_later_company", condition=Q(position__gt=1)
+            ),
+            # A company's served cases, newest first (the company desk and the API's keyset pages),
+            # and the same narrowed to one representative's assignments.
+            models.Index(
+                fields=["company", "-complaint"], name="casecompany_served", condition=Q(notified_at__isnull=False)
+            ),
+            models.Index(
+                fields=["company", "assignee", "-complaint"],
+                name="casecompany_assigned",
+                condition=Q(notified_at__isnull=False),
             ),
             # Search in drafts: the companies not yet in the registry, by CUIT or name.
             models.Index(fields=["cuit"], name="casecompany_unregistered", condition=Q(company__isnull=True)),

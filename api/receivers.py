@@ -1,0 +1,1 @@
+"""Webhooks follow the case record (filled in by the webhook engine)."""
