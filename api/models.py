@@ -155,4 +155,6 @@ class WebhookDelivery(models.Model):
         indexes = [
             models.Index(fields=["endpoint", "-created_at"], name="webhookdelivery_log"),
             models.Index(fields=["next_attempt_at"], name="webhookdelivery_due", condition=Q(status="pending")),
+            # The sweeper's lease check: deliveries a worker took and never finished.
+            models.Index(fields=["next_attempt_at"], name="webhookdelivery_sending", condition=Q(status="sending")),
         ]

@@ -1,6 +1,7 @@
 """Time the pages that must stay fast at national volume, against the database bench/seed.py filled.
 
     DJANGO_ENV=test .venv/bin/python bench/run.py [--repeat 5] [--slow-ms 200] [--output bench/RESULTS.md]
+    DJANGO_ENV=test .venv/bin/python bench/run.py --compare-paths   # pair rows == facts, every pair of filters
 
 Each page is requested through Django's test Client, logged in (force_login) as the officer, the
 conciliator or the representative of the company with the most cases, exactly as a browser would
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import json
 import os
 import platform
@@ -46,7 +48,7 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, connections  # noqa: E402
-from django.db.models import Count, Q  # noqa: E402
+from django.db.models import Count, Max, Q, Sum  # noqa: E402
 from django.http import StreamingHttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -299,6 +301,7 @@ def scenarios() -> tuple[list[Scenario], dict[str, Any]]:
             page(chief, "/oficina/plazos/", kind="outcome_record", when="overdue"),
         ),
         *reporting_scenarios(chief=chief, rep=rep, company=company, chosen=chosen),
+        *api_scenarios(company=company, chosen=chosen),
     ], chosen
 
 
@@ -335,16 +338,7 @@ def reporting_scenarios(*, chief: Client, rep: Client, company: Company, chosen:
             Scenario("Dashboard, province Buenos Aires", page(chief, dashboard, province="BA"), n),
             Scenario("Dashboard, the biggest company (its CUIT)", page(chief, dashboard, company=company.cuit), n),
             Scenario(f"Dashboard, sector {sector}", page(chief, dashboard, sector=sector), n),
-            Scenario(
-                f"Dashboard, two filters: province BA and sector {sector} (facts table)",
-                page(chief, dashboard, province="BA", sector=sector),
-                n,
-            ),
-            Scenario(
-                "Dashboard, two filters: the biggest company and channel web (facts table)",
-                page(chief, dashboard, company=company.cuit, channel="web"),
-                n,
-            ),
+            *two_filter_scenarios(chief, dashboard, company=company, chosen=chosen),
         ]
     export = _url("dashboard_export")
     if export:
@@ -400,6 +394,234 @@ def reporting_scenarios(*, chief: Client, rep: Client, company: Company, chosen:
                 ),
             ]
     return todo
+
+
+def two_filter_scenarios(chief: Client, dashboard: str, *, company: Company, chosen: dict[str, Any]) -> list[Scenario]:
+    """The dashboard with two filters (the pair rows, reporting.models.PairFigure) and with three (the
+    facts table): the biggest company with each other kind of filter, low-cardinality pairs, the
+    longest period the form allows, and a company whose every month is below
+    aggregate.COMPANY_PAIR_MIN_PARTS (its months read from the facts)."""
+    from reporting import aggregate
+    from reporting.forms_dashboard import MAX_MONTHS
+    from reporting.models import Dimension, MonthlyFigure
+
+    n = REPORTING_REPEAT
+    sector = company.sector
+    this_month = timezone.localdate().replace(day=1)
+    year, index = divmod(this_month.year * 12 + this_month.month - 1 - (MAX_MONTHS - 1), 12)
+    longest = {"start": f"{year}-{index + 1:02d}", "end": f"{this_month:%Y-%m}"}
+    year, index = divmod(this_month.year * 12 + this_month.month - 1 - 11, 12)
+    last_year = date(year, index + 1, 1)
+    conciliator = (
+        User.objects.filter(role=Role.CONCILIATOR)
+        .annotate(n=Count("hearings_conducted", filter=Q(hearings_conducted__complaint__company=company)))
+        .order_by("-n", "pk")
+        .first()
+    )
+    assert conciliator is not None
+    # The company with the most parts in the default period whose months all stay below the minimum.
+    small = (
+        MonthlyFigure.objects.filter(dim=Dimension.COMPANY, by_dim="", month__gte=last_year)
+        .values("key")
+        .annotate(most=Max("filed"), parts=Sum("filed"))
+        .filter(most__lt=aggregate.COMPANY_PAIR_MIN_PARTS)
+        .order_by("-parts", "key")
+        .first()
+    )
+    todo = [
+        Scenario(
+            f"Dashboard, two filters: province BA and sector {sector} (pair rows)",
+            page(chief, dashboard, province="BA", sector=sector),
+            n,
+        ),
+        Scenario(
+            "Dashboard, two filters: the biggest company and channel web (pair rows)",
+            page(chief, dashboard, company=company.cuit, channel="web"),
+            n,
+        ),
+        Scenario(
+            "Dashboard, two filters: the biggest company and province BA (pair rows)",
+            page(chief, dashboard, company=company.cuit, province="BA"),
+            n,
+        ),
+        Scenario(
+            "Dashboard, two filters: the biggest company and its busiest conciliator (pair rows)",
+            page(chief, dashboard, company=company.cuit, conciliator=conciliator.pk),
+            n,
+        ),
+        Scenario(
+            "Dashboard, two filters: the biggest company and hipervulnerable consumers (pair rows)",
+            page(chief, dashboard, company=company.cuit, vulnerable="on"),
+            n,
+        ),
+        Scenario(
+            f"Dashboard, two filters: sector {sector} and channel whatsapp (pair rows)",
+            page(chief, dashboard, sector=sector, channel="whatsapp"),
+            n,
+        ),
+        Scenario(
+            "Dashboard, two filters: province BA and hipervulnerable consumers (pair rows)",
+            page(chief, dashboard, province="BA", vulnerable="on"),
+            n,
+        ),
+        Scenario(
+            f"Dashboard, two filters over {MAX_MONTHS} months: the biggest company and channel web (pair rows)",
+            page(chief, dashboard, company=company.cuit, channel="web", **longest),
+            n,
+        ),
+    ]
+    if small is not None:
+        below = Company.objects.get(pk=int(small["key"]))
+        chosen["company below the pair rows' minimum"] = (
+            f"{below.legal_name} (id {below.pk}, {small['parts']:,} parts in the last 12 months, at most "
+            f"{small['most']} a month; minimum {aggregate.COMPANY_PAIR_MIN_PARTS})"
+        )
+        todo.append(
+            Scenario(
+                "Dashboard, two filters: a company below the pair rows' minimum and channel web (its facts)",
+                page(chief, dashboard, company=below.cuit, channel="web"),
+                n,
+            )
+        )
+    todo += [
+        Scenario(
+            f"Dashboard, three filters: province BA, sector {sector} and channel web (facts table)",
+            page(chief, dashboard, province="BA", sector=sector, channel="web"),
+            n,
+        ),
+        Scenario(
+            "Dashboard, three filters: the biggest company, province BA and channel web (facts table)",
+            page(chief, dashboard, company=company.cuit, province="BA", channel="web"),
+            n,
+        ),
+    ]
+    return todo
+
+
+API_DEEP = 40_000  # the deep page of the API's case list starts after this many of the company's cases
+
+
+def api_scenarios(*, company: Company, chosen: dict[str, Any]) -> list[Scenario]:
+    """Issue 15: the company API's case list (GET /api/v1/cases) for the biggest company, called with
+    an API key in the Authorization header, as an integration would: the first page, a page deep in
+    (its cursor, as the previous page would have handed it), and filtered by state (a common one and
+    a rare one). Each row has its own key (scope read), so that the key's rate limit (a fixed
+    minute window of API_RATE_LIMIT_PER_MINUTE calls) is not what is measured. The list's address is
+    left out while the API does not exist."""
+    url = _url("company_api:cases")
+    if url is None:
+        return []
+    from api.auth import KeyContext
+    from api.cursors import cursor_for
+    from api.models import ApiKey
+    from api.routers.cases import CURSOR_LIST
+    from api.selectors import served_parts_for_key
+    from api.services.keys import api_key_create
+
+    admin = (
+        Representation.objects.active()
+        .filter(company=company, is_admin=True)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if admin is None:
+        print("The biggest company has no administrator to create an API key: the API rows are left out.")
+        return []
+
+    def client() -> Client:
+        _key, token = api_key_create(company=company, by=admin.user, name="bench/run.py", scopes=["read"])
+        return Client(headers={"Authorization": f"Bearer {token}"})
+
+    # What the key may read (api.selectors), as the list reads it.
+    key = ApiKey(company=company, created_by=admin.user, scopes=["read"])
+    context = KeyContext(key=key, company=company, user=admin.user)
+    visible = served_parts_for_key(context)
+    deep = visible.order_by("-complaint_id").values_list("complaint_id", flat=True)[API_DEEP : API_DEEP + 1]
+    states = dict(
+        visible.values_list("complaint__status")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .values_list("complaint__status", "n")
+    )
+    common = next((state for state in ("company_notified", "hearing_scheduled") if states.get(state)), None)
+    rare = min(states, key=lambda state: (states[state], state)) if states else None
+    chosen["API's biggest company"] = (
+        f"{sum(states.values()):,} cases it may read; states filtered: {common} ({states.get(common or '', 0):,}), "
+        f"{rare} ({states.get(rare or '', 0):,}); deep page after {API_DEEP:,} cases"
+    )
+    n = REPORTING_REPEAT
+    todo = [Scenario("API case list, first page of 50 (biggest company)", page(client(), url), n)]
+    if deep:
+        cursor = cursor_for(CURSOR_LIST, deep[0])
+        todo.append(
+            Scenario(f"API case list, a page after {API_DEEP:,} cases (cursor)", page(client(), url, cursor=cursor), n)
+        )
+    if common:
+        todo.append(Scenario(f"API case list, state {common}", page(client(), url, state=common), n))
+    if rare and rare != common:
+        todo.append(Scenario(f"API case list, state {rare} (the rarest)", page(client(), url, state=rare), n))
+    return todo
+
+
+def compare_paths() -> bool:
+    """At the seeded volume, every pair of the dashboard's filters read from the pair rows and from the
+    fact rows (reporting.indicators.figures with source="facts"): the Figures must be equal. The
+    values: province BA, the biggest company, its sector, channel web, the conciliator who heard most
+    of its cases, hipervulnerable consumers; and a company whose every month is below the pair rows'
+    minimum (read from the facts inside the pairs path). The period: the dashboard's default, the 12
+    months up to this one. Prints one line per pair; True when all are equal."""
+    import dataclasses
+
+    from reporting import aggregate
+    from reporting.indicators import Filters, figures
+    from reporting.models import Dimension, MonthlyFigure
+
+    this_month = timezone.localdate().replace(day=1)
+    year, index = divmod(this_month.year * 12 + this_month.month - 1 - 11, 12)
+    start = date(year, index + 1, 1)
+    biggest = Company.objects.get(pk=_biggest(1)[0]["company"])
+    conciliator = (
+        User.objects.filter(role=Role.CONCILIATOR)
+        .annotate(n=Count("hearings_conducted", filter=Q(hearings_conducted__complaint__company=biggest)))
+        .order_by("-n", "pk")
+        .first()
+    )
+    assert conciliator is not None
+    small = (
+        MonthlyFigure.objects.filter(dim=Dimension.COMPANY, by_dim="", month__gte=start)
+        .values("key")
+        .annotate(most=Max("filed"), parts=Sum("filed"))
+        .filter(most__lt=aggregate.COMPANY_PAIR_MIN_PARTS)
+        .order_by("-parts", "key")
+        .first()
+    )
+    values: dict[str, list[Any]] = {
+        "province": ["BA"],
+        "company_id": [biggest.pk, *([int(small["key"])] if small else [])],
+        "sector": [biggest.sector],
+        "channel": ["web"],
+        "conciliator_id": [conciliator.pk],
+        "vulnerable": [True],
+    }
+    equal = True
+    for first, second in itertools.combinations(values, 2):
+        for a in values[first]:
+            for b in values[second]:
+                filters = Filters(start=start, end=this_month, **{first: a, second: b})
+                clock = time.perf_counter()
+                pairs = figures(filters)
+                middle = time.perf_counter()
+                facts = figures(filters, source="facts")
+                done = time.perf_counter()
+                same = dataclasses.replace(pairs, source="") == dataclasses.replace(facts, source="")
+                equal = equal and same
+                print(
+                    f"{'equal' if same else 'DIFFERENT':9} {first}={a} {second}={b}: {pairs.filed:,} filed; "
+                    f"pairs {1000 * (middle - clock):.0f} ms, facts {1000 * (done - middle):.0f} ms",
+                    flush=True,
+                )
+    return equal
 
 
 def machine() -> dict[str, str]:
@@ -542,7 +764,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", default=str(ROOT / "bench" / "RESULTS.md"), help="where to write the results")
     parser.add_argument("--no-write", action="store_true", help="only print the table")
     parser.add_argument("--only", help="run only the rows whose label contains this text")
+    parser.add_argument(
+        "--compare-paths",
+        action="store_true",
+        help="only compare the dashboard's figures read from the pair rows and from the facts, for every "
+        "pair of filters (exit status 1 if any differs)",
+    )
     args = parser.parse_args(argv)
+    if args.compare_paths:
+        raise SystemExit(0 if compare_paths() else 1)
 
     todo, chosen = scenarios()
     if args.only:

@@ -1287,7 +1287,10 @@ def rebuild_reporting(conn: psycopg.Connection) -> float | None:
     result = rebuild()
     seconds = time.monotonic() - started
     log(f"  rebuild() took {seconds:.1f}s{f': {result}' if result is not None else ''}")
-    conn.execute("ANALYZE reporting_casefact, reporting_monthlyfigure, reporting_companyfigure, reporting_sectorfigure")
+    conn.execute(
+        "ANALYZE reporting_casefact, reporting_monthlyfigure, reporting_pairfigure, reporting_companyfigure,"
+        " reporting_sectorfigure"
+    )
     return seconds
 
 

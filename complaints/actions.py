@@ -15,9 +15,15 @@ so a new action is one `register(...)` call:
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+
+class CaseEventLike(Protocol):
+    action: str
+    reason: str
 
 
 class UnknownAction(LookupError):
@@ -33,6 +39,10 @@ class CaseAction:
     closes_case: bool = False
     # The notification event the move sends to the parties (notifications/events.py), or None.
     notifies: str | None = None
+    # Its reason is for the office and the consumer only: the company sees that it happened, not why
+    # (e.g. the consumer's hipervulnerability categories, sensitive data). The case page and the
+    # company API both ask `reason_for(event, company_side=...)`.
+    reason_private: bool = False
 
     def __str__(self) -> str:
         return str(self.label)
@@ -41,11 +51,20 @@ class CaseAction:
 _REGISTRY: dict[str, CaseAction] = {}
 
 
-def register(code: str, label: str | Promise, *, closes_case: bool = False, notifies: str | None = None) -> CaseAction:
+def register(
+    code: str,
+    label: str | Promise,
+    *,
+    closes_case: bool = False,
+    notifies: str | None = None,
+    reason_private: bool = False,
+) -> CaseAction:
     """Declare an action. Declaring a code twice is refused: two apps would disagree on its meaning."""
     if code in _REGISTRY:
         raise ValueError(f"The case action {code!r} is already declared.")
-    action = CaseAction(code=code, label=label, closes_case=closes_case, notifies=notifies)
+    action = CaseAction(
+        code=code, label=label, closes_case=closes_case, notifies=notifies, reason_private=reason_private
+    )
     _REGISTRY[code] = action
     return action
 
@@ -57,6 +76,13 @@ def get(code: str) -> CaseAction:
         raise UnknownAction(
             f"Undeclared case action {code!r}: declare it with complaints.actions.register()."
         ) from None
+
+
+def reason_for(event: "CaseEventLike", *, company_side: bool) -> str:
+    """The event's reason as a reader sees it: empty for the company when the action keeps it private."""
+    if company_side and get(event.action).reason_private:
+        return ""
+    return event.reason
 
 
 def is_declared(code: str) -> bool:
@@ -132,8 +158,8 @@ CONSUMER_REP_NAMED = register("consumer_rep_named", _("Consumer's representative
 CONSUMER_REP_VALIDATED = register("consumer_rep_validated", _("Power of the consumer's representative validated"))
 CONSUMER_REP_REJECTED = register("consumer_rep_rejected", _("Power of the consumer's representative rejected"))
 CONSUMER_REP_REVOKED = register("consumer_rep_revoked", _("Consumer's representative revoked"))
-VULNERABLE_FLAGGED = register("vulnerable_flagged", _("Consumer flagged as hipervulnerable"))
-VULNERABLE_UNFLAGGED = register("vulnerable_unflagged", _("Hipervulnerable flag removed"))
+VULNERABLE_FLAGGED = register("vulnerable_flagged", _("Consumer flagged as hipervulnerable"), reason_private=True)
+VULNERABLE_UNFLAGGED = register("vulnerable_unflagged", _("Hipervulnerable flag removed"), reason_private=True)
 
 # --- Duplicates at admission (complaints/services/duplicates.py). The duplicate itself is closed by
 # the `reject` transition (reason "duplicate"), which tells the consumer; these record the other side.

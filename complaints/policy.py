@@ -17,6 +17,7 @@ prefetches the case's offers once, a service reads them fresh under its lock.
 """
 
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -25,7 +26,7 @@ from complaints.errors import CaseError
 from complaints.models import CaseCompany, Complaint, Offer, OfferStatus, PartStatus
 from complaints.representation import parts_represented_by, speaks_for_consumer
 from complaints.states import OFFICE_ROLES, State, represents
-from parties.models import PowerStatus, Representation, Role, User
+from parties.models import Company, PowerStatus, Representation, Role, User
 from parties.policy import Policy, Refusal, not_now, not_you
 
 # While the case is open for conciliation — served, before or between hearings — the company
@@ -358,3 +359,82 @@ def _dismiss_duplicate(user: User, case: Complaint) -> Refusal | None:
 may_join_duplicate = COMPLAINT_RULES[JOIN_DUPLICATE]
 may_reject_duplicate = COMPLAINT_RULES[REJECT_DUPLICATE]
 may_dismiss_duplicate = COMPLAINT_RULES[DISMISS_DUPLICATE]
+
+
+# --- The company's own handling of its cases (complaints/services/assignment.py) -------------------
+# Asked of a company's part in a case (the page's row, the service under the part's lock) or of the
+# company itself (a bulk action over a selection, the rules page: asked once, not per row).
+
+ASSIGN_CASE = "assign_case"  # an administrator of the company gives a served case to a representative
+ACKNOWLEDGE_CASE = "acknowledge_case"  # any representative of the company: "we received this case"
+MANAGE_ASSIGNMENT_RULES = "manage_assignment_rules"  # an administrator edits the company's rules
+
+
+def _company_id_of(obj: Company | CaseCompany) -> int | None:
+    return obj.pk if isinstance(obj, Company) else obj.company_id
+
+
+def _representation_of(user: User, company_id: int | None) -> Representation | None:
+    if company_id is None:
+        return None
+    return Representation.objects.active().filter(user_id=user.pk, company_id=company_id).first()
+
+
+def _served_or_refuse(obj: Company | CaseCompany) -> Refusal | None:
+    if isinstance(obj, CaseCompany) and obj.notified_at is None:
+        return _not_now(_("This case has not been served on the company yet."))
+    return None
+
+
+def _company_admin(user: User, obj: Company | CaseCompany) -> Refusal | None:
+    representation = _representation_of(user, _company_id_of(obj))
+    if representation is None or not representation.is_admin:
+        return _not_you(_("Only an administrator of the company can do this."))
+    return None
+
+
+@_action(ASSIGN_CASE)
+def _assign_case(user: User, obj: Company | CaseCompany) -> Refusal | None:
+    return _company_admin(user, obj) or _served_or_refuse(obj)
+
+
+@_action(ACKNOWLEDGE_CASE)
+def _acknowledge_case(user: User, obj: Company | CaseCompany) -> Refusal | None:
+    if _representation_of(user, _company_id_of(obj)) is None:
+        return _not_you(_("Only a representative of the company can do this."))
+    return _served_or_refuse(obj)
+
+
+@_action(MANAGE_ASSIGNMENT_RULES)
+def _manage_assignment_rules(user: User, company: Company) -> Refusal | None:
+    return _company_admin(user, company)
+
+
+may_assign_case = COMPLAINT_RULES[ASSIGN_CASE]
+may_acknowledge_case = COMPLAINT_RULES[ACKNOWLEDGE_CASE]
+may_manage_assignment_rules = COMPLAINT_RULES[MANAGE_ASSIGNMENT_RULES]
+
+
+def assignable_representatives(company: Company | int) -> QuerySet[User]:
+    """Who a case or a rule of `company` may be given to: its active representatives with an active
+    account. The assignment form's choices and the services' check (`assignee_refusal`) alike."""
+    company_id = company.pk if isinstance(company, Company) else company
+    return (
+        User.objects.filter(
+            is_active=True, representations__company_id=company_id, representations__revoked_at__isnull=True
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "email")
+    )
+
+
+def assignee_refusal(assignee: User, company: Company | int) -> Refusal | None:
+    """Why `assignee` cannot be given the company's cases, or None: they must be one of its active
+    representatives (a representative of another company, or one whose representation was revoked,
+    is refused)."""
+    if assignable_representatives(company).filter(pk=assignee.pk).exists():
+        return None
+    return _not_now(
+        _("%(name)s is not an active representative of the company: choose one of its representatives.")
+        % {"name": assignee.display_name}
+    )

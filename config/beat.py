@@ -29,6 +29,8 @@ def beat_schedule(
         "complaints-verify-case-chains": _daily(2, 30, "complaints.tasks_integrity.verify_case_chains"),
         # The outbox, formal notices and retention (notifications/tasks.py).
         "notifications-sweep-outbox": _every(notification_sweep_seconds, "notifications.tasks.sweep_outbox"),
+        # Webhook deliveries due: retries, and rows whose task was lost (api/webhooks/tasks.py).
+        "api-webhooks-sweep": _every(60, "api.webhooks.tasks.sweep_webhooks"),
         "notifications-formal-notices-served": _every(300, "notifications.tasks.mark_formal_notices_served"),
         "notifications-notice-documents": _daily(4, 10, "notifications.tasks.sweep_notice_documents"),
         "notifications-retention": _daily(3, 40, "notifications.tasks.apply_notification_retention"),

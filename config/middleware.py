@@ -7,6 +7,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from api.errors import nul_bytes_response
+
 FORM_CONTENT_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -38,6 +40,8 @@ class RejectNulBytesMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if _has_nul(request):
+            if request.path_info.startswith("/api/v1/"):
+                return nul_bytes_response()  # the companies' API answers in its own JSON
             html = render_to_string("errors/bad_input.html", {"LANGUAGE_CODE": translation.get_language()})
             return HttpResponseBadRequest(html)
         return self.get_response(request)

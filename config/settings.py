@@ -259,7 +259,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = TIME_ZONE  # the office's clock: beat runs its jobs at the office's hours
 # Task modules autodiscovery (each app's tasks.py) does not find.
-CELERY_IMPORTS = ("complaints.tasks_integrity", "complaints.tasks_duplicates", "reporting.tasks_surveys")
+CELERY_IMPORTS = (
+    "complaints.tasks_integrity",
+    "complaints.tasks_duplicates",
+    "reporting.tasks_surveys",
+    "api.webhooks.tasks",
+    "complaints.tasks_assignment",
+)
 # CELERY_BEAT_SCHEDULE: every periodic job is declared once, in config/beat.py; it is set at the end of
 # this module, below the settings it reads (NOTIFICATION_SWEEP_SECONDS).
 
@@ -557,6 +563,29 @@ STAGE_TARGET_DAYS = {
 }
 # How often beat refreshes the summary tables (reporting/refresh.py).
 REPORTING_REFRESH_SECONDS = env_int("REPORTING_REFRESH_SECONDS", 600, minimum=30)
+
+# --- The companies' API (/api/v1/, api/): calls each key may make per minute (a fixed window in the cache).
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+
+# --- Webhooks (api/webhooks/): signed POSTs to the companies' endpoints, retried from an outbox.
+# Each POST waits this long for an answer; redirects are never followed.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+# Endpoints on private, loopback or link-local addresses (and plain http) are refused unless this is on:
+# never in production (a company could make the server call into the office's own network).
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", not PRODUCTION)
+# Seconds to wait after each failed attempt (1 min, 5 min, 30 min, 2 h, 6 h, 12 h, 24 h): one attempt
+# at once and one after each wait, then the delivery has failed.
+_webhook_waits = env_list("WEBHOOK_RETRY_SCHEDULE", ["60", "300", "1800", "7200", "21600", "43200", "86400"])
+if not _webhook_waits or not all(step.isdigit() and int(step) >= 1 for step in _webhook_waits):
+    raise ImproperlyConfigured("WEBHOOK_RETRY_SCHEDULE must list one or more waits in whole seconds, e.g. 60,300.")
+WEBHOOK_RETRY_SCHEDULE = tuple(int(step) for step in _webhook_waits)
+# An endpoint is switched off (and its company's administrators told) after this many failed attempts
+# in a row.
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
+# A worker holds a delivery this long while sending it (well above the timeout); past that the sweeper
+# takes it again.
+WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 300, minimum=30)
+WEBHOOK_SWEEP_BATCH = env_int("WEBHOOK_SWEEP_BATCH", 200, minimum=1)
 
 # --- Celery beat: every periodic job, declared once in config/beat.py.
 from config.beat import beat_schedule  # noqa: E402  (reads the settings above)

@@ -15,7 +15,8 @@ RECORDING_REGISTERED = register(
 )
 ACTA_GENERATED = register("acta_generated", _("Acta issued"), notifies="acta_ready")
 ACTA_CONFIRMED = register("acta_confirmed", _("Acta confirmed by a party"))
-ABSENCE_JUSTIFIED = register("absence_justified", _("Absence justification filed"))
+# Its reason is the justification itself (often about health): the office and the consumer read it.
+ABSENCE_JUSTIFIED = register("absence_justified", _("Absence justification filed"), reason_private=True)
 ABSENCE_ACCEPTED = register("absence_accepted", _("Absence justification accepted"), notifies="case_update")
 COMPLIANCE_ASKED = register(
     "compliance_asked", _("Consumer asked whether the agreement was honoured"), notifies="compliance_due"

@@ -1,6 +1,10 @@
 """Telling the people of a hearing what happened: the consumer and their validated representatives,
-the representatives of every served company, and the conciliator, each once per occurrence (the
-idempotency key names it); the formal ones also to each served company's electronic domicile."""
+each served company's side (its assignee, else every active representative:
+complaints/services/assignment.py `company_recipients`), and the conciliator, each once per occurrence
+(the idempotency key names it); the formal ones also to each served company's electronic domicile.
+
+Who is *told* is narrower than who takes part: `hearing_parties` (the room's people, whose attendance
+is recorded) keeps every active representative of a served company, assigned or not."""
 
 from collections.abc import Sequence
 
@@ -9,6 +13,7 @@ from django.urls import reverse
 
 from complaints.models import CaseCompany, ConsumerRepresentative
 from complaints.services import case_url
+from complaints.services.assignment import company_recipients
 from notifications.services import notify, notify_address
 from parties.models import PowerStatus, Representation, User
 
@@ -28,10 +33,11 @@ def served_parts(hearing: Hearing) -> list[CaseCompany]:
     )
 
 
-def hearing_parties(hearing: Hearing) -> list[tuple[User, str, CaseCompany | None]]:
+def hearing_parties(hearing: Hearing, *, companies: bool = True) -> list[tuple[User, str, CaseCompany | None]]:
     """Everyone cited to the hearing, with their side and (a company's representative) the first
     served company they represent in the case: the consumer, the consumer's representatives with a
-    validated power, the active representatives of every served company. Two queries."""
+    validated power, the active representatives of every served company (not `companies`: the
+    consumer's side alone). Two queries."""
     case = hearing.complaint
     people: list[tuple[User, str, CaseCompany | None]] = [(case.consumer, Attendance.Party.CONSUMER, None)]
     seen = {case.consumer_id}
@@ -46,6 +52,8 @@ def hearing_parties(hearing: Hearing) -> list[tuple[User, str, CaseCompany | Non
         if agent.user_id not in seen:
             seen.add(agent.user_id)
             people.append((agent.user, Attendance.Party.CONSUMER, None))
+    if not companies:
+        return people
     parts = {part.company_id: part for part in reversed(served_parts(hearing)) if part.company_id}
     if parts:
         representations = (
@@ -69,8 +77,15 @@ def hearing_parties(hearing: Hearing) -> list[tuple[User, str, CaseCompany | Non
 
 
 def hearing_people(hearing: Hearing, *, conciliator: bool = True) -> list[User]:
-    """Who is told of the hearing: its parties (hearing_parties) and, unless asked not to, the conciliator."""
-    people = [person for person, _side, _part in hearing_parties(hearing)]
+    """Who is told of the hearing: the consumer's side of its parties (hearing_parties), each served
+    company's assignee or else all its active representatives (company_recipients) and, unless asked
+    not to, the conciliator. Three queries."""
+    people = [person for person, side, _part in hearing_parties(hearing, companies=False)]
+    seen = {person.pk for person in people}
+    for person in company_recipients(hearing.complaint):
+        if person.pk not in seen:
+            seen.add(person.pk)
+            people.append(person)
     if conciliator:
         people.append(hearing.conciliator)
     return people

@@ -1,14 +1,16 @@
-"""Who hears of a proceeding's move: the company's active representatives (the proceeding is about
-that company alone, not every company of the case) and the consumer with their representatives
-holding a validated power. These are news, of no legal effect: the charge and the resolution reach the
-company formally as formal notices (cédulas) on its electronic domicile (legal/services/moves.py)."""
+"""Who hears of a proceeding's move: the company's assignee in the case, else its active
+representatives (the proceeding is about that company alone, not every company of the case), and
+the consumer with their representatives holding a validated power. These are news, of no legal
+effect: the charge and the resolution reach the company formally as formal notices (cédulas) on its
+electronic domicile (legal/services/moves.py)."""
 
 from django.conf import settings
 from django.urls import reverse
 
 from complaints.models import ConsumerRepresentative
+from complaints.services.assignment import company_recipients
 from notifications.services import notify
-from parties.models import PowerStatus, Representation, User
+from parties.models import PowerStatus, User
 
 from .models import Proceeding
 
@@ -33,14 +35,9 @@ def tell(
             ).select_related("user")
         ]
     if company and proceeding.part.company_id is not None:
-        representatives = [
-            rep.user
-            for rep in Representation.objects.active()
-            .filter(company_id=proceeding.part.company_id)
-            .select_related("user")
-            .order_by("pk")
-        ]
-        recipients += representatives
+        # The part's assignee, else every active representative (complaints/services/assignment.py);
+        # served or not, the proceeding concerns that company.
+        recipients += company_recipients(case, part_ids=[proceeding.part_id], served_only=False)
     values = {
         "update": update,
         "company_name": proceeding.company_name,

@@ -228,6 +228,19 @@ EVENTS: dict[str, Event] = {
         required={"survey_url": URL, "respondent": frozenset({"consumer", "company"}), "expires_at": MOMENT},
         optional={"company_name": TEXT},
     ),
+    # To a company's representative: a served case was assigned to them (complaints/services/assignment.py),
+    # or `count` cases at once (a bulk assignment: one notice, not one per case). assigned_by: the
+    # administrator's name; absent when the company's assignment rules gave it at service. cases_url:
+    # the company's list of their cases.
+    "case_assigned": Event(
+        required={"company_name": TEXT}, optional={"count": int, "assigned_by": TEXT, "cases_url": URL}
+    ),
+    # To each administrator of a company: one of its webhook endpoints was switched off after `failures`
+    # failed attempts in a row (api/webhooks/delivery.py). manage_url: the endpoint's delivery log page.
+    "webhook_disabled": Event(
+        required={"endpoint_url": URL, "failures": int, "company_name": TEXT},
+        optional={"disabled_at": MOMENT, "manage_url": URL},
+    ),
 }
 
 

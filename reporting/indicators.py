@@ -26,8 +26,12 @@ Definitions (each tested against a hand calculation in tests/reporting/):
   (`Figures.live_at` says when); see `_live`.
 
 How: with at most one filter besides the period, `figures` adds up the cube's rows (MonthlyFigure:
-counters summed in SQL, stage histograms merged here, a handful of rows); with a combination, it runs
-the very same aggregation over the fact rows (reporting/aggregate.py). Both give equal Figures (tested).
+counters summed in SQL, stage histograms merged here, a handful of rows); with two filters, the pair
+rows of those two (PairFigure, the same shape, every pair of the dashboard's filters); with three or
+more, it runs the very same aggregation over the fact rows (reporting/aggregate.py), in one query on
+PostgreSQL. All give equal Figures (tested). At a million cases the cube and the pair rows answer in
+a few milliseconds; the facts path takes 100 to 300 ms for a combination that selects tens of thousands
+of rows (bench/RESULTS.md, sessions 6 and 7).
 """
 
 import json
@@ -54,6 +58,7 @@ from .models import (
     Dimension,
     LiveCount,
     MonthlyFigure,
+    PairFigure,
     RefreshState,
     Stage,
 )
@@ -144,12 +149,12 @@ class Figures:
     deadlines_overdue: int = 0
     deadlines_due_soon: int = 0
     live_at: datetime | None = None
-    # Where the figures come from: "cube" (summary rows) or "facts" (a combination of filters).
+    # Where the figures come from: "cube" (one filter or none), "pairs" (two) or "facts" (more).
     source: str = "cube"
     notes: list[str] = field(default_factory=list)
 
 
-# --- figures(): the cube for at most one filter, the facts for a combination ----------------------
+# --- figures(): the cube for one filter or none, the pairs for two, the facts for more ----------
 
 # The filters and the cube dimension (and fact column) each one selects.
 _FILTER_DIMS: tuple[tuple[str, str, str], ...] = (
@@ -196,18 +201,78 @@ Breakdown = dict[str, dict[str, dict[str, Any]]]  # by_dim → by_key → counte
 def _from_cube(filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]]) -> tuple[list, Breakdown]:
     dim, _column, value = chosen[0] if chosen else (Dimension.ALL, "", None)
     rows = MonthlyFigure.objects.filter(month__gte=start, month__lte=end, dim=dim, key=aggregate.cube_key(value))
-    # One row per month: counters, stage histograms and states.
-    month_rows = list(rows.filter(by_dim="").values("month", *_MONTH_FIELDS))
-    breakdown = _cube_breakdown(rows)
-    # Broken down by the dimension chosen: one line, the totals (the cube keeps no such rows).
-    if dim in _BREAKDOWNS and month_rows:
-        line = {n: sum(row[n] for row in month_rows) for n in aggregate.ROW_COUNTERS}
-        line["resolution"] = aggregate.merge(row["stage_days"].get("resolution") for row in month_rows)
-        breakdown[dim] = {aggregate.cube_key(value): line}
-    return month_rows, breakdown
+    month_rows, breakdown = _summed(rows)
+    return month_rows, _chosen_lines(month_rows, breakdown, chosen)
 
 
-def _cube_breakdown(rows: QuerySet[MonthlyFigure]) -> Breakdown:
+def _from_pairs(filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]]) -> tuple[list, Breakdown]:
+    """The pair rows of the two filters chosen. A company's pairs skip its months with fewer than
+    aggregate.COMPANY_PAIR_MIN_PARTS parts (reporting/refresh.py): those few rows are read from the
+    facts (one more query, on the index on company and month), the company's months told apart by
+    its cube rows (one query), by the very rule the refresh wrote them with."""
+    (dim, _column, value), (dim2, _column2, value2) = chosen  # in aggregate.PAIRS order (_FILTER_DIMS)
+    rows = PairFigure.objects.filter(
+        month__gte=start,
+        month__lte=end,
+        dim=dim,
+        key=aggregate.cube_key(value),
+        dim2=dim2,
+        key2=aggregate.cube_key(value2),
+    )
+    month_rows, breakdown = _summed(rows)
+    if Dimension.COMPANY in (dim, dim2):
+        company = aggregate.cube_key(value if dim == Dimension.COMPANY else value2)
+        small = list(
+            MonthlyFigure.objects.filter(
+                dim=Dimension.COMPANY,
+                key=company,
+                by_dim="",
+                by_key="",
+                month__gte=start,
+                month__lte=end,
+                filed__lt=aggregate.COMPANY_PAIR_MIN_PARTS,
+            ).values_list("month", flat=True)
+        )
+        if small:
+            more_rows, more = _from_facts(filters, start, end, chosen, months=small)
+            month_rows += more_rows
+            breakdown = _merged(breakdown, more)
+    return month_rows, _chosen_lines(month_rows, breakdown, chosen)
+
+
+def _summed(rows: QuerySet[MonthlyFigure] | QuerySet[PairFigure]) -> tuple[list, Breakdown]:
+    """The month rows (counters, stage histograms and states) and the breakdowns of these summary
+    rows: three queries."""
+    return list(rows.filter(by_dim="").values("month", *_MONTH_FIELDS)), _cube_breakdown(rows)
+
+
+def _chosen_lines(month_rows: list[dict], breakdown: Breakdown, chosen: list[tuple[str, str, Any]]) -> Breakdown:
+    """Broken down by a dimension chosen: one line, the totals (the summary rows keep no such rows)."""
+    for dim, _column, value in chosen:
+        if dim in _BREAKDOWNS and month_rows:
+            line = {n: sum(row[n] for row in month_rows) for n in aggregate.ROW_COUNTERS}
+            line["resolution"] = aggregate.merge(row["stage_days"].get("resolution") for row in month_rows)
+            breakdown[dim] = {aggregate.cube_key(value): line}
+    return breakdown
+
+
+def _merged(first: Breakdown, second: Breakdown) -> Breakdown:
+    """Two breakdowns of different months as one: each line's counters added, histograms merged."""
+    merged: Breakdown = {by_dim: dict(lines) for by_dim, lines in first.items()}
+    for by_dim, lines in second.items():
+        into = merged.setdefault(by_dim, {})
+        for key, line in lines.items():
+            if key not in into:
+                into[key] = line
+                continue
+            into[key] = {
+                **{n: into[key][n] + line[n] for n in aggregate.ROW_COUNTERS},
+                "resolution": aggregate.merge([into[key].get("resolution"), line.get("resolution")]),
+            }
+    return merged
+
+
+def _cube_breakdown(rows: QuerySet[MonthlyFigure] | QuerySet[PairFigure]) -> Breakdown:
     """The lines by conciliator and by channel from the cube's breakdown rows: their counters summed
     in SQL, their resolution histograms merged here (one per month and line: a handful)."""
     breakdown: Breakdown = {by_dim: {} for by_dim in _BREAKDOWNS}
@@ -224,8 +289,17 @@ def _cube_breakdown(rows: QuerySet[MonthlyFigure]) -> Breakdown:
     return breakdown
 
 
-def _facts(filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]]) -> QuerySet[CaseFact]:
-    facts = CaseFact.objects.filter(filed_month__gte=start, filed_month__lte=end)
+def _filed(start: date, end: date, months: list[date] | None) -> QuerySet[CaseFact]:
+    """The fact rows filed in the period, or in these months of it."""
+    if months is not None:
+        return CaseFact.objects.filter(filed_month__in=months)
+    return CaseFact.objects.filter(filed_month__gte=start, filed_month__lte=end)
+
+
+def _facts(
+    filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]], months: list[date] | None = None
+) -> QuerySet[CaseFact]:
+    facts = _filed(start, end, months)
     if not counts_parts(filters):
         facts = facts.filter(lead=True)
     return facts.filter(**{column: value for _dim, column, value in chosen})
@@ -245,11 +319,14 @@ def _breakdown(facts: QuerySet[CaseFact], *, once: bool) -> Breakdown:
     return breakdown
 
 
-def _from_facts(filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]]) -> tuple[list, Breakdown]:
-    facts = _facts(filters, start, end, chosen)
+def _from_facts(
+    filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]], months: list[date] | None = None
+) -> tuple[list, Breakdown]:
+    """The figures' month rows and breakdowns from the fact rows of the period (or of these months of
+    it): one query on PostgreSQL."""
+    facts = _facts(filters, start, end, chosen, months)
     # Every part of the cases counted: the companies' survey answers (aggregate.SURVEY_COUNTERS).
-    parts = CaseFact.objects.filter(filed_month__gte=start, filed_month__lte=end)
-    parts = parts.filter(**{column: value for _dim, column, value in chosen})
+    parts = _filed(start, end, months).filter(**{column: value for _dim, column, value in chosen})
     once = not counts_parts(filters)
     if connection.vendor == "postgresql":
         return _from_facts_in_one_pass(facts, parts, once=once)
@@ -439,18 +516,24 @@ def _live(filters: Filters) -> tuple[int | None, int, int, datetime | None]:
     return backlog, found["overdue"] or 0, found["due_soon"] or 0, live_at
 
 
+# Where figures() reads from, by the number of filters chosen besides the period.
+_SOURCES = {"cube": _from_cube, "pairs": _from_pairs, "facts": _from_facts}
+
+
 def figures(filters: Filters, *, source: str = "") -> Figures:
     """Every indicator of the dashboard for these filters, in a constant number of queries: with at
-    most one filter besides the period, from the cube (MonthlyFigure); with a combination, from the
-    fact rows (the same SQL aggregation the cube is built with, so both give the same figures).
-    `source="facts"` forces the fact rows (the tests compare both paths; the bench times them)."""
+    most one filter besides the period, from the cube (MonthlyFigure); with two, from the pair rows
+    (PairFigure); with three or more, from the fact rows (the same SQL aggregation the cube and the
+    pair rows are built with, so all give the same figures). `source="facts"` (or "cube" for at most
+    one filter, "pairs" for two) forces a path: the tests compare them; the bench times them."""
     start, end = filters.start.replace(day=1), filters.end.replace(day=1)
     chosen = _chosen(filters)
-    if source not in ("cube", "facts"):
-        source = "cube" if len(chosen) <= 1 else "facts"
-    elif source == "cube" and len(chosen) > 1:
-        raise ValueError("The cube holds one filter at a time: use the facts for a combination.")
-    month_rows, breakdown = (_from_cube if source == "cube" else _from_facts)(filters, start, end, chosen)
+    natural = "cube" if len(chosen) <= 1 else "pairs" if len(chosen) == 2 else "facts"
+    if source not in _SOURCES:
+        source = natural
+    elif source != "facts" and source != natural:
+        raise ValueError(f"{len(chosen)} filters are not in the {source}: read the {natural} or the facts.")
+    month_rows, breakdown = _SOURCES[source](filters, start, end, chosen)
     return _assemble(filters, start, end, source, month_rows, breakdown)
 
 

@@ -204,17 +204,11 @@ class Dimension(models.TextChoices):
     COMPANY = "company", _("Company")
 
 
-class MonthlyFigure(models.Model):
-    """The cube: for each month of filing, one row per value of one dimension (all cases, a
-    province, a channel…), optionally broken down by a second one (`by_dim`: conciliator or channel).
-    Counters add up across months in SQL; `stage_days` holds, per stage, how many cases took each
-    number of business days, so medians and 90th percentiles are exact from a handful of rows."""
+class FigureCounters(models.Model):
+    """What a summary row counts for its group of cases in a month of filing: counters that add up
+    across months in SQL; `stage_days`, per stage, how many cases took each number of business days,
+    so medians and 90th percentiles are exact from a handful of rows; `states`, the cases' states."""
 
-    month = models.DateField()
-    dim = models.CharField(max_length=12, choices=Dimension.choices)
-    key = models.CharField(max_length=24, blank=True)
-    by_dim = models.CharField(max_length=12, blank=True)
-    by_key = models.CharField(max_length=24, blank=True)
     filed = models.PositiveIntegerField(default=0)
     admitted = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
@@ -257,12 +251,57 @@ class MonthlyFigure(models.Model):
     states = models.JSONField(default=dict)
 
     class Meta:
+        abstract = True
+
+
+class MonthlyFigure(FigureCounters):
+    """The cube: for each month of filing, one row per value of one dimension (all cases, a
+    province, a channel…), optionally broken down by a second one (`by_dim`: conciliator or channel).
+    Counters add up across months in SQL; `stage_days` holds, per stage, how many cases took each
+    number of business days, so medians and 90th percentiles are exact from a handful of rows."""
+
+    month = models.DateField()
+    dim = models.CharField(max_length=12, choices=Dimension.choices)
+    key = models.CharField(max_length=24, blank=True)
+    by_dim = models.CharField(max_length=12, blank=True)
+    by_key = models.CharField(max_length=24, blank=True)
+
+    class Meta:
         constraints = [
             models.UniqueConstraint(fields=["dim", "key", "by_dim", "by_key", "month"], name="monthlyfigure_unique")
         ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.dim}={self.key} {self.by_dim}={self.by_key}"
+
+
+class PairFigure(FigureCounters):
+    """The cube of two filters at once: for each month of filing, one row per pair of values of two
+    dimensions (`dim` before `dim2` in the dashboard's order of filters: province, company, sector,
+    channel, conciliator, hipervulnerable), with every counter, stage histogram and state, and the
+    same broken down by conciliator and by channel (`by_dim`; those rows keep their counters and the
+    resolution histogram only, as the cube's). Only the combinations that occur have rows, so a
+    company's pairs are bounded by its own cases. Written by the same refresh as the cube
+    (reporting/refresh.py); read by `indicators.figures` when exactly two filters are chosen."""
+
+    month = models.DateField()
+    dim = models.CharField(max_length=12, choices=Dimension.choices)
+    key = models.CharField(max_length=24, blank=True)
+    dim2 = models.CharField(max_length=12, choices=Dimension.choices)
+    key2 = models.CharField(max_length=24, blank=True)
+    by_dim = models.CharField(max_length=12, blank=True)
+    by_key = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dim", "key", "dim2", "key2", "by_dim", "by_key", "month"], name="pairfigure_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="pairfigure_month")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dim}={self.key} {self.dim2}={self.key2} {self.by_dim}={self.by_key}"
 
 
 class CompanyFigure(models.Model):

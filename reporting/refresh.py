@@ -22,10 +22,15 @@ the window, unless it is a human person.
 
 The cube: for each month of filing, one row per value of each dimension (all, province, channel,
 sector, hipervulnerable, conciliator, company), and the same broken down by conciliator and by
-channel (`Grouping`: breakdown rows keep their counters and resolution histogram only). Company and
-sector rows count parts (a company's part is its case); the others count cases (lead rows). On
-PostgreSQL the rows are inserted by one INSERT … SELECT per grouping (no row passes through Python);
-elsewhere they are built with the ORM's GROUP BY.
+channel (`Grouping`: breakdown rows keep their counters and resolution histogram only). The pair
+rows (PairFigure): the same for each pair of values of two of those dimensions (every pair of the
+dashboard's filters, aggregate.PAIRS), so that two filters are read from a handful of rows too; only
+the combinations that occur have rows. Company and sector rows (and pairs with either) count parts
+(a company's part is its case); the others count cases (lead rows). On PostgreSQL the rows are
+inserted by one INSERT … SELECT per grouping (no row passes through Python), and the groupings that
+are another one under other labels are copied from it (DERIVED: e.g. a province's rows broken down
+by channel are the pair rows of the province and the channel, kept to their counters and resolution); elsewhere
+every grouping is counted with the ORM's GROUP BY.
 
 A sector's figures pool its companies' parts (by each company's current sector); its `median_*`
 fields are the median company's figure, taken over its published companies (each company's answered
@@ -45,7 +50,7 @@ import logging
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -53,7 +58,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, Count, F, Q, QuerySet, Value, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
@@ -73,6 +79,7 @@ from .models import (
     Dimension,
     LiveCount,
     MonthlyFigure,
+    PairFigure,
     RefreshState,
     SectorFigure,
     Survey,
@@ -209,16 +216,19 @@ def _cases_open_over(changed_days: set[str]) -> set[int]:
 
 @dataclass(frozen=True)
 class Grouping:
-    """One kind of cube row: the dimension (and its fact column), whether it counts company parts,
-    the breakdown (and its column), and whether its rows are full. A breakdown line is read only
-    for its counters and its resolution histogram (reporting/indicators.py `Row`), so its rows keep
-    only those: the other stage histograms and the state counts would multiply the cube's cost."""
+    """One kind of summary row: the dimension (and its fact column), for the rows of a pair of
+    filters the second one (`dim2`: PairFigure rows), whether it counts company parts, the breakdown
+    (and its column), and whether its rows are full. A breakdown line is read only for its counters
+    and its resolution histogram (reporting/indicators.py `Row`), so its rows keep only those: the
+    other stage histograms and the state counts would multiply the cube's cost."""
 
     dim: str
     column: str | None
     parts: bool
     by_dim: str = ""
     by_column: str | None = None
+    dim2: str = ""
+    column2: str | None = None
 
     @property
     def full(self) -> bool:
@@ -230,54 +240,127 @@ class Grouping:
     def stages(self) -> tuple[str, ...]:
         return tuple(STAGE_COLUMNS) if self.full else ("resolution",)
 
+    @property
+    def model(self) -> type[MonthlyFigure] | type[PairFigure]:
+        return PairFigure if self.dim2 else MonthlyFigure
+
+    @property
+    def labels(self) -> dict[str, str]:
+        """The row's dimension fields and their values."""
+        return {"dim": self.dim, **({"dim2": self.dim2} if self.dim2 else {}), "by_dim": self.by_dim}
+
+    @property
+    def keys(self) -> dict[str, str | None]:
+        """The row's key fields and the fact column each one holds (None: always "")."""
+        return {"key": self.column, **({"key2": self.column2} if self.dim2 else {}), "by_key": self.by_column}
+
+    @property
+    def fields(self) -> dict[str, str]:
+        """{dimension: the key field holding its value} ("all cases" has none)."""
+        named = ((self.dim, "key"), (self.dim2, "key2"), (self.by_dim, "by_key"))
+        return {dim: name for dim, name in named if dim and dim != Dimension.ALL}
+
+    @property
+    def big_companies_only(self) -> bool:
+        """A company's pair rows: only its months with aggregate.COMPANY_PAIR_MIN_PARTS parts or more."""
+        return bool(self.dim2) and Dimension.COMPANY in (self.dim, self.dim2)
+
+
+def _pair(dims: tuple[str, str], by_dim: str = "") -> Grouping:
+    """The rows of a pair of filters (aggregate.PAIRS order), broken down by `by_dim` or not. They
+    count company parts when either dimension does."""
+    (dim, dim2), (column, parts), (column2, parts2) = dims, DIMENSIONS[dims[0]], DIMENSIONS[dims[1]]
+    return Grouping(dim, column, parts or parts2, by_dim, BREAKDOWNS.get(by_dim), dim2, column2)
+
 
 def _groupings() -> Iterator[Grouping]:
+    """Every kind of cube row (MonthlyFigure), then every kind of pair row (PairFigure)."""
     for dim, (column, parts) in DIMENSIONS.items():
         yield Grouping(dim, column, parts)
         for by_dim, by_column in BREAKDOWNS.items():
             if by_dim != dim:
                 yield Grouping(dim, column, parts, by_dim, by_column)
+    for dims in aggregate.PAIRS:
+        yield _pair(dims)
+        for by_dim in BREAKDOWNS:
+            if by_dim not in dims:
+                yield _pair(dims, by_dim)
+
+
+def _derived() -> dict[Grouping, Grouping]:
+    """Rows that are another grouping's under other labels (target ← source: the same cases grouped
+    by the same dimensions and counted alike), which the SQL path copies instead of counting again:
+    - each conciliator's and each channel's own rows are the "all cases" rows broken down by them;
+    - a dimension's rows broken down by conciliator or by channel are the pair rows of the two, kept
+      to their counters and resolution histogram (but a company's: its pairs skip its small months);
+    - the pair rows of a dimension and the conciliator broken down by channel are those of the
+      dimension and the channel broken down by conciliator."""
+    derived: dict[Grouping, Grouping] = {}
+    for by_dim, by_column in BREAKDOWNS.items():
+        column, parts = DIMENSIONS[by_dim]
+        derived[Grouping(by_dim, column, parts)] = Grouping(Dimension.ALL, None, False, by_dim, by_column)
+    for dim, (column, parts) in DIMENSIONS.items():
+        for by_dim, by_column in BREAKDOWNS.items():
+            if dim not in (Dimension.ALL, Dimension.COMPANY, by_dim):
+                derived[Grouping(dim, column, parts, by_dim, by_column)] = _pair(aggregate.pair(dim, by_dim))
+    for dim in aggregate.PAIR_DIMENSIONS:
+        if dim not in BREAKDOWNS:
+            source = _pair(aggregate.pair(dim, Dimension.CHANNEL), Dimension.CONCILIATOR)
+            derived[_pair(aggregate.pair(dim, Dimension.CONCILIATOR), Dimension.CHANNEL)] = source
+    return derived
+
+
+DERIVED = _derived()
 
 
 def _facts_of(months: set[date] | None) -> QuerySet[CaseFact]:
     return CaseFact.objects.all() if months is None else CaseFact.objects.filter(filed_month__in=sorted(months))
 
 
-def cube_rows(months: set[date] | None) -> list[MonthlyFigure]:
-    """Every MonthlyFigure row of these months (None: all), by SQL GROUP BY over the facts (the
-    database-independent way; on PostgreSQL `write_cube` inserts the same rows without Python)."""
+def _big_company_months(facts: QuerySet[CaseFact]) -> set[tuple[str, date]]:
+    """(company key, month) of the companies' months with at least COMPANY_PAIR_MIN_PARTS parts."""
+    counted = (
+        facts.filter(company__isnull=False)
+        .values("company_id", "filed_month")
+        .annotate(parts=Count("pk"))
+        .filter(parts__gte=aggregate.COMPANY_PAIR_MIN_PARTS)
+        .values_list("company_id", "filed_month")
+    )
+    return {(aggregate.cube_key(company_id), month) for company_id, month in counted}
+
+
+def _counted(groupings: Iterable[Grouping], months: set[date] | None) -> list[Any]:
+    """The rows of these groupings, by SQL GROUP BY over the facts (aggregate.summary_rows)."""
     facts = _facts_of(months)
-    rows: list[MonthlyFigure] = []
-    for grouping in _groupings():
+    rows: list[Any] = []
+    big: set[tuple[str, date]] | None = None
+    for grouping in groupings:
         qs = facts if grouping.parts else facts.filter(lead=True)
-        column, by_column = grouping.column, grouping.by_column
-        group = ["filed_month", *(c for c in (column, by_column) if c)]
+        keys = grouping.keys
+        group = ["filed_month", *(column for column in keys.values() if column)]
         summaries = aggregate.summary_rows(
             qs, group, stages=grouping.stages, states=grouping.full, parts=facts, once=not grouping.parts
         )
         for key, values in summaries.items():
             named = dict(zip(group, key, strict=True))
-            rows.append(
-                MonthlyFigure(
-                    month=named["filed_month"],
-                    dim=grouping.dim,
-                    key=aggregate.cube_key(named[column]) if column else "",
-                    by_dim=grouping.by_dim,
-                    by_key=aggregate.cube_key(named[by_column]) if by_column else "",
-                    **values,
-                )
-            )
+            fields = {name: aggregate.cube_key(named[column]) if column else "" for name, column in keys.items()}
+            if grouping.big_companies_only:
+                big = _big_company_months(facts) if big is None else big
+                if (fields[grouping.fields[Dimension.COMPANY]], named["filed_month"]) not in big:
+                    continue
+            rows.append(grouping.model(month=named["filed_month"], **grouping.labels, **fields, **values))
     return rows
 
 
-# Cube rows that are another grouping under other labels: (dim, by_dim) ← (source dim, source by_dim),
-# the source's breakdown key becoming the key (e.g. each conciliator's cases are the "all cases"
-# rows broken down by conciliator).
-DERIVED: dict[tuple[str, str], tuple[str, str]] = {
-    (Dimension.CONCILIATOR, ""): (Dimension.ALL, Dimension.CONCILIATOR),
-    (Dimension.CHANNEL, ""): (Dimension.ALL, Dimension.CHANNEL),
-    (Dimension.CHANNEL, Dimension.CONCILIATOR): (Dimension.CONCILIATOR, Dimension.CHANNEL),
-}
+def cube_rows(months: set[date] | None) -> list[MonthlyFigure]:
+    """Every MonthlyFigure row of these months (None: all), by SQL GROUP BY over the facts (the
+    database-independent way; on PostgreSQL `write_cube` inserts the same rows without Python)."""
+    return _counted((g for g in _groupings() if g.model is MonthlyFigure), months)
+
+
+def pair_rows(months: set[date] | None) -> list[PairFigure]:
+    """Every PairFigure row of these months (None: all), as `cube_rows`."""
+    return _counted((g for g in _groupings() if g.model is PairFigure), months)
 
 
 def _key_expression(column: str | None) -> Any:
@@ -291,106 +374,158 @@ def _key_expression(column: str | None) -> Any:
     return F(column)
 
 
-def _insert_cube_rows(months: set[date] | None) -> None:
-    """PostgreSQL: INSERT … SELECT every cube row of these months. The counters are the ORM's own
+def _in_big_company_months() -> RawSQL:
+    """The fact row's company and month have at least aggregate.COMPANY_PAIR_MIN_PARTS parts, as the
+    company's cube row (written just before the pair rows, `_groupings`) counts them. Uncorrelated,
+    so that PostgreSQL hashes the few thousand big months once (a correlated EXISTS is probed row by
+    row: ~3 s more per grouping at a million cases)."""
+    cube = connection.ops.quote_name(MonthlyFigure._meta.db_table)
+    facts = connection.ops.quote_name(CaseFact._meta.db_table)
+    return RawSQL(
+        f"({facts}.company_id, {facts}.filed_month) IN (SELECT NULLIF(key, '')::bigint, month FROM {cube} "
+        "WHERE dim = %s AND by_dim = '' AND by_key = '' AND filed >= %s)",
+        [Dimension.COMPANY, aggregate.COMPANY_PAIR_MIN_PARTS],
+        output_field=BooleanField(),
+    )
+
+
+def _insert_rows(cursor: Any, grouping: Grouping, months: set[date] | None) -> None:
+    """PostgreSQL: INSERT … SELECT the rows of one grouping. The counters are the ORM's own
     aggregates (aggregate.COUNTERS, compiled to SQL); the stage histograms and state counts are
     JSON objects built by jsonb_object_agg over GROUP BY days, exactly as `aggregate.histograms`
     and `aggregate.state_counts` count them (tests/reporting/test_refresh.py compares both)."""
-    table = connection.ops.quote_name(MonthlyFigure._meta.db_table)
-    names = list(aggregate.COUNTERS)
+    table = connection.ops.quote_name(grouping.model._meta.db_table)
     case_names, survey_names = list(aggregate.CASE_COUNTERS), list(aggregate.SURVEY_COUNTERS)
+    # The key fields, as k0, k1… in the queries.
+    aliases = {name: f"k{index}" for index, name in enumerate(grouping.keys)}
+    keys = ", ".join(aliases.values())
+    by = ", ".join(str(n) for n in range(1, len(aliases) + 2))  # GROUP BY the month and the keys
+    joined = ", ".join(f"{{0}}.{alias}" for alias in ["filed_month", *aliases.values()])
+
+    def keyed(facts: QuerySet[CaseFact]) -> QuerySet[CaseFact]:
+        return facts.annotate(**{aliases[name]: _key_expression(column) for name, column in grouping.keys.items()})
+
+    facts = keyed(_facts_of(months) if grouping.parts else _facts_of(months).filter(lead=True))
+    if grouping.big_companies_only:
+        facts = facts.filter(_in_big_company_months())
+    columns = aggregate.stage_columns(once=not grouping.parts)
+    base_sql, base_params = facts.values(
+        "filed_month", *aliases.values(), "status", *columns.values()
+    ).query.sql_with_params()
+    counters_sql, counters_params = (
+        facts.values("filed_month", *aliases.values())
+        .annotate(**aggregate.case_counters(once=not grouping.parts))
+        .order_by()
+        .query.sql_with_params()
+    )
+    # The companies' answers: over every part of the cases (see aggregate.SURVEY_COUNTERS).
+    surveys_sql, surveys_params = (
+        keyed(aggregate.answered_by_companies(_facts_of(months)))
+        .values("filed_month", *aliases.values())
+        .annotate(**aggregate.SURVEY_COUNTERS)
+        .order_by()
+        .query.sql_with_params()
+    )
+    stages = ", ".join(f"('{stage}', base.{columns[stage]})" for stage in grouping.stages)
+    states = (
+        f"""SELECT filed_month, {keys}, jsonb_object_agg(status, n) AS states
+        FROM (SELECT filed_month, {keys}, status, count(*) AS n FROM base GROUP BY {by}, status) AS s
+        GROUP BY {by}"""
+        if grouping.full
+        else f"SELECT NULL::date AS filed_month, {', '.join(f'NULL AS {a}' for a in aliases.values())}, "
+        "NULL::jsonb AS states WHERE false"
+    )
+    labels = grouping.labels
+    cursor.execute(
+        f"""
+        WITH base AS ({base_sql}),
+        counters AS ({counters_sql}),
+        surveys AS ({surveys_sql}),
+        days AS (
+            SELECT filed_month, {keys}, s.stage, s.days, count(*) AS n
+            FROM base CROSS JOIN LATERAL (VALUES {stages}) AS s(stage, days)
+            WHERE s.days IS NOT NULL
+            GROUP BY {by}, s.stage, s.days
+        ),
+        per_stage AS (
+            SELECT filed_month, {keys}, stage, jsonb_object_agg(days::text, n) AS histogram
+            FROM days GROUP BY {by}, stage
+        ),
+        histograms AS (
+            SELECT filed_month, {keys}, jsonb_object_agg(stage, histogram) AS stage_days
+            FROM per_stage GROUP BY {by}
+        ),
+        states AS ({states})
+        INSERT INTO {table} (month, {", ".join(labels)}, {", ".join(aliases)},
+            {", ".join(case_names + survey_names)}, stage_days, states)
+        SELECT c.filed_month, {", ".join(["%s"] * len(labels))}, {", ".join(f"c.{a}" for a in aliases.values())},
+            {", ".join(f"c.{name}" for name in case_names)},
+            {", ".join(f"COALESCE(a.{name}, 0)" for name in survey_names)},
+            COALESCE(h.stage_days, '{{}}'::jsonb), COALESCE(s.states, '{{}}'::jsonb)
+        FROM counters AS c
+        LEFT JOIN surveys AS a ON ({joined.format("a")}) = ({joined.format("c")})
+        LEFT JOIN histograms AS h ON ({joined.format("h")}) = ({joined.format("c")})
+        LEFT JOIN states AS s ON ({joined.format("s")}) = ({joined.format("c")})
+        """,
+        [*base_params, *counters_params, *surveys_params, *labels.values()],
+    )
+
+
+def _copy_rows(cursor: Any, target: Grouping, source: Grouping, months: set[date] | None) -> None:
+    """PostgreSQL: write the rows of `target` as copies of those of `source` (DERIVED), each key
+    field taken from the source's field of the same dimension; a breakdown copied from full rows
+    keeps its counters and its resolution histogram only."""
+    names = ", ".join(aggregate.COUNTERS)
+    held = source.fields
+    dims = {name: dim for dim, name in target.fields.items()}
+    values = [held[dims[name]] if name in dims else "''" for name in target.keys]
+    if target.full or not source.full:
+        histograms = "stage_days, states"
+    else:
+        histograms = "jsonb_strip_nulls(jsonb_build_object('resolution', stage_days -> 'resolution')), '{}'::jsonb"
+    where = " AND ".join(f"{name} = %s" for name in source.labels)
+    params: list[Any] = [*target.labels.values(), *source.labels.values()]
+    if months is not None:
+        where += " AND month = ANY(%s)"
+        params.append(sorted(months))
+    cursor.execute(
+        f"INSERT INTO {connection.ops.quote_name(target.model._meta.db_table)} "
+        f"(month, {', '.join(target.labels)}, {', '.join(target.keys)}, {names}, stage_days, states) "
+        f"SELECT month, {', '.join(['%s'] * len(target.labels))}, {', '.join(values)}, {names}, {histograms} "
+        f"FROM {connection.ops.quote_name(source.model._meta.db_table)} WHERE {where}",
+        params,
+    )
+
+
+def _insert_cube_rows(months: set[date] | None) -> None:
+    """PostgreSQL: INSERT … SELECT every cube and pair row of these months: one query per grouping
+    counted, then one per grouping copied (DERIVED)."""
     with connection.cursor() as cursor:
         # Compiling these aggregates costs more than running them (JIT): off for this transaction.
         cursor.execute("SET LOCAL jit = off")
+        # The stage histograms hash a few million (row, stage) pairs per grouping at a million cases:
+        # in memory rather than spilled to disk in batches (the default 4 MB).
+        cursor.execute("SET LOCAL work_mem = '128MB'")
         for grouping in _groupings():
-            if (grouping.dim, grouping.by_dim) in DERIVED:
-                continue
-            facts = _facts_of(months) if grouping.parts else _facts_of(months).filter(lead=True)
-            keyed = facts.annotate(k=_key_expression(grouping.column), b=_key_expression(grouping.by_column))
-            columns = aggregate.stage_columns(once=not grouping.parts)
-            base_sql, base_params = keyed.values(
-                "filed_month", "k", "b", "status", *columns.values()
-            ).query.sql_with_params()
-            counters_sql, counters_params = (
-                keyed.values("filed_month", "k", "b")
-                .annotate(**aggregate.case_counters(once=not grouping.parts))
-                .order_by()
-                .query.sql_with_params()
-            )
-            # The companies' answers: over every part of the cases (see aggregate.SURVEY_COUNTERS).
-            answers = aggregate.answered_by_companies(_facts_of(months)).annotate(
-                k=_key_expression(grouping.column), b=_key_expression(grouping.by_column)
-            )
-            surveys_sql, surveys_params = (
-                answers.values("filed_month", "k", "b")
-                .annotate(**aggregate.SURVEY_COUNTERS)
-                .order_by()
-                .query.sql_with_params()
-            )
-            stages = ", ".join(f"('{stage}', base.{columns[stage]})" for stage in grouping.stages)
-            states = (
-                """SELECT filed_month, k, b, jsonb_object_agg(status, n) AS states
-                FROM (SELECT filed_month, k, b, status, count(*) AS n FROM base GROUP BY 1, 2, 3, 4) AS s
-                GROUP BY 1, 2, 3"""
-                if grouping.full
-                else "SELECT NULL::date AS filed_month, NULL AS k, NULL AS b, NULL::jsonb AS states WHERE false"
-            )
-            cursor.execute(
-                f"""
-                WITH base AS ({base_sql}),
-                counters AS ({counters_sql}),
-                surveys AS ({surveys_sql}),
-                days AS (
-                    SELECT filed_month, k, b, s.stage, s.days, count(*) AS n
-                    FROM base CROSS JOIN LATERAL (VALUES {stages}) AS s(stage, days)
-                    WHERE s.days IS NOT NULL
-                    GROUP BY 1, 2, 3, 4, 5
-                ),
-                per_stage AS (
-                    SELECT filed_month, k, b, stage, jsonb_object_agg(days::text, n) AS histogram
-                    FROM days GROUP BY 1, 2, 3, 4
-                ),
-                histograms AS (
-                    SELECT filed_month, k, b, jsonb_object_agg(stage, histogram) AS stage_days
-                    FROM per_stage GROUP BY 1, 2, 3
-                ),
-                states AS ({states})
-                INSERT INTO {table} (month, dim, key, by_dim, by_key, {", ".join(case_names + survey_names)},
-                    stage_days, states)
-                SELECT c.filed_month, %s, c.k, %s, c.b, {", ".join(f"c.{name}" for name in case_names)},
-                    {", ".join(f"COALESCE(a.{name}, 0)" for name in survey_names)},
-                    COALESCE(h.stage_days, '{{}}'::jsonb), COALESCE(s.states, '{{}}'::jsonb)
-                FROM counters AS c
-                LEFT JOIN surveys AS a ON (a.filed_month, a.k, a.b) = (c.filed_month, c.k, c.b)
-                LEFT JOIN histograms AS h ON (h.filed_month, h.k, h.b) = (c.filed_month, c.k, c.b)
-                LEFT JOIN states AS s ON (s.filed_month, s.k, s.b) = (c.filed_month, c.k, c.b)
-                """,
-                [*base_params, *counters_params, *surveys_params, grouping.dim, grouping.by_dim],
-            )
-        # The groupings computed already under other names, copied with their labels swapped.
-        counters = ", ".join(names)
-        for (dim, by_dim), (source_dim, source_by_dim) in DERIVED.items():
-            by_key = "''" if not by_dim else "key"
-            where = "" if months is None else " AND month = ANY(%s)"
-            cursor.execute(
-                f"INSERT INTO {table} (month, dim, key, by_dim, by_key, {counters}, stage_days, states) "
-                f"SELECT month, %s, by_key, %s, {by_key}, {counters}, stage_days, states FROM {table} "
-                f"WHERE dim = %s AND by_dim = %s{where}",
-                [dim, by_dim, source_dim, source_by_dim, *([sorted(months)] if months is not None else [])],
-            )
+            if grouping not in DERIVED:
+                _insert_rows(cursor, grouping, months)
+        for target, source in DERIVED.items():
+            _copy_rows(cursor, target, source, months)
 
 
 def write_cube(months: set[date] | None) -> None:
-    """Replace the cube rows of these months (None: the whole cube) in one transaction: readers see
-    the old rows or the new ones, never a month half written."""
-    rows = None if connection.vendor == "postgresql" else cube_rows(months)
+    """Replace the cube and pair rows of these months (None: all of them) in one transaction: readers
+    see the old rows or the new ones, never a month half written."""
+    rows = None if connection.vendor == "postgresql" else [*cube_rows(months), *pair_rows(months)]
     with transaction.atomic():
-        stale = MonthlyFigure.objects.all() if months is None else MonthlyFigure.objects.filter(month__in=months)
-        stale.delete()
+        for model in (MonthlyFigure, PairFigure):
+            stale = model.objects.all() if months is None else model.objects.filter(month__in=months)
+            stale.delete()
         if rows is None:
             _insert_cube_rows(months)
         else:
-            MonthlyFigure.objects.bulk_create(rows, batch_size=2000)
+            MonthlyFigure.objects.bulk_create([r for r in rows if isinstance(r, MonthlyFigure)], batch_size=2000)
+            PairFigure.objects.bulk_create([r for r in rows if isinstance(r, PairFigure)], batch_size=2000)
 
 
 # --- Company and sector figures ---------------------------------------------------------------------

@@ -9,7 +9,9 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from complaints.forms.filing import MultipleFileInput
 from complaints.states import VISIBLE_TO_COMPANY_STATES, State
+from complaints.uploads import limits_text
 from parties.amounts import AmountField
 from parties.dates import BoundedDateField
 from parties.models import Company, User
@@ -103,6 +105,19 @@ class CompanyAnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         error_messages={"required": _("Write the company's answer.")},
     )
+    # Only renders the file picker: the view hands the files to the service, which judges each one
+    # with complaints/uploads.py (the same checks and messages as the API's attachments).
+    attachments = forms.FileField(
+        label=_("Attach files"),
+        required=False,
+        widget=MultipleFileInput(
+            attrs={"accept": ".pdf,.jpg,.jpeg,.png,.heic,application/pdf,image/jpeg,image/png,image/heic"}
+        ),
+    )
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["attachments"].help_text = limits_text()
 
 
 class OfferForm(forms.Form):

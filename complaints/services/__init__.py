@@ -35,7 +35,7 @@ from complaints.signals import case_event_recorded, case_moved
 from complaints.states import State
 from notifications.services import notify
 from parties.business_days import deadline_after
-from parties.models import PowerStatus, Representation, User
+from parties.models import PowerStatus, User
 
 # --- The one mechanism every move goes through ------------------------------------------------------
 
@@ -65,10 +65,18 @@ def _locked(case: Complaint) -> Complaint:
 
 
 def record_event(
-    *, case: Complaint, action: str, by: User | None, from_state: str = "", to_state: str = "", reason: str = ""
+    *,
+    case: Complaint,
+    action: str,
+    by: User | None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    part: CaseCompany | None = None,
 ) -> CaseEvent:
     """Append to the case's keyed hash chain and move its head (complaints/integrity.py). Callers
-    hold the case's row lock, so the chain is serial, and the event and head commit together."""
+    hold the case's row lock, so the chain is serial, and the event and head commit together.
+    `part`: the company's part a part's own move is about (receivers, e.g. webhooks, read it)."""
     actions.get(action)  # an action nobody declared (complaints/actions.py) is a programming error: raises
     event = integrity.append_event(
         case=case,
@@ -79,7 +87,7 @@ def record_event(
         reason=reason,
         at=timezone.now(),
     )
-    case_event_recorded.send(sender=CaseEvent, case=case, event=event)
+    case_event_recorded.send(sender=CaseEvent, case=case, event=event, part=part)
     return event
 
 
@@ -141,8 +149,9 @@ def notify_case_parties(
     company: bool = True,
     context: dict | None = None,
 ) -> None:
-    """Tell the consumer (and their representatives with a validated power) and/or every active
-    representative of each company served in the case, once per occurrence: `key` names it (the
+    """Tell the consumer (and their representatives with a validated power) and/or the company side of
+    each company served in the case (its assignee, else every active representative:
+    complaints/services/assignment.py `company_recipients`), once per occurrence: `key` names it (the
     outbox scopes it per recipient and channel)."""
     recipients: list[User] = []
     if consumer:
@@ -154,14 +163,9 @@ def notify_case_parties(
             ).select_related("user")
         ]
     if company:
-        served = CaseCompany.objects.filter(complaint_id=case.pk, notified_at__isnull=False).values("company_id")
-        recipients += [
-            rep.user
-            for rep in Representation.objects.active()
-            .filter(company_id__in=served)
-            .select_related("user")
-            .order_by("company_id", "pk")
-        ]
+        from complaints.services.assignment import company_recipients  # builds on this module
+
+        recipients += company_recipients(case)
     for recipient in recipients:
         notify(
             recipient=recipient,

@@ -2,13 +2,18 @@
 rejects or counters. Who may do each, now, is decided in complaints/policy.py; these ask it under
 the case's row lock."""
 
+import contextlib
+import hashlib
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from complaints import actions, policy
 from complaints.errors import CaseError
@@ -18,12 +23,15 @@ from complaints.models import (
     CaseCompany,
     CompanyAnswer,
     Complaint,
+    Evidence,
     Offer,
     OfferStatus,
     PartStatus,
 )
+from complaints.records import record_text
 from complaints.services import Move, _apply, _locked, _notify_parties, case_url, notify_case_parties, record_event
 from complaints.services.parts import is_multi_company, part_move
+from complaints.uploads import evidence_label, validate_evidence
 from notifications.services.outbox import notify
 from parties.models import Representation, User
 
@@ -43,18 +51,76 @@ def _acting_part(case: Complaint, by: User, part: CaseCompany | None) -> CaseCom
     return parts[0] if parts else None
 
 
-def company_answer(*, complaint: Complaint, by: User, text: str, part: CaseCompany | None = None) -> CompanyAnswer:
-    """A company's written answer; any active representative may give it (no power needed)."""
+def company_answer(
+    *,
+    complaint: Complaint,
+    by: User,
+    text: str,
+    part: CaseCompany | None = None,
+    attachments: Sequence[UploadedFile] = (),
+) -> CompanyAnswer:
+    """A company's written answer; any active representative may give it (no power needed). Its
+    attachments join the case's evidence, judged by the same checks as the consumer's
+    (complaints/uploads.py: type from the content, size, pixels, and at most EVIDENCE_MAX_FILES per
+    company in the case). One refused file is a ValidationError that says why, and nothing is kept:
+    not the answer, not the other files. The event records each file's name and SHA-256."""
     if not text.strip():
         raise CaseError(_("Write the company's answer."))
-    with transaction.atomic():
-        case = _locked(complaint)
-        policy.ensure(policy.ANSWER_AS_COMPANY, by, case)
-        acting = _acting_part(case, by, part)
-        answer = CompanyAnswer.objects.create(complaint=case, part=acting, author=by, text=text)
-        reason = f"{acting.display_name}: {text}" if acting is not None and is_multi_company(case) else text
-        event = record_event(case=case, action=actions.COMPANY_ANSWERED.code, by=by, reason=reason)
-        _notify_parties(Move(case, event))
+    stored: list[Evidence] = []
+    try:
+        with transaction.atomic():
+            case = _locked(complaint)
+            policy.ensure(policy.ANSWER_AS_COMPANY, by, case)
+            acting = _acting_part(case, by, part)
+            kinds: list[str] = []
+            if attachments:
+                assert acting is not None  # the rule refuses a person who represents no company of the case
+                # The company's files so far, whoever of its representatives (past or present) sent them.
+                already = case.evidence.filter(
+                    uploaded_by__in=Representation.objects.filter(company__case_parts=acting).values("user_id")
+                ).count()
+                problems: list[str] = []
+                for index, upload in enumerate(attachments):
+                    try:
+                        kinds.append(validate_evidence(upload, already=already + index))
+                    except ValidationError as error:
+                        problems.extend(error.messages)
+                if problems:  # every file judged before any is stored
+                    raise ValidationError(problems)
+            answer = CompanyAnswer.objects.create(complaint=case, part=acting, author=by, text=text)
+            if attachments:
+                assert acting is not None
+                description = record_text(
+                    gettext_noop("Attached by %(company)s to its answer"), company=acting.display_name
+                )
+                for upload, kind in zip(attachments, kinds, strict=True):
+                    digest = hashlib.sha256()
+                    for chunk in upload.chunks():
+                        digest.update(chunk)
+                    upload.seek(0)
+                    evidence = Evidence(
+                        complaint=case,
+                        original_name=evidence_label(upload.name or ""),
+                        content_type=kind,
+                        size=upload.size or 0,
+                        sha256=digest.hexdigest(),
+                        description=description[:200],
+                        uploaded_by=by,
+                    )
+                    evidence.file.save(evidence.original_name, upload, save=False)
+                    stored.append(evidence)
+                    evidence.save()
+            reason = f"{acting.display_name}: {text}" if acting is not None and is_multi_company(case) else text
+            if stored:
+                reason += "".join(f"\n{evidence.original_name} · SHA-256 {evidence.sha256}" for evidence in stored)
+            event = record_event(case=case, action=actions.COMPANY_ANSWERED.code, by=by, reason=reason)
+            _notify_parties(Move(case, event))
+    except Exception:
+        for evidence in stored:  # the rows rolled back; their files must go too
+            if evidence.file.name:
+                with contextlib.suppress(OSError):
+                    evidence.file.storage.delete(evidence.file.name)
+        raise
     return answer
 
 
@@ -123,14 +189,16 @@ def _locked_answerable_offer(offer: Offer, by: User) -> tuple[Complaint, Offer]:
 
 
 def _tell_the_offering_company(case: Complaint, offer: Offer, event_pk: int, **context: object) -> None:
-    """In a case of several companies, the answer to an offer concerns only the company that made it."""
+    """In a case of several companies, the answer to an offer concerns only the company that made it
+    (its assignee, else every active representative)."""
+    from complaints.services.assignment import company_recipients
+
     if offer.part is None or offer.part.company_id is None:
         return
-    for representation in (
-        Representation.objects.active().filter(company_id=offer.part.company_id).select_related("user").order_by("pk")
-    ):
+    # The company made the offer, so it hears of the answer even if its service is still on paper.
+    for recipient in company_recipients(case, part_ids=[offer.part.pk], served_only=False):
         notify(
-            recipient=representation.user,
+            recipient=recipient,
             event="offer_answered",
             context={"case_number": case.number, "case_url": case_url(case), **context},
             idempotency_key=f"case-event:{event_pk}",

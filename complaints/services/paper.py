@@ -28,6 +28,7 @@ from complaints.errors import CaseError
 from complaints.models import CaseCompany, Complaint, PaperNotice, PartStatus, ServiceMethod
 from complaints.services import case_url, lock_case, notify_case_parties, record_event
 from complaints.services import parts as case_parts
+from complaints.services.assignment import apply_assignment_rules
 from complaints.states import State
 from complaints.uploads import sniff_content_type
 from parties.business_days import deadline_after
@@ -237,6 +238,7 @@ def paper_notice_deliver(*, part: CaseCompany, by: User, delivered_on: date, rec
             part.service_method = ServiceMethod.PAPER
             part.domicile_due_at = due
             part.save(update_fields=["notified_at", "service_method", "domicile_due_at"])
+            apply_assignment_rules(part, case=case)  # complaints/services/assignment.py
             if not case_parts.is_multi_company(case):
                 case.domicile_due_at = due
                 case.save(update_fields=["domicile_due_at", "updated_at"])

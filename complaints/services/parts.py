@@ -118,6 +118,7 @@ def part_move(
         case=case,
         action=PART_ACTIONS[to].code,
         by=by,
+        part=part,
         reason=f"{part.display_name} ({PartStatus(from_status).label} → {label}). {reason}".strip(),
     )
     if settle_case and (move := settle(case, by=by)) is not None:

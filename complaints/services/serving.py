@@ -20,6 +20,7 @@ from complaints.errors import CaseError
 from complaints.models import CaseCompany, Complaint, PartStatus, ServiceMethod
 from complaints.services import Move, _apply, _locked, _notify_parties, lock_case
 from complaints.services import parts as case_parts
+from complaints.services.assignment import apply_assignment_rules
 from complaints.states import State
 from notifications.services import formal_notice_serve
 from parties.models import User
@@ -66,11 +67,13 @@ def _serve_part(case: Complaint, part: CaseCompany, *, by: User | None) -> Compl
         )
         key = f"part:{part.pk}:notice"
         _serve_notice(locked, part, key)
+        apply_assignment_rules(part, case=locked)  # the company's rules choose who handles it
         move = case_parts.settle(locked, by=by)  # the last company served serves the case
     else:
         move = _apply(locked, actions.SERVE_COMPANY.code, by=by, company_notified_at=now, domicile_due_at=None)
         CaseCompany.objects.filter(pk=part.pk).update(service_method=ServiceMethod.ELECTRONIC, domicile_due_at=None)
         _serve_notice(move.case, part, f"case-event:{move.event.pk}:notice")
+        apply_assignment_rules(part, case=move.case)
     if move is None:
         return locked
     _notify_parties(move)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_fsm import has_transition_perm
 
-from complaints import policy, services
+from complaints import actions, policy, services
 from complaints.forms.case_file import (
     CaseFilterForm,
     CompanyAnswerForm,
@@ -52,6 +52,8 @@ PAGE_SIZE = 25
 DELIVERIES_SHOWN = 200  # the newest; the failures page has the rest
 ADMISSION_PANEL = "complaints/office/_admission_panel.html"
 EMBEDDABLE_IMAGES = ("image/jpeg", "image/png")
+# The answer form's file input (prefix "answer"): files sent along the company's written answer.
+ANSWER_ATTACHMENTS = "answer-attachments"
 # A list's cases with every company of each, lead first (case.parts.all in the templates).
 COMPANIES_OF_CASE = Prefetch(
     "parts", queryset=CaseCompany.objects.select_related("company").order_by("complaint_id", "position", "pk")
@@ -183,6 +185,8 @@ def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object
     is_owner = user.pk == case.consumer_id
     is_company_side = represents(user, case)
     is_staff_role = user.role in STAFF_ROLES
+    # What the company may not read (a private reason) the consumer and the office still do.
+    company_only = is_company_side and not (is_owner or is_staff_role)
     pending_offer = policy.pending_offer_of(case)
     context.update(
         {
@@ -192,7 +196,10 @@ def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object
             # DNI, phone, e-mail and address are for the office and the consumer, not the company.
             "show_consumer_contact": is_owner or is_staff_role,
             # Each event with the offer it records, if any, worded by the template in the reader's language.
-            "timeline": [(event, offer_terms_in(event)) for event in reversed(context["events"])],
+            "timeline": [
+                (event, offer_terms_in(event), actions.reason_for(event, company_side=company_only))
+                for event in reversed(context["events"])
+            ],
             "events_intact": case_events_intact(case) if is_staff_role else None,
             "deliveries": list(
                 Notification.objects.filter(case_number=case.number)
@@ -273,8 +280,18 @@ def company_answer(request: AuthenticatedRequest, pk: int) -> HttpResponse:
         return _render_case(request, case, answer_form=form)
     try:
         services.company_answer(
-            complaint=case, by=request.user, text=form.cleaned_data["text"], part=_chosen_part(request, case)
+            complaint=case,
+            by=request.user,
+            text=form.cleaned_data["text"],
+            part=_chosen_part(request, case),
+            # The files ride along the answer (the answer form's file input); judged by the service.
+            attachments=request.FILES.getlist(ANSWER_ATTACHMENTS),
         )
+    except ValidationError as error:
+        # A refused file: nothing was kept; the form comes back with the text and what to fix.
+        for message in error.messages:
+            form.add_error(None, message)
+        return _render_case(request, case, answer_form=form)
     except services.CaseError as error:
         messages.error(request, str(error))
     else:

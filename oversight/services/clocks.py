@@ -18,17 +18,19 @@ from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from complaints.models import CaseCompany, Complaint, ConsumerRepresentative
+from complaints.models import Complaint, ConsumerRepresentative
 from complaints.records import on_record, record_text
 from complaints.services import case_url, lock_case, record_event
+from complaints.services.assignment import company_recipients
 from hearings import policy as hearing_policy
 from hearings.models import Acta, Agreement, Hearing
 from notifications.services import notify
-from parties.models import PowerStatus, Representation, Role, User
+from parties.models import PowerStatus, Role, User
 
 from .. import actions
 from ..models import Clock, Ending, Kind, WhoActs
 from ..rules import RULES, Rule, Wait, due_for, reminder_moments, rule_for
+from ..signals import clock_reminded
 
 logger = logging.getLogger("oversight")
 
@@ -164,17 +166,9 @@ def _consumer_side(case: Complaint) -> list[User]:
 
 
 def _company_side(case: Complaint, part_ids: list[int] | None = None) -> list[User]:
-    """The active representatives of the companies served in the case (or only of `part_ids`)."""
-    served = CaseCompany.objects.filter(complaint_id=case.pk, notified_at__isnull=False)
-    if part_ids is not None:
-        served = served.filter(pk__in=part_ids)
-    return [
-        rep.user
-        for rep in Representation.objects.active()
-        .filter(company_id__in=served.values("company_id"))
-        .select_related("user")
-        .order_by("company_id", "pk")
-    ]
+    """Who on the side of the companies served in the case (or only of `part_ids`) is reminded: each
+    part's assignee, else its company's active representatives (complaints/services/assignment.py)."""
+    return company_recipients(case, part_ids=part_ids)
 
 
 def _who_decides(clock: Clock, rule: Rule) -> list[User]:
@@ -334,6 +328,7 @@ def _remind_one(pk: int, case_id: int, rule: Rule, now: datetime) -> bool:
         if claimed != 1:
             return False
         written = _remind(clock, case, rule, wait, stage, now)
+        clock_reminded.send(sender=Clock, clock=clock, case=case, stage=stage, now=now)
         if not written:
             # Nobody to tell (no active person for this wait): the stage moves on all the same, so the
             # row leaves the queue; the digest and the list still show the wait.

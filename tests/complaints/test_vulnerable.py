@@ -12,7 +12,7 @@ from complaints import services
 from complaints.models import CaseEvent
 from complaints.services.vulnerable import complaint_flag_vulnerable, complaint_unflag_vulnerable
 from parties.business_days import deadline_after
-from tests.complaints.factories import draft_case, submitted_case
+from tests.complaints.factories import draft_case, served_case, submitted_case
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +134,16 @@ def test_the_case_file_shows_the_flag_and_the_assisted_channels(
     office = client_for(officer).get(url).content.decode()
     assert "Hipervulnerable consumer" in office
     assert reverse("complaint_vulnerable", args=[case.pk]) in office
+
+
+def test_the_company_sees_that_the_case_was_flagged_but_not_why(consumer, company, officer, representative, client_for):
+    case = served_case(consumer, company, officer)
+    complaint_flag_vulnerable(complaint=case, by=officer, categories=["disability"], note="Usa silla de ruedas")
+    url = reverse("complaint_detail", args=[case.pk])
+
+    theirs = client_for(representative).get(url).content.decode()
+    mine = client_for(consumer).get(url).content.decode()
+
+    assert "Consumer flagged as hipervulnerable" in theirs  # the event is on the company's timeline
+    assert "silla de ruedas" not in theirs
+    assert "silla de ruedas" in mine

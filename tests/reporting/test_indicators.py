@@ -4,9 +4,11 @@ the fact rows) compared with each other."""
 
 import dataclasses
 from datetime import date, timedelta
+from itertools import combinations
 
 import pytest
 from django.conf import settings
+from django.db.models import Q
 
 from complaints.models import CaseCompany
 from complaints.services import complaint_submit
@@ -15,12 +17,22 @@ from oversight.models import Clock
 from oversight.services.digest import at_risk_horizon
 from parties.business_days import forget_calendar
 from parties.models import Company, Sector
-from reporting.indicators import Figures, Filters, figures
-from reporting.models import CompanyFigure
+from reporting import aggregate
+from reporting.indicators import Figures, Filters, _chosen, figures
+from reporting.models import CompanyFigure, PairFigure
 from reporting.refresh import rebuild, refresh
 from reporting.transparency import published_figures, sector_figure
 from tests.complaints.factories import draft_case
-from tests.reporting.scenario import REFRESHED, Office, at, build_office, build_shared_cases, survey, travel
+from tests.reporting.scenario import (
+    REFRESHED,
+    Office,
+    at,
+    build_office,
+    build_shared_cases,
+    file_case,
+    survey,
+    travel,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +47,13 @@ def _fresh_calendar():
 
 
 JUNE, JULY = date(2026, 6, 1), date(2026, 7, 1)
+
+
+@pytest.fixture(autouse=True)
+def _every_company_month_has_pair_rows(monkeypatch):
+    """The office's companies have a handful of cases a month: every month is "big" for the pair rows
+    here (aggregate.COMPANY_PAIR_MIN_PARTS), except where a test says otherwise."""
+    monkeypatch.setattr(aggregate, "COMPANY_PAIR_MIN_PARTS", 1)
 
 
 @pytest.fixture
@@ -185,50 +204,134 @@ def test_one_filter_reads_the_cube_and_counts_by_hand(office):
     assert [(row.label, row.filed) for row in bruno.by_conciliator] == [("Bruno Sosa", 1)]
 
 
-def test_a_combination_of_filters_reads_the_facts(office):
+def test_two_filters_read_the_pair_rows(office):
     found = july(company_id=office.x.pk, channel="in_person")
-    assert found.source == "facts"
+    assert found.source == "pairs"
     # Company X at the desk: E (rejected).
     assert (found.filed, found.rejected, found.with_outcome) == (1, 1, 0)
     assert found.rates.agreement is None
+    assert [(row.key, row.filed) for row in found.by_channel] == [("in_person", 1)]
     # Web cases of consumers in CABA: A B G.
     web_caba = july(channel="web", province="CABA")
-    assert web_caba.filed == 3
+    assert (web_caba.source, web_caba.filed) == ("pairs", 3)
     assert web_caba.rates.agreement == pytest.approx(1.0)
+    # Company X's hipervulnerable consumers: G, heard by Ana (adjourned) then Bruno (agreement).
+    x_vulnerable = july(company_id=office.x.pk, vulnerable=True)
+    assert (x_vulnerable.filed, x_vulnerable.hearings_held, x_vulnerable.by_state) == (
+        1,
+        2,
+        [("agreement", "Agreement", 1)],
+    )
+    assert [(row.label, row.agreements) for row in x_vulnerable.by_conciliator] == [("Bruno Sosa", 1)]
 
 
+def test_three_filters_read_the_facts(office):
+    found = july(province="CABA", channel="web", vulnerable=True)
+    assert found.source == "facts"
+    # G is the only hipervulnerable consumer: in CABA, on the web.
+    assert (found.filed, found.with_outcome, found.rates.agreement_hearing) == (1, 1, 1.0)
+    with pytest.raises(ValueError):
+        figures(Filters(start=JULY, end=JULY, province="BA", channel="web", vulnerable=True), source="pairs")
+    with pytest.raises(ValueError):
+        figures(Filters(start=JULY, end=JULY, province="BA"), source="pairs")
+
+
+# Each filter's values in the office (company and conciliator: Office attributes).
+FILTER_VALUES: dict[str, list[object]] = {
+    "province": ["BA", "CABA"],
+    "company": ["x", "y", "z"],
+    "sector": ["telecom", "retail"],
+    "channel": ["web", "in_person"],
+    "conciliator": ["ana", "bruno"],
+    "vulnerable": [True, False],
+}
 FILTER_SETS: list[dict[str, object]] = [
     {},
-    {"province": "BA"},
-    {"province": "CABA"},
-    {"channel": "in_person"},
-    {"vulnerable": True},
-    {"vulnerable": False},
-    {"sector": "telecom"},
-    {"sector": "retail"},
-    {"company": "x"},
-    {"company": "y"},
-    {"conciliator": "ana"},
-    {"conciliator": "bruno"},
+    *({name: value} for name, values in FILTER_VALUES.items() for value in values),
 ]
+# Every pair of filters, with every pair of their values.
+PAIR_SETS: list[dict[str, object]] = [
+    {first: a, second: b}
+    for first, second in combinations(FILTER_VALUES, 2)
+    for a in FILTER_VALUES[first]
+    for b in FILTER_VALUES[second]
+]
+
+
+def filters_of(office: Office, chosen: dict[str, object]) -> Filters:
+    """June to August 2026, with these filters (company and conciliator named by Office attribute)."""
+    values: dict[str, object] = {}
+    for name, value in chosen.items():
+        if name in ("company", "conciliator"):
+            values[f"{name}_id"] = getattr(office, str(value)).pk
+        else:
+            values[name] = value
+    return Filters(start=JUNE, end=date(2026, 8, 1), **values)  # type: ignore[arg-type]
 
 
 def test_the_cube_and_the_facts_give_the_same_figures(office):
     for chosen in FILTER_SETS:
-        values: dict[str, object] = {}
-        for name, value in chosen.items():
-            if name == "company":
-                values["company_id"] = getattr(office, str(value)).pk
-            elif name == "conciliator":
-                values["conciliator_id"] = getattr(office, str(value)).pk
-            else:
-                values[name] = value
-        filters = Filters(start=JUNE, end=date(2026, 8, 1), **values)  # type: ignore[arg-type]
+        filters = filters_of(office, chosen)
         with travel(REFRESHED):
             cube, facts = figures(filters, source="cube"), figures(filters, source="facts")
         assert (cube.source, facts.source) == ("cube", "facts")
         assert cube.filed > 0, chosen
         assert dataclasses.replace(cube, source="") == dataclasses.replace(facts, source=""), chosen
+
+
+def test_the_pair_rows_and_the_facts_give_the_same_figures_for_every_pair_of_filters(office):
+    assert len(PAIR_SETS) == 70
+    with_cases = 0
+    for chosen in PAIR_SETS:
+        filters = filters_of(office, chosen)
+        with travel(REFRESHED):
+            pairs, facts = figures(filters), figures(filters, source="facts")
+        assert (pairs.source, facts.source) == ("pairs", "facts")
+        assert dataclasses.replace(pairs, source="") == dataclasses.replace(facts, source=""), chosen
+        with_cases += pairs.filed > 0
+    # Most combinations hold cases; the others must be empty alike.
+    assert with_cases >= 30
+
+
+def test_a_companys_small_months_are_read_from_the_facts(office, monkeypatch, django_assert_num_queries):
+    # X: four cases in July (A B E G), and I, filed on Tuesday 30 June by a consumer in BA.
+    file_case("I", office.x, at(6, 30), province="BA")
+    monkeypatch.setattr(aggregate, "COMPANY_PAIR_MIN_PARTS", 2)
+    with travel(REFRESHED):
+        rebuild()
+    x_pairs = PairFigure.objects.filter(
+        Q(dim="company", key=str(office.x.pk)) | Q(dim2="company", key2=str(office.x.pk))
+    )
+    assert set(x_pairs.values_list("month", flat=True)) == {JULY}
+    assert not PairFigure.objects.filter(Q(dim="company") | Q(dim2="company"), month=JUNE).exists()
+    # June from the facts (I), July from the pair rows (none in BA), over the two months.
+    with travel(REFRESHED):
+        found = figures(Filters(start=JUNE, end=JULY, company_id=office.x.pk, province="BA"))
+    assert (found.source, found.filed, [row.filed for row in found.trend]) == ("pairs", 1, [1, 0])
+    with travel(REFRESHED):
+        found = figures(Filters(start=JUNE, end=JULY, company_id=office.x.pk, channel="web"))
+    assert (found.filed, [row.filed for row in found.trend]) == (4, [1, 3])
+    assert [(row.key, row.filed) for row in found.by_channel] == [("web", 4)]
+    # The company's months, the pair rows (3), June's facts; names; the "now" figures (2).
+    with travel(REFRESHED), django_assert_num_queries(8):
+        figures(Filters(start=JUNE, end=JULY, company_id=office.x.pk, channel="web"))
+    # Whatever the months' mix, the same figures as the facts.
+    for minimum in (2, 1000):
+        monkeypatch.setattr(aggregate, "COMPANY_PAIR_MIN_PARTS", minimum)
+        with travel(REFRESHED):
+            rebuild()
+        for chosen in PAIR_SETS:
+            if "company" in chosen:
+                filters = filters_of(office, chosen)
+                with travel(REFRESHED):
+                    pairs, facts = figures(filters), figures(filters, source="facts")
+                assert dataclasses.replace(pairs, source="") == dataclasses.replace(facts, source=""), chosen
+
+
+def test_the_filters_are_paired_in_the_order_of_the_pair_rows(office):
+    every = {"vulnerable": True, "conciliator": "ana", "channel": "web", "sector": "retail", "company": "x"}
+    chosen = _chosen(filters_of(office, {**every, "province": "BA"}))
+    assert tuple(dim for dim, _column, _value in chosen) == aggregate.PAIR_DIMENSIONS
 
 
 def test_a_constant_number_of_queries(office, django_assert_num_queries):
@@ -237,14 +340,20 @@ def test_a_constant_number_of_queries(office, django_assert_num_queries):
     # names, the "now" figures (one sum over LiveCount) and when they were counted.
     with travel(REFRESHED), django_assert_num_queries(6):
         figures(filters)
-    # The facts on PostgreSQL: ONE query reading the filtered rows once (counters, companies'
-    # answers, histograms, states, lines by conciliator and channel); names; the "now" figures (2).
-    combined = Filters(start=JUNE, end=JULY, province="CABA", channel="web")
-    with travel(REFRESHED), django_assert_num_queries(4):
-        figures(combined)
     # A company: the cube, as without a filter.
     with travel(REFRESHED), django_assert_num_queries(6):
         figures(Filters(start=JUNE, end=JULY, company_id=office.x.pk))
+    # Two filters: the pair rows, the same six queries.
+    with travel(REFRESHED), django_assert_num_queries(6):
+        figures(Filters(start=JUNE, end=JULY, province="CABA", channel="web"))
+    # A company and another filter: one more, the company's months (which are big enough for pair rows).
+    with travel(REFRESHED), django_assert_num_queries(7):
+        figures(Filters(start=JUNE, end=JULY, company_id=office.x.pk, conciliator_id=office.ana.pk))
+    # Three: the facts on PostgreSQL, ONE query reading the filtered rows once (counters, companies'
+    # answers, histograms, states, lines by conciliator and channel); names; the "now" figures (2).
+    combined = Filters(start=JUNE, end=JULY, province="CABA", channel="web", vulnerable=True)
+    with travel(REFRESHED), django_assert_num_queries(4):
+        figures(combined)
 
 
 def refreshed_july(**filters: object) -> Figures:
@@ -359,8 +468,10 @@ def test_every_companys_survey_answer_counts(three_companies):
         assert found.rates.company_satisfaction == pytest.approx(3.0)
         assert found.rates.company_solved == pytest.approx(1 / 3)
         assert found.rates.company_would_return == pytest.approx(2 / 3)
-    # A combination of filters (the facts): the same four.
+    # Two filters (the pair rows), and three (the facts): the same four.
     combined = july(province="CABA", channel="web")
+    assert (combined.source, combined.surveys_answered, combined.rates.company_satisfaction) == ("pairs", 4, 3.0)
+    combined = july(province="CABA", channel="web", vulnerable=False)
     assert (combined.source, combined.surveys_answered, combined.rates.company_satisfaction) == ("facts", 4, 3.0)
     # One company (not the lead): its part, the consumer's answer and its own.
     one = july(company_id=second.company_id)
@@ -436,3 +547,31 @@ def test_a_company_or_a_sector_of_shared_cases_counts_its_own_parts(shared, comp
     assert [row.median_resolution for row in x.trend] == [15.0]
     assert (banks.filed, banks.closed, banks.company_absences) == (3, 2, 1)
     assert [row.median_resolution for row in banks.trend] == [12.0]
+
+
+def test_the_pair_rows_count_shared_cases_as_the_facts_do(shared, company, conciliator):
+    bank = Company.objects.get(legal_name="Banco J S.A.")
+    values: dict[str, list[object]] = {
+        "province": ["CABA"],
+        "company_id": [company.pk, bank.pk],
+        "sector": [Sector.BANKING, company.sector],
+        "channel": ["web"],
+        "conciliator_id": [conciliator.pk],
+        "vulnerable": [False],
+    }
+    for first, second in combinations(values, 2):
+        for a in values[first]:
+            for b in values[second]:
+                filters = Filters(start=JULY, end=JULY, **{first: a, second: b})  # type: ignore[arg-type]
+                with travel(REFRESHED):
+                    pairs, facts = figures(filters), figures(filters, source="facts")
+                assert pairs.source == "pairs"
+                assert dataclasses.replace(pairs, source="") == dataclasses.replace(facts, source=""), (first, a, b)
+    # The banks' parts heard by Ana (build_shared_cases): three, two closed, K's bank absent.
+    with travel(REFRESHED):
+        banks = figures(Filters(start=JULY, end=JULY, sector=Sector.BANKING, conciliator_id=conciliator.pk))
+    assert (banks.filed, banks.closed, banks.company_absences) == (3, 2, 1)
+    # In CABA on the web, each case counts once: J K M, M closed.
+    with travel(REFRESHED):
+        caba = figures(Filters(start=JULY, end=JULY, province="CABA", channel="web"))
+    assert (caba.filed, caba.closed, caba.company_absences) == (3, 1, 1)

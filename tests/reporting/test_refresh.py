@@ -13,9 +13,10 @@ from complaints.models import CaseEvent, Complaint
 from complaints.services import complaint_admit, complaint_reject, complaint_submit
 from parties.business_days import forget_calendar
 from parties.models import Company, Sector
+from reporting import aggregate
 from reporting import refresh as refresh_module
 from reporting.indicators import Filters, figures
-from reporting.models import CaseFact, CompanyFigure, MonthlyFigure, RefreshState, SectorFigure, Survey
+from reporting.models import CaseFact, CompanyFigure, MonthlyFigure, PairFigure, RefreshState, SectorFigure, Survey
 from reporting.refresh import OVERLAP, rebuild, refresh, window
 from reporting.tasks import rebuild_reporting, refresh_reporting
 from tests.complaints.factories import draft_case
@@ -316,6 +317,70 @@ def test_the_cube_written_in_sql_holds_the_rows_the_orm_counts(office):
     assert (
         MonthlyFigure.objects.filter(dim="company", key=str(office.x.pk), by_dim="").count() == 2
     )  # July 2025 and July 2026
+
+
+def comparable_rows(model: type[MonthlyFigure] | type[PairFigure], rows: list | None = None) -> list[str]:
+    """A summary table's rows (or these unsaved ones) as sorted JSON, ids left out."""
+    names = [f.name for f in model._meta.concrete_fields if f.name != "id"]
+    if rows is None:
+        return sorted(
+            json.dumps([row[n] for n in names], sort_keys=True, default=str) for row in model.objects.values(*names)
+        )
+    return sorted(json.dumps([getattr(row, n) for n in names], sort_keys=True, default=str) for row in rows)
+
+
+def test_the_pair_rows_written_in_sql_hold_the_rows_the_orm_counts(office, monkeypatch):
+    """On PostgreSQL the pair rows are inserted by SQL, some copied from others (DERIVED); the cube's
+    breakdown rows are copied from the pair rows. Counted one by one with the ORM: the same rows."""
+    monkeypatch.setattr(aggregate, "COMPANY_PAIR_MIN_PARTS", 1)  # every company's month
+    with travel(REFRESHED):
+        rebuild()
+    written = comparable_rows(PairFigure)
+    assert len(written) > 200
+    assert written == comparable_rows(PairFigure, refresh_module.pair_rows(None))
+    # Every pair of dimensions has rows; a pair's breakdown lines keep counters and resolution only.
+    pairs = set(PairFigure.objects.filter(by_dim="").values_list("dim", "dim2").distinct())
+    assert pairs == set(aggregate.PAIRS)
+    lines = PairFigure.objects.exclude(by_dim="")
+    assert {(row.dim, row.dim2, row.by_dim) for row in lines} >= {
+        ("company", "channel", "conciliator"),
+        ("company", "conciliator", "channel"),  # copied from the one above
+        ("province", "sector", "channel"),
+    }
+    assert all(set(row.stage_days) <= {"resolution"} and row.states == {} for row in lines)
+    # Company X's web cases (A B G): full rows, July 2026 (and July 2025: the old cases of office).
+    x_web = PairFigure.objects.get(
+        dim="company", key=str(office.x.pk), dim2="channel", key2="web", by_dim="", month=date(2026, 7, 1)
+    )
+    assert (x_web.filed, sum(x_web.states.values()), x_web.with_outcome) == (3, 3, 3)
+    # Two parts at least: X's July 2025 (W alone) has no pair rows; its cube rows are all there.
+    monkeypatch.setattr(aggregate, "COMPANY_PAIR_MIN_PARTS", 2)
+    with travel(REFRESHED):
+        rebuild()
+    assert comparable_rows(PairFigure) == comparable_rows(PairFigure, refresh_module.pair_rows(None))
+    assert comparable_rows(MonthlyFigure) == comparable_rows(MonthlyFigure, refresh_module.cube_rows(None))
+    x_months = PairFigure.objects.filter(dim="company", key=str(office.x.pk)).values_list("month", flat=True)
+    assert set(x_months) == {JULY}
+    assert set(PairFigure.objects.filter(dim="province").values_list("month", flat=True)) == {
+        date(2025, 7, 1),
+        date(2026, 6, 1),
+        JULY,
+    }
+    assert MonthlyFigure.objects.filter(dim="company", key=str(office.x.pk), by_dim="channel", month=date(2025, 7, 1))
+
+
+def test_an_incremental_refresh_rewrites_the_pair_rows_of_the_months_that_moved(three, officer):
+    p, q, _r = three
+    with travel(at(7, 3, 9)):
+        complaint_admit(complaint=q, by=officer)
+    with travel(at(7, 3, 10)):
+        complaint_reject(complaint=p, by=officer, reason="not_consumer")
+    with travel(at(7, 3, 12)):
+        assert refresh().months == 1
+    assert comparable_rows(PairFigure) == comparable_rows(PairFigure, refresh_module.pair_rows(None))
+    assert comparable_rows(MonthlyFigure) == comparable_rows(MonthlyFigure, refresh_module.cube_rows(None))
+    web = PairFigure.objects.get(dim="province", key="CABA", dim2="channel", key2="web", by_dim="", month=JULY)
+    assert (web.filed, web.admitted, web.rejected) == (3, 1, 1)
 
 
 def test_a_day_declared_while_a_full_rebuild_runs_is_recounted_by_the_next_refresh(

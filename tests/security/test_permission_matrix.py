@@ -21,6 +21,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.models import WebhookDelivery
+from api.services.endpoints import webhook_endpoint_create
+from api.services.keys import api_key_create
 from complaints import services as case_services
 from complaints.models import ConsumerRepresentative, PaperNotice
 from hearings.models import Instalment
@@ -169,6 +172,15 @@ def world(
     paper_notice = PaperNotice.objects.create(part=case.parts.get(), address="Av. Siempreviva 742", status="delivered")
     paper_notice.document.save("cedula.pdf", ContentFile(b"%PDF-1.4 cedula"))
 
+    # The company's machine access (api/): a key, a webhook endpoint and one of its deliveries.
+    api_key, _plaintext = api_key_create(company=company, by=representative, name="ERP", scopes=["read"])
+    webhook_endpoint, _secret = webhook_endpoint_create(
+        company=company, by=representative, url="https://erp.electrosur.test/hooks", events=["case.served"]
+    )
+    webhook_delivery = WebhookDelivery.objects.create(
+        endpoint=webhook_endpoint, event="case.served", source="case-event:0", payload={}, status="failed"
+    )
+
     objects = {
         "draft": draft,
         "draft_evidence": draft.evidence.first(),
@@ -201,6 +213,9 @@ def world(
         "proceeding": proceeding,
         "instalment": instalment,
         "staff_member": officer,
+        "api_key": api_key,
+        "webhook_endpoint": webhook_endpoint,
+        "webhook_delivery": webhook_delivery,
     }
     missing = [name for name, obj in objects.items() if obj is None]
     assert not missing, f"the world lacks {missing}"
@@ -275,6 +290,7 @@ OFFICE_ONLY = "login 403   403   403   403   -     403   403   -"
 SUPERVISOR_ONLY_404 = "login 404   404   404   404   404   404   404   -"
 EVERYONE_SIGNED_IN = "login 200   200   200   200   200   200   200   200"
 ANYONE = "200   200   200   200   200   200   200   200   200"
+API_KEY_ONLY = "401   401   401   401   401   401   401   401   401"  # the company API: a key, not a session
 
 # fmt: off
 TABLE: dict[str, Row] = {
@@ -453,6 +469,23 @@ TABLE: dict[str, Row] = {
     "public_api:openapi-view": Row(None, ANYONE),
     # django-ninja's root of the API: nothing there (the reference is at docs).
     "public_api:api-root":     Row(None, "404   404   404   404   404   404   404   404   404"),
+    # The companies' API (api/company_api.py): a signed-in session is not an API key, so everyone
+    # gets 401; tests/api/ cover keys, scopes and another company's ids.
+    "company_api:cases":             Row(None, API_KEY_ONLY),
+    "company_api:case":              Row("case", API_KEY_ONLY),
+    "company_api:evidence_download": Row("evidence", API_KEY_ONLY),
+    "company_api:hearings":          Row(None, API_KEY_ONLY),
+    "company_api:hearing_ics":       Row("hearing", API_KEY_ONLY),
+    "company_api:openapi-json":      Row(None, ANYONE),
+    "company_api:openapi-view":      Row(None, ANYONE),
+    "company_api:api-root":          Row(None, "404   404   404   404   404   404   404   404   404"),
+    # Its moves (api/routers/actions.py): POST only (django-ninja answers 405 to a GET before asking
+    # who), and only with an API key; tests/api/test_writes*.py cover the moves themselves.
+    "company_api:case_answer":           Row("case", NOBODY_GETS, post=API_KEY_ONLY),
+    "company_api:offer_make":            Row("case", NOBODY_GETS, post=API_KEY_ONLY),
+    "company_api:offer_counter_answer":  Row("offer", NOBODY_GETS, post=API_KEY_ONLY),
+    "company_api:hearing_acta_confirm":  Row("held_hearing", NOBODY_GETS, post=API_KEY_ONLY),
+    "company_api:case_compliance_proof": Row("held", NOBODY_GETS, post=API_KEY_ONLY),
     "staff_list":              Row(None, "login 403   403   403   403   403   403   403   200",
                                    post="login 403   403   403   403   403   403   403   -",
                                    data=lambda w: {"email": "stranger@example.com", "role": "officer"}),
@@ -619,6 +652,51 @@ TABLE: dict[str, Row] = {
     "dashboard_export":        Row(None, "login 403   403   403   403   403   403   403   200"),
     # The survey answers and their comments (reporting/views/surveys.py): the same people, the same 403.
     "survey_answers":          Row(None, "login 403   403   403   403   403   403   403   200"),
+    # --- the company's API keys and webhooks (api/views/): its administrators only. Whoever represents
+    # no company (consumers, the office) is refused whatever the company, as on its indicators; another
+    # company's administrator does not see the company (404).
+    "company_api_keys":        Row("company", "login 403   403   200   404   403   403   403   403",
+                                   post="login 403   403   -     404   403   403   403   403",
+                                   data=lambda w: {"name": "Otra", "scopes": ["read"]}),
+    "company_api_log":         Row("company", "login 403   403   200   404   403   403   403   403"),
+    "company_api_key_revoke":  Row("api_key", "login 403   403   200   404   403   403   403   403",
+                                   post="login 403   403   -     404   403   403   403   403"),
+    "company_webhooks":        Row("company", "login 403   403   200   404   403   403   403   403",
+                                   post="login 403   403   -     404   403   403   403   403",
+                                   data=lambda w: {"url": "https://otro.electrosur.test/h", "events": ["case.served"]}),
+    "company_webhook":         Row("webhook_endpoint", "login 403   403   200   404   403   403   403   403"),
+    "company_webhook_edit":    Row("webhook_endpoint", "login 403   403   200   404   403   403   403   403",
+                                   post="login 403   403   -     404   403   403   403   403",
+                                   data=lambda w: {"url": "https://otro.electrosur.test/h", "events": ["acta.ready"]}),
+    "company_webhook_rotate":  Row("webhook_endpoint", NOBODY_GETS,
+                                   post="login 403   403   -     404   403   403   403   403"),
+    "company_webhook_disable": Row("webhook_endpoint", NOBODY_GETS,
+                                   post="login 403   403   -     404   403   403   403   403"),
+    "company_webhook_enable":  Row("webhook_endpoint", NOBODY_GETS,
+                                   post="login 403   403   -     404   403   403   403   403"),
+    "company_webhook_resend":  Row("webhook_delivery", NOBODY_GETS,
+                                   post="login 403   403   -     404   403   403   403   403"),
+    # --- the company's desk (companydesk/): its representatives, each for their own company (another
+    # company's id is a 404: tests/companydesk/); assigning and the rules are its administrators' (a
+    # representative who is not one gets a 403: tests/companydesk/test_desk_bulk.py, test_rules_pages.py).
+    "companydesk_cases":       Row("company", "login 403   403   200   404   403   403   403   403"),
+    "companydesk_assign":      Row("company", NOBODY_GETS,
+                                   post="login 403   403   -     404   403   403   403   403",
+                                   data=lambda w: {"scope": "all", "to": w.people["representative"].pk, "confirm": "1"}),
+    "companydesk_acknowledge": Row("company", NOBODY_GETS,
+                                   post="login 403   403   -     404   403   403   403   403",
+                                   data=lambda w: {"scope": "all", "confirm": "1"}),
+    "companydesk_export_csv":  Row("company", "login 403   403   200   404   403   403   403   403"),
+    "companydesk_export_xlsx": Row("company", "login 403   403   200   404   403   403   403   403"),
+    "companydesk_rules":       Row("company", "login 403   403   200   404   403   403   403   403",
+                                   post="login 403   403   -     404   403   403   403   403",
+                                   data=lambda w: {"assignee": w.people["representative"].pk}),
+    "companydesk_rule_move":   Row("company", NOBODY_GETS,
+                                   post="login 403   403   -     404   403   403   403   403",
+                                   data=lambda w: {"rule": "1", "direction": "down"}),
+    "companydesk_rule_delete": Row("company", NOBODY_GETS,
+                                   post="login 403   403   -     404   403   403   403   403",
+                                   data=lambda w: {"rule": "1"}),
 }
 # fmt: on
 
@@ -638,10 +716,12 @@ def url_of(name: str, route: str, world: World, *, pk: int | None = None) -> str
     """The URL `name` with its kwargs filled from the world, by kwarg name and by the row's object."""
     kwargs: dict[str, object] = {}
     for kwarg in re.findall(r"<(?:\w+:)?(\w+)>", route):
-        if kwarg == "pk":
+        if kwarg == "pk" or kwarg in ("case_id", "hearing_id", "offer_id", "evidence_id"):  # the API's ids
             obj = TABLE[name].obj
             assert obj is not None, f"{name} takes a pk: name the world's object in its row"
-            kwargs["pk"] = pk if pk is not None else world.objects[obj].pk  # type: ignore[attr-defined]
+            kwargs[kwarg] = pk if pk is not None else world.objects[obj].pk  # type: ignore[attr-defined]
+        elif kwarg == "company_pk":  # the company of a company page's object (api/urls.py)
+            kwargs["company_pk"] = world.objects["company"].pk  # type: ignore[attr-defined]
         elif kwarg == "step":
             kwargs["step"] = 1
         elif kwarg == "token":
@@ -692,7 +772,7 @@ def fingerprint() -> dict[str, list[tuple]]:
     """Every row of the project's own models (what a refused move must leave as it was), and the
     stored files."""
     state: dict[str, list[tuple]] = {}
-    for label in ("parties", "complaints", "hearings", "notifications", "privacy", "legal"):
+    for label in ("parties", "complaints", "hearings", "notifications", "privacy", "legal", "api"):
         for model in apps.get_app_config(label).get_models():
             if model._meta.label_lower in UNTRACKED_MODELS:
                 continue

@@ -1,0 +1,1 @@
+"""Writes on the company API's records: its keys (keys.py)."""
