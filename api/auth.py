@@ -1,7 +1,9 @@
 """Who is calling the company API: an API key, sent as `Authorization: Bearer ck_<prefix>_<secret>`
 (or `X-Api-Key: ck_…`). The row is found by its prefix and the secret compared, in constant time, by
 its SHA-256. The key acts for the person who created it, for its company, within its scopes, while
-that person is active and still represents the company; after that it fails like an unknown key.
+that person is active and still holds the representation the key was made under (one given again
+later, after they left, does not revive it); after that it fails like an unknown key — and, its
+secret being right, the refused call is still in the company's log.
 
 `request.auth` is a `KeyContext` in every operation; `require_scope(request, Scope.X)` refuses a
 key without the scope (403 `scope_missing`). Each key may make API_RATE_LIMIT_PER_MINUTE calls per
@@ -18,15 +20,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext
 from ninja.security import APIKeyHeader, HttpBearer
 
-from parties.models import Company, Representation, User
+from parties.models import Company, User
 
-from .errors import RATE_LIMITED, SCOPE_MISSING, ApiError
+from .errors import RATE_LIMITED, SCOPE_MISSING, ApiError, raise_deferred_request_error
+from .key_state import with_key_state
 from .models import ApiKey, Scope
 
 logger = logging.getLogger(__name__)
@@ -82,30 +85,22 @@ def authenticate(request: HttpRequest, token: str) -> KeyContext | None:
     match = KEY_FORMAT.match(token.strip())
     if match is None:
         return None
-    # The creator's representation the key was made under, still active: one created after the key
-    # (the person left and was invited again) does not bring an old key back to life.
-    creator_represents = Representation.objects.active().filter(
-        user_id=OuterRef("created_by_id"), company_id=OuterRef("company_id"), created_at__lte=OuterRef("created_at")
-    )
-    key = (
-        ApiKey.objects.select_related("company", "created_by")
-        .annotate(creator_represents=Exists(creator_represents))
-        .filter(prefix=match["prefix"])
-        .first()
-    )
+    # Whether the key still works is one rule, shared with the keys page (api/key_state.py).
+    key = with_key_state(ApiKey.objects.select_related("company", "created_by")).filter(prefix=match["prefix"]).first()
     if key is None or not hmac.compare_digest(key.secret_sha256, secret_digest(match["secret"])):
         return None
     # The holder of this secret called: the company's log keeps the call whatever the answer.
     request.api_key_called = key  # type: ignore[attr-defined]
     user = key.created_by
-    # Office staff who also hold a representation see cases as staff: a key acts as a representative.
-    if key.revoked_at is not None or not key.creator_represents or not user.is_active or user.has_staff_role:
+    if not key.works:  # type: ignore[attr-defined]  # annotated by with_key_state
         return None
     context = KeyContext(key=key, company=key.company, user=user)
     # From here on the call is the company's: it is logged even when refused (api/middleware.py).
     request.api_key_context = context  # type: ignore[attr-defined]
     _count_call(key)
     _touch(key)
+    # A body Django refused to read before the API (too many files, too much data): answered now.
+    raise_deferred_request_error(request)
     return context
 
 

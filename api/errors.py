@@ -6,16 +6,28 @@ person reads, in the caller's language (Accept-Language, through Django's Locale
 Raise `ApiError(status, code, message)` anywhere inside an operation; the domain's own refusals
 (complaints.errors.CaseError, hearings.errors.HearingError) are 409 `case_rule` with the domain's
 message; Http404 and DoesNotExist are 404 `not_found` with the same body for a stranger's id as for
-a missing one. `install(api)` registers the handlers on the NinjaAPI; `error_responses(...)` gives
+a missing one. Django's own limits on reading a request (settings.DATA_UPLOAD_MAX_*) are 413
+`request_too_large` for too much data, 400 `validation_error` for too many files or fields.
+`install(api)` registers the handlers on the NinjaAPI; `error_responses(...)` gives
 an operation's documented error responses for its `response={...}`."""
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.conf import settings
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.request import RawPostDataException
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -34,6 +46,8 @@ RATE_LIMITED = "rate_limited"
 IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
 IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
 FILE_REJECTED = "file_rejected"
+REQUEST_TOO_LARGE = "request_too_large"
+METHOD_NOT_ALLOWED = "method_not_allowed"
 
 
 class ApiError(Exception):
@@ -86,8 +100,10 @@ _DESCRIPTIONS = {
     401: "Missing, unknown, revoked or no longer valid API key (`invalid_key`)",
     403: "The key lacks the scope this operation needs (`scope_missing`)",
     404: "No such object among the company's cases (`not_found`): the same for another company's id",
+    405: "This path does not take this HTTP method (`method_not_allowed`); see the Allow header",
     409: "A rule of the case refuses it now (`case_rule`), or the same Idempotency-Key is still running "
     "(`idempotency_in_progress`)",
+    413: "The request's data besides its files is too large (`request_too_large`)",
     422: "The Idempotency-Key was used before for a different request (`idempotency_key_reused`)",
     429: "Too many calls with this key this minute (`rate_limited`); see the Retry-After header",
 }
@@ -167,9 +183,33 @@ def describe(exc: Exception) -> ApiError | None:
         )
     if isinstance(exc, PermissionDenied):
         return ApiError(403, FORBIDDEN, str(exc) or gettext("You may not do this."))
+    if isinstance(exc, SuspiciousOperation):
+        return _request_refused(exc)
     if isinstance(exc, HttpError) and exc.status_code < 500:
         return ApiError(exc.status_code, VALIDATION_ERROR if exc.status_code == 400 else NOT_FOUND, str(exc))
     return None
+
+
+def _request_refused(exc: SuspiciousOperation) -> ApiError:
+    """Django's own limits on a request (settings.DATA_UPLOAD_MAX_*), met while reading it."""
+    if isinstance(exc, RequestDataTooBig):
+        return ApiError(
+            413,
+            REQUEST_TOO_LARGE,
+            gettext("The request is too large: at most %(size)s of data besides its files.")
+            % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE).replace("\xa0", " ")},
+        )
+    if isinstance(exc, TooManyFilesSent):
+        message = gettext("The request holds too many files: at most %(count)s.") % {
+            "count": settings.DATA_UPLOAD_MAX_NUMBER_FILES
+        }
+    elif isinstance(exc, TooManyFieldsSent):
+        message = gettext("The request holds too many fields: at most %(count)s.") % {
+            "count": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        }
+    else:
+        message = gettext("The request could not be read.")
+    return ApiError(400, VALIDATION_ERROR, message)
 
 
 def _error_dict(exc: DjangoValidationError) -> dict[str, list[str]]:
@@ -185,6 +225,8 @@ def install(api: NinjaAPI) -> None:
         error = describe(exc) if isinstance(exc, Exception) else None
         if error is None:
             raise exc
+        if isinstance(exc, SuspiciousOperation):  # logged as Django logs the ones it answers itself
+            logging.getLogger(f"django.security.{exc.__class__.__name__}").warning("%s", exc)
         response = api.create_response(request, error.body(), status=error.status)
         for name, value in error.headers.items():
             response[name] = value
@@ -201,6 +243,7 @@ def install(api: NinjaAPI) -> None:
         PermissionDenied,
         HttpError,
         RawPostDataException,
+        SuspiciousOperation,
     ):
         api.add_exception_handler(kind, handle)
 
@@ -213,7 +256,38 @@ class ManagementError(Exception):
 def nul_bytes_response() -> HttpResponse:
     """The API's answer to a NUL character in a form field (config.middleware.RejectNulBytesMiddleware
     refuses those before any view: for /api/v1/ it answers this rather than the site's HTML page)."""
-    from django.http import JsonResponse
-
     error = ApiError(400, VALIDATION_ERROR, gettext("The request holds a NUL character, which no field accepts."))
     return JsonResponse(error.body(), status=400)
+
+
+# --- Refusals met before an operation runs (config/middleware.py) -----------------------------------
+
+_DEFERRED = "_api_deferred_request_error"
+
+
+def defer_request_error(request: HttpRequest, exc: SuspiciousOperation) -> None:
+    """A request Django refused to read (too many files or fields, too much data), met by a middleware
+    before the API: kept for the API to answer once it knows whose call it is — a 401 for an unknown
+    key, otherwise this error in the API's body, in the company's log (`raise_deferred_request_error`)."""
+    setattr(request, _DEFERRED, exc)
+
+
+def raise_deferred_request_error(request: HttpRequest) -> None:
+    """Called once the key is known (api/auth.py): the request's body could not be read."""
+    exc = getattr(request, _DEFERRED, None)
+    if exc is not None:
+        raise exc
+
+
+def method_not_allowed_response(method: str, allowed: Iterable[str]) -> HttpResponse:
+    """The API's 405 (django-ninja answers a wrong method in plain text, with no handler to change it)."""
+    methods = sorted(allowed)
+    error = ApiError(
+        405,
+        METHOD_NOT_ALLOWED,
+        gettext("This address does not take %(method)s requests; it takes: %(allowed)s.")
+        % {"method": method[:10], "allowed": ", ".join(methods)},
+    )
+    response = JsonResponse(error.body(), status=405)
+    response["Allow"] = ", ".join(methods)
+    return response

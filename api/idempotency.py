@@ -14,7 +14,9 @@ duplicate waits on that unique index until the first commits, then finds its row
 - Same key, another request → 422 `idempotency_key_reused`.
 - A 4xx answer is stored too (a retry gets the same refusal); a 5xx rolls everything back, the row
   included, so a retry runs again.
-Without the header the operation just runs.
+Without the header the operation just runs. A record is kept settings.API_IDEMPOTENCY_HOURS (24 by
+default): a retry within that time is answered from it; beat deletes older ones (api/tasks.py,
+`idempotency_records_prune`), after which the same key starts a new request.
 
 The body's hash: the raw bytes of a JSON body; for a multipart upload, its fields and each file's
 name and content hash (a client retrying a multipart request draws a new boundary, which changes the
@@ -23,11 +25,15 @@ raw bytes but not the request)."""
 import functools
 import hashlib
 import json
+import logging
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext
 from ninja import Status
 from ninja.responses import NinjaJSONEncoder
@@ -37,8 +43,12 @@ from .auth import key_context
 from .errors import IDEMPOTENCY_IN_PROGRESS, IDEMPOTENCY_KEY_REUSED, VALIDATION_ERROR, ApiError, describe
 from .models import IdempotentRequest
 
+logger = logging.getLogger(__name__)
+
 HEADER = "Idempotency-Key"
 MAX_LENGTH = 200
+# How long a record answers a retry, unless settings.API_IDEMPOTENCY_HOURS says otherwise.
+DEFAULT_HOURS = 24
 
 
 def idempotency_key_of(request: HttpRequest) -> str | None:
@@ -141,3 +151,27 @@ def _replay(request: HttpRequest, key_id: int, idempotency_key: str, digest: str
     if record.status_code >= 400:
         raise ApiError.from_body(record.status_code, record.response or {})
     return Status(record.status_code, record.response)
+
+
+def idempotency_records_prune(*, now: datetime | None = None, batch_size: int = 5000, max_batches: int = 1000) -> int:
+    """Delete the records older than API_IDEMPOTENCY_HOURS, oldest first, in short transactions (on
+    the `idempotentrequest_created` index). Returns how many went."""
+    hours = getattr(settings, "API_IDEMPOTENCY_HOURS", DEFAULT_HOURS)
+    cutoff = (now or timezone.now()) - timedelta(hours=hours)
+    deleted = 0
+    for _batch in range(max_batches):
+        with transaction.atomic():
+            ids = list(
+                IdempotentRequest.objects.filter(created_at__lt=cutoff)
+                .order_by("created_at")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not ids:
+                break
+            IdempotentRequest.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+        if len(ids) < batch_size:
+            break
+    if deleted:
+        logger.info("Idempotency records: %s older than %s deleted.", deleted, cutoff.isoformat())
+    return deleted

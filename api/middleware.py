@@ -1,7 +1,8 @@
 """Around every operation of the company API (installed with `api.add_decorator(..., mode="view")`,
 so it wraps authentication too): the company's audit log of its machine access — one ApiCall row
-per call made with a valid key, whatever its answer (a refusal after authentication included; a call
-with an unknown key has no company to log it to) — and the `Idempotent-Replayed` header."""
+per call made with a valid key, whatever its answer (a refusal after authentication included), and
+per call made with a key whose secret is right but that no longer works (revoked, its creator gone:
+a 401); a call with an unknown key has no company to log it to — and the `Idempotent-Replayed` header."""
 
 import functools
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 from privacy.middleware import client_ip
 
+from .errors import describe
 from .models import ApiCall
 
 PATH_MAX = 300
@@ -22,8 +24,10 @@ def record_call(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpRespo
     def recorded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             response = run(request, *args, **kwargs)
-        except Exception:
-            _log(request, 500)
+        except Exception as exc:
+            # What the caller gets: Django answers some itself (e.g. a SuspiciousOperation is a 400).
+            error = describe(exc)
+            _log(request, error.status if error is not None else 500)
             raise
         if getattr(request, "idempotent_replayed", False):
             response["Idempotent-Replayed"] = "true"
@@ -43,7 +47,7 @@ def _log(request: HttpRequest, status: int) -> None:
     ApiCall.objects.create(
         company_id=key.company_id,
         key_id=key.pk,
-        method=(request.method or "")[:8],
+        method=(request.META.get("REQUEST_METHOD") or request.method or "")[:8],
         path=request.get_full_path()[:PATH_MAX],
         status=status,
         idempotency_key=request.headers.get("Idempotency-Key", "")[:IDEMPOTENCY_KEY_MAX],

@@ -67,6 +67,9 @@ class ApiCall(models.Model):
             models.Index(fields=["key", "-at"], name="apicall_key_at"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} → {self.status}"
+
 
 class IdempotentRequest(models.Model):
     """A POST made with an Idempotency-Key: its answer, returned again to a retry of the same request
@@ -82,6 +85,9 @@ class IdempotentRequest(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "idempotency_key"], name="idempotency_once_per_key")]
         indexes = [models.Index(fields=["created_at"], name="idempotentrequest_created")]
+
+    def __str__(self) -> str:
+        return f"{self.key_id}:{self.idempotency_key}"
 
 
 class WebhookEvent(models.TextChoices):
@@ -158,3 +164,6 @@ class WebhookDelivery(models.Model):
             # The sweeper's lease check: deliveries a worker took and never finished.
             models.Index(fields=["next_attempt_at"], name="webhookdelivery_sending", condition=Q(status="sending")),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.endpoint_id} ({self.status})"

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
 # A moment, written in the office's time with its offset (e.g. 2026-03-19T23:59:59-03:00): a deadline's
 # day is the office's day.
@@ -27,8 +27,20 @@ def _iso_day(value: Any) -> Any:
     return value
 
 
-# A day in a query or a body, written YYYY-MM-DD.
-Day = Annotated[date, BeforeValidator(_iso_day)]
+# The days a query or a body may name: a filter computes the next day's start (9999-12-31 has none),
+# and no case of the office is dated before 1900.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
+def _within_range(value: date) -> date:
+    if not FIRST_DAY <= value <= LAST_DAY:
+        raise ValueError(f"a day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}")
+    return value
+
+
+# A day in a query or a body, written YYYY-MM-DD, from 1900-01-01 to 9998-12-31.
+Day = Annotated[date, BeforeValidator(_iso_day), AfterValidator(_within_range)]
 
 
 class Coded(Schema):
@@ -150,6 +162,11 @@ class CaseDetail(CaseItem):
     timeline: list[EventOut] = Field(..., description="The case's record, oldest first")
 
 
+class ActaRef(Schema):
+    id: int
+    sha256: str = Field(..., description="The SHA-256 of the acta's PDF (what a confirmation binds to)")
+
+
 class HearingItem(Schema):
     id: int
     case_id: int
@@ -160,6 +177,21 @@ class HearingItem(Schema):
     outcome: Coded | None
     conciliator: str
     ics_url: str
+    acta: ActaRef | None = Field(
+        ..., description="The hearing's acta once it was generated (GET `/hearings/{id}/acta`); null before"
+    )
+
+
+class ActaOut(Schema):
+    """A hearing's acta: the PDF the parties confirm, and the SHA-256 a confirmation sends back."""
+
+    id: int
+    hearing_id: int
+    sha256: str = Field(
+        ..., description="The SHA-256 of the PDF; send it to `POST /hearings/{id}/acta/confirm` to confirm it"
+    )
+    generated_at: Moment
+    pdf_url: str = Field(..., description="The PDF in the API (`GET /hearings/{id}/acta.pdf`)")
 
 
 class HearingPage(Schema):

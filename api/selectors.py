@@ -6,29 +6,21 @@ newest case first, WHERE notified_at IS NOT NULL) so that the biggest company's 
 scan. tests/api/test_cases.py proves it equals `complaints_visible_to(user)` narrowed to the company
 on a mixed data set. A stranger's id is a 404, the same as a missing one."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from complaints.models import CaseCompany, Complaint, Evidence
-from complaints.selectors import evidence_for
-from complaints.states import VISIBLE_TO_COMPANY_STATES, State
+from complaints.selectors import evidence_for, parts_seen_by_their_company
 from hearings.models import Hearing
 from hearings.selectors import hearings_visible_to
 
 from .auth import KeyContext
 
-# complaints.selectors._served_companies_cases: a company named after the lead sees the case once
-# its part was served; the lead once the case reached a state shown to companies, or while the case
-# is still "admitted" once the lead's own part was served (the others still awaiting service).
-LEAD_VISIBLE_STATES = frozenset({*VISIBLE_TO_COMPANY_STATES, State.ADMITTED})
-
 
 def served_parts_for_key(context: KeyContext) -> QuerySet[CaseCompany]:
     """The key's company's parts that its representative may see, one per case (a company is named
     once per case), on the `casecompany_served` index."""
-    return CaseCompany.objects.filter(company_id=context.company.pk, notified_at__isnull=False).filter(
-        Q(position__gt=1) | Q(complaint__status__in=LEAD_VISIBLE_STATES)
-    )
+    return CaseCompany.objects.filter(parts_seen_by_their_company(), company_id=context.company.pk)
 
 
 def cases_for_key(context: KeyContext) -> QuerySet[Complaint]:

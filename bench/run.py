@@ -494,6 +494,34 @@ def two_filter_scenarios(chief: Client, dashboard: str, *, company: Company, cho
             page(chief, dashboard, company=company.cuit, province="BA", channel="web"),
             n,
         ),
+        Scenario(
+            f"Dashboard, three filters: province BA, sector {sector} and hipervulnerable consumers (facts table)",
+            page(chief, dashboard, province="BA", sector=sector, vulnerable="on"),
+            n,
+        ),
+        Scenario(
+            "Dashboard, three filters: the biggest company's busiest conciliator, province BA and channel web "
+            "(facts table)",
+            page(chief, dashboard, conciliator=conciliator.pk, province="BA", channel="web"),
+            n,
+        ),
+        Scenario(
+            "Dashboard, three filters: province BA, sector retail and channel web (the largest of the period, "
+            "facts table)",
+            page(chief, dashboard, province="BA", sector="retail", channel="web"),
+            n,
+        ),
+        Scenario(
+            f"Dashboard, three filters: the biggest company, its sector {sector} and channel web (facts table)",
+            page(chief, dashboard, company=company.cuit, sector=sector, channel="web"),
+            n,
+        ),
+        Scenario(
+            f"Dashboard, four filters: sector {sector}, channel whatsapp, hipervulnerable consumers and "
+            "province BA (facts table)",
+            page(chief, dashboard, sector=sector, channel="whatsapp", vulnerable="on", province="BA"),
+            n,
+        ),
     ]
     return todo
 
@@ -548,7 +576,8 @@ def api_scenarios(*, company: Company, chosen: dict[str, Any]) -> list[Scenario]
     rare = min(states, key=lambda state: (states[state], state)) if states else None
     chosen["API's biggest company"] = (
         f"{sum(states.values()):,} cases it may read; states filtered: {common} ({states.get(common or '', 0):,}), "
-        f"{rare} ({states.get(rare or '', 0):,}); deep page after {API_DEEP:,} cases"
+        f"breached ({states.get('breached', 0):,}), {rare} ({states.get(rare or '', 0):,}); deep page after "
+        f"{API_DEEP:,} cases"
     )
     n = REPORTING_REPEAT
     todo = [Scenario("API case list, first page of 50 (biggest company)", page(client(), url), n)]
@@ -559,6 +588,9 @@ def api_scenarios(*, company: Company, chosen: dict[str, Any]) -> list[Scenario]
         )
     if common:
         todo.append(Scenario(f"API case list, state {common}", page(client(), url, state=common), n))
+    # Breached agreements are older cases: the keyset walks past the newer ones to find them.
+    if states.get("breached") and "breached" not in (common, rare):
+        todo.append(Scenario("API case list, state breached (older cases)", page(client(), url, state="breached"), n))
     if rare and rare != common:
         todo.append(Scenario(f"API case list, state {rare} (the rarest)", page(client(), url, state=rare), n))
     return todo

@@ -49,7 +49,7 @@ def headers() -> list[str]:
         _("What is awaited"),
         _("Deadline status"),
         _("Assigned to"),
-        _("Acknowledged"),
+        _("Acknowledgement of receipt"),
     ]
 
 

@@ -7,16 +7,17 @@ from django import forms
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaints.models import CaseCompany, Complaint, PartStatus
-from complaints.selectors import CASE_NUMBER, CASE_NUMBER_START, complaint_search
+from complaints.selectors import CASE_NUMBER, CASE_NUMBER_START, LEAD_VISIBLE_STATES, complaint_search
 from complaints.states import State
 from parties.dates import BoundedDateField
 from parties.http import as_id
 from parties.models import Province, User
 
-from .selectors import LEAD_SEES, at_risk
+from .selectors import at_risk
 
 # How far from today the date filters reach, either way (as the case list's).
 FILTER_YEARS = 30
@@ -52,6 +53,11 @@ def _date_field(label) -> BoundedDateField:
     )
 
 
+def no_longer_represents(person: User) -> str:
+    """The name of someone who no longer represents the company, saying so (the filter, a row)."""
+    return gettext("%(name)s (no longer represents the company)") % {"name": person.display_name}
+
+
 def _day_start(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(0)))
 
@@ -77,20 +83,25 @@ class DeskFilterForm(forms.Form):
     received_from = _date_field(_("Received from"))
     received_to = _date_field(_("Received until"))
     acknowledged = forms.ChoiceField(
-        label=_("Acknowledged"),
+        label=_("Acknowledgement of receipt"),
         required=False,
-        choices=[("", _("Either")), (YES, _("Acknowledged")), (NO, _("Not acknowledged yet"))],
+        choices=[("", _("Either")), (YES, _("Receipt acknowledged")), (NO, _("Not acknowledged yet"))],
     )
     # The "at risk" tab (a link, not a field on the page).
     risk = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, user: User, representatives: list[User] | None = None, **kwargs) -> None:
+    def __init__(
+        self, *args, user: User, representatives: list[User] | None = None, former: list[User] | None = None, **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off", "inputmode": "text"})
         state = self.fields["state"]
         assert isinstance(state, forms.ChoiceField)
-        state.choices = [("", _("Any")), *((value, label) for value, label in State.choices if value in LEAD_SEES)]
+        state.choices = [
+            ("", _("Any")),
+            *((value, label) for value, label in State.choices if value in LEAD_VISIBLE_STATES),
+        ]
         assigned = self.fields["assigned"]
         assert isinstance(assigned, forms.ChoiceField)
         choices: list[tuple[str, object]] = [
@@ -98,15 +109,20 @@ class DeskFilterForm(forms.Form):
             (ASSIGNED_ME, _("Me")),
             (ASSIGNED_NOBODY, _("Nobody")),
         ]
-        # An admin picks any representative of the company; the others, themselves or nobody.
+        # An admin picks any representative of the company, and anyone who represented it before (to
+        # find the cases still in their name and hand them over); the others, themselves or nobody.
         choices += [(str(person.pk), person.display_name) for person in representatives or [] if person.pk != user.pk]
+        choices += [(str(person.pk), no_longer_represents(person)) for person in former or [] if person.pk != user.pk]
         assigned.choices = choices
 
     def clean_q(self) -> str:
         text = self.cleaned_data["q"].strip()
         digits = text.replace(" ", "")
         if text and not (
-            CASE_NUMBER.match(text) or CASE_NUMBER_START.match(text) or (digits.isdigit() and len(digits) <= 6)
+            CASE_NUMBER.match(text)
+            or CASE_NUMBER_START.match(text)
+            # ASCII digits only: "²" or "①" pass str.isdigit() but not int().
+            or (digits.isascii() and digits.isdigit() and len(digits) <= 6)
         ):
             raise forms.ValidationError(_("Type a case number, e.g. DC-2026-000123, or its last digits."))
         return text

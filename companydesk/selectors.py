@@ -17,17 +17,14 @@ digest's rule, oversight's `at_risk_horizon`: an open wait of the company overdu
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
+from complaints import policy
 from complaints.models import CaseCompany
-from complaints.states import VISIBLE_TO_COMPANY_STATES, State
+from complaints.selectors import parts_seen_by_their_company
 from oversight.models import Clock, Kind, WhoActs
 from parties.models import Company, Representation, User
-
-# A lead company is served while the case is admitted (another company awaits its notice on paper)
-# or later, in a state the company sees; a company after the lead, whatever the case's state.
-LEAD_SEES = frozenset(VISIBLE_TO_COMPANY_STATES | {State.ADMITTED})
 
 
 def desk_representation(user: User, company_pk: int) -> Representation:
@@ -41,13 +38,23 @@ def desk_representation(user: User, company_pk: int) -> Representation:
     return representation
 
 
-def desk_parts(company: Company) -> QuerySet[CaseCompany]:
-    """The company's served parts, each with its case, newest case first."""
-    return (
-        CaseCompany.objects.filter(company=company, notified_at__isnull=False)
-        .filter(Q(position__gt=1) | Q(complaint__status__in=LEAD_SEES))
-        .order_by("-complaint_id")
+def company_people(company: Company) -> list[User]:
+    """Everyone who ever represented the company — an active representative, one whose representation
+    was revoked, one whose account was deactivated — each with `assignable` (the policy's
+    `assignable_representatives`: whom cases may be given to now). The admin's "assigned to" filter
+    offers them all, so the cases of someone who left can be found and handed over. One query."""
+    return list(
+        User.objects.filter(representations__company_id=company.pk)
+        .annotate(assignable=Exists(policy.assignable_representatives(company).filter(pk=OuterRef("pk"))))
+        .distinct()
+        .order_by("first_name", "last_name", "email")
     )
+
+
+def desk_parts(company: Company) -> QuerySet[CaseCompany]:
+    """The company's served parts its representatives see (the case pages' and the API's rule,
+    `parts_seen_by_their_company`), each with its case, newest case first."""
+    return CaseCompany.objects.filter(parts_seen_by_their_company(), company=company).order_by("-complaint_id")
 
 
 def company_waits() -> QuerySet[Clock]:
@@ -99,8 +106,11 @@ def deadlines(parts: QuerySet[CaseCompany]) -> QuerySet[CaseCompany]:
 
 
 def with_deadlines(parts: QuerySet[CaseCompany]) -> QuerySet[CaseCompany]:
-    """The page's rows: each part with its case, assignee and the company's deadlines, one query."""
-    return deadlines(parts.select_related("complaint", "assignee"))
+    """The page's rows: each part with its case, assignee (`assignee_current`: still one the company's
+    cases may be given to, else the row says they no longer represent it) and the company's
+    deadlines, one query."""
+    current = policy.assignable_representatives(OuterRef("company_id")).filter(pk=OuterRef("assignee_id"))
+    return deadlines(parts.select_related("complaint", "assignee")).annotate(assignee_current=Exists(current))
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,8 @@ class DeskRow:
     answer_closed_at: datetime | None
     now: datetime
     horizon: datetime
+    # The assignee may still be given the company's cases (False: they no longer represent it).
+    assignee_current: bool = True
 
     @property
     def case(self):
@@ -149,6 +161,7 @@ def desk_rows(parts, *, now: datetime, horizon: datetime) -> list[DeskRow]:
             answer_closed_at=part.answer_closed_at,
             now=now,
             horizon=horizon,
+            assignee_current=part.assignee_id is None or bool(part.assignee_current),
         )
         for part in parts
     ]

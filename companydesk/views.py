@@ -19,6 +19,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -42,7 +43,7 @@ from .forms import (
     assignee_choice,
     ticked_ids,
 )
-from .selectors import desk_parts, desk_representation, desk_rows, with_deadlines
+from .selectors import company_people, desk_parts, desk_representation, desk_rows, with_deadlines
 
 PAGE_SIZE = 25
 
@@ -56,6 +57,7 @@ class Desk:
     can_assign: bool
     can_acknowledge: bool
     representatives: list[User]  # whom the cases may be assigned to (an admin's choices)
+    former: list[User]  # who represented the company and no longer may be given cases (the admin's filter)
     form: DeskFilterForm
     now: datetime
     horizon: datetime
@@ -75,14 +77,17 @@ def _open(request: AuthenticatedRequest, pk: int, data) -> Desk:
     company = representation.company
     can_assign = policy.allowed(policy.ASSIGN_CASE, user, company)
     now = timezone.now()
-    representatives = list(policy.assignable_representatives(company)) if can_assign else []
+    people = company_people(company) if can_assign else []
+    representatives = [person for person in people if person.assignable]  # type: ignore[attr-defined]
+    former = [person for person in people if not person.assignable]  # type: ignore[attr-defined]
     return Desk(
         company=company,
         representation=representation,
         can_assign=can_assign,
         can_acknowledge=policy.allowed(policy.ACKNOWLEDGE_CASE, user, company),
         representatives=representatives,
-        form=DeskFilterForm(data, user=user, representatives=representatives),
+        former=former,
+        form=DeskFilterForm(data, user=user, representatives=representatives, former=former),
         now=now,
         horizon=at_risk_horizon(now),
     )
@@ -157,16 +162,35 @@ def _tab_url(request: AuthenticatedRequest, *, risk: bool) -> str:
 # --- Bulk actions --------------------------------------------------------------------------------
 
 
+def _confirmed_moment(value: str | None) -> datetime | None:
+    """The moment of the count the person confirmed (the confirmation page's `as_of`), or None when
+    there is none. ValueError when it is not a moment with its offset (a forged or mangled form)."""
+    if not value:
+        return None
+    moment = parse_datetime(value)  # ValueError too for a well-formed impossible one (February 30th)
+    if moment is None or timezone.is_naive(moment):
+        raise ValueError(value)
+    return moment
+
+
 def _selection(request: AuthenticatedRequest, desk: Desk) -> QuerySet[CaseCompany] | None:
     """The cases a bulk action acts on, or None with a message on the page: the ticked rows (among
-    the company's served cases), or every case matching the filters up to the newest one the person
-    confirmed (`up_to`: a case served meanwhile is not swept in)."""
+    the company's served cases), or every case matching the filters as they were when the person
+    confirmed the count: served by then (`as_of`; a case served since, an older one whose notice was
+    delivered meanwhile too, is not swept in) and no newer than the newest case counted (`up_to`)."""
     parts = desk_parts(desk.company)
     if request.POST.get("scope") == SCOPE_ALL:
         if not desk.form.is_valid():
             messages.error(request, _("Some filters are not valid, so nothing was done. Correct them and try again."))
             return None
+        try:
+            as_of = _confirmed_moment(request.POST.get("as_of"))
+        except ValueError:
+            messages.error(request, _("This confirmation is no longer valid, so nothing was done. Please try again."))
+            return None
         parts = desk.matching()
+        if as_of is not None:
+            parts = parts.filter(notified_at__lte=as_of)
         up_to = as_id(request.POST.get("up_to"))
         return parts.filter(complaint_id__lte=up_to) if up_to else parts
     ids = ticked_ids(request.POST)
@@ -196,6 +220,7 @@ def _confirm(request: AuthenticatedRequest, desk: Desk, parts: QuerySet[CaseComp
             "action": action,
             "count": count,
             "up_to": summary["newest"],
+            "as_of": desk.now.isoformat(),
             "hidden_filters": desk.form.hidden_values(),
             "back_url": desk.url(),
             **context,

@@ -17,7 +17,7 @@ prefetches the case's offers once, a service reads them fresh under its lock.
 """
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -74,6 +74,17 @@ def pending_offer_of_part(case: Complaint, part: CaseCompany) -> Offer | None:
 OFFERING_PART_STATUSES = (PartStatus.NAMED, PartStatus.SERVED)
 
 
+def power_is_current(representation: Representation) -> bool:
+    """This representation's power binds its company today: validated by the office and not expired.
+    The rule `power_refusal` explains when it fails; `company_recipient_pairs(binding=True)`
+    (complaints/services/assignment.py) reads it of the representations it has loaded anyway.
+    (`Representation.objects.binding()` is its SQL form, for queries.)"""
+    if representation.power_status != PowerStatus.VALIDATED:
+        return False
+    until = representation.power_valid_until
+    return until is None or until >= timezone.localdate()
+
+
 def power_refusal(user: User, part: CaseCompany) -> Refusal | None:
     """Why this representative may not bind the company of `part` (make an offer, agree, confirm
     an acta), in words that say how to fix it; None when their power is validated and current.
@@ -85,11 +96,12 @@ def power_refusal(user: User, part: CaseCompany) -> Refusal | None:
     )
     if representation is None:
         return _not_you(_("Only a representative of the company can do this."))
+    if power_is_current(representation):
+        return None
     company = part.display_name
     if representation.power_status == PowerStatus.VALIDATED:
         until = representation.power_valid_until
-        if until is None or until >= timezone.localdate():
-            return None
+        assert until is not None  # validated and not current: it expired
         return _not_now(
             _(
                 "Your power to act for %(company)s expired on %(date)s. Upload a current one on the company's "
@@ -415,9 +427,10 @@ may_acknowledge_case = COMPLAINT_RULES[ACKNOWLEDGE_CASE]
 may_manage_assignment_rules = COMPLAINT_RULES[MANAGE_ASSIGNMENT_RULES]
 
 
-def assignable_representatives(company: Company | int) -> QuerySet[User]:
+def assignable_representatives(company: Company | int | OuterRef) -> QuerySet[User]:
     """Who a case or a rule of `company` may be given to: its active representatives with an active
-    account. The assignment form's choices and the services' check (`assignee_refusal`) alike."""
+    account. The assignment form's choices and the services' check (`assignee_refusal`) alike; with
+    an OuterRef, a subquery (the desk's "no longer represents the company" beside an assignee)."""
     company_id = company.pk if isinstance(company, Company) else company
     return (
         User.objects.filter(

@@ -83,6 +83,18 @@ def _served_companies_cases(company_ids: list[int]) -> Q:
     return lead | _pk_among(others)
 
 
+# The lead company sees its case in these states (and while it is still "admitted" once the lead's own
+# part was served, the others awaiting service); a company named after the lead, once its part was served.
+LEAD_VISIBLE_STATES = frozenset({*VISIBLE_TO_COMPANY_STATES, State.ADMITTED})
+
+
+def parts_seen_by_their_company() -> Q:
+    """The company parts (CaseCompany) whose company sees the case: `_served_companies_cases`'s rule,
+    read from the part. Whatever tells a company about a case (the API, webhooks) asks this, so a
+    company is never told of a case its representatives get a 404 for."""
+    return Q(notified_at__isnull=False) & (Q(position__gt=1) | Q(complaint__status__in=LEAD_VISIBLE_STATES))
+
+
 def _represented_company_ids(user: User) -> list[int]:
     # The companies first, as values: a join through representations hides from the planner
     # that one company may have tens of thousands of cases (bench/RESULTS.md).
@@ -164,7 +176,8 @@ def complaint_search(cases: QuerySet[Complaint], text: str, *, user: User) -> Qu
     if CASE_NUMBER_START.match(text):
         return cases.filter(number__startswith=text.upper())
     digits = SEPARATORS.sub("", text)
-    if not digits.isdigit():
+    # ASCII digits only: "²" or "①" pass str.isdigit() but not int().
+    if not (digits.isascii() and digits.isdigit()):
         return cases.filter(_names_contain(text))
     if len(digits) == 11:
         # The registered company by its unique CUIT, read first and passed as a value: a subquery

@@ -31,6 +31,10 @@ def beat_schedule(
         "notifications-sweep-outbox": _every(notification_sweep_seconds, "notifications.tasks.sweep_outbox"),
         # Webhook deliveries due: retries, and rows whose task was lost (api/webhooks/tasks.py).
         "api-webhooks-sweep": _every(60, "api.webhooks.tasks.sweep_webhooks"),
+        # The API's Idempotency-Key records past API_IDEMPOTENCY_HOURS (api/tasks.py).
+        "api-prune-idempotency-records": _daily(3, 20, "api.tasks.prune_idempotency_records"),
+        # The API's call log past API_CALL_LOG_DAYS (api/retention.py).
+        "api-prune-api-calls": _daily(3, 25, "api.tasks.prune_api_calls"),
         "notifications-formal-notices-served": _every(300, "notifications.tasks.mark_formal_notices_served"),
         "notifications-notice-documents": _daily(4, 10, "notifications.tasks.sweep_notice_documents"),
         "notifications-retention": _daily(3, 40, "notifications.tasks.apply_notification_retention"),

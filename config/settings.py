@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "config.middleware.RejectNulBytesMiddleware",
+    "config.middleware.ApiMethodNotAllowedMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -566,9 +567,14 @@ REPORTING_REFRESH_SECONDS = env_int("REPORTING_REFRESH_SECONDS", 600, minimum=30
 
 # --- The companies' API (/api/v1/, api/): calls each key may make per minute (a fixed window in the cache).
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120, minimum=1)
+# Hours an Idempotency-Key's record answers a retry; beat deletes older ones daily (api/tasks.py).
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24, minimum=1)
+# How long the API's call log keeps each call (api/retention.py; beat deletes older ones daily).
+API_CALL_LOG_DAYS = env_int("API_CALL_LOG_DAYS", 180, minimum=1)
 
 # --- Webhooks (api/webhooks/): signed POSTs to the companies' endpoints, retried from an outbox.
-# Each POST waits this long for an answer; redirects are never followed.
+# One attempt (connecting, sending, the whole answer) takes this long at most; redirects are never
+# followed. Its task is stopped at twice this (recorded as a failed attempt), killed at three times.
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
 # Endpoints on private, loopback or link-local addresses (and plain http) are refused unless this is on:
 # never in production (a company could make the server call into the office's own network).
@@ -582,9 +588,14 @@ WEBHOOK_RETRY_SCHEDULE = tuple(int(step) for step in _webhook_waits)
 # An endpoint is switched off (and its company's administrators told) after this many failed attempts
 # in a row.
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 20, minimum=1)
-# A worker holds a delivery this long while sending it (well above the timeout); past that the sweeper
-# takes it again.
+# A worker holds a delivery this long while sending it; past that the sweeper takes it again. It must
+# outlast the task's hard time limit (3 x WEBHOOK_TIMEOUT_SECONDS), or a slow attempt would be sent twice.
 WEBHOOK_LEASE_SECONDS = env_int("WEBHOOK_LEASE_SECONDS", 300, minimum=30)
+if WEBHOOK_LEASE_SECONDS <= 3 * WEBHOOK_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        "WEBHOOK_LEASE_SECONDS must be more than three times WEBHOOK_TIMEOUT_SECONDS "
+        f"(now {WEBHOOK_LEASE_SECONDS} and {WEBHOOK_TIMEOUT_SECONDS})."
+    )
 WEBHOOK_SWEEP_BATCH = env_int("WEBHOOK_SWEEP_BATCH", 200, minimum=1)
 
 # --- Celery beat: every periodic job, declared once in config/beat.py.

@@ -22,6 +22,9 @@ from .models import Attendance, Hearing
 # Hearing dates served at the domicile have legal effect (a company absent from a hearing it was
 # told of at its domicile bears the consequence).
 FORMAL_EVENTS = frozenset({"hearing_scheduled", "hearing_rescheduled", "hearing_cancelled"})
+# Events that ask the company for a move only a validated power may make (confirming the acta): when
+# a company's assignee has no such power, its representatives who have one are told too.
+BINDING_EVENTS = frozenset({"acta_ready"})
 
 
 def served_parts(hearing: Hearing) -> list[CaseCompany]:
@@ -76,13 +79,14 @@ def hearing_parties(hearing: Hearing, *, companies: bool = True) -> list[tuple[U
     return people
 
 
-def hearing_people(hearing: Hearing, *, conciliator: bool = True) -> list[User]:
+def hearing_people(hearing: Hearing, *, conciliator: bool = True, binding: bool = False) -> list[User]:
     """Who is told of the hearing: the consumer's side of its parties (hearing_parties), each served
-    company's assignee or else all its active representatives (company_recipients) and, unless asked
-    not to, the conciliator. Three queries."""
+    company's assignee or else all its active representatives (company_recipients; `binding`: and
+    those who can bind the company when the assignee cannot) and, unless asked not to, the
+    conciliator. Three queries."""
     people = [person for person, side, _part in hearing_parties(hearing, companies=False)]
     seen = {person.pk for person in people}
-    for person in company_recipients(hearing.complaint):
+    for person in company_recipients(hearing.complaint, binding=binding):
         if person.pk not in seen:
             seen.add(person.pk)
             people.append(person)
@@ -113,7 +117,7 @@ def notify_hearing(
         "hearing_start": hearing.starts_at,
         "hearing_url": hearing_url(hearing),
     }
-    for person in hearing_people(hearing, conciliator=conciliator):
+    for person in hearing_people(hearing, conciliator=conciliator, binding=event in BINDING_EVENTS):
         notify(
             recipient=person,
             event=event,

@@ -672,12 +672,35 @@ def _answer_compliance(user: User, case: Complaint) -> Refusal | None:
 
 
 @_action(UPLOAD_COMPLIANCE_PROOF)
-def _upload_compliance_proof(user: User, case: Complaint) -> Refusal | None:
+def _upload_compliance_proof(user: User, obj: Complaint | CaseCompany) -> Refusal | None:
+    """Asked of a case: for the companies the person represents in it (the page); of a part: for that
+    company alone (the API, whose key acts for one company). Each company proves its own agreement."""
+    part, case = (obj, obj.complaint) if isinstance(obj, CaseCompany) else (None, obj)
     if not _represents(user, case):
         return _not_you(_("Only a representative of the company can upload proof of compliance."))
     if agreement_of(case) is None or case.status not in (State.AGREEMENT, State.AGREEMENT_APPROVED):
         return _not_now(_("Proof of compliance can be uploaded while an agreement is being followed."))
+    mine = list(parts_represented_by(user, case))
+    if part is not None:
+        if part.pk not in {p.pk for p in mine}:
+            return _not_you(_("Only a representative of the company can upload proof of compliance."))
+        mine = [part]
+    if compliance_agreement_for(case, mine) is None:
+        return _not_now(_("Your company has no agreement to prove in this case."))
     return None
+
+
+def agreement_is_of(agreement: Agreement, part: CaseCompany) -> bool:
+    """An agreement recorded before cases named several companies has no part: it is the lead
+    company's (the only one such a case has)."""
+    return agreement.part_id == part.pk or (agreement.part_id is None and part.position == 1)
+
+
+def compliance_agreement_for(case: Complaint, parts: list[CaseCompany]) -> Agreement | None:
+    """The agreement whose compliance the company of one of `parts` proves (the first of them that
+    has one): never another company's."""
+    agreements = agreements_of(case)
+    return next((a for part in parts for a in agreements if agreement_is_of(a, part)), None)
 
 
 @_action(READ_COMPLIANCE_PROOF)

@@ -235,6 +235,13 @@ EVENTS: dict[str, Event] = {
     "case_assigned": Event(
         required={"company_name": TEXT}, optional={"count": int, "assigned_by": TEXT, "cases_url": URL}
     ),
+    # To the representative who asked the company desk to acknowledge a large selection in the background
+    # (complaints/tasks_assignment.py), in their inbox, when `count` of its `total` cases could not be
+    # acknowledged (they lost their representation meanwhile, a case is no longer the company's).
+    # cases_url: the company's cases not yet acknowledged.
+    "cases_not_acknowledged": Event(
+        required={"company_name": TEXT, "count": int, "total": int}, optional={"cases_url": URL}
+    ),
     # To each administrator of a company: one of its webhook endpoints was switched off after `failures`
     # failed attempts in a row (api/webhooks/delivery.py). manage_url: the endpoint's delivery log page.
     "webhook_disabled": Event(

@@ -11,6 +11,7 @@ Numbers are JSON numbers; a figure that was not computed (nothing to divide by) 
 fractions between 0 and 1; times are business days; satisfaction goes from 1 to 5. Not rate-limited
 here: put a limit in front of it (the proxy) if it is ever abused."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from django.conf import settings
@@ -21,6 +22,8 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.utils.translation import override as language
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.errors import ValidationError as ParameterError
@@ -59,6 +62,12 @@ class LocalSwagger(Swagger):
     template = "reporting/public/api_docs.html"
 
 
+def _document_view(view: Callable) -> Callable:
+    """The document and its reference page: cacheable like the figures, and GET (or HEAD) only; any
+    other method a 405 rather than the document (or a CSRF page)."""
+    return csrf_exempt(require_safe(public_cache(view)))
+
+
 api = NinjaAPI(
     urls_namespace="public_api",
     title="Concilia: public figures of companies and sectors",
@@ -67,7 +76,7 @@ api = NinjaAPI(
     docs=LocalSwagger(settings={"validatorUrl": None, "tryItOutEnabled": True}),
     docs_url="docs",
     openapi_url="openapi.json",
-    docs_decorator=public_cache,
+    docs_decorator=_document_view,
 )
 
 # --- Schemas ---------------------------------------------------------------------------------------

@@ -30,8 +30,10 @@ counters summed in SQL, stage histograms merged here, a handful of rows); with t
 rows of those two (PairFigure, the same shape, every pair of the dashboard's filters); with three or
 more, it runs the very same aggregation over the fact rows (reporting/aggregate.py), in one query on
 PostgreSQL. All give equal Figures (tested). At a million cases the cube and the pair rows answer in
-a few milliseconds; the facts path takes 100 to 300 ms for a combination that selects tens of thousands
-of rows (bench/RESULTS.md, sessions 6 and 7).
+a few milliseconds; the facts path finds the period's rows of any combination of the low-cardinality
+filters (province, sector, channel, hipervulnerable, conciliator) through the index
+`casefact_month_dims`, which checks them all in the index, and a company's through its own index:
+6 to 50 ms of SQL for up to 13,000 rows (bench/RESULTS.md, sessions 6 and 7).
 """
 
 import json
@@ -393,11 +395,19 @@ def _from_facts_in_one_pass(
         "conciliators": _over("f", every.values("conciliator_id").annotate(**row_counters)),
         "channels": _over("f", every.values("channel").annotate(**row_counters)),
     }
-    stages = ", ".join(f"('{stage}', f.{column})" for stage, column in aggregate.stage_columns(once).items())
+    # The stage histograms in one pass over the rows, a grouping set per stage column: GROUPING()
+    # has a 0 bit for the set's column (the leftmost column is the highest bit), the other columns
+    # are NULL there, so COALESCE gives the set's days (NULL days, a stage not completed, left out).
+    columns = list(aggregate.stage_columns(once).values())
+    unset = {
+        (2 ** len(columns) - 1) ^ (1 << (len(columns) - 1 - i)): stage
+        for i, stage in enumerate(aggregate.stage_columns(once))
+    }
+    listed = ", ".join(columns)
     raw = {
-        "days": f"""SELECT f.filed_month, s.stage, s.days, count(*) AS n
-            FROM f CROSS JOIN LATERAL (VALUES {stages}) AS s(stage, days)
-            WHERE s.days IS NOT NULL GROUP BY 1, 2, 3""",
+        "days": f"""SELECT filed_month, GROUPING({listed}) AS unset, COALESCE({listed}) AS days, count(*) AS n
+            FROM f GROUP BY GROUPING SETS ({", ".join(f"(filed_month, {column})" for column in columns)})
+            HAVING COALESCE({listed}) IS NOT NULL""",
         "states": "SELECT filed_month, status, count(*) AS n FROM f GROUP BY 1, 2",
         "resolutions": f"""SELECT conciliator_id, channel, {resolution} AS days, count(*) AS n,
                 GROUPING(conciliator_id) AS by_channel
@@ -430,7 +440,7 @@ def _from_facts_in_one_pass(
         if line["filed_month"] in rows:
             rows[line["filed_month"]].update({n: line[n] for n in aggregate.SURVEY_COUNTERS})
     for line in found["days"]:
-        rows[line["filed_month"]]["stage_days"].setdefault(line["stage"], {})[str(line["days"])] = line["n"]
+        rows[line["filed_month"]]["stage_days"].setdefault(unset[line["unset"]], {})[str(line["days"])] = line["n"]
     for line in found["states"]:
         rows[line["filed_month"]]["states"][line["status"]] = line["n"]
     month_rows = [{"month": date.fromisoformat(month), **values} for month, values in rows.items()]

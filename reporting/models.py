@@ -1,9 +1,10 @@
 """The office measures itself: satisfaction surveys, one fact row per case and company, and the
 summary tables that every indicator reads (refreshed by Celery beat, reporting/refresh.py).
 
-Indicators never load cases: they add up `MonthlyFigure` rows (or, for a combination of filters the
-cube does not hold, aggregate `CaseFact` in SQL). A stage's duration is counted in business days of
-the office's calendar when the fact row is built (reporting/facts.py)."""
+Indicators never load cases: they add up `MonthlyFigure` rows (one filter or none), `PairFigure`
+rows (two filters), or, for three filters or more, aggregate `CaseFact` in SQL. A stage's duration
+is counted in business days of the office's calendar when the fact row is built
+(reporting/facts.py)."""
 
 import secrets
 
@@ -180,6 +181,13 @@ class CaseFact(models.Model):
             models.Index(fields=["conciliator", "filed_month"], name="casefact_conciliator_month"),
             models.Index(fields=["province", "filed_month"], name="casefact_province_month"),
             models.Index(fields=["sector", "filed_month"], name="casefact_sector_month"),
+            # Three filters or more (indicators._from_facts): the period's rows, every low-cardinality
+            # filter checked in the index (a few MB: the keys repeat, and btree deduplicates them), so
+            # only the rows chosen are read from the table.
+            models.Index(
+                fields=["filed_month", "province", "sector", "channel", "vulnerable", "conciliator", "lead"],
+                name="casefact_month_dims",
+            ),
             # The open data: every closed case, month by month.
             models.Index(fields=["closed_month", "part"], name="casefact_closed_month", condition=Q(closed=True)),
             # The companies' survey answers (aggregate.SURVEY_COUNTERS): a few rows among all.

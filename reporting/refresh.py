@@ -25,12 +25,14 @@ sector, hipervulnerable, conciliator, company), and the same broken down by conc
 channel (`Grouping`: breakdown rows keep their counters and resolution histogram only). The pair
 rows (PairFigure): the same for each pair of values of two of those dimensions (every pair of the
 dashboard's filters, aggregate.PAIRS), so that two filters are read from a handful of rows too; only
-the combinations that occur have rows. Company and sector rows (and pairs with either) count parts
-(a company's part is its case); the others count cases (lead rows). On PostgreSQL the rows are
-inserted by one INSERT … SELECT per grouping (no row passes through Python), and the groupings that
-are another one under other labels are copied from it (DERIVED: e.g. a province's rows broken down
-by channel are the pair rows of the province and the channel, kept to their counters and resolution); elsewhere
-every grouping is counted with the ORM's GROUP BY.
+the combinations that occur have rows, and a company's pairs only its months with at least
+aggregate.COMPANY_PAIR_MIN_PARTS parts (the others are read from the facts). Company and sector rows
+(and pairs with either) count parts (a company's part is its case); the others count cases (lead
+rows). On PostgreSQL the rows are inserted by one INSERT … SELECT per grouping (no row passes
+through Python), and the groupings that are another one under other labels are copied from it
+(DERIVED: e.g. a province's rows broken down by channel are the pair rows of the province and the
+channel, kept to their counters and resolution); elsewhere every grouping is counted with the ORM's
+GROUP BY.
 
 A sector's figures pool its companies' parts (by each company's current sector); its `median_*`
 fields are the median company's figure, taken over its published companies (each company's answered

@@ -46,8 +46,9 @@ from ..selectors import case_for_key, cases_for_key, hearing_for_key, part_for_k
 
 router = Router(tags=["Actions"])
 
-# What a POST may answer besides the common errors: a rule of the case (409), a reused key (422).
-POST_ERRORS = error_responses(409, 422)
+# What a POST may answer besides the common errors: a rule of the case (409), a body too large (413),
+# a reused key (422).
+POST_ERRORS = error_responses(409, 413, 422)
 
 
 # --- Schemas ---------------------------------------------------------------------------------------
@@ -97,7 +98,8 @@ class ActaConfirmIn(Schema):
     sha256: str = Field(
         ...,
         pattern=r"^[0-9a-f]{64}$",
-        description="The SHA-256 of the acta you read (GET the acta): a confirmation binds to that document",
+        description="The SHA-256 of the acta you read (`GET /hearings/{hearing_id}/acta` gives it, and its PDF): "
+        "a confirmation binds to that document",
     )
 
 
@@ -373,9 +375,10 @@ def offer_counter_answer(request: HttpRequest, offer_id: int, payload: CounterAn
     response={201: ActaConfirmationOut, **POST_ERRORS},
     summary="Confirm the hearing's acta",
     description=(
-        "Confirms, in the company's name, the acta whose SHA-256 you send (the document you read). Only a person "
-        "whose power to bind the company was validated may (otherwise 409 `case_rule`); an acta changed since: "
-        "409. Scope `answer`."
+        "Confirms, in the company's name, the acta whose SHA-256 you send (the document you read): for the key's "
+        "company only, even when its person also binds another company of the case. Only a person whose power "
+        "to bind the company was validated may (otherwise 409 `case_rule`); an acta changed since: 409. "
+        "Scope `answer`."
     ),
     operation_id="acta_confirm",
 )
@@ -383,8 +386,10 @@ def offer_counter_answer(request: HttpRequest, offer_id: int, payload: CounterAn
 def hearing_acta_confirm(request: HttpRequest, hearing_id: int, payload: ActaConfirmIn) -> Status:
     context = require_scope(request, Scope.ANSWER)
     hearing = hearing_for_key(context, hearing_id)
+    # The key's company's part: its person may bind other companies of the case too, not through this key.
+    part = part_for_key(context, hearing.complaint)
     _ask(hearing_policy.POLICY, hearing_policy.CONFIRM_ACTA, context, hearing)
-    confirmation: ActaConfirmation = acta_confirm(hearing=hearing, by=context.user, sha256=payload.sha256)
+    confirmation: ActaConfirmation = acta_confirm(hearing=hearing, by=context.user, sha256=payload.sha256, part=part)
     return Status(
         201,
         ActaConfirmationOut(
@@ -405,7 +410,8 @@ def hearing_acta_confirm(request: HttpRequest, hearing_id: int, payload: ActaCon
     summary="Upload proof that the company complied with the agreement",
     description=(
         "Multipart: `file` (PDF, JPEG or PNG, judged by its content) and an optional `note` (e.g. the transfer's "
-        "number). While an agreement is being followed. Scope `answer`."
+        "number), on your company's own agreement in the case. While an agreement is being followed; a "
+        "company without an agreement in the case: 409. Scope `answer`."
     ),
     operation_id="compliance_proof_upload",
 )
@@ -413,7 +419,8 @@ def hearing_acta_confirm(request: HttpRequest, hearing_id: int, payload: ActaCon
 def case_compliance_proof(request: HttpRequest, case_id: int, file: File[UploadedFile], note: Form[str] = "") -> Status:
     context = require_scope(request, Scope.ANSWER)
     case = case_for_key(context, case_id)
-    _ask(hearing_policy.POLICY, hearing_policy.UPLOAD_COMPLIANCE_PROOF, context, case)
+    part = part_for_key(context, case)  # the key's company's agreement, never another company's of the case
+    _ask(hearing_policy.POLICY, hearing_policy.UPLOAD_COMPLIANCE_PROOF, context, part)
     form = ComplianceProofForm(data={"note": note}, files={"file": file})
     if not form.is_valid() and "file" in form.errors:  # sent, and refused (e.g. empty)
         raise _file_rejected([str(message) for message in form.errors["file"]], "form.file")
@@ -423,7 +430,7 @@ def case_compliance_proof(request: HttpRequest, case_id: int, file: File[Uploade
     except HearingError as error:
         raise _file_rejected([str(error)], "form.file") from None
     proof: ComplianceProof = compliance_proof_upload(
-        complaint=case, by=context.user, upload=data["file"], note=data["note"]
+        complaint=case, by=context.user, upload=data["file"], note=data["note"], part=part
     )
     return Status(
         201,

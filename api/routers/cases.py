@@ -178,7 +178,7 @@ def _item(request: HttpRequest, part: CaseCompany) -> dict:
     return {
         "id": case.pk,
         "number": case.number,
-        "state": _coded(case.status, case.get_status_display()),
+        "state": _choice(State, case.status),
         "created_at": case.created_at,
         "consumer_name": case.consumer_name,
         "company_name": case.company_display_name,
@@ -187,7 +187,7 @@ def _item(request: HttpRequest, part: CaseCompany) -> dict:
         "part": {
             "id": part.pk,
             "position": part.position,
-            "status": _coded(part.status, part.get_status_display()),
+            "status": _choice(PartStatus, part.status),
             "notified_at": part.notified_at,
             "assignee": _person(part.assignee),
             "acknowledged_at": part.acknowledged_at,
@@ -263,7 +263,7 @@ def _company_in_case(part: CaseCompany, context: KeyContext) -> dict:
         "name": part.display_name,
         "cuit": part.company.cuit if part.company else part.cuit,
         "role": _choice(CompanyRole, part.role),
-        "status": _coded(part.status, part.get_status_display()),
+        "status": _choice(PartStatus, part.status),
         "service_method": _choice(ServiceMethod, part.service_method),
         "notified_at": part.notified_at,
         "closed_at": part.closed_at,

@@ -14,18 +14,20 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from api import policy
 from api.errors import ManagementError
 from api.models import WebhookEndpoint, WebhookEvent
-from api.webhooks.delivery import check_url
+from api.webhooks.delivery import check_url, park_pending
 from api.webhooks.signing import new_secret
 from parties.models import Company, User
 
 # Each event of a case is written once per subscribed endpoint, in the move's transaction: a handful
 # of endpoints per company is plenty (one per system that listens), and keeps a move's cost bounded.
 MAX_ENDPOINTS_PER_COMPANY = 10
+REASON_MAX = WebhookEndpoint._meta.get_field("disabled_reason").max_length or 200
 
 
 class EndpointError(ManagementError):
@@ -123,8 +125,11 @@ def webhook_endpoint_disable(*, endpoint: WebhookEndpoint, by: User) -> WebhookE
         endpoint.disabled_at = timezone.now()
         # Kept on the row, in the office's language, as the webhook engine writes its own reasons.
         with translation.override(settings.LANGUAGE_CODE):
-            endpoint.disabled_reason = _("Switched off by %(name)s.") % {"name": by.display_name}
+            reason = _("Switched off by %(name)s.") % {"name": by.display_name}
+        # A long name (up to 150 + 150 characters) must not make switching off fail.
+        endpoint.disabled_reason = Truncator(reason).chars(REASON_MAX)
         endpoint.save(update_fields=["active", "disabled_at", "disabled_reason"])
+        park_pending(endpoint.pk)  # under the endpoint's lock: the sweeper leaves them alone until enabled
     return endpoint
 
 

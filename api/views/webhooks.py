@@ -11,6 +11,7 @@ An endpoint's secret is shown once: on the page after it was registered or given
 session keeps only which endpoint's secret to show (the secret itself stays in its row, which signs
 every delivery), and the page forgets it as it shows it."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +19,13 @@ from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from api.errors import ManagementError
 from api.forms import (
+    CASE_SEARCH_DAYS,
     DeliveryFilterForm,
     OnceForm,
     WebhookEndpointChangeForm,
@@ -140,7 +143,9 @@ def _filtered_deliveries(endpoint: WebhookEndpoint, filters: DeliveryFilterForm)
         if delivery_id is not None:
             deliveries = deliveries.filter(uuid=delivery_id)
         else:
-            deliveries = deliveries.filter(payload__data__case__number=data["q"].upper())
+            # The payload has no index: the search reads the last days of the log, not all of it.
+            since = timezone.now() - timedelta(days=CASE_SEARCH_DAYS)
+            deliveries = deliveries.filter(created_at__gte=since, payload__data__case__number=data["q"].upper())
     if data.get("status") in DeliveryStatus.values:
         deliveries = deliveries.filter(status=data["status"])
     if data.get("event") in WebhookEvent.values:
@@ -168,6 +173,8 @@ def company_webhook(request: AuthenticatedRequest, company_pk: int, pk: int) -> 
         "filters": filters,
         "page_obj": page,
         "rotate_form": OnceForm(),
+        # One token for the page's "send again" buttons: a second click of the same one sends nothing more.
+        "resend_form": OnceForm(),
     }
     return render(request, "api/webhook.html", context)
 
@@ -231,7 +238,11 @@ def company_webhook_disable(request: AuthenticatedRequest, company_pk: int, pk: 
         messages.error(request, str(error))
     else:
         messages.success(
-            request, _("The endpoint was switched off: events are kept for it and sent when you switch it on again.")
+            request,
+            _(
+                "The endpoint was switched off. The deliveries that were waiting are sent once you switch it on "
+                "again; events that happen while it is off are not sent to it."
+            ),
         )
     return redirect("company_webhook", company_pk=company.pk, pk=endpoint.pk)
 
@@ -256,16 +267,25 @@ def company_webhook_enable(request: AuthenticatedRequest, company_pk: int, pk: i
 @require_POST
 @representative_required
 def company_webhook_resend(request: AuthenticatedRequest, company_pk: int, pk: int) -> HttpResponse:
-    """Send one delivery again (same id, so the receiver can tell it is the same event)."""
+    """Send one delivery again (same id, so the receiver can tell it is the same event). A second click
+    of the same button sends nothing more: it says the same as the first."""
     company = company_to_manage(request, company_pk)
     delivery = get_object_or_404(
         WebhookDelivery.objects.select_related("endpoint").defer("payload"), pk=pk, endpoint__company_id=company.pk
     )
     back = safe_next(request, reverse("company_webhook", kwargs={"company_pk": company.pk, "pk": delivery.endpoint_id}))
+    form = OnceForm(request.POST)
+    once = form.cleaned_data["once"] if form.is_valid() else ""
+    sending = f"webhook-resend:{delivery.pk}:{request.user.pk}"
+    done = _("The delivery %(id)s will be sent again in a moment.") % {"id": delivery.uuid}
+    if not first_sending(sending, once):
+        messages.success(request, done)
+        return redirect(back)
     try:
         resend(delivery=delivery, by=request.user)
     except ManagementError as error:  # being sent right now, or its endpoint is switched off
+        forget_sending(sending, once)
         messages.error(request, str(error))
     else:
-        messages.success(request, _("The delivery %(id)s will be sent again in a moment.") % {"id": delivery.uuid})
+        messages.success(request, done)
     return redirect(back)

@@ -3,6 +3,7 @@
 events.py    which case action sends which webhook event (declared once)
 fanout.py    the deliveries of one event, written in the move's transaction (and their payload)
 signing.py   Standard Webhooks signatures; new endpoint secrets
-delivery.py  claim, sign, POST, record, retry, switch off; the sweeper; resend and enable
+delivery.py  claim, sign, send, record, retry, switch off, park; the sweeper; resend and enable
+transport.py one POST (no redirects, a deadline for the whole attempt) and where it may go (SSRF guard)
 tasks.py     the Celery tasks (after commit; beat's sweeper every minute)
 """

@@ -3,54 +3,55 @@
 The rules, in one place:
 - A delivery (api.models.WebhookDelivery) is written pending, in the transaction of the move that
   caused it (api/webhooks/fanout.py); after commit a task tries it (`deliver`).
-- It is sent only by whoever *claims* it: one conditional UPDATE, pending → sending, that counts the
-  attempt and gives the claimant a lease (`next_attempt_at` = now + WEBHOOK_LEASE_SECONDS). Two
-  workers may run the UPDATE at once; PostgreSQL lets one of them change the row.
-- 2xx is delivered. Anything else (an error status, a redirect, a timeout, a refused address) is a
-  failed attempt: the delivery waits WEBHOOK_RETRY_SCHEDULE[attempt - 1] (±10 %) and is pending
-  again; after the last wait's attempt it has failed. A result is recorded only while the claim
-  is still ours (same status and attempt count), so a worker that outlived its lease records nothing.
+- It is sent only by whoever *claims* it: one conditional UPDATE, pending → sending, that gives the
+  claimant a lease (`next_attempt_at` = now + WEBHOOK_LEASE_SECONDS). Two workers may run the UPDATE
+  at once; PostgreSQL lets one of them change the row. An attempt is counted when its request is
+  about to be made: by the task's claim (`deliver`), or, for a delivery the sweeper claimed, when
+  its task starts (`deliver_claimed`, which restarts the lease) — a task that waited in the broker,
+  or never reached it, uses up nothing.
+- 2xx is delivered. Anything else (an error status, a redirect, a timeout, a refused address, an
+  error of ours while sending) is a failed attempt: the delivery waits WEBHOOK_RETRY_SCHEDULE[attempt
+  - 1] (±10 %) and is pending again; after the last wait's attempt it has failed. A result is
+  recorded only while the claim is still ours (same status and attempt count), so a worker that
+  outlived its lease records nothing. One attempt takes WEBHOOK_TIMEOUT_SECONDS at most in all
+  (`_Deadline`), and its task is stopped well before the lease runs out (api/webhooks/tasks.py).
 - Every failed attempt counts against the endpoint (`consecutive_failures`, reset by a success); at
   WEBHOOK_DISABLE_AFTER_FAILURES it is switched off and the company's administrators are told once.
-  The deliveries of a switched-off endpoint stay pending; they go once it is enabled again.
-- Beat runs `sweep` every minute: deliveries whose worker died go back to pending, and the due ones
-  (retries, and rows whose task was lost with a broker that was down at commit) are claimed in
-  batches with SELECT … FOR UPDATE SKIP LOCKED and handed to tasks (`deliver_claimed`).
+  The deliveries of a switched-off endpoint stay pending, *parked* (no `next_attempt_at`, so the
+  sweeper's index never reads them); enabling it makes them due. Events that happen while it is off
+  write nothing for it (fanout.py writes for active endpoints only).
+- Beat runs `sweep` every minute: deliveries whose worker died go back to pending (or have failed,
+  if that was their last attempt), and the due ones (retries, and rows whose task was lost with a
+  broker that was down at commit) are claimed in batches with SELECT … FOR UPDATE SKIP LOCKED and
+  handed to tasks (`deliver_claimed`); those the broker would not take are given back at once.
 
-Where a request may go: `check_url` (the endpoint form asks it too) wants https and a public
-address; the connection itself checks every address the name resolves to before connecting, so a
-name that changes its answer after the form was saved cannot reach the office's own network
-(WEBHOOK_ALLOW_PRIVATE_ADDRESSES turns both off, for tests and development).
+Where a request may go, and the one POST itself: api/webhooks/transport.py.
 """
 
-import http.client
-import ipaddress
 import json
 import logging
 import random
-import socket
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from api import policy
 from api.errors import ManagementError
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from api.webhooks.fanout import complete_payload
 from api.webhooks.signing import sign
+from api.webhooks.transport import Answer, post
+from api.webhooks.transport import check_url as check_url  # the endpoint form's and services' import
 from notifications.services.outbox import notify
 from parties.models import Representation, User
 
@@ -58,182 +59,14 @@ logger = logging.getLogger("api.webhooks")
 
 ERROR_MAX = WebhookDelivery._meta.get_field("last_error").max_length or 300
 USER_AGENT = "Concilia-Webhooks/1"
+# `attempts` is a smallint: a delivery that reached this many (only resends could take it past the
+# schedule) is failed, never claimed, so the sweeper's `attempts + 1` cannot overflow.
+ATTEMPTS_CEILING = 32767
 
 
 class WebhookError(ManagementError):
     """A refused resend or enable (the administrator reads it); refusals of who the person is are the
     policy's own ManagementError (api/policy.py)."""
-
-
-# --- Which addresses a delivery may go to -------------------------------------------------------
-
-
-class RefusedAddress(OSError):
-    """The endpoint's name resolves only to addresses a delivery must not reach."""
-
-
-def _allow_private() -> bool:
-    return bool(settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES)
-
-
-def forbidden_address(address: str) -> bool:
-    """Loopback, private, link-local, shared (CGNAT), multicast, reserved or unspecified: not on the
-    public internet, so not a company's server as far as we are concerned."""
-    try:
-        ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone ("fe80::1%eth0")
-    except ValueError:
-        return True
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not ip.is_global or ip.is_multicast
-
-
-def _scheme_refusal(parts: urllib.parse.SplitResult) -> str | None:
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        return _("Enter a full address that starts with https://.")
-    if parts.scheme == "http" and not _allow_private():
-        return _("Use an https:// address: deliveries are only sent over an encrypted connection.")
-    if parts.username or parts.password:
-        return _("Leave the user name and password out of the address.")
-    try:
-        parts.port  # noqa: B018  (raises on a port that is not a number or out of range)
-    except ValueError:
-        return _("The address has an invalid port.")
-    return None
-
-
-def check_url(url: str) -> str | None:
-    """Why a delivery may not go to `url` (in the reader's language), or None when it may: https, no
-    credentials in it, and (unless WEBHOOK_ALLOW_PRIVATE_ADDRESSES) a name that resolves, and only to
-    public addresses. Asks the DNS."""
-    parts = urllib.parse.urlsplit(url.strip())
-    refusal = _scheme_refusal(parts)
-    if refusal is not None or _allow_private():
-        return refusal
-    assert parts.hostname is not None  # _scheme_refusal asked
-    try:
-        addresses = {
-            info[4][0] for info in socket.getaddrinfo(parts.hostname, parts.port or 443, 0, socket.SOCK_STREAM)
-        }
-    except (OSError, UnicodeError):
-        return _("We could not find the server of this address: check its name.")
-    if not addresses or any(forbidden_address(str(address)) for address in addresses):
-        return _("This address points to a private or local network. Use a public address.")
-    return None
-
-
-def _connect_public(
-    address: tuple[str, int], timeout: Any = None, source_address: Any = None, **_: Any
-) -> socket.socket:
-    """socket.create_connection, connecting only to addresses `forbidden_address` lets through: the
-    check and the connection use the same resolution, so a name cannot change its answer between."""
-    host, port = address
-    last_error: OSError | None = None
-    for family, kind, proto, _name, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
-        if not _allow_private() and forbidden_address(str(sockaddr[0])):
-            last_error = RefusedAddress(f"{host} resolves to a private or local address")
-            continue
-        sock = socket.socket(family, kind, proto)
-        try:
-            if timeout is None or isinstance(timeout, int | float):  # else: the module's default object
-                sock.settimeout(timeout)
-            if source_address:
-                sock.bind(source_address)
-            sock.connect(sockaddr)
-            return sock
-        except OSError as exc:
-            last_error = exc
-            sock.close()
-    raise last_error or OSError(f"{host} did not resolve")
-
-
-class _GuardedHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = _connect_public
-
-
-class _GuardedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._create_connection = _connect_public
-
-
-class _GuardedHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_GuardedHTTPConnection, req)
-
-
-class _GuardedHTTPSHandler(urllib.request.HTTPSHandler):
-    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_GuardedHTTPSConnection, req, context=self._context)  # type: ignore[attr-defined]
-
-
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A 3xx is the endpoint's answer, not a place to follow (a redirect could point anywhere)."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-def _opener() -> urllib.request.OpenerDirector:
-    # No proxies from the environment: the address check must see where the request really goes.
-    return urllib.request.build_opener(
-        urllib.request.ProxyHandler({}), _NoRedirects(), _GuardedHTTPHandler(), _GuardedHTTPSHandler()
-    )
-
-
-# --- One POST -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What one attempt got: the HTTP status (None without one) and, unless delivered, why not."""
-
-    status_code: int | None
-    error: str = ""
-
-    @property
-    def delivered(self) -> bool:
-        return not self.error and self.status_code is not None and 200 <= self.status_code < 300
-
-
-def post(*, url: str, body: bytes, headers: dict[str, str]) -> Answer:
-    """POST `body` to `url`, once, without following redirects; never raises for the network's sake."""
-    refusal = _scheme_refusal(urllib.parse.urlsplit(url))
-    if refusal is not None:
-        return Answer(None, refusal)
-    timeout = settings.WEBHOOK_TIMEOUT_SECONDS
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={**headers, "Content-Type": "application/json", "User-Agent": USER_AGENT},
-    )
-    try:
-        with _opener().open(request, timeout=timeout) as response:
-            response.read(64 * 1024)  # the answer's body is not ours to keep; read a little so the socket closes
-            return Answer(response.status)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        if 300 <= exc.code < 400:
-            return Answer(
-                exc.code,
-                _("The endpoint answered with a redirect (%(code)s); redirects are not followed.") % {"code": exc.code},
-            )
-        return Answer(exc.code, _("The endpoint answered %(code)s.") % {"code": exc.code})
-    except urllib.error.URLError as exc:
-        return Answer(None, _network_error(exc.reason, timeout))
-    except (OSError, http.client.HTTPException) as exc:
-        return Answer(None, _network_error(exc, timeout))
-
-
-def _network_error(reason: object, timeout: int) -> str:
-    if isinstance(reason, RefusedAddress):
-        return _("The address resolves to a private or local network; deliveries only go to public addresses.")
-    if isinstance(reason, TimeoutError | socket.timeout):
-        return _("The endpoint did not answer in time (%(seconds)s s).") % {"seconds": timeout}
-    return _("Could not connect: %(reason)s.") % {"reason": reason}
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
@@ -273,15 +106,24 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.WEBHOOK_LEASE_SECONDS)
 
 
+def _in_office_language(message: Promise) -> str:
+    """A message kept on the row (last_error): in the office's language, whoever's request or task
+    wrote it."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message)
+
+
 def claim(delivery_uuid: str, *, now: datetime | None = None) -> WebhookDelivery | None:
-    """Take a due, pending delivery of an active endpoint for sending: the row (now `sending`, its
+    """Take a due, pending delivery of an active endpoint for sending now: the row (now `sending`, its
     attempt counted) when the UPDATE was ours, else None."""
     now = now or timezone.now()
     row = WebhookDelivery.objects.select_related("endpoint").filter(uuid=delivery_uuid).first()
     if row is None or row.status != DeliveryStatus.PENDING or not row.endpoint.active:
         return None
-    if row.next_attempt_at is not None and row.next_attempt_at > now:
-        return None  # a retry's time has not come: the sweeper takes it then
+    if row.next_attempt_at is None or row.next_attempt_at > now:
+        return None  # a retry's time has not come (the sweeper takes it then), or parked: its endpoint was off
+    if row.attempts >= ATTEMPTS_CEILING:
+        return None  # the sweeper fails it
     claimed = WebhookDelivery.objects.filter(pk=row.pk, status=DeliveryStatus.PENDING, attempts=row.attempts).update(
         status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + _lease()
     )
@@ -297,10 +139,20 @@ def _ours(delivery: WebhookDelivery):
 
 
 def attempt(delivery: WebhookDelivery) -> str:
-    """Send a delivery we hold a claim on, and record what happened. Returns the outcome."""
-    if complete_payload(delivery):
-        _ours(delivery).update(payload=delivery.payload)
-    answer = send(delivery)
+    """Send a delivery we hold a claim on, and record what happened. Returns the outcome. Whatever
+    goes wrong on our side while sending (a payload we cannot complete, an address http.client cannot
+    write, the task's time running out) is recorded as a failed attempt like any other, so a delivery
+    never loops through the lease without counting."""
+    try:
+        if complete_payload(delivery):
+            _ours(delivery).update(payload=delivery.payload)
+        answer = send(delivery)
+    except SoftTimeLimitExceeded:
+        logger.warning("Webhook delivery %s, attempt %s: the task ran out of time.", delivery.uuid, delivery.attempts)
+        answer = Answer(None, _in_office_language(gettext_lazy("The attempt took too long and was stopped.")))
+    except Exception:
+        logger.exception("Webhook delivery %s, attempt %s: could not be sent.", delivery.uuid, delivery.attempts)
+        answer = Answer(None, _in_office_language(gettext_lazy("Could not be sent because of an error on our side.")))
     return record(delivery, answer)
 
 
@@ -335,9 +187,19 @@ def record(delivery: WebhookDelivery, answer: Answer, *, now: datetime | None = 
     return "failed" if final else "retry"
 
 
+def park_pending(endpoint_id: int) -> int:
+    """The pending deliveries of a switched-off endpoint wait with no time set (the sweeper's index
+    skips them); `endpoint_enable` makes them due. The caller holds the endpoint's row lock, as
+    enabling does, so the two never cross."""
+    return WebhookDelivery.objects.filter(endpoint_id=endpoint_id, status=DeliveryStatus.PENDING).update(
+        next_attempt_at=None
+    )
+
+
 def _count_failure(endpoint_id: int, *, now: datetime) -> None:
     """One more failed attempt in a row; at the limit the endpoint is switched off, once, and its
-    company's administrators are told."""
+    company's administrators are told. A switched-off endpoint's deliveries are parked (the one just
+    recorded too)."""
     endpoint = WebhookEndpoint.objects.select_for_update().select_related("company").get(pk=endpoint_id)
     endpoint.consecutive_failures += 1
     fields = ["consecutive_failures"]
@@ -352,6 +214,8 @@ def _count_failure(endpoint_id: int, *, now: datetime) -> None:
         fields += ["active", "disabled_at", "disabled_reason"]
         _tell_administrators(endpoint)
     endpoint.save(update_fields=fields)
+    if not endpoint.active:  # switched off now, or while this attempt was under way
+        park_pending(endpoint.pk)
 
 
 def company_administrators(company_id: int) -> list[User]:
@@ -394,34 +258,66 @@ def deliver(delivery_uuid: str) -> str:
 
 
 def deliver_claimed(delivery_uuid: str, attempts: int) -> str:
-    """What the sweeper's tasks run: send a delivery the sweeper claimed (its attempt `attempts`)."""
+    """What the sweeper's tasks run: send a delivery the sweeper claimed when it had made `attempts`
+    attempts. The attempt is counted now, and the lease starts over (the task may have waited in the
+    broker); a task that comes too late — the lease ran out and the row was taken again — finds the
+    count moved on and does nothing."""
+    now = timezone.now()
     delivery = (
         WebhookDelivery.objects.select_related("endpoint")
         .filter(uuid=delivery_uuid, status=DeliveryStatus.SENDING, attempts=attempts)
         .first()
     )
     if delivery is None:
-        return "skipped"  # the lease ran out and someone else holds it now
+        return "skipped"  # the lease ran out and someone else holds it now, or it was sent already
     if not delivery.endpoint.active:
-        # Switched off since the sweep: give the claim back, the attempt not made.
-        _ours(delivery).update(
-            status=DeliveryStatus.PENDING, attempts=F("attempts") - 1, next_attempt_at=timezone.now()
-        )
+        _give_back_switched_off(delivery)
         return "skipped"
+    started = WebhookDelivery.objects.filter(pk=delivery.pk, status=DeliveryStatus.SENDING, attempts=attempts).update(
+        attempts=F("attempts") + 1, next_attempt_at=now + _lease()
+    )
+    if started != 1:
+        return "skipped"  # another task of the same claim started first
+    delivery.attempts, delivery.next_attempt_at = attempts + 1, now + _lease()
     return attempt(delivery)
+
+
+def _give_back_switched_off(delivery: WebhookDelivery) -> None:
+    """Switched off since the sweep: the claim goes back, no attempt made, parked — under the
+    endpoint's lock, so an `endpoint_enable` in between is not undone (it would find the row pending,
+    due)."""
+    with transaction.atomic():
+        active = (
+            WebhookEndpoint.objects.select_for_update()
+            .filter(pk=delivery.endpoint_id)
+            .values_list("active", flat=True)
+            .first()
+        )
+        _ours(delivery).update(status=DeliveryStatus.PENDING, next_attempt_at=timezone.now() if active else None)
+
+
+def _reclaim_unfinished(now: datetime) -> None:
+    """Deliveries whose lease ran out (the worker died, or the task never started): failed, if that
+    was their last attempt, else pending and due. (Not parked when their endpoint is off: that would
+    need the endpoint's lock, and an endpoint switched off mid-attempt leaves a handful at most.)"""
+    over = WebhookDelivery.objects.filter(status=DeliveryStatus.SENDING, next_attempt_at__lte=now)
+    last = gettext_lazy("The attempt did not finish (the worker stopped), and it was the last one.")
+    over.filter(attempts__gte=max_attempts()).update(
+        status=DeliveryStatus.FAILED, next_attempt_at=None, last_error=_in_office_language(last)
+    )
+    again = gettext_lazy("The attempt did not finish (the worker stopped); it is tried again.")
+    over.update(status=DeliveryStatus.PENDING, next_attempt_at=now, last_error=_in_office_language(again))
 
 
 def sweep(*, now: datetime | None = None, batch: int | None = None, queue: Callable[[str, int], object]) -> int:
     """Beat's minute: deliveries whose worker died go back to pending; then up to `batch` due ones of
     active endpoints are claimed (two sweepers take disjoint rows) and handed to `queue(uuid,
-    attempts)`. Returns how many were handed over."""
+    attempts)`, `attempts` being the count their task starts from. Rows the queue refuses (the
+    broker is away) are given back at once, their attempt not counted. Returns how many were handed
+    over."""
     now = now or timezone.now()
     batch = batch or settings.WEBHOOK_SWEEP_BATCH
-    with translation.override(settings.LANGUAGE_CODE):
-        unfinished = _("The attempt did not finish (the worker stopped); it is tried again.")
-    WebhookDelivery.objects.filter(status=DeliveryStatus.SENDING, next_attempt_at__lte=now).update(
-        status=DeliveryStatus.PENDING, next_attempt_at=now, last_error=unfinished
-    )
+    _reclaim_unfinished(now)
     with transaction.atomic():
         due = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
@@ -429,21 +325,43 @@ def sweep(*, now: datetime | None = None, batch: int | None = None, queue: Calla
             .order_by("next_attempt_at", "pk")
             .values_list("pk", "uuid", "attempts")[:batch]
         )
+        spent = [pk for pk, _uuid, attempts in due if attempts >= ATTEMPTS_CEILING]
+        if spent:
+            WebhookDelivery.objects.filter(pk__in=spent).update(
+                status=DeliveryStatus.FAILED,
+                next_attempt_at=None,
+                last_error=_in_office_language(gettext_lazy("Tried too many times; it is not tried again.")),
+            )
+        due = [row for row in due if row[2] < ATTEMPTS_CEILING]
         if not due:
             return 0
         WebhookDelivery.objects.filter(pk__in=[pk for pk, _uuid, _attempts in due]).update(
-            status=DeliveryStatus.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + _lease()
+            status=DeliveryStatus.SENDING, next_attempt_at=now + _lease()
         )
-    handed = 0
-    for _pk, delivery_uuid, attempts in due:
+    for handed, (_pk, delivery_uuid, attempts) in enumerate(due):
         try:
-            queue(str(delivery_uuid), attempts + 1)
+            queue(str(delivery_uuid), attempts)
         except Exception:
-            # The broker is away: these rows stay `sending` until their lease ends, then come back.
-            logger.warning("Could not queue webhook delivery %s; the sweeper takes it again later.", delivery_uuid)
-            break
-        handed += 1
-    return handed
+            logger.warning(
+                "Could not queue webhook delivery %s; it and the %s after it wait for the next sweep.",
+                delivery_uuid,
+                len(due) - handed - 1,
+                exc_info=True,
+            )
+            _give_back(due[handed:], now=now)
+            return handed
+    return len(due)
+
+
+def _give_back(rows: "Sequence[tuple[int, object, int]]", *, now: datetime) -> None:
+    """Claims the broker would not take: pending again, due at once, nothing counted. A task that was
+    published after all (the error came late) finds the row pending and does nothing."""
+    still_ours = Q()
+    for pk, _uuid, attempts in rows:
+        still_ours |= Q(pk=pk, attempts=attempts)
+    WebhookDelivery.objects.filter(still_ours, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.PENDING, next_attempt_at=now
+    )
 
 
 # --- What a company administrator does (H4's pages) --------------------------------------------------

@@ -1,8 +1,9 @@
 """Which moves of a case a company hears of by webhook, declared once: the case action's code (as
 declared by complaints/actions.py and hearings/actions.py) → the webhook event it sends.
 
-Whom a delivery goes to: the active endpoints subscribed to the event, of the companies served in the
-case (CaseCompany.notified_at set: the companies the API shows the case to), except:
+Whom a delivery goes to: the active endpoints subscribed to the event, of the companies that see the
+case (complaints.selectors.parts_seen_by_their_company: served, and for the lead company while the case
+is in a state shown to companies — the rule the pages and the API read), except:
 - `case.served` goes once per company part (source "part:<pk>:served"), whichever move served it: a
   company served later in a case of several gets its own, and the case's own move after the last
   one is served repeats nobody's;
@@ -20,24 +21,36 @@ from complaints import actions as case
 from complaints.models import PartStatus
 from hearings import actions as hearing
 
+# When the payload's hearing can be read (api/webhooks/fanout.py), by where the hearings floor saves the
+# hearing a move is about relative to the case's event:
+# - BEFORE the event (a hearing moved, given another conciliator, booked for the remaining companies):
+#   read in the move itself, under the case's lock — the hearing of the case saved last;
+# - AFTER it (a hearing booked, called off, its outcome written — the case moves first): read right
+#   after the move commits, before the delivery is queued — the first hearing of the case saved at or
+#   after the event's time, so that a later move's hearing is never taken for it.
+HEARING_SAVED_BEFORE = "before"
+HEARING_SAVED_AFTER = "after"
+
 
 @dataclass(frozen=True)
 class CaseWebhook:
     event: WebhookEvent
     # A part's own move: only the parts now in this status (the one the move gives) hear of it.
     part_status: str | None = None
-    # The payload carries the hearing the move was about (the case's hearing changed last).
-    with_hearing: bool = False
+    # The payload carries the hearing the move was about: HEARING_SAVED_BEFORE/AFTER (see above), or
+    # "" for none. acta.ready carries its acta's hearing (read in the move).
+    hearing: str = ""
 
 
 SERVED = CaseWebhook(WebhookEvent.CASE_SERVED)
-SCHEDULED = CaseWebhook(WebhookEvent.HEARING_SCHEDULED, with_hearing=True)
+BOOKED = CaseWebhook(WebhookEvent.HEARING_SCHEDULED, hearing=HEARING_SAVED_AFTER)
+MOVED = CaseWebhook(WebhookEvent.HEARING_SCHEDULED, hearing=HEARING_SAVED_BEFORE)
 OUTCOME = CaseWebhook(WebhookEvent.CASE_OUTCOME)
-HEARING_OUTCOME = CaseWebhook(WebhookEvent.CASE_OUTCOME, with_hearing=True)
+HEARING_OUTCOME = CaseWebhook(WebhookEvent.CASE_OUTCOME, hearing=HEARING_SAVED_AFTER)
 
 
 def _part(status: str) -> CaseWebhook:
-    return CaseWebhook(WebhookEvent.CASE_OUTCOME, part_status=status, with_hearing=False)
+    return CaseWebhook(WebhookEvent.CASE_OUTCOME, part_status=status)
 
 
 CASE_EVENT_WEBHOOKS: dict[str, CaseWebhook] = {
@@ -47,11 +60,11 @@ CASE_EVENT_WEBHOOKS: dict[str, CaseWebhook] = {
     case.PART_SERVED.code: SERVED,
     case.PAPER_NOTICE_DELIVERED.code: SERVED,
     # A hearing set, moved, cancelled, or the same hearing with another conciliator.
-    case.SCHEDULE_HEARING.code: SCHEDULED,
-    hearing.RESCHEDULE_HEARING.code: SCHEDULED,
-    case.CANCEL_HEARING.code: SCHEDULED,
-    hearing.PART_HEARING_SCHEDULED.code: SCHEDULED,
-    hearing.HEARING_REASSIGNED.code: SCHEDULED,
+    case.SCHEDULE_HEARING.code: BOOKED,
+    hearing.RESCHEDULE_HEARING.code: MOVED,
+    case.CANCEL_HEARING.code: BOOKED,
+    hearing.PART_HEARING_SCHEDULED.code: MOVED,
+    hearing.HEARING_REASSIGNED.code: MOVED,
     # What the hearing decided.
     case.RECORD_AGREEMENT.code: HEARING_OUTCOME,
     case.RECORD_NO_AGREEMENT.code: HEARING_OUTCOME,
@@ -73,7 +86,7 @@ CASE_EVENT_WEBHOOKS: dict[str, CaseWebhook] = {
     case.PART_COMPLIED.code: _part(PartStatus.COMPLIED),
     case.PART_REFERRED.code: _part(PartStatus.REFERRED),
     # The acta is ready to confirm.
-    hearing.ACTA_GENERATED.code: CaseWebhook(WebhookEvent.ACTA_READY, with_hearing=True),
+    hearing.ACTA_GENERATED.code: CaseWebhook(WebhookEvent.ACTA_READY, hearing=HEARING_SAVED_BEFORE),
 }
 
 

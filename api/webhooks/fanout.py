@@ -3,13 +3,18 @@ one WebhookDelivery per active endpoint subscribed to the event, of each company
 its own uuid and the payload it will carry on every attempt. After commit each is queued
 (`deliver_webhook`); a broker that is down loses nothing: beat's sweeper sends what is due.
 
-One part of a payload is added after commit, before the first attempt (`complete_payload`): the
-hearing a move was about, because the hearings floor saves its hearing after the case's event (the
-hearing is booked once the case moved; the outcome is written on it once the case took it). Every
-attempt after the first sends the stored payload unchanged.
+The hearing a move was about (api/webhooks/events.py says when it can be read): a hearing the move
+saved before its case event is read in the move; one saved after it (booked, called off, its outcome
+written: the case moves first) is added right after the move commits, before the delivery is queued
+(`complete_payloads`), whatever the broker or the endpoint are doing then — and, should that callback
+never run (the process died at commit), by the first attempt, with the same lookup, anchored at the
+event's time so that a hearing booked later is never taken for it. Every attempt sends the stored
+payload unchanged.
 
-A move whose case no company with an endpoint is served in costs one query (the partial index
-`webhookendpoint_active`, joined to the case's served parts).
+A move whose case no company with an endpoint sees costs one query (the partial index
+`webhookendpoint_active`, joined to the case's parts). Whom a company is told about is the rule the
+pages and the API read (complaints.selectors.parts_seen_by_their_company): a served case the lead
+company no longer sees (archived after a withdrawal) sends it nothing.
 
 The payload (the same shape for every event; `data` carries only ids, numbers, states and dates, as
 the company API shows them, never a text someone wrote):
@@ -20,21 +25,23 @@ the company API shows them, never a text someone wrote):
               "action": "<the case action's code>",
               "hearing": {"id", "starts_at", "ends_at", "status", "outcome"} | null,   # hearing.scheduled,
                                                              # hearing outcomes, acta.ready
-              "acta": {"id", "hearing_id", "generated_at"},                     # acta.ready
+              "acta": {"id", "hearing_id", "sha256", "generated_at"},           # acta.ready
               "deadline": {"clock_id", "kind", "due_at", "overdue"}}}          # deadline.near
 """
 
 import logging
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from api.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from api.webhooks.events import CaseWebhook, webhook_for
+from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from api.webhooks.events import HEARING_SAVED_AFTER, HEARING_SAVED_BEFORE, CaseWebhook, webhook_for
 from complaints.models import CLOSED_PART_STATUSES, CaseCompany, CaseEvent, Complaint
+from complaints.selectors import parts_seen_by_their_company
 from hearings.models import Acta, Hearing
 from oversight.models import Clock, WhoActs
 
@@ -42,8 +49,9 @@ logger = logging.getLogger("api.webhooks")
 
 
 def _when(moment: datetime | None) -> str | None:
-    """ISO 8601 in UTC, whatever the time zone the value came in."""
-    return moment.astimezone(UTC).isoformat() if moment is not None else None
+    """ISO 8601 in the office's time with its offset (e.g. 2026-03-19T23:59:59-03:00), as the company
+    API writes a moment (api/schemas.py `Moment`), whatever the time zone the value came in."""
+    return timezone.localtime(moment).isoformat() if moment is not None else None
 
 
 def _case_data(case: Complaint) -> dict:
@@ -64,27 +72,46 @@ def _hearing_data(hearing: Hearing) -> dict:
     }
 
 
+def _seen_parts(case_id: int) -> QuerySet[CaseCompany]:
+    """The case's parts whose company sees it now (the move's own state: the case row is saved)."""
+    return CaseCompany.objects.filter(parts_seen_by_their_company(), complaint_id=case_id)
+
+
 def _subscribed(case_id: int, event: str, parts: "Iterable[int] | None" = None) -> list[WebhookEndpoint]:
-    """The active endpoints subscribed to `event` of the companies served in the case (or in `parts`
+    """The active endpoints subscribed to `event` of the companies that see the case (or of `parts`
     of it): one query. The subscription is read here rather than in SQL (a JSON list; SQLite, which
     the demo runs on, has no containment lookup) — a company has a handful of endpoints at most."""
-    served = CaseCompany.objects.filter(complaint_id=case_id, notified_at__isnull=False)
+    seen = _seen_parts(case_id)
     if parts is not None:
-        served = served.filter(pk__in=list(parts))
-    endpoints = WebhookEndpoint.objects.filter(active=True, company_id__in=served.values("company_id"))
+        seen = seen.filter(pk__in=list(parts))
+    endpoints = WebhookEndpoint.objects.filter(active=True, company_id__in=seen.values("company_id"))
     return [endpoint for endpoint in endpoints if event in (endpoint.events or [])]
 
 
-def _write(rows: list[WebhookDelivery]) -> list[WebhookDelivery]:
+def _write(rows: list[WebhookDelivery], *, complete: bool = False) -> list[WebhookDelivery]:
     """Insert the rows, skipping any the same cause already wrote (the unique endpoint + source +
-    event), and queue them after commit; returns the rows as built. A skipped row's uuid finds
-    nothing to deliver."""
+    event), in a savepoint of their own: a failure here rolls back the deliveries, not the move
+    (api/receivers.py logs it). After commit their payloads are completed (`complete`) and they are
+    queued. Returns the rows as built; a skipped row's uuid finds nothing to deliver."""
     if not rows:
         return []
-    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
-    uuids = [str(row.uuid) for row in rows]
-    transaction.on_commit(lambda: queue_deliveries(uuids), robust=True)
+    try:
+        with transaction.atomic():
+            WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)
+            transaction.on_commit(lambda: _after_commit(rows, complete=complete), robust=True)
+    except DatabaseError:  # rolled back to the savepoint: the move's transaction goes on
+        logger.exception("Could not write webhook deliveries; the move goes on without them.")
+        return []
     return rows
+
+
+def _after_commit(rows: list[WebhookDelivery], *, complete: bool) -> None:
+    if complete:
+        try:
+            complete_payloads(rows)
+        except Exception:
+            logger.exception("Could not complete webhook payloads; their first attempt completes them.")
+    queue_deliveries([str(row.uuid) for row in rows])
 
 
 def queue_deliveries(uuids: list[str]) -> None:
@@ -141,7 +168,8 @@ def fan_out_case_event(*, case: Complaint, event: CaseEvent, part: CaseCompany |
     for endpoint in endpoints:
         by_company.setdefault(endpoint.company_id, []).append(endpoint)
     parts = list(
-        CaseCompany.objects.filter(complaint_id=case.pk, notified_at__isnull=False, company_id__in=list(by_company))
+        _seen_parts(case.pk)
+        .filter(company_id__in=list(by_company))
         .select_related("company")
         .order_by("position", "pk")
     )
@@ -159,10 +187,16 @@ def fan_out_case_event(*, case: Complaint, event: CaseEvent, part: CaseCompany |
         )
         if acta is not None:
             common["hearing"] = _hearing_data(acta.hearing)
-            common["acta"] = {"id": acta.pk, "hearing_id": acta.hearing_id, "generated_at": _when(acta.generated_at)}
-    # Any other hearing is filled in before the first attempt (`complete_payload`): the move saves
-    # its hearing after its case event (a hearing is booked once the case moved, an outcome recorded
-    # on the hearing once the case took it).
+            common["acta"] = {
+                "id": acta.pk,
+                "hearing_id": acta.hearing_id,
+                "sha256": acta.sha256,  # what POST /api/v1/hearings/{id}/acta/confirm sends back
+                "generated_at": _when(acta.generated_at),
+            }
+    elif spec.hearing == HEARING_SAVED_BEFORE:
+        # Saved by this move just before its event, under the case's lock: the case's hearing saved last.
+        hearing = Hearing.objects.filter(complaint_id=case.pk).order_by("-updated_at", "-pk").first()
+        common["hearing"] = _hearing_data(hearing) if hearing is not None else None
     rows = []
     for p in parts:
         # Served: once per part, whichever move served it. Anything else: once per event.
@@ -170,29 +204,63 @@ def fan_out_case_event(*, case: Complaint, event: CaseEvent, part: CaseCompany |
         for endpoint in by_company.get(p.company_id or 0, []):
             data = {**common, "company_part": _part_data(p)}
             rows.append(_delivery(endpoint, event=spec.event, source=source, created_at=event.created_at, data=data))
-    return _write(rows)
+    return _write(rows, complete=spec.hearing == HEARING_SAVED_AFTER and "hearing" not in common)
 
 
-def _hearing_for(case_id: int, event: str) -> Hearing | None:
+def _hearing_saved_after(case_id: int, event: str, since: datetime) -> Hearing | None:
+    """The hearing a move saved after its case event (at `since`): the first of the case saved at or
+    after that moment — a later move's hearing (the next one booked) is saved later still; failing
+    that (a caller that saved it first), the last saved before. For an outcome, only hearings whose
+    outcome was recorded."""
     hearings = Hearing.objects.filter(complaint_id=case_id)
-    if event == WebhookEvent.CASE_OUTCOME:  # the hearing whose outcome was recorded last
-        return hearings.filter(outcome_recorded_at__isnull=False).order_by("-outcome_recorded_at", "-pk").first()
-    return hearings.order_by("-updated_at", "-pk").first()  # the hearing set, moved or called off last
+    if event == WebhookEvent.CASE_OUTCOME:
+        hearings = hearings.filter(outcome_recorded_at__isnull=False)
+    return (
+        hearings.filter(updated_at__gte=since).order_by("updated_at", "pk").first()
+        or hearings.filter(updated_at__lt=since).order_by("-updated_at", "-pk").first()
+    )
+
+
+def _hearing_to_add(delivery: WebhookDelivery) -> tuple[bool, dict | None]:
+    """(whether the payload still lacks its hearing, the hearing's data)."""
+    data = delivery.payload.get("data") or {}
+    spec = webhook_for(str(data.get("action", "")))
+    if spec is None or spec.hearing != HEARING_SAVED_AFTER or "hearing" in data:
+        return False, None
+    case_id = (data.get("case") or {}).get("id")
+    created_at = delivery.payload.get("created_at")
+    if not case_id or not created_at:
+        return True, None
+    hearing = _hearing_saved_after(case_id, spec.event, datetime.fromisoformat(created_at))
+    return True, _hearing_data(hearing) if hearing is not None else None
 
 
 def complete_payload(delivery: WebhookDelivery) -> bool:
-    """Before a delivery's first attempt (after its move committed): add the hearing its move was
-    about, when its event carries one (None when the case has none). True when the payload changed;
-    the caller stores it, and every later attempt sends the same."""
-    data = delivery.payload.get("data") or {}
-    spec = webhook_for(str(data.get("action", "")))
-    if spec is None or not spec.with_hearing or "hearing" in data:
+    """Add the hearing a move saved after its case event to the delivery's payload (None when there
+    is none). True when the payload changed; the caller stores it, and every later attempt sends the
+    same. Run right after the move's commit (`complete_payloads`), and again by the first attempt
+    in case that never ran."""
+    missing, hearing = _hearing_to_add(delivery)
+    if not missing:
         return False
-    case_id = (data.get("case") or {}).get("id")
-    hearing = _hearing_for(case_id, spec.event) if case_id else None
-    data["hearing"] = _hearing_data(hearing) if hearing is not None else None
+    data = {**(delivery.payload.get("data") or {}), "hearing": hearing}
     delivery.payload = {**delivery.payload, "data": data}
     return True
+
+
+def complete_payloads(rows: list[WebhookDelivery]) -> None:
+    """Right after the move's commit, before queueing: complete and store the payloads of its new
+    deliveries (a row another cause had written, or that a worker took meanwhile, is left alone)."""
+    if not rows:
+        return
+    missing, hearing = _hearing_to_add(rows[0])  # the rows of one event: one case, one hearing
+    if not missing:
+        return
+    for row in rows:
+        row.payload = {**row.payload, "data": {**(row.payload.get("data") or {}), "hearing": hearing}}
+        WebhookDelivery.objects.filter(uuid=row.uuid, status=DeliveryStatus.PENDING, attempts=0).update(
+            payload=row.payload
+        )
 
 
 def fan_out_clock_reminder(*, clock: Clock, case: Complaint, stage: int, now: datetime) -> list[WebhookDelivery]:
@@ -205,7 +273,7 @@ def fan_out_clock_reminder(*, clock: Clock, case: Complaint, stage: int, now: da
     endpoints = _subscribed(case.pk, event, part_ids)
     if not endpoints:
         return []
-    parts = CaseCompany.objects.filter(complaint_id=case.pk, notified_at__isnull=False).order_by("position", "pk")
+    parts = _seen_parts(case.pk).order_by("position", "pk")
     if part_ids is not None:
         parts = parts.filter(pk__in=part_ids)
     deadline = {

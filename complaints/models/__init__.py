@@ -29,9 +29,9 @@ from .parts import (
 )
 
 __all__ = [
-    "AssignmentRule",
     "CLOSED_PART_STATUSES",
     "OPEN_PART_STATUSES",
+    "AssignmentRule",
     "CaseCompany",
     "CaseEvent",
     "CaseNumberSequence",

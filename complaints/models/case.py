@@ -199,6 +199,9 @@ class Complaint(FSMModelMixin, models.Model):
                 include=["filed_by"],
             ),
             models.Index(fields=["company", "status"], name="complaint_company_status"),
+            # The company API's list filtered by state, newest first (api/routers/cases.py): one state's
+            # cases in id order instead of every newer case (bench/RESULTS.md, session 7).
+            models.Index(fields=["status", "-id"], name="complaint_status_newest"),
             # A company's case list, newest first (a big company has tens of thousands of cases).
             models.Index(fields=["company", "-created_at", "-id"], name="complaint_company_recent"),
             models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),

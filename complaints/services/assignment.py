@@ -4,10 +4,13 @@ acknowledgement that it received the case.
 
 Who hears of a case on the company's side is decided here, once (`company_recipients`): for each
 served part, its assignee while they are still an active representative of that company, else every
-active representative (as before assignments existed). Every ordinary notice of the case, the
-hearings, the legal proceeding and the oversight clocks asks it. The formal notices do not: a cédula
-goes to the company's electronic domicile and every representative's inbox whatever the assignment
-(notifications/services/formal_notices.py), as it is the company's legal receipt.
+active representative (as before assignments existed); a deactivated account is never told. A
+notice asking for a move that needs a validated power (an acta to confirm, the answer to an offer)
+also reaches the representatives holding one when the assignee does not (`binding=True`). Every
+ordinary notice of the case, the hearings, the legal proceeding and the oversight clocks asks it.
+The formal notices do not: a cédula goes to the company's electronic domicile and every
+representative's inbox whatever the assignment (notifications/services/formal_notices.py), as it is
+the company's legal receipt.
 
 Assigning is the company's internal business: no case event (the consumer and the office need not
 know who handles it at the company), but the assignee is told. Acknowledging is a case event
@@ -18,7 +21,7 @@ MANAGE_ASSIGNMENT_RULES), under the row lock, like every service."""
 
 import logging
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from django.conf import settings
 from django.db import transaction
@@ -32,6 +35,7 @@ from complaints.errors import CaseError
 from complaints.models import AssignmentRule, CaseCompany, Complaint
 from complaints.services import case_url, lock_case, record_event
 from complaints.services.parts import is_multi_company
+from notifications.models import Channel
 from notifications.services import notify
 from parties.models import Company, Province, Representation, User
 
@@ -52,14 +56,26 @@ PartIds = Iterable[int | str] | QuerySet
 
 
 def company_recipient_pairs(
-    case: Complaint, *, part_ids: Sequence[int] | None = None, served_only: bool = True
+    case: Complaint,
+    *,
+    part_ids: Sequence[int] | None = None,
+    served_only: bool = True,
+    binding: bool = False,
+    including: Collection[int] = (),
 ) -> list[tuple[User, CaseCompany]]:
     """(person, part) for each company part of the case (only `part_ids`, when given): the part's
     assignee while they are an active representative of its company with an active account, else
-    every active representative of that company. Only served parts (a proven notice), unless
-    `served_only` is False. A person representing two parts appears once per part. Two queries,
-    whatever the number of parts and representatives: the parts, then their companies'
-    representations with their users."""
+    every active representative of that company with an active account. Only served parts (a proven
+    notice), unless `served_only` is False. A person representing two parts appears once per part.
+
+    `binding`: the notice asks the company for a move only a validated, current power may make
+    (confirm an acta, answer a counter-offer with a new offer): when the assignee cannot bind the
+    company, the company's representatives who can are told too (policy.power_is_current, the rule
+    of policy.power_refusal). `including`: these people too (e.g. whoever made the offer answered),
+    while they are active representatives of the part's company.
+
+    Two queries, whatever the number of parts and representatives: the parts, then their companies'
+    active representations with their users (and the power fields `binding` reads)."""
     parts_query = CaseCompany.objects.filter(complaint_id=case.pk, company__isnull=False)
     if served_only:
         parts_query = parts_query.filter(notified_at__isnull=False)
@@ -68,28 +84,43 @@ def company_recipient_pairs(
     parts = list(parts_query.select_related("company").order_by("position", "pk"))
     if not parts:
         return []
-    people: dict[int, list[User]] = {}
+    # Per company, each person once with their latest active representation (as power_refusal reads it).
+    people: dict[int, dict[int, tuple[User, Representation]]] = {}
     for representation in (
         Representation.objects.active()
-        .filter(company_id__in={part.company_id for part in parts})
+        .filter(company_id__in={part.company_id for part in parts}, user__is_active=True)
         .select_related("user")
         .order_by("company_id", "pk")
     ):
-        people.setdefault(representation.company_id, []).append(representation.user)
+        people.setdefault(representation.company_id, {})[representation.user_id] = (representation.user, representation)
     pairs: list[tuple[User, CaseCompany]] = []
     for part in parts:
-        everyone = people.get(part.company_id, [])  # type: ignore[arg-type]  # company__isnull=False above
-        assignee = next((user for user in everyone if user.pk == part.assignee_id and user.is_active), None)
-        pairs += [(user, part) for user in ([assignee] if assignee is not None else everyone)]
+        everyone = people.get(part.company_id, {})  # type: ignore[arg-type]  # company__isnull=False above
+        assigned = everyone.get(part.assignee_id) if part.assignee_id is not None else None
+        if assigned is None:
+            chosen = list(everyone)
+        else:
+            chosen = [part.assignee_id]  # type: ignore[list-item]  # not None here
+            if binding and not policy.power_is_current(assigned[1]):
+                chosen += [pk for pk, (_user, rep) in everyone.items() if policy.power_is_current(rep)]
+        chosen += [pk for pk in including if pk in everyone]
+        pairs += [(everyone[pk][0], part) for pk in dict.fromkeys(chosen)]
     return pairs
 
 
 def company_recipients(
-    case: Complaint, *, part_ids: Sequence[int] | None = None, served_only: bool = True
+    case: Complaint,
+    *,
+    part_ids: Sequence[int] | None = None,
+    served_only: bool = True,
+    binding: bool = False,
+    including: Collection[int] = (),
 ) -> list[User]:
     """The people on the companies' side who hear of the case (`company_recipient_pairs`), each once,
     in the order of the parts."""
-    pairs = company_recipient_pairs(case, part_ids=part_ids, served_only=served_only)
+    pairs = company_recipient_pairs(
+        case, part_ids=part_ids, served_only=served_only, binding=binding, including=including
+    )
     return list({user.pk: user for user, _part in pairs}.values())
 
 
@@ -117,9 +148,9 @@ def _ensure_assignable(assignee: User, company: Company | int) -> None:
         raise CaseError(refusal.message)
 
 
-def _desk_url(company: Company) -> str | None:
+def _desk_url(company: Company, query: str) -> str | None:
     try:
-        return settings.SITE_URL + reverse(DESK_CASES_URL_NAME, args=[company.pk]) + "?assigned=me"
+        return settings.SITE_URL + reverse(DESK_CASES_URL_NAME, args=[company.pk]) + f"?{query}"
     except NoReverseMatch:
         return None
 
@@ -225,12 +256,28 @@ def parts_assign_bulk(*, company: Company, part_ids: PartIds, assignee: User | N
                 key=f"company:{locked.pk}:assigned:{now.isoformat()}",
                 by=by,
                 count=changed,
-                cases_url=_desk_url(locked),
+                cases_url=_desk_url(locked, "assigned=me"),
             )
     return changed
 
 
 # --- Acknowledging receipt ------------------------------------------------------------------------
+
+
+def tell_not_acknowledged(person: User, *, company: Company, count: int, total: int, key: str) -> None:
+    """In the inbox of whoever asked for a background acknowledgement (complaints.tasks_assignment):
+    `count` of the `total` cases could not be acknowledged. `key` names the request (once per request,
+    whatever the retries)."""
+    context: dict[str, object] = {"company_name": company.legal_name, "count": count, "total": total}
+    if url := _desk_url(company, "acknowledged=no"):
+        context["cases_url"] = url
+    notify(
+        recipient=person,
+        event="cases_not_acknowledged",
+        context=context,
+        idempotency_key=f"company:{company.pk}:acknowledge:{key}",
+        channels=[Channel.INBOX],
+    )
 
 
 def _acknowledge(case: Complaint, part: CaseCompany, *, by: User, multi: bool) -> bool:

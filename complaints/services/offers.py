@@ -189,14 +189,24 @@ def _locked_answerable_offer(offer: Offer, by: User) -> tuple[Complaint, Offer]:
 
 
 def _tell_the_offering_company(case: Complaint, offer: Offer, event_pk: int, **context: object) -> None:
-    """In a case of several companies, the answer to an offer concerns only the company that made it
-    (its assignee, else every active representative)."""
+    """The answer to an offer concerns the company that made it (an offer without a part is the lead
+    company's): its assignee, else every active representative, and whoever made the offer. Its next
+    move (a new offer) needs a validated power, so when the assignee has none the representatives who
+    have one are told too (`binding`). Idempotent per recipient: a caller that already told the
+    companies' side under the same key adds only those."""
     from complaints.services.assignment import company_recipients
 
-    if offer.part is None or offer.part.company_id is None:
-        return
+    if offer.part is not None:
+        if offer.part.company_id is None:
+            return
+        part_ids = [offer.part.pk]
+    else:
+        part_ids = list(CaseCompany.objects.filter(complaint_id=case.pk, position=1).values_list("pk", flat=True))
     # The company made the offer, so it hears of the answer even if its service is still on paper.
-    for recipient in company_recipients(case, part_ids=[offer.part.pk], served_only=False):
+    recipients = company_recipients(
+        case, part_ids=part_ids, served_only=False, binding=True, including=[offer.made_by_id]
+    )
+    for recipient in recipients:
         notify(
             recipient=recipient,
             event="offer_answered",
@@ -225,6 +235,7 @@ def offer_accept(*, offer: Offer, by: User) -> Complaint:
         if part is None or not others_pending:
             move = _apply(case, actions.ACCEPT_OFFER.code, by=by, reason=offer_event_reason(offer))
             _notify_parties(move, company=True, answer="accepted")
+            _tell_the_offering_company(case, offer, move.event.pk, answer="accepted")
             return move.case
         part_move(part, PartStatus.AGREEMENT, by=by, reason=offer_event_reason(offer))
         event = case.events.order_by("-created_at", "-pk").first()
@@ -252,8 +263,6 @@ def offer_reject(*, offer: Offer, by: User, counter_terms: str = "", counter_amo
             "counter_text": counter_terms,
             "counter_amount": counter_amount,
         }
-        if offer.part is not None and is_multi_company(case):
-            _tell_the_offering_company(case, offer, event.pk, **answer)
-        else:
-            _notify_parties(Move(case, event), consumer=False, company=True, **answer)
+        # Only the company that made the offer hears of it (in a case of several, not the others).
+        _tell_the_offering_company(case, offer, event.pk, **answer)
     return offer

@@ -67,9 +67,13 @@ def acta_generate(*, hearing_id: int) -> Acta | None:
     return acta
 
 
-def acta_confirm(*, hearing: Hearing, by: User, sha256: str | None = None) -> ActaConfirmation:
+def acta_confirm(
+    *, hearing: Hearing, by: User, sha256: str | None = None, part: CaseCompany | None = None
+) -> ActaConfirmation:
     """A party (the consumer, a representative of the company, the conciliator) confirms the acta
-    they read: the confirmation keeps that document's SHA-256 and the time."""
+    they read: the confirmation keeps that document's SHA-256 and the time. `part`: a representative
+    confirms for that company alone (the API, whose key acts for one company), never for another
+    company they also bind."""
     with transaction.atomic():
         case = lock_case(hearing.complaint_id)
         locked = lock_hearing(hearing.pk)
@@ -81,7 +85,7 @@ def acta_confirm(*, hearing: Hearing, by: User, sha256: str | None = None) -> Ac
         assert acta is not None and party is not None  # the rule asked for both
         if sha256 is not None and sha256 != acta.sha256:
             raise HearingError(_("The acta changed after you opened it. Read it again before confirming it."))
-        part, acting_as = _acting_for(by, locked, acta, party)
+        part, acting_as = _acting_for(by, locked, acta, party, only=part)
         confirmation = ActaConfirmation.objects.create(
             acta=acta,
             user=by,
@@ -101,11 +105,14 @@ def acta_confirm(*, hearing: Hearing, by: User, sha256: str | None = None) -> Ac
     return confirmation
 
 
-def _acting_for(user: User, hearing: Hearing, acta: Acta, party: str) -> tuple[CaseCompany | None, str]:
+def _acting_for(
+    user: User, hearing: Hearing, acta: Acta, party: str, *, only: CaseCompany | None = None
+) -> tuple[CaseCompany | None, str]:
     """For whom and under which power the person confirms: the consumer in person (""), the
     consumer's representative (their kind), or a representative for one company of the case that
-    they bind (the first still to confirm, the agreeing ones only when they bind one), under its
-    validated power: one confirmation per company, so who binds two agreeing companies confirms twice."""
+    they bind (the first still to confirm, the agreeing ones only when they bind one; `only` that
+    company), under its validated power: one confirmation per company, so who binds two agreeing
+    companies confirms twice."""
     case = hearing.complaint
     if party == Party.CONSUMER:
         agent = consumer_agent(user, case) if user.pk != case.consumer_id else None
@@ -114,6 +121,10 @@ def _acting_for(user: User, hearing: Hearing, acta: Acta, party: str) -> tuple[C
         return None, ""
     bound = list(parts_bound_by(user, case).select_related("company"))
     pending = policy.acta_parts_to_confirm(user, hearing, acta, bound)
+    if only is not None:
+        pending = [part for part in pending if part.pk == only.pk]
+        if not pending:
+            raise HearingError(_nothing_to_confirm_for(user, only, bound, acta))
     if not pending:  # the rule refused it already (no validated power, or all confirmed)
         raise HearingError(_("Every company you can bind has already confirmed this acta."))
     part = pending[0]
@@ -124,6 +135,25 @@ def _acting_for(user: User, hearing: Hearing, acta: Acta, party: str) -> tuple[C
         else record_text(gettext_noop("Power validated by the office"))
     )
     return part, acting_as
+
+
+def _nothing_to_confirm_for(user: User, part: CaseCompany, bound: list[CaseCompany], acta: Acta) -> str:
+    """Why the person cannot confirm the acta for this one company (policy.acta_parts_to_confirm left
+    it out)."""
+    name = part.display_name
+    if part.pk not in {each.pk for each in bound}:
+        return _(
+            "Your power to act for %(company)s has not been validated yet: the office must validate it "
+            "before you can confirm the acta in its name."
+        ) % {"company": name}
+    if any(
+        c.party == Party.COMPANY and c.part_id == part.pk and (c.user_id == user.pk or c.sha256 == acta.sha256)
+        for c in acta.confirmations.all()
+    ):
+        return _("%(company)s has already confirmed this acta.") % {"company": name}
+    return _("%(company)s did not agree at this hearing: its confirmation of the acta is not needed.") % {
+        "company": name
+    }
 
 
 def hearings_missing_their_acta(*, older_than: timedelta = timedelta(minutes=5), limit: int = 200) -> list[int]:

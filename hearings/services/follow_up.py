@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from complaints.models import Complaint, PartStatus
+from complaints.models import CaseCompany, Complaint, PartStatus
 from complaints.records import on_record, record_text
 from complaints.representation import parts_represented_by
 from complaints.services import case_url, complaint_transition, lock_case, notify_case_parties, record_event
@@ -311,17 +311,23 @@ def compliance_report_breach(
     return referral.case
 
 
-def compliance_proof_upload(*, complaint: Complaint, by: User, upload: UploadedFile, note: str = "") -> ComplianceProof:
-    """A representative of the company files proof that it paid or delivered."""
+def compliance_proof_upload(
+    *, complaint: Complaint, by: User, upload: UploadedFile, note: str = "", part: CaseCompany | None = None
+) -> ComplianceProof:
+    """A representative of the company files proof that it paid or delivered, on their company's
+    agreement: `part`'s when they act for one company of the case (the API's key), otherwise the
+    first of the companies they represent in it that has one (the page). Never another company's."""
     content_type = checked_upload(upload)
     with transaction.atomic():
         case = lock_case(complaint.pk)
-        policy.ensure(policy.UPLOAD_COMPLIANCE_PROOF, by, case)
-        # The uploader's own company's agreement (a case of several companies has one per company).
-        mine = set(parts_represented_by(by, case).values_list("pk", flat=True))
-        agreements = policy.agreements_of(case)
-        agreement = next((a for a in agreements if a.part_id in mine), None) or policy.agreement_of(case)
-        assert agreement is not None  # the rule asked for one
+        if part is not None:
+            part = CaseCompany.objects.select_related("company").get(pk=part.pk, complaint_id=case.pk)
+            part.complaint = case
+        policy.ensure(policy.UPLOAD_COMPLIANCE_PROOF, by, part or case)
+        mine = [part] if part is not None else list(parts_represented_by(by, case))
+        agreement = policy.compliance_agreement_for(case, mine)
+        if agreement is None:  # the rule refused it already
+            raise HearingError(_("Your company has no agreement to prove in this case."))
         proof = ComplianceProof(
             agreement=agreement,
             original_name=upload.name or "",

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from complaints.models import Complaint, PartStatus
+from complaints.representation import parts_represented_by
 from complaints.selectors import complaint_for, complaints_visible_to
 from complaints.services import CaseError
 from complaints.services.parts import is_multi_company, parts_of
@@ -452,7 +453,8 @@ def compliance_proof_upload(request: AuthenticatedRequest, pk: int) -> HttpRespo
     refused = _refuse(request, policy.UPLOAD_COMPLIANCE_PROOF, case, case.pk)
     if refused is not None:
         return refused
-    agreement = Agreement.objects.filter(complaint=case).prefetch_related("proofs").first()
+    # The person's own company's agreement (a case of several companies has one per company).
+    agreement = policy.compliance_agreement_for(case, list(parts_represented_by(user, case)))
     form = ComplianceProofForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:

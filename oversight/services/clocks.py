@@ -165,10 +165,12 @@ def _consumer_side(case: Complaint) -> list[User]:
     return [case.consumer, *(agent.user for agent in agents)]
 
 
-def _company_side(case: Complaint, part_ids: list[int] | None = None) -> list[User]:
+def _company_side(case: Complaint, part_ids: list[int] | None = None, *, binding: bool = False) -> list[User]:
     """Who on the side of the companies served in the case (or only of `part_ids`) is reminded: each
-    part's assignee, else its company's active representatives (complaints/services/assignment.py)."""
-    return company_recipients(case, part_ids=part_ids)
+    part's assignee, else its company's active representatives (complaints/services/assignment.py);
+    `binding` (a move that needs a validated power, e.g. confirming an acta): also those who can bind
+    the company when the assignee cannot."""
+    return company_recipients(case, part_ids=part_ids, binding=binding)
 
 
 def _who_decides(clock: Clock, rule: Rule) -> list[User]:
@@ -258,7 +260,7 @@ def _messages(clock: Clock, case: Complaint, rule: Rule, wait: Wait, now: dateti
     if clock.kind == Kind.ACTA_CONFIRMATION:
         consumer, parts = _acta_sides(clock, case)
         recipients = (_consumer_side(case) if consumer else []) + (
-            _company_side(case, parts) if parts is None or parts else []
+            _company_side(case, parts, binding=True) if parts is None or parts else []
         )
         return [_Message(recipients, rule.what, clock.due_at)]
     if rule.who_acts in (WhoActs.CONSUMER,):

@@ -4,7 +4,9 @@ everyone else gets a 403, as on the other office pages. Every read goes to the r
 configured (config/routers.py), so reporting never slows filing and hearings.
 
 Queries: the session and the user, the conciliators of the filter's select, the company of a CUIT
-filter, and what `indicators.figures` reads (a constant number): none grows with the cases."""
+filter, and what `indicators.figures` reads (a constant number): none grows with the cases.
+One filter or none reads the cube, two the pair rows, three or more the fact rows in one query
+(reporting/indicators.py; timings at a million cases in bench/RESULTS.md, session 7)."""
 
 from django.conf import settings
 from django.http import Http404, HttpResponse

@@ -1,6 +1,7 @@
 """Who may call the company API: a key its company's administrator created, sent as a Bearer token (or
 X-Api-Key), while it is not revoked and its creator still represents the company; within its scopes
-and its rate limit. Every call made with a valid key is in the company's log; errors come in the
+and its rate limit. Every call made with a valid key is in the company's log (and one made with the
+right secret of a key that no longer works, refused); errors come in the
 caller's language with stable codes."""
 
 import pytest
@@ -12,8 +13,10 @@ from api.errors import ApiError, ManagementError
 from api.models import ApiCall, ApiKey, Scope
 from api.policy import may_manage_company_api
 from api.services.keys import api_key_create, api_key_revoke
-from parties.models import Representation
+from parties.models import Representation, Role
+from parties.services import invitation_accept, invitation_create, representation_revoke
 from tests.api.conftest import API, ApiClient, make_key
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +108,52 @@ def test_a_key_stops_when_its_creator_no_longer_represents_the_company(api_clien
     Representation.objects.filter(user=representative).update(revoked_at=timezone.now())
 
     assert api_client(full_key).get(CASES).status_code == 401
+
+
+def test_an_old_key_stays_dead_when_its_creator_is_invited_again(api_client, full_key, representative, company):
+    """The key belongs to the representation it was made under: a new one, months later, is a new
+    start (the person creates a new key), whatever its rights."""
+    other_admin = make_user("otra@electrosur.test", Role.REPRESENTATIVE, first_name="Otra", last_name="Admin")
+    Representation.objects.create(user=other_admin, company=company, is_admin=True)
+    representation_revoke(representation=Representation.objects.get(user=representative), by=other_admin)
+    assert api_client(full_key).get(CASES).status_code == 401
+
+    invitation = invitation_create(company=company, email=representative.email, is_admin=True, by=other_admin)
+    invitation_accept(invitation=invitation, user=representative)
+
+    assert api_client(full_key).get(CASES).json() == INVALID_KEY
+    assert api_client(make_key(company, representative, name="Nuevo ERP")).get(CASES).status_code == 200
+
+
+def test_a_call_with_a_revoked_key_is_refused_and_in_the_company_log(api_client, full_key, representative):
+    api_key_revoke(key=full_key.key, by=representative)
+
+    response = api_client(full_key).post(f"{CASES}/1/answer", {"text": "x"}, HTTP_IDEMPOTENCY_KEY="k-1")
+
+    assert response.json() == INVALID_KEY
+    call = ApiCall.objects.get()
+    assert (call.company_id, call.key_id, call.method, call.path, call.status, call.idempotency_key) == (
+        full_key.company.pk,
+        full_key.key.pk,
+        "POST",
+        f"{CASES}/1/answer",
+        401,
+        "k-1",
+    )
+    assert ApiKey.objects.get(pk=full_key.key.pk).last_used_at is None  # a refused call is no use
+
+
+def test_a_call_with_the_key_of_someone_who_left_is_in_the_company_log(api_client, full_key, representative):
+    Representation.objects.filter(user=representative).update(revoked_at=timezone.now())
+
+    assert api_client(full_key).get(CASES).status_code == 401
+    assert list(ApiCall.objects.values_list("key_id", "status")) == [(full_key.key.pk, 401)]
+
+
+def test_a_wrong_secret_for_a_known_prefix_is_not_logged(api_client, full_key):
+    """Whoever guesses a prefix does not write in the company's log."""
+    assert api_client(f"ck_{full_key.key.prefix}_{'A' * 43}").get(CASES).status_code == 401
+    assert not ApiCall.objects.exists()
 
 
 def test_a_key_stops_when_its_creator_account_is_deactivated(api_client, full_key, representative):

@@ -203,6 +203,35 @@ def test_a_bad_filter_is_a_400_that_says_which(api_client, full_key, query):
     assert response.json()["message"]
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        "received_to=9999-12-31",  # the filter reads up to the next day's start, which 9999 has not
+        "deadline_before=9999-12-31",
+        "received_from=9999-12-31",
+        "received_from=0001-01-01",
+        "received_to=1899-12-31",
+    ],
+)
+def test_a_day_out_of_range_is_a_400_not_a_500(api_client, full_key, served, query):
+    client = api_client(full_key)
+    client.raise_request_exception = False
+
+    response = client.get(f"{CASES}?{query}")
+
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["code"] == "validation_error"
+    assert body["errors"][0]["field"] == f"query.{query.split('=')[0]}"
+    assert "from 1900-01-01 to 9998-12-31" in body["errors"][0]["message"]
+
+
+def test_the_last_day_accepted_is_9998_12_31(api_client, full_key, served):
+    response = api_client(full_key).get(f"{CASES}?received_to=9998-12-31&deadline_before=9998-12-31")
+
+    assert response.status_code == 200
+
+
 # --- Keyset pages ----------------------------------------------------------------------------------
 
 

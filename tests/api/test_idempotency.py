@@ -1,15 +1,19 @@
 """Idempotency keys on the API's POSTs, on a real write (the written answer, api/routers/actions.py): a
 retry with the same key and the same request does nothing twice and gets the first answer again; the
 same key on another request is a 422; a refusal is replayed as it was; two copies sent at once make
-one answer."""
+one answer; records older than API_IDEMPOTENCY_HOURS are pruned by beat."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.db import close_old_connections
 from django.test.client import encode_multipart
+from django.utils import timezone
 
+from api.idempotency import idempotency_records_prune
 from api.models import ApiCall, IdempotentRequest
+from api.tasks import prune_idempotency_records
 from complaints.models import CaseEvent, CompanyAnswer
 from notifications.models import Notification
 from tests.api.conftest import API, ApiClient
@@ -137,3 +141,40 @@ def test_two_copies_sent_at_once_make_one_answer(full_key, served):
     assert responses[0].json() == responses[1].json()
     assert sum(r.has_header("Idempotent-Replayed") for r in responses) == 1
     assert CompanyAnswer.objects.filter(complaint=served).count() == 1
+
+
+# --- Records are kept API_IDEMPOTENCY_HOURS, then beat deletes them -------------------------------
+
+
+def test_records_older_than_the_setting_are_pruned_in_batches(api_client, full_key, served, settings):
+    settings.API_IDEMPOTENCY_HOURS = 24
+    api = api_client(full_key)
+    for n in range(5):
+        api.post(answer_url(served), {"text": f"Respuesta {n}."}, HTTP_IDEMPOTENCY_KEY=f"old-{n}")
+    api.post(answer_url(served), {"text": "Reciente."}, HTTP_IDEMPOTENCY_KEY="recent")
+    now = timezone.now()
+    IdempotentRequest.objects.exclude(idempotency_key="recent").update(created_at=now - timedelta(hours=25))
+    IdempotentRequest.objects.filter(idempotency_key="recent").update(created_at=now - timedelta(hours=23))
+
+    assert idempotency_records_prune(now=now, batch_size=2) == 5
+
+    assert list(IdempotentRequest.objects.values_list("idempotency_key", flat=True)) == ["recent"]
+    # A forgotten key starts a new request; a remembered one still replays.
+    again = api.post(answer_url(served), {"text": "Respuesta 0."}, HTTP_IDEMPOTENCY_KEY="old-0")
+    replay = api.post(answer_url(served), {"text": "Reciente."}, HTTP_IDEMPOTENCY_KEY="recent")
+    assert (again.status_code, again.has_header("Idempotent-Replayed")) == (201, False)
+    assert replay["Idempotent-Replayed"] == "true"
+    assert CompanyAnswer.objects.filter(complaint=served).count() == 7
+
+
+def test_beat_prunes_the_records_daily_through_the_task(settings, full_key):
+    entry = settings.CELERY_BEAT_SCHEDULE["api-prune-idempotency-records"]
+    assert entry["task"] == prune_idempotency_records.name == "api.tasks.prune_idempotency_records"
+    assert entry["schedule"].hour == {3}
+    old = IdempotentRequest.objects.create(key=full_key.key, idempotency_key="old", request_sha256="0" * 64)
+    IdempotentRequest.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=2))
+    IdempotentRequest.objects.create(key=full_key.key, idempotency_key="new", request_sha256="0" * 64)
+
+    assert prune_idempotency_records.apply().get() == 1
+
+    assert list(IdempotentRequest.objects.values_list("idempotency_key", flat=True)) == ["new"]

@@ -5,10 +5,15 @@ company's administrator never learns the company's keys exist (404). The lists c
 whatever their length."""
 
 import hashlib
+import re
+import threading
+import time
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.sessions.models import Session
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -17,9 +22,11 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+import api.views.keys as keys_view
+from api.key_state import with_key_state
 from api.models import ApiCall, ApiKey, Scope
 from api.services.keys import api_key_revoke
-from parties.models import Representation, Role
+from parties.models import Representation, Role, User
 from tests.api.conftest import make_key
 from tests.conftest import log_in, make_user
 from tests.security.test_forms_never_500 import dates, examples, has_nul, never_500, numbers, text
@@ -141,6 +148,104 @@ def test_a_new_form_creates_a_new_key(client_for, company, representative):
     create(client, company, name="Tablero", once="form-2")
 
     assert sorted(ApiKey.objects.values_list("name", flat=True)) == ["CRM", "Tablero"]
+
+
+def every_stored_byte() -> str:
+    """Every key row and every session row as stored (encoded), and as read."""
+    return every_stored_text() + "\n".join(session.session_data for session in Session.objects.all())
+
+
+def test_the_key_never_reaches_the_session_even_when_its_page_is_never_shown(client_for, company, representative):
+    client = client_for(representative)
+
+    create(client, company)
+    # Instead of the page that shows the key, the administrator goes elsewhere.
+    client.get(log_page(company))
+    client.get(reverse("company_webhooks", kwargs={"pk": company.pk}))
+
+    key = ApiKey.objects.get()
+    assert f"ck_{key.prefix}_" not in every_stored_byte()
+
+
+def test_a_key_never_shown_is_gone_from_the_cache_after_a_while(client_for, company, representative, monkeypatch):
+    monkeypatch.setattr(keys_view, "NEW_KEY_SECONDS", 1)
+    client = client_for(representative)
+    create(client, company)
+
+    time.sleep(1.2)
+
+    assert client.get(keys_page(company)).context["new_key"] is None
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # the first click runs in a thread of its own, which commits
+def test_a_double_click_while_the_first_is_still_at_work_shows_the_key(company, representative, monkeypatch):
+    real_create = keys_view.api_key_create
+
+    def slow_create(**kwargs):
+        made = real_create(**kwargs)
+        time.sleep(1.0)  # a busy server: the first click's answer is not ready yet
+        return made
+
+    monkeypatch.setattr(keys_view, "api_key_create", slow_create)
+    first = log_in(Client(HTTP_ACCEPT_LANGUAGE="en"), representative)
+    second = Client(HTTP_ACCEPT_LANGUAGE="en")
+    second.cookies = first.cookies  # the same browser
+    data = {"name": "CRM", "scopes": ["read"], "once": "same-form"}
+
+    def first_click() -> None:
+        first.post(keys_page(company), data)
+        connection.close()
+
+    thread = threading.Thread(target=first_click)
+    thread.start()
+    time.sleep(0.3)
+    answer = second.post(keys_page(company), data)  # the browser follows the second click
+    page = second.get(answer["Location"])
+    thread.join()
+
+    key = ApiKey.objects.get()
+    assert page.context["new_key"]["key"] == key.pk
+    assert page.context["new_key"]["plaintext"].startswith(f"ck_{key.prefix}_")
+    assert "already created" not in page.content.decode()
+    assert second.get(keys_page(company)).context["new_key"] is None
+
+
+def test_a_second_click_after_the_key_was_lost_says_it_cannot_be_shown(
+    client_for, company, representative, monkeypatch
+):
+    monkeypatch.setattr(keys_view, "SECOND_CLICK_WAIT_SECONDS", 0)
+    client = client_for(representative)
+    create(client, company, once="same-form")
+    # Its time in the cache ran out before any page showed it.
+    cache.delete(keys_view._slot(company, SimpleNamespace(user=representative), "same-form"))  # type: ignore[arg-type]
+
+    page = client.get(create(client, company, once="same-form")["Location"])
+
+    assert ApiKey.objects.count() == 1
+    assert page.context["new_key"] is None
+    assert "This form was already sent, and its key can no longer be shown" in page.content.decode()
+
+
+def test_without_a_cache_the_key_is_shown_on_the_answer_to_the_form(client_for, company, representative, monkeypatch):
+    class CacheThatCannotKeep:
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def set(self, *args, **kwargs):
+            raise ConnectionError("the cache does not answer")
+
+    monkeypatch.setattr(keys_view, "cache", CacheThatCannotKeep())
+    client = client_for(representative)
+
+    response = create(client, company)
+
+    key = ApiKey.objects.get()
+    assert response.status_code == 200
+    assert response.context["new_key"]["plaintext"].startswith(f"ck_{key.prefix}_")
+    assert response.context["new_key"]["plaintext"] in response.content.decode()
+    assert "no-store" in response["Cache-Control"]
+    assert f"ck_{key.prefix}_" not in every_stored_byte()
 
 
 @pytest.mark.parametrize(
@@ -281,6 +386,92 @@ def test_an_administrator_whose_representation_was_revoked_is_refused(client_for
 
     # They represent no company any more: closed to them, as to anyone else who represents none.
     assert client.get(keys_page(company)).status_code == 403
+
+
+# --- A key that no longer works ------------------------------------------------------------------
+
+
+@pytest.fixture
+def ana(company) -> User:
+    """Another administrator of the company, who made a key."""
+    user = make_user("ana@electrosur.test", Role.REPRESENTATIVE, first_name="Ana", last_name="Gil")
+    Representation.objects.create(user=user, company=company, is_admin=True)
+    return user
+
+
+def _leaves(person: User, company) -> None:
+    Representation.objects.filter(user=person, company=company).update(revoked_at=timezone.now())
+
+
+def _is_invited_again(person: User, company) -> None:
+    _leaves(person, company)
+    Representation.objects.create(user=person, company=company, is_admin=True)
+
+
+def _account_is_closed(person: User, company) -> None:
+    User.objects.filter(pk=person.pk).update(is_active=False)
+
+
+def _joins_the_office(person: User, company) -> None:
+    User.objects.filter(pk=person.pk).update(role=Role.OFFICER)
+
+
+def key_row(page: str, key: ApiKey) -> str:
+    return page.split(f'id="key-{key.pk}"')[1].split("</tr>")[0]
+
+
+@pytest.mark.parametrize(
+    ("what_happened", "why"),
+    [
+        (_leaves, "Ana Gil no longer represents the company"),
+        (_is_invited_again, "Ana Gil no longer represents the company"),
+        (_account_is_closed, "The account of Ana Gil was closed"),
+        (_joins_the_office, "Ana Gil now works at the office"),
+    ],
+)
+def test_a_key_the_api_refuses_is_listed_as_no_longer_working_and_why(
+    client_for, company, representative, ana, api_client, what_happened, why
+):
+    anas = make_key(company, ana, name="ERP de Ana")
+    mine = make_key(company, representative, name="CRM")
+    what_happened(ana, company)
+
+    # The API refuses it...
+    assert api_client(anas).get("/api/v1/cases").status_code == 401
+    assert api_client(mine).get("/api/v1/cases").status_code == 200
+    # ...and the page says so, with why; it can still be revoked, so it never comes back.
+    client = client_for(representative)
+    page = client.get(keys_page(company)).content.decode()
+    row = key_row(page, anas.key)
+    assert "No longer works" in row and why in row
+    assert "Active" not in row
+    assert revoke_page(anas.key) in row
+    assert "Active" in key_row(page, mine.key)
+    assert why in client.get(revoke_page(anas.key)).content.decode()
+
+    def listed(state: str) -> list[str]:
+        return [key.name for key in client.get(keys_page(company), {"state": state}).context["page_obj"]]
+
+    assert listed("active") == ["CRM"]
+    assert listed("stopped") == ["ERP de Ana"]
+    assert listed("revoked") == []
+
+
+def test_the_page_and_the_api_ask_the_same_rule(company, representative, ana, api_client):
+    keys = {
+        "working": make_key(company, representative, name="CRM"),
+        "revoked": make_key(company, representative, name="Vieja"),
+        "ana's": make_key(company, ana, name="ERP de Ana"),
+    }
+    api_key_revoke(key=keys["revoked"].key, by=representative)
+    _is_invited_again(ana, company)
+
+    works = dict(with_key_state(ApiKey.objects.all()).values_list("name", "works"))  # type: ignore[misc]  # annotated by with_key_state
+
+    for made in keys.values():
+        answer = api_client(made).get("/api/v1/cases").status_code
+        assert (answer == 200) == works[made.key.name], made.key.name
+    assert works == {"CRM": True, "Vieja": False, "ERP de Ana": False}
 
 
 # --- The list -------------------------------------------------------------------------------------
@@ -438,6 +629,75 @@ def test_the_log_pages_through_many_calls(client_for, company, representative):
     assert len(first.context["page_obj"]) == 25
     assert len(second.context["page_obj"]) == 5
     assert not {row.pk for row in first.context["page_obj"]} & {row.pk for row in second.context["page_obj"]}
+
+
+def test_without_dates_the_log_shows_the_last_thirty_days_and_says_so(client_for, company, representative):
+    crm = make_key(company, representative, name="CRM").key
+    recent = call(crm, path="/api/v1/cases/1", ago=timedelta(days=29))
+    old = call(crm, path="/api/v1/cases/2", ago=timedelta(days=40))
+    client = client_for(representative)
+    long_ago = (timezone.localdate() - timedelta(days=60)).isoformat()
+
+    def listed(**query) -> set[int]:
+        return {row.pk for row in client.get(log_page(company), query).context["page_obj"]}
+
+    assert listed() == {recent.pk}
+    assert listed(path="cases") == {recent.pk}
+    assert listed(date_from=long_ago) == {recent.pk, old.pk}
+    assert listed(date_to=timezone.localdate().isoformat()) == {recent.pk, old.pk}
+    page = client.get(log_page(company)).content.decode()
+    assert "Without dates, the log shows the last 30 days" in page
+    assert "Each call is kept 180 days." in page
+    assert "Without dates" not in client.get(log_page(company), {"date_from": long_ago}).content.decode()
+
+
+# --- Messages and inputs ----------------------------------------------------------------------------
+
+DJANGOS_OWN = ("Select a valid choice", "Enter a valid", "Ensure this value", "This field is required")
+
+
+def test_every_mistake_is_said_in_the_pages_own_words(client_for, company, representative):
+    client = client_for(representative)
+
+    created = client.post(
+        keys_page(company), {"name": "", "scopes": ["read", "admin"], "once": "x" * 65}
+    ).content.decode()
+    listed = client.get(keys_page(company), {"state": "gone", "q": "x" * 101}).content.decode()
+    logged = client.get(log_page(company), {"key": "999999", "status": "9xx", "date_from": "31/02/2026"})
+
+    for page in (created, listed, logged.content.decode()):
+        assert not [text for text in DJANGOS_OWN if text in page]
+    assert "Enter a name for the key." in created
+    assert "Choose what the key may do from the list." in created
+    assert "This form is out of date" in created
+    assert "Choose one of the options of the list." in listed
+    assert "Write at most 100 characters." in listed
+    assert set(logged.context["filters"].errors) == {"key", "status", "date_from"}
+    assert "Choose one of your company&#x27;s keys." in logged.content.decode()
+    assert "Enter a date like 31/12/2026." in logged.content.decode()
+
+
+def test_the_mistakes_are_said_in_voseo(company, representative):
+    # needs es_AR catalogue
+    client = log_in(Client(HTTP_ACCEPT_LANGUAGE="es-AR"), representative)
+
+    page = client.get(log_page(company), {"status": "9xx", "date_from": "31/02/2026"}).content.decode()
+
+    assert "Seleccione" not in page and "Introduzca" not in page
+    assert "Ingresá una fecha como 31/12/2026." in page
+
+
+def search_inputs(page: str) -> list[str]:
+    return re.findall(r"<input[^>]*type=\"search\"[^>]*>", page)
+
+
+def test_the_search_boxes_are_search_inputs_with_one_type(client_for, company, representative):
+    client = client_for(representative)
+
+    for page in (client.get(keys_page(company)).content.decode(), client.get(log_page(company)).content.decode()):
+        boxes = search_inputs(page)
+        assert boxes
+        assert all(box.count("type=") == 1 for box in boxes), boxes
 
 
 # --- Whatever is typed ----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ administrator never learns its endpoints or deliveries exist (404). The lists co
 whatever their length."""
 
 import html
+import re
 import uuid
 from datetime import timedelta
 
@@ -254,6 +255,31 @@ def test_switching_off_says_why_and_since_when_and_a_second_click_is_a_message(c
     assert reverse("company_webhook_enable", kwargs={"company_pk": company.pk, "pk": endpoint.pk}) in page
 
 
+def test_switching_off_says_what_happens_to_the_deliveries(client_for, company, representative):
+    endpoint = endpoint_of(company, representative)
+    client = client_for(representative)
+
+    page = client.post(action("company_webhook_disable", endpoint), follow=True).content.decode()
+
+    assert "The deliveries that were waiting are sent once you switch it on again" in page
+    assert "events that happen while it is off are not sent to it" in page
+
+
+def test_an_administrator_with_a_long_name_switches_an_endpoint_off(client_for, company, representative):
+    representative.first_name, representative.last_name = "A" * 150, "B" * 150  # as long as they may be
+    representative.save(update_fields=["first_name", "last_name"])
+    endpoint = endpoint_of(company, representative)
+
+    response = client_for(representative).post(action("company_webhook_disable", endpoint))
+
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert not endpoint.active
+    assert len(endpoint.disabled_reason) == WebhookEndpoint._meta.get_field("disabled_reason").max_length
+    # Written in the office's language (Spanish), the name cut short.
+    assert " AAAA" in endpoint.disabled_reason and endpoint.disabled_reason.endswith("…")
+
+
 def test_switching_on_forgets_the_failures(client_for, company, representative):
     endpoint = endpoint_of(company, representative)
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
@@ -316,6 +342,23 @@ def test_the_log_filters_by_status_event_and_id_or_case(client_for, company, rep
     assert listed(q=str(failed.uuid)) == {failed.pk}
     assert listed(q="r-2026-000007") == {pending.pk}
     assert listed(status="nonsense") == {pending.pk, failed.pk, delivered.pk}
+
+
+def test_a_case_number_is_looked_for_among_the_last_thirty_days(client_for, company, representative):
+    endpoint = endpoint_of(company, representative)
+    recent = delivery_of(endpoint, number="R-2026-000007")
+    old = delivery_of(endpoint, number="R-2026-000007", status=DeliveryStatus.DELIVERED)
+    WebhookDelivery.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
+    client = client_for(representative)
+
+    def listed(**query) -> set[int]:
+        return {row.pk for row in client.get(endpoint_page(endpoint), query).context["page_obj"]}
+
+    assert listed(q="R-2026-000007") == {recent.pk}
+    assert listed(q=str(old.uuid)) == {old.pk}  # by its id, whatever its age
+    assert listed() == {recent.pk, old.pk}
+    hint = "a case number among the deliveries of the last 30 days"
+    assert hint in client.get(endpoint_page(endpoint)).content.decode()
 
 
 def test_the_log_lists_only_this_endpoints_deliveries(client_for, company, representative, other_company, other_admin):
@@ -407,6 +450,30 @@ def test_sending_again_makes_the_same_delivery_due_now(
     assert WebhookDelivery.objects.filter(uuid=failed.uuid).count() == 1  # the same delivery, the same id
     assert len(queued) == 1  # handed to a worker after commit
     assert "will be sent again" in client.get(page).content.decode()
+
+
+def test_a_second_click_of_send_again_sends_nothing_more(
+    client_for, company, representative, django_capture_on_commit_callbacks
+):
+    endpoint = endpoint_of(company, representative)
+    failed = delivery_of(endpoint, status=DeliveryStatus.FAILED, attempts=8)
+    other = delivery_of(endpoint, status=DeliveryStatus.FAILED, attempts=8)
+    client = client_for(representative)
+    page = client.get(endpoint_page(endpoint)).content.decode()
+    once = re.search(r'name="once" value="([^"]+)"', page.split(f'id="delivery-{failed.pk}"')[1])
+    assert once is not None  # each button carries the page's one-time token
+
+    with django_capture_on_commit_callbacks() as first:
+        client.post(resend_url(failed), {"once": once[1]})
+    with django_capture_on_commit_callbacks() as second:
+        again = client.post(resend_url(failed), {"once": once[1]}, follow=True)
+    with django_capture_on_commit_callbacks() as another_button:
+        client.post(resend_url(other), {"once": once[1]})
+
+    assert (len(first), len(second), len(another_button)) == (1, 0, 1)
+    assert "will be sent again" in again.content.decode()
+    failed.refresh_from_db()
+    assert failed.status == DeliveryStatus.PENDING
 
 
 def test_sending_again_leaves_only_this_site_as_the_way_back(client_for, company, representative):
@@ -514,6 +581,59 @@ def test_the_actions_take_only_a_post(client_for, company, representative):
     for name in ("company_webhook_rotate", "company_webhook_disable", "company_webhook_enable"):
         assert client.get(action(name, endpoint)).status_code == 405
     assert client.get(resend_url(delivery)).status_code == 405
+
+
+# --- Messages and inputs ----------------------------------------------------------------------------
+
+DJANGOS_OWN = ("Select a valid choice", "Enter a valid", "Ensure this value", "This field is required")
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        ({"url": "not an address", "events": ["case.served"]}, "Enter a whole address, like https://"),
+        ({"url": "", "events": ["case.served"]}, "Enter the address of your system that receives the events."),
+        ({"url": URL, "events": ["case.burned"]}, "Choose events from the list."),
+        ({"url": URL, "events": ["case.served"], "description": "x" * 201}, "Write at most 200 characters."),
+    ],
+)
+def test_every_mistake_is_said_in_the_pages_own_words(client_for, company, representative, data, said):
+    page = html.unescape(client_for(representative).post(list_page(company), data).content.decode())
+
+    assert said in page
+    assert not [text for text in DJANGOS_OWN if text in page]
+
+
+def test_a_filter_it_cannot_read_is_said_in_the_pages_own_words(client_for, company, representative):
+    endpoint = endpoint_of(company, representative)
+    client = client_for(representative)
+
+    listed = client.get(list_page(company), {"state": "gone"}).content.decode()
+    log = client.get(endpoint_page(endpoint), {"status": "lost", "event": "case.burned"}).content.decode()
+
+    for page in (listed, log):
+        assert "Choose one of the options of the list." in page
+        assert not [text for text in DJANGOS_OWN if text in page]
+
+
+def test_the_address_mistake_is_said_in_voseo(company, representative):
+    # needs es_AR catalogue
+    client = log_in(Client(HTTP_ACCEPT_LANGUAGE="es-AR"), representative)
+
+    page = client.post(list_page(company), {"url": "not an address", "events": ["case.served"]}).content.decode()
+
+    assert "Introduzca" not in page
+    assert "Ingresá la dirección completa" in page
+
+
+def test_the_search_boxes_are_search_inputs_with_one_type(client_for, company, representative):
+    endpoint = endpoint_of(company, representative)
+    client = client_for(representative)
+
+    for url in (list_page(company), endpoint_page(endpoint)):
+        boxes = re.findall(r'<input[^>]*type="search"[^>]*>', client.get(url).content.decode())
+        assert boxes, url
+        assert all(box.count("type=") == 1 for box in boxes), boxes
 
 
 # --- Whatever is typed ----------------------------------------------------------------------------

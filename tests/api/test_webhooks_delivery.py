@@ -32,6 +32,9 @@ def _webhook_settings(settings):
     settings.WEBHOOK_RETRY_SCHEDULE = (60, 300)  # three attempts: now, after 1 min, after 5 min
     settings.WEBHOOK_DISABLE_AFTER_FAILURES = 20
     settings.SITE_URL = "https://concilia.test"
+    # An attempt's error is kept in the office's language (LANGUAGE_CODE), whoever's request sent it:
+    # English here, so that the assertions read the source strings.
+    settings.LANGUAGE_CODE = "en"
 
 
 def endpoint_at(
@@ -204,6 +207,7 @@ def test_an_endpoint_failing_n_times_in_a_row_is_switched_off_and_its_administra
     consumer, company, officer, representative, unvalidated_representative, settings, django_capture_on_commit_callbacks
 ):
     settings.WEBHOOK_DISABLE_AFTER_FAILURES = 2
+    User.objects.filter(pk=representative.pk).update(preferred_language="en")  # the e-mail's source strings
     secret = new_secret()
     with http_receiver(secret, status=503) as receiver:
         endpoint = endpoint_at(receiver.url, company, representative, secret)
@@ -218,13 +222,37 @@ def test_an_endpoint_failing_n_times_in_a_row_is_switched_off_and_its_administra
         assert len(receiver.requests) == 2
 
     delivery = the_delivery()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 2)
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (DeliveryStatus.PENDING, 2, None)
     told = Notification.objects.filter(event="webhook_disabled")
     assert {row.recipient for row in told} == {representative}  # the administrator, not the other representative
     assert told.filter(channel="email").count() == 1
     email = told.get(channel="email")
     assert receiver.url in email.body_text
     assert f"/empresa/{company.pk}/webhooks/{endpoint.pk}/" in email.body_text
+    # What it says of the deliveries is what happens (the next test): the waiting ones go once it is
+    # on again, the events of meanwhile never do.
+    text = " ".join(email.body_text.split())
+    assert "The deliveries that were waiting are sent once you fix the endpoint and switch it on again" in text
+    assert "events that happen while it is off are not sent to it" in text
+
+
+def test_an_event_while_an_endpoint_is_off_is_never_sent_to_it_the_waiting_deliveries_are(
+    consumer, company, officer, representative, django_capture_on_commit_callbacks
+):
+    secret = new_secret()
+    with http_receiver(secret) as receiver:
+        endpoint = endpoint_at(receiver.url, company, representative, secret, [WebhookEvent.CASE_SERVED])
+        waiting = WebhookDelivery.objects.create(
+            endpoint=endpoint, event=WebhookEvent.CASE_SERVED, source="before", payload={"id": "before"}
+        )
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(active=False, disabled_at=timezone.now())
+        serve(consumer, company, officer, django_capture_on_commit_callbacks)  # meanwhile
+        assert list(WebhookDelivery.objects.all()) == [waiting]
+
+        endpoint_enable(endpoint=endpoint, by=representative)
+        assert sweep_webhooks() == 1
+
+    assert receiver.accepted_ids == {str(waiting.uuid): 1}
 
 
 def test_enabling_it_again_forgets_the_failures_and_sends_what_waited(

@@ -2,12 +2,13 @@
 endpoint subscribed to its event, of each company served in the case; the payload carries ids,
 numbers, states and dates, nothing a person wrote. Nothing is sent here (no commit callbacks run)."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from api.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from api.webhooks.fanout import complete_payload
@@ -38,10 +39,11 @@ def endpoint_for(
     )
 
 
-def utc(moment: datetime | None) -> str:
-    """How the payload writes a moment: ISO 8601 in UTC."""
+def office_time(moment: datetime | None) -> str:
+    """How the payload writes a moment: ISO 8601 in the office's time with its offset, as the company
+    API does (api/schemas.py `Moment`)."""
     assert moment is not None
-    return moment.astimezone(UTC).isoformat()
+    return timezone.localtime(moment).isoformat()
 
 
 def event_of(case: Complaint, action: str) -> CaseEvent:
@@ -73,13 +75,15 @@ def test_a_case_served_writes_one_pending_delivery_with_the_documented_payload(
     assert delivery.payload == {
         "id": str(delivery.uuid),
         "type": "case.served",
-        "created_at": utc(served.created_at),
+        "created_at": office_time(served.created_at),
         "data": {
             "case": {"id": case.pk, "number": case.number, "state": "company_notified"},
-            "company_part": {"id": part.pk, "status": "served", "notified_at": utc(part.notified_at)},
+            "company_part": {"id": part.pk, "status": "served", "notified_at": office_time(part.notified_at)},
             "action": "serve_company",
         },
     }
+    # The office's time with its offset, as the company API writes a moment: not UTC.
+    assert delivery.payload["created_at"].endswith("-03:00")
 
 
 def test_the_payload_carries_nothing_a_person_wrote_nor_their_personal_data(consumer, company, officer, representative):
@@ -115,7 +119,7 @@ def test_an_endpoint_of_another_company_a_switched_off_one_or_one_not_subscribed
 
     served_case(consumer, company, officer)
 
-    assert not WebhookDelivery.objects.exclude(endpoint__company=rival.company).exists()
+    assert not WebhookDelivery.objects.exists()
 
 
 def test_each_subscribed_endpoint_of_the_company_gets_its_own_delivery_with_its_own_id(
@@ -148,8 +152,8 @@ def test_a_hearing_scheduled_carries_the_hearing(consumer, company, officer, con
     assert not complete_payload(delivery)  # once
     assert delivery.payload["data"]["hearing"] == {
         "id": hearing.pk,
-        "starts_at": utc(hearing.starts_at),
-        "ends_at": utc(hearing.ends_at),
+        "starts_at": office_time(hearing.starts_at),
+        "ends_at": office_time(hearing.ends_at),
         "status": "scheduled",
         "outcome": "",
     }
@@ -174,7 +178,128 @@ def test_a_hearing_booked_by_the_office_reaches_the_company_with_its_time(
     assert attempt(claimed) == "retry"  # nobody listens on port 9; the payload is stored all the same
     delivery.refresh_from_db()
     assert delivery.payload["data"]["hearing"]["id"] == hearing.pk
-    assert delivery.payload["data"]["hearing"]["starts_at"] == utc(hearing.starts_at)
+    assert delivery.payload["data"]["hearing"]["starts_at"] == office_time(hearing.starts_at)
+
+
+def test_a_cancelled_hearing_s_delivery_carries_that_hearing_even_if_it_waits_while_the_next_is_booked(
+    consumer, company, officer, conciliator, representative, monkeypatch, django_capture_on_commit_callbacks
+):
+    from api.webhooks import tasks
+    from hearings.services.scheduling import hearing_cancel
+    from tests.hearings.factories import booked_hearing
+
+    def broker_away(*args, **kwargs):
+        raise ConnectionError("broker away")
+
+    monkeypatch.setattr(tasks.deliver_webhook, "delay", broker_away)  # nothing is sent: the deliveries wait
+    case = served_case(consumer, company, officer)
+    endpoint_for(company, representative, events=[WebhookEvent.HEARING_SCHEDULED])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = booked_hearing(case, officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        hearing_cancel(hearing=first, by=officer, reason="El conciliador está enfermo.")
+    case.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=True):
+        second = booked_hearing(case, officer)
+
+    # Completed right after each move's commit, though the broker took none of them.
+    booked, cancelled, rebooked = WebhookDelivery.objects.order_by("pk")
+    assert [d.payload["data"]["action"] for d in (booked, cancelled, rebooked)] == [
+        "schedule_hearing",
+        "cancel_hearing",
+        "schedule_hearing",
+    ]
+    assert booked.payload["data"]["hearing"]["id"] == first.pk
+    assert booked.payload["data"]["hearing"]["status"] == "scheduled"  # as it was when it was booked
+    assert cancelled.payload["data"]["hearing"]["id"] == first.pk
+    assert cancelled.payload["data"]["hearing"]["status"] == "cancelled"
+    assert rebooked.payload["data"]["hearing"]["id"] == second.pk
+    assert all(d.attempts == 0 for d in (booked, cancelled, rebooked))
+
+    # Had the commit's callback never run (the process died at commit), the first attempt's lookup
+    # still finds the cancelled hearing, not the one booked since.
+    del cancelled.payload["data"]["hearing"]
+    assert complete_payload(cancelled)
+    assert cancelled.payload["data"]["hearing"]["id"] == first.pk
+
+
+def test_a_rescheduled_hearing_is_in_the_payload_the_move_writes(
+    consumer, company, officer, representative, conciliator
+):
+    from hearings.services.scheduling import hearing_reschedule
+    from tests.hearings.factories import booked_hearing
+
+    case = served_case(consumer, company, officer)
+    hearing = booked_hearing(case, officer)
+    endpoint_for(company, representative, events=[WebhookEvent.HEARING_SCHEDULED])
+
+    moved = hearing_reschedule(
+        hearing=hearing,
+        by=officer,
+        starts_at=hearing.starts_at + timedelta(days=1),
+        conciliator=hearing.conciliator,
+        reason="La empresa pidió otro día.",
+    )
+
+    delivery = WebhookDelivery.objects.get()  # no commit callback ran: the move wrote it whole
+    assert delivery.payload["data"]["action"] == "reschedule_hearing"
+    assert delivery.payload["data"]["hearing"]["id"] == hearing.pk
+    assert delivery.payload["data"]["hearing"]["starts_at"] == office_time(moved.starts_at)
+    assert not complete_payload(delivery)
+
+
+def test_the_lead_company_hears_nothing_of_a_case_it_no_longer_sees(
+    consumer, company, officer, representative, full_key, api_client
+):
+    case = served_case(consumer, company, officer)
+    endpoint_for(company, representative, events=[WebhookEvent.CASE_OUTCOME])
+
+    case_services.complaint_withdraw(complaint=case, by=consumer)
+    case_services.complaint_transition(complaint=case, transition="archive", by=officer)
+
+    # The withdrawal, yes (the company sees a withdrawn case); the archiving, no: its API answers 404.
+    assert [d.payload["data"]["action"] for d in WebhookDelivery.objects.all()] == ["withdraw"]
+    assert api_client(full_key).get(f"/api/v1/cases/{case.pk}").status_code == 404
+
+
+def test_an_error_in_the_fan_out_never_undoes_the_move(consumer, company, officer, representative, monkeypatch, caplog):
+    from api.webhooks import fanout
+
+    endpoint_for(company, representative, events=[WebhookEvent.CASE_SERVED])
+    build = fanout._delivery
+
+    def too_long_a_source(*args, **kwargs):
+        row = build(*args, **kwargs)
+        row.source = "x" * 200  # the database refuses the row (source is 80 characters at most)
+        return row
+
+    monkeypatch.setattr(fanout, "_delivery", too_long_a_source)
+
+    case = served_case(consumer, company, officer)
+
+    case.refresh_from_db()
+    assert case.status == "company_notified"
+    assert CaseEvent.objects.filter(complaint=case, action="serve_company").exists()
+    assert not WebhookDelivery.objects.exists()
+    assert "Could not write webhook deliveries" in caplog.text
+
+
+def test_a_bug_in_the_fan_out_never_undoes_the_move(consumer, company, officer, representative, monkeypatch, caplog):
+    from api.webhooks import fanout
+
+    endpoint_for(company, representative, events=[WebhookEvent.CASE_SERVED])
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug of ours")
+
+    monkeypatch.setattr(fanout, "_part_data", broken)
+
+    case = served_case(consumer, company, officer)
+
+    case.refresh_from_db()
+    assert case.status == "company_notified"
+    assert not WebhookDelivery.objects.exists()
+    assert "the move goes on without them" in caplog.text
 
 
 def test_a_withdrawal_is_an_outcome_for_the_served_company(consumer, company, officer, representative):
@@ -228,7 +353,7 @@ def test_a_reminder_of_the_company_answer_sends_deadline_near(consumer, company,
     assert delivery.payload["data"]["deadline"] == {
         "clock_id": clock.pk,
         "kind": "company_answer",
-        "due_at": utc(clock.due_at),
+        "due_at": office_time(clock.due_at),
         "overdue": False,
     }
 
@@ -323,7 +448,7 @@ def test_a_move_of_one_company_s_part_goes_to_that_company_only(
     assert delivery.payload["data"]["company_part"] == {
         "id": agreed.pk,
         "status": "agreement",
-        "notified_at": utc(agreed.notified_at),
+        "notified_at": office_time(agreed.notified_at),
     }
 
 
@@ -351,7 +476,8 @@ def test_an_agreement_at_the_hearing_then_its_acta_reach_the_company(
     assert ready.payload["data"]["acta"] == {
         "id": acta.pk,
         "hearing_id": hearing.pk,
-        "generated_at": utc(acta.generated_at),
+        "sha256": acta.sha256,  # what the company sends back to confirm it, without a call to read it
+        "generated_at": office_time(acta.generated_at),
     }
     assert ready.payload["data"]["hearing"]["id"] == hearing.pk
     text = str(ready.payload) + str(outcome.payload)

@@ -36,6 +36,7 @@ class Received:
     verified: bool
     refusal: str = ""
     answered: int = 0
+    path: str = ""
 
     @property
     def payload(self) -> dict:
@@ -79,6 +80,7 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
             except WebhookVerificationError as exc:
                 received = Received(headers, body, verified=False, refusal=str(exc))
             received.answered = receiver.status if received.verified else 400
+            received.path = self.path
             with receiver.lock:
                 receiver.requests.append(received)
             if receiver.delay:

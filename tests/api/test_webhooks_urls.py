@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from api.webhooks.delivery import check_url, forbidden_address, post
 from api.webhooks.signing import new_secret, sign
+from api.webhooks.transport import check_url, forbidden_address, post
 from tests.api.test_webhooks_receiver import http_receiver
 
 PRIVATE = "This address points to a private or local network. Use a public address."
@@ -18,6 +18,7 @@ PRIVATE = "This address points to a private or local network. Use a public addre
 def _production_guard(settings):
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     settings.WEBHOOK_TIMEOUT_SECONDS = 2
+    settings.LANGUAGE_CODE = "en"  # post()'s errors are in the office's language: the source strings here
 
 
 @pytest.fixture
@@ -63,6 +64,29 @@ def test_a_public_https_address_is_accepted():
 )
 def test_a_private_loopback_or_link_local_address_is_refused(url):
     assert check_url(url) == PRIVATE
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::a00:5]/hooks",  # NAT64 (RFC 6052) of 10.0.0.5
+        "https://[64:ff9b::a9fe:a9fe]/hooks",  # NAT64 of the cloud's metadata service
+        "https://[64:ff9b:1::a00:5]/hooks",  # NAT64 for local use (RFC 8215)
+        "https://[::a9fe:a9fe]/hooks",  # IPv4-compatible (deprecated) 169.254.169.254
+        "https://[::7f00:1]/hooks",  # IPv4-compatible 127.0.0.1
+        "https://[2002:a9fe:a9fe::1]/hooks",  # 6to4 of 169.254.169.254
+        "https://[2002:c0a8:1::1]/hooks",  # 6to4 of 192.168.0.1
+        "https://[fec0::1]/hooks",  # site-local (deprecated)
+    ],
+)
+def test_an_ipv6_address_that_carries_a_private_ipv4_one_is_refused(url):
+    assert check_url(url) == PRIVATE
+
+
+def test_an_ipv6_address_that_carries_a_public_ipv4_one_is_judged_by_it():
+    # 93.184.216.34 through NAT64 and through 6to4: public, as the address they carry.
+    assert not forbidden_address("64:ff9b::5db8:d822")
+    assert not forbidden_address("2002:5db8:d822::1")
 
 
 def test_a_name_is_refused_when_any_of_its_addresses_is_private(dns):

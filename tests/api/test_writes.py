@@ -3,6 +3,7 @@ offer, the answer to a counter-offer. Each is the page's move: the same service,
 and notices (compared with the page's effect in the same test); a retry with the same
 Idempotency-Key does nothing twice; a read-only key is refused, another company's key gets a 404."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -10,6 +11,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,6 +22,7 @@ from complaints import services
 from complaints.models import CaseEvent, CompanyAnswer, Complaint, Evidence, Offer, OfferStatus
 from complaints.services.offers import offer_event_reason
 from complaints.services.parts import name_company
+from config.middleware import ApiMethodNotAllowedMiddleware
 from notifications.models import Notification
 from parties.models import PowerKind, PowerStatus, Representation, Role
 from tests.api.conftest import API, make_key
@@ -579,3 +584,196 @@ def test_the_other_companys_counter_offer_is_a_404_in_a_shared_case(
     response = api_client(both_companies_key).post_json(counter_url(offer), {"accept": True, "fulfil_by": in_days(10)})
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert Offer.objects.filter(complaint=two_company_case).count() == 1
+
+
+# --- Django's own limits on a request: answered in the API's JSON, in the company's log --------------
+
+
+def many_files(count: int) -> list[SimpleUploadedFile]:
+    return [SimpleUploadedFile(f"f{i}.pdf", PDF_BYTES, content_type="application/pdf") for i in range(count)]
+
+
+def test_more_files_than_django_reads_is_a_json_400_in_the_log(served, full_key, api_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 12  # Django's default is 100: the same refusal, fewer files
+    client = api_client(full_key)
+    client.raise_request_exception = False
+
+    response = client.post(answer_url(served), {"text": ANSWER_TEXT, "attachments": many_files(13)})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"code": "validation_error", "message": "The request holds too many files: at most 12."}
+    assert list(ApiCall.objects.values_list("path", "status")) == [(answer_url(served), 400)]
+    assert not CompanyAnswer.objects.exists()
+
+
+def test_more_files_than_django_reads_with_an_unknown_key_is_a_401(served, api_client, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 12
+    client = api_client("ck_0123456789ab_" + "x" * 43)
+    client.raise_request_exception = False
+
+    response = client.post(answer_url(served), {"text": ANSWER_TEXT, "attachments": many_files(13)})
+
+    assert (response.status_code, response.json()["code"]) == (401, "invalid_key")
+    assert not ApiCall.objects.exists()
+
+
+def test_a_json_body_over_djangos_limit_is_a_413_in_the_log(served, full_key, api_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    client = api_client(full_key)
+    client.raise_request_exception = False
+
+    response = client.post_json(offers_url(served), offer_body(terms="x" * (65 * 1024)))
+
+    assert response.status_code == 413
+    assert response.json() == {
+        "code": "request_too_large",
+        "message": "The request is too large: at most 64.0 KB of data besides its files.",
+    }
+    assert list(ApiCall.objects.values_list("path", "status")) == [(offers_url(served), 413)]
+    assert not Offer.objects.exists()
+
+
+def test_a_form_over_djangos_limit_is_a_413_too(served, full_key, api_client, settings):
+    """A form body is read before the API (the NUL check): the API still answers it, once it knows the key."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 64 * 1024
+    client = api_client(full_key)
+    client.raise_request_exception = False
+
+    response = client.post(
+        answer_url(served), f"text={'x' * (65 * 1024)}", content_type="application/x-www-form-urlencoded"
+    )
+
+    assert (response.status_code, response.json()["code"]) == (413, "request_too_large")
+    assert list(ApiCall.objects.values_list("status", flat=True)) == [413]
+
+
+def test_the_pages_keep_djangos_own_400_for_too_many_files(served, representative, client_for, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    client = client_for(representative)
+    client.raise_request_exception = False
+
+    response = client.post(reverse("complaint_detail", args=[served.pk]), {"files": many_files(3)})
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.fixture
+def json_405(settings) -> None:
+    """config.middleware.ApiMethodNotAllowedMiddleware, right after the NUL check (as the settings
+    should list it)."""
+    name = "config.middleware.ApiMethodNotAllowedMiddleware"
+    if name not in settings.MIDDLEWARE:
+        middleware = list(settings.MIDDLEWARE)
+        middleware.insert(middleware.index("config.middleware.RejectNulBytesMiddleware") + 1, name)
+        settings.MIDDLEWARE = middleware
+
+
+@pytest.mark.parametrize(
+    ("method", "answer", "allowed"), [("put", False, "GET, HEAD"), ("get", True, "POST"), ("head", True, "POST")]
+)
+def test_a_wrong_method_is_a_json_405(json_405, served, full_key, api_client, method, answer, allowed):
+    url = answer_url(served) if answer else f"{API}/cases"
+
+    response = getattr(api_client(full_key), method)(url)
+
+    assert response.status_code == 405
+    assert response["Allow"] == allowed
+    assert response["Content-Type"] == "application/json"
+    if method == "head":
+        assert response.content == b""
+        return
+    assert response.json() == {
+        "code": "method_not_allowed",
+        "message": f"This address does not take {method.upper()} requests; it takes: {allowed}.",
+    }
+
+
+# --- HEAD: a GET without its body -------------------------------------------------------------------
+
+
+def test_head_on_a_get_operation_answers_as_get_without_the_body(json_405, served, full_key, api_client):
+    api = api_client(full_key)
+    get = api.get(f"{API}/cases/{served.pk}")
+    calls = ApiCall.objects.count()
+
+    head = api.head(f"{API}/cases/{served.pk}")
+
+    assert head.status_code == 200
+    assert head["Content-Type"] == get["Content-Type"] == "application/json; charset=utf-8"
+    assert head["Content-Length"] == str(len(get.content))
+    assert head.content == b""
+    assert ApiCall.objects.count() == calls + 1  # a call like any other: the key, its limit, its record
+
+
+def test_head_on_a_file_gives_its_headers_and_asks_the_key_like_get(json_405, served, full_key, api_client):
+    evidence = served.evidence.order_by("pk").first()
+    assert evidence is not None
+    url = f"{API}/evidence/{evidence.pk}/download"
+
+    head = api_client(full_key).head(url)
+    anonymous = Client().head(url)
+
+    assert head.status_code == 200
+    assert head["Content-Length"] == str(evidence.size)
+    assert head["Content-Disposition"].startswith("attachment;")
+    assert b"".join(head.streaming_content) == b""
+    assert anonymous.status_code == 401
+
+
+def test_the_middleware_strips_the_body_itself_and_never_reads_a_file(db):
+    """What a server that sends a HEAD's body would send: nothing (the test client strips it anyway)."""
+    seen: list[str] = []
+    handle = io.BytesIO(b"%PDF-1.7 ...")
+
+    def view(request: HttpRequest) -> HttpResponseBase:
+        seen.append(request.method or "")
+        return FileResponse(handle) if request.path_info.endswith(".pdf") else HttpResponse(b'{"items": []}')
+
+    middleware = ApiMethodNotAllowedMiddleware(view)
+    json_answer = middleware(RequestFactory().head(f"{API}/cases"))
+    file_answer = middleware(RequestFactory().head(f"{API}/hearings/1/acta.pdf"))
+    page = middleware(RequestFactory().head("/transparencia/"))
+
+    assert seen == ["GET", "GET", "HEAD"]  # a page's HEAD is Django's own business
+    assert isinstance(json_answer, HttpResponse) and isinstance(page, HttpResponse)
+    assert json_answer.content == b""
+    assert isinstance(file_answer, FileResponse)
+    assert list(file_answer) == []
+    assert handle.tell() == 0  # never read
+    file_answer.close()  # what the server does once it has sent the answer
+    assert handle.closed
+    assert page.content == b'{"items": []}'
+
+
+@pytest.mark.parametrize("path", ["openapi.json", "docs"])
+def test_the_document_and_its_page_take_only_get_and_head(json_405, client, path):
+    url = f"{API}/{path}"
+
+    assert client.get(url).status_code == 200
+    head = client.head(url)
+    assert (head.status_code, head.content) == (200, b"")
+    for method in ("put", "patch", "delete", "post"):
+        response = getattr(client, method)(url, HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 405, method
+        assert response["Allow"] == "GET, HEAD"
+        assert response.json() == {
+            "code": "method_not_allowed",
+            "message": f"This address does not take {method.upper()} requests; it takes: GET, HEAD.",
+        }
+
+
+def test_the_public_api_answers_head_and_keeps_its_document_read_only(json_405, client, db):
+    public = "/api/publica/v1"
+
+    sectors = client.get(f"{public}/sectores")
+    head = client.head(f"{public}/sectores")
+    document = client.head(f"{public}/openapi.json")
+    changed = client.put(f"{public}/openapi.json")
+
+    assert sectors.status_code == head.status_code == document.status_code == 200
+    assert head.content == b""
+    assert head["Content-Length"] == str(len(sectors.content))
+    assert (changed.status_code, changed["Allow"]) == (405, "GET, HEAD")
+    assert client.put(f"{public}/sectores").status_code == 405  # django-ninja's own answer, unchanged

@@ -1,9 +1,12 @@
 """The company's moves after the hearing, through the API: confirming the acta (only with a validated
 power) and uploading proof of compliance. The page's services, rules, events and (no) notices; a
 retry with the same Idempotency-Key does nothing twice; a read-only key is refused, another
-company's key gets a 404; a refused file is 400 and nothing is kept."""
+company's key gets a 404; a refused file is 400 and nothing is kept. In a case of several companies a
+key acts for its own company alone, even when its person binds another company of the case too."""
 
+from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -11,15 +14,19 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from complaints.models import CaseCompany, Complaint
+from complaints.services import complaint_admit, complaint_submit
+from complaints.services.parts import name_company
 from hearings.models import Acta, ActaConfirmation, Agreement, ComplianceProof, Hearing
-from hearings.services.acta import acta_confirm
+from hearings.services.acta import acta_confirm, acta_generate
 from hearings.services.approval import agreement_approve
+from hearings.services.outcome import CompanyOutcome, outcome_record
 from notifications.models import Notification
-from parties.models import Representation, Role
-from tests.api.conftest import API, make_key
-from tests.complaints.factories import PDF_BYTES, PNG_BYTES
+from parties.models import PowerKind, PowerStatus, Representation, Role
+from tests.api.conftest import API, ApiKeyFor, make_key
+from tests.complaints.factories import PDF_BYTES, PNG_BYTES, draft_case
 from tests.conftest import make_user
-from tests.hearings.test_outcome_support import agreement_at, attend, hearing_under_way
+from tests.hearings.test_outcome_support import agreement_at, attend, compliance_day, hearing_under_way
 
 
 def last_outbox_pk() -> int:
@@ -256,3 +263,149 @@ def test_proof_is_refused_to_a_read_only_key_and_to_another_company(approved, re
     missing = api_client(rival.key).post(f"{API}/cases/999999/compliance-proof", {"file": receipt()})
     assert (stranger.status_code, stranger.json()) == (404, missing.json())
     assert not ComplianceProof.objects.exists()
+
+
+# --- A case of two companies whose person binds both: a key acts for its own company alone --------
+
+
+@dataclass(frozen=True)
+class TwoAgreed:
+    hearing: Hearing
+    lead: CaseCompany
+    second: CaseCompany
+    second_key: ApiKeyFor
+
+
+def _two_company_case(consumer, company, second, officer) -> Complaint:
+    second.electronic_domicile = "legales@conectar.test"
+    second.save(update_fields=["electronic_domicile"])
+    case = draft_case(consumer, company)
+    name_company(case, company=second)
+    case = complaint_submit(complaint=case, by=consumer)
+    return complaint_admit(complaint=case, by=officer)
+
+
+def _binds(user, company) -> None:
+    Representation.objects.create(
+        user=user, company=company, is_admin=True, power_kind=PowerKind.GENERAL, power_status=PowerStatus.VALIDATED
+    )
+
+
+@pytest.fixture
+def two_agreed(consumer, company, other_company, representative, officer, conciliator) -> TwoAgreed:
+    """Both companies agree at the hearing, its acta generated; Jorge binds both (validated powers) and
+    holds a key of the second company."""
+    _binds(representative, other_company)
+    case = _two_company_case(consumer, company, other_company, officer)
+    lead, second = CaseCompany.objects.filter(complaint=case).order_by("position")
+    hearing = hearing_under_way(consumer, company, officer, conciliator, complaint=case)
+    outcome_record(
+        hearing=hearing,
+        by=conciliator,
+        outcome=Hearing.Outcome.AGREEMENT,
+        per_company={
+            lead.pk: CompanyOutcome(
+                Hearing.Outcome.AGREEMENT, terms="Cambio del equipo.", amount=None, compliance_due=compliance_day()
+            ),
+            second.pk: CompanyOutcome(
+                Hearing.Outcome.AGREEMENT,
+                terms="Reintegro del abono.",
+                amount=Decimal("12000.00"),
+                compliance_due=compliance_day(),
+            ),
+        },
+    )
+    acta_generate(hearing_id=hearing.pk)
+    hearing.refresh_from_db()
+    return TwoAgreed(hearing, lead, second, make_key(other_company, representative, name="Conectar ERP"))
+
+
+def test_a_key_confirms_the_acta_for_its_own_company_not_another_its_person_binds(
+    two_agreed, representative, api_client, client_for
+):
+    acta = Acta.objects.get(hearing=two_agreed.hearing)
+    client = api_client(two_agreed.second_key)
+
+    response = client.post_json(confirm_url(two_agreed.hearing), {"sha256": acta.sha256})
+
+    assert response.status_code == 201, response.content
+    confirmation = ActaConfirmation.objects.get(acta=acta)
+    assert (confirmation.part, response.json()["part_id"]) == (two_agreed.second, two_agreed.second.pk)
+    event = two_agreed.hearing.complaint.events.get(action="acta_confirmed")
+    assert "Conectar Telecomunicaciones S.A." in event.reason
+    # Again with the same key: its company has confirmed; the lead company is not confirmed through it.
+    again = client.post_json(confirm_url(two_agreed.hearing), {"sha256": acta.sha256})
+    assert (again.status_code, again.json()["code"]) == (409, "case_rule")
+    assert again.json()["message"] == "Conectar Telecomunicaciones S.A. has already confirmed this acta."
+    assert list(ActaConfirmation.objects.values_list("part", flat=True)) == [two_agreed.second.pk]
+    # On the page Jorge still confirms for the lead company, the one left.
+    client_for(representative).post(
+        reverse("acta_confirm", args=[two_agreed.hearing.pk]), {"sha256": acta.sha256, "agree": "on"}
+    )
+    assert set(ActaConfirmation.objects.values_list("part", flat=True)) == {two_agreed.lead.pk, two_agreed.second.pk}
+
+
+def test_a_key_of_a_company_its_person_cannot_bind_confirms_nothing(
+    two_agreed, other_company, representative, api_client
+):
+    """Jorge's power for the second company is no longer validated: its key does not confirm for the
+    lead company, which he still binds."""
+    Representation.objects.filter(user=representative, company=other_company).update(power_status=PowerStatus.PENDING)
+    acta = Acta.objects.get(hearing=two_agreed.hearing)
+
+    response = api_client(two_agreed.second_key).post_json(confirm_url(two_agreed.hearing), {"sha256": acta.sha256})
+
+    assert (response.status_code, response.json()["code"]) == (409, "case_rule")
+    assert response.json()["message"].startswith(
+        "Your power to act for Conectar Telecomunicaciones S.A. has not been validated yet"
+    )
+    assert not ActaConfirmation.objects.exists()
+
+
+def test_a_key_files_proof_on_its_own_companys_agreement(two_agreed, representative, api_client):
+    case = two_agreed.hearing.complaint
+
+    response = api_client(two_agreed.second_key).post(proof_url_of(case), {"file": receipt(), "note": "Reintegro"})
+
+    assert response.status_code == 201, response.content
+    proof = ComplianceProof.objects.get()
+    assert proof.agreement == Agreement.objects.get(part=two_agreed.second)
+    assert response.json()["agreement_id"] == proof.agreement_id
+    assert case.events.get(action="compliance_proof_uploaded").actor == representative
+
+
+@pytest.fixture
+def only_lead_agreed(consumer, company, other_company, officer, conciliator) -> tuple[Complaint, ApiKeyFor]:
+    """The lead company agrees, the second does not; the second's own administrator holds a key."""
+    beto = make_user("beto@conectar.test", Role.REPRESENTATIVE, first_name="Beto", last_name="Paz")
+    _binds(beto, other_company)
+    case = _two_company_case(consumer, company, other_company, officer)
+    lead, second = CaseCompany.objects.filter(complaint=case).order_by("position")
+    hearing = hearing_under_way(consumer, company, officer, conciliator, complaint=case)
+    outcome_record(
+        hearing=hearing,
+        by=conciliator,
+        outcome=Hearing.Outcome.AGREEMENT,
+        per_company={
+            lead.pk: CompanyOutcome(
+                Hearing.Outcome.AGREEMENT, terms="Cambio del equipo.", amount=None, compliance_due=compliance_day()
+            ),
+            second.pk: CompanyOutcome(Hearing.Outcome.NO_AGREEMENT, notes="No ofreció nada."),
+        },
+    )
+    return case, make_key(other_company, beto, name="Conectar ERP")
+
+
+def test_a_company_without_an_agreement_cannot_file_proof_on_anothers(only_lead_agreed, api_client):
+    case, key = only_lead_agreed
+
+    response = api_client(key).post(proof_url_of(case), {"file": receipt(), "note": "pagado"})
+
+    assert (response.status_code, response.json()["code"]) == (409, "case_rule")
+    assert response.json()["message"] == "Your company has no agreement to prove in this case."
+    assert not ComplianceProof.objects.exists()
+    assert not case.events.filter(action="compliance_proof_uploaded").exists()
+
+
+def proof_url_of(case: Complaint) -> str:
+    return f"{API}/cases/{case.pk}/compliance-proof"

@@ -1,6 +1,7 @@
 """The company administrator's API and webhook pages in a real browser, on a 360 px phone and on a
-desktop: creating a key (shown once), the log of API calls, registering an endpoint (its secret
-shown once) and its delivery log, revoking a key after the confirmation page. Each page is axe-clean
+desktop: creating a key (shown once), a key that no longer works because its creator left, the log
+of API calls, registering an endpoint (its secret shown once) and its delivery log, revoking a key
+after the confirmation page. Each page is axe-clean
 (no serious or critical finding), logs no console error, blocked asset or failed request, never
 scrolls the whole page sideways, and is photographed for docs/screens/ (company-api-<page>-<width>.png).
 
@@ -15,7 +16,9 @@ from django.utils import timezone
 from api.models import ApiCall, ApiKey, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from api.services.endpoints import webhook_endpoint_create, webhook_endpoint_disable
 from api.services.keys import api_key_create, api_key_revoke
+from parties.models import Representation, Role
 from tests.browser.a11y import assert_accessible
+from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,10 +28,15 @@ WIDTHS = {"360": (360, 780), "desktop": (1280, 900)}
 
 @pytest.fixture
 def api_world(company, representative):
-    """A company with a key in use, a revoked one, their calls, and two endpoints with deliveries."""
+    """A company with a key in use, a revoked one, one whose creator left the company, their calls,
+    and two endpoints with deliveries."""
     crm, _token = api_key_create(company=company, by=representative, name="CRM", scopes=["read", "answer"])
     board, _token = api_key_create(company=company, by=representative, name="Tablero", scopes=["read"])
     api_key_revoke(key=board, by=representative)
+    ana = make_user("ana@electrosur.test", Role.REPRESENTATIVE, first_name="Ana", last_name="Gil")
+    Representation.objects.create(user=ana, company=company, is_admin=True)
+    anas, _token = api_key_create(company=company, by=ana, name="ERP de Ana", scopes=["read"])
+    Representation.objects.filter(user=ana).update(revoked_at=timezone.now())
     ApiKey.objects.filter(pk=crm.pk).update(last_used_at=timezone.now())
     calls = [
         ("GET", "/api/v1/cases?limit=50", 200, ""),
@@ -54,8 +62,9 @@ def api_world(company, representative):
         [
             ("case.served", DeliveryStatus.DELIVERED, 204, ""),
             ("hearing.scheduled", DeliveryStatus.DELIVERED, 200, ""),
-            ("case.outcome", DeliveryStatus.PENDING, 503, "The endpoint answered 503."),
-            ("case.served", DeliveryStatus.FAILED, None, "No answer within 10 seconds."),
+            # The engine writes its reasons in the office's language (api/webhooks/delivery.py).
+            ("case.outcome", DeliveryStatus.PENDING, 503, "El endpoint respondió 503."),
+            ("case.served", DeliveryStatus.FAILED, None, "El endpoint no respondió a tiempo (10 s)."),
         ]
     ):
         WebhookDelivery.objects.create(
@@ -74,7 +83,7 @@ def api_world(company, representative):
         company=company, by=representative, url="https://tablero.electrosur.test/eventos", events=["deadline.near"]
     )
     webhook_endpoint_disable(endpoint=old, by=representative)
-    return {"crm": crm, "endpoint": endpoint}
+    return {"crm": crm, "anas": anas, "endpoint": endpoint}
 
 
 def photograph(page, name: str) -> Path:
@@ -117,6 +126,8 @@ def test_creating_a_key_shows_it_once(page_for, live_server, company, representa
     assert created.scopes == ["read", "offer"]
     # The copy button appears with JavaScript (hidden without it).
     assert page.locator("[data-copy-target=new-key]").is_visible()
+    # Ana left the company: her key is not called active.
+    assert page.locator(f"#key-{api_world['anas'].pk} .status-badge.status-warning").is_visible()
     assert_a_good_page(page, f"company-api-keys-{width}")
 
     page.reload()

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from complaints.models import CaseCompany, CaseEvent, Complaint
 from notifications.models import Notification
+from parties.models import Representation
 
 from .conftest import desk_url, listed, part_of, served
 
@@ -29,6 +30,11 @@ def assigned_to(*cases: Complaint) -> dict[int, int | None]:
 
 def told_of_assignment(person) -> list[Notification]:
     return list(Notification.objects.filter(recipient=person, event="case_assigned", channel="inbox"))
+
+
+def confirming(asked) -> dict[str, str]:
+    """The confirmation page's hidden fields: the press that does it, for the cases counted then."""
+    return {"confirm": "1", "up_to": asked.context["up_to"], "as_of": asked.context["as_of"]}
 
 
 @pytest.fixture
@@ -151,7 +157,7 @@ def test_assigning_all_matching_asks_first_with_the_count_then_assigns_exactly_t
     assert "You are about to assign 2 cases to Pablo Acosta." in asked.content.decode()
     assert assigned_to(*three, *cordoba) == {case.pk: None for case in (*three, *cordoba)}  # nothing yet
 
-    done = admin.post(desk_url(company, ASSIGN), {**data, "confirm": "1", "up_to": asked.context["up_to"]})
+    done = admin.post(desk_url(company, ASSIGN), {**data, **confirming(asked)})
 
     assert "2 cases assigned to Pablo Acosta." in said(done)
     assert done["Location"] == desk_url(company) + "?province=CB"
@@ -169,11 +175,61 @@ def test_a_case_served_after_the_confirmation_is_not_swept_in(
     assert asked.context["count"] == 3
     newcomer = served(consumer, officer, company)
 
-    admin.post(
-        desk_url(company, ASSIGN), {"scope": "all", "to": clerk.pk, "confirm": "1", "up_to": asked.context["up_to"]}
-    )
+    admin.post(desk_url(company, ASSIGN), {"scope": "all", "to": clerk.pk, **confirming(asked)})
 
     assert assigned_to(*three, newcomer) == {**{case.pk: clerk.pk for case in three}, newcomer.pk: None}
+
+
+def test_an_older_case_whose_notice_arrives_after_the_confirmation_is_not_swept_in(
+    client_for, consumer, company, other_company, officer, representative, clerk
+):
+    # An older case where the company is second and its notice goes on paper (no domicile then).
+    company.electronic_domicile = ""
+    company.save(update_fields=["electronic_domicile"])
+    older = served(consumer, officer, other_company, company)
+    company.electronic_domicile = "legales@electrosur.test"
+    company.save(update_fields=["electronic_domicile"])
+    newer = [served(consumer, officer, company) for _ in range(2)]
+    admin = client_for(representative)
+    asked = admin.post(desk_url(company, ASSIGN), {"scope": "all", "to": clerk.pk})
+    assert asked.context["count"] == 2
+    assert f'name="as_of" value="{asked.context["as_of"]}"' in asked.content.decode()
+    # Meanwhile the paper notice of the older case is delivered: it is served on the company now.
+    CaseCompany.objects.filter(pk=part_of(older, company).pk).update(notified_at=timezone.now(), status="served")
+
+    done = admin.post(desk_url(company, ASSIGN), {"scope": "all", "to": clerk.pk, **confirming(asked)})
+
+    assert "2 cases assigned to Pablo Acosta." in said(done)
+    assert assigned_to(older, *newer) == {older.pk: None, **{case.pk: clerk.pk for case in newer}}
+
+
+@pytest.mark.parametrize("as_of", ["yesterday", "2026-02-30T10:00:00+00:00", "2026-03-02T10:00:00", "9" * 40])
+def test_a_confirmation_whose_moment_is_mangled_does_nothing(client_for, company, representative, clerk, three, as_of):
+    response = client_for(representative).post(
+        desk_url(company, ASSIGN), {"scope": "all", "to": clerk.pk, "confirm": "1", "as_of": as_of}
+    )
+
+    assert response.status_code == 302
+    assert "This confirmation is no longer valid, so nothing was done. Please try again." in said(response)
+    assert assigned_to(*three) == {case.pk: None for case in three}
+
+
+def test_the_cases_of_a_representative_who_left_are_handed_over_in_one_go(
+    client_for, company, representative, clerk, three
+):
+    CaseCompany.objects.filter(complaint__in=three[:2]).update(assignee=clerk, assigned_at=timezone.now())
+    Representation.objects.filter(user=clerk, company=company).update(revoked_at=timezone.now())
+    admin = client_for(representative)
+    data = {"scope": "all", "assigned": clerk.pk, "to": representative.pk}
+
+    asked = admin.post(desk_url(company, ASSIGN), data)
+    assert asked.context["count"] == 2
+    admin.post(desk_url(company, ASSIGN), {**data, **confirming(asked)})
+
+    assert assigned_to(*three) == {three[0].pk: representative.pk, three[1].pk: representative.pk, three[2].pk: None}
+    # Still not one the cases may be given to.
+    refused = admin.post(desk_url(company, ASSIGN), {"part": [part_of(three[2], company).pk], "to": clerk.pk})
+    assert "Choose whom to assign the cases to." in said(refused)
 
 
 def test_all_matching_with_a_filter_that_is_not_valid_does_nothing(client_for, company, representative, clerk, three):
@@ -248,9 +304,7 @@ def test_acknowledging_all_matching_asks_first_then_acknowledges_those_not_yet_a
 
     asked = client.post(desk_url(company, ACKNOWLEDGE), {"scope": "all"})
     assert asked.status_code == 200 and asked.context["count"] == 2
-    done = client.post(
-        desk_url(company, ACKNOWLEDGE), {"scope": "all", "confirm": "1", "up_to": asked.context["up_to"]}
-    )
+    done = client.post(desk_url(company, ACKNOWLEDGE), {"scope": "all", **confirming(asked)})
 
     assert "2 cases acknowledged." in said(done)
     assert CaseEvent.objects.filter(complaint__in=three, action="company_acknowledged").count() == 2

@@ -38,7 +38,7 @@ HEADERS = [
     "What is awaited",
     "Deadline status",
     "Assigned to",
-    "Acknowledged",
+    "Acknowledgement of receipt",
 ]
 
 
@@ -159,3 +159,4 @@ def test_the_files_speak_spanish(consumer, company, officer, clerk):
     header, _row = csv_rows(client.get(desk_url(company, CSV)), delimiter=";")  # Excel's list separator in es-AR
 
     assert header[0] == "Expediente" and header[1] == "Estado del expediente"
+    assert header[-1] == "Acuse de recibo"  # not "Recibido": the "Received" column is "Notificado"

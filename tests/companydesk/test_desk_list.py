@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from companydesk.selectors import desk_parts
@@ -17,6 +18,7 @@ from complaints.selectors import complaints_visible_to
 from complaints.states import State
 from oversight.models import Clock
 from oversight.services.digest import at_risk_horizon
+from parties.models import Representation, User
 from reporting.views.company import cases_at_risk
 from tests.complaints.factories import draft_case, submitted_case
 from tests.conftest import log_in
@@ -155,6 +157,39 @@ def test_an_admin_filters_by_any_representative_and_a_clerk_cannot(client_for, r
     assert response.context["form"].errors["assigned"]
 
 
+def test_an_admin_finds_the_cases_of_a_representative_who_left_labelled_so(client_for, representative, clerk, six):
+    url = desk_url(six["plain"].company)
+    Representation.objects.filter(user=clerk).update(revoked_at=timezone.now())
+
+    response = client_for(representative).get(url, {"assigned": clerk.pk})
+
+    assert set(listed(response)) == ids(six, "mine")
+    choices = dict(response.context["form"].fields["assigned"].choices)
+    assert choices[str(clerk.pk)] == "Pablo Acosta (no longer represents the company)"
+    [row] = response.context["page_obj"]
+    assert not row.assignee_current
+    assert "Pablo Acosta (no longer represents the company)" in response.content.decode()
+    # They can no longer be given cases: not among the bulk form's choices.
+    assert clerk not in response.context["desk"].representatives
+
+
+def test_a_deactivated_account_is_labelled_the_same(client_for, representative, clerk, six):
+    User.objects.filter(pk=clerk.pk).update(is_active=False)
+
+    response = client_for(representative).get(desk_url(six["plain"].company), {"assigned": clerk.pk})
+
+    assert set(listed(response)) == ids(six, "mine")
+    assert "Pablo Acosta (no longer represents the company)" in response.content.decode()
+
+
+def test_a_current_assignee_is_shown_by_name_alone(client_for, representative, clerk, six):
+    response = client_for(clerk).get(desk_url(six["plain"].company), {"assigned": "me"})
+
+    [row] = response.context["page_obj"]
+    assert row.assignee_current
+    assert "no longer represents" not in response.content.decode()
+
+
 def test_the_search_finds_a_case_by_its_number_or_its_last_digits(client_for, clerk, six):
     case = six["cordoba"]
     assert case.number is not None
@@ -171,6 +206,28 @@ def test_a_search_that_is_not_a_case_number_is_explained_not_run(client_for, cle
 
     assert set(listed(response)) == ids(six, *EVERY)
     assert "Type a case number" in response.content.decode()
+
+
+@pytest.mark.parametrize("text", ["²", "¹²³", "①", "٣"])
+def test_digits_that_are_not_ascii_are_explained_not_an_error(client_for, clerk, six, text):
+    """ "²" passes str.isdigit() and not int(): the list, its downloads and "all matching" say the
+    search is not a case number, as for any other text."""
+    company = six["plain"].company
+
+    response = client_for(clerk).get(desk_url(company), {"q": text})
+    assert set(listed(response)) == ids(six, *EVERY)
+    assert response.context["form"].errors["q"]
+    for name in ("companydesk_export_csv", "companydesk_export_xlsx"):
+        assert client_for(clerk).get(desk_url(company, name), {"q": text}).status_code == 302
+    bulk = client_for(clerk).post(desk_url(company, "companydesk_acknowledge"), {"scope": "all", "q": text})
+    assert bulk.status_code == 302
+
+
+@pytest.mark.parametrize("text", ["²", "12³", "①"])
+def test_the_case_list_search_reads_such_digits_as_a_name(client_for, clerk, six, text):
+    """The same root cause in complaints.selectors.complaint_search, which the desk's search reuses."""
+    response = client_for(clerk).get(reverse("complaint_list"), {"q": text})
+    assert response.status_code == 200
 
 
 def test_dates_in_the_wrong_order_are_an_error_on_the_page(client_for, clerk, six):
@@ -277,9 +334,10 @@ def test_the_page_costs_the_same_queries_for_5_rows_as_for_40(
     assert five == forty
     # Session; user; "is a representative" (the decorator); the representation of this company, with
     # it; the admin check (ASSIGN_CASE) and the acknowledgement check (ACKNOWLEDGE_CASE), one read of
-    # the representation each; the company's representatives (the admin's choices); the capped count;
-    # the page's rows with their cases, assignees and deadlines; the header's consumer-profile check and
-    # unread-inbox count.
+    # the representation each; everyone who ever represented the company, each marked whether cases
+    # may still be given to them (the admin's choices and filter); the capped count; the page's rows
+    # with their cases, assignees (still representatives or not) and deadlines; the header's
+    # consumer-profile check and unread-inbox count.
     with django_assert_max_num_queries(11):
         admin.get(url)
 
@@ -293,6 +351,8 @@ def test_the_page_opens_in_spanish(consumer, company, officer, clerk):
 
     assert 'lang="es-ar"' in page
     assert "Los expedientes de tu empresa" in page
+    # The acknowledgement is an "acuse de recibo"; "Recibido" would read as the "Received" column.
+    assert "Acuse de recibo" in page and "Con acuse de recibo" in page and "Recibido" not in page
 
 
 def test_a_part_not_yet_served_is_not_on_the_desk_even_in_a_served_case(

@@ -304,6 +304,26 @@ def test_a_bulk_acknowledgement_records_one_event_per_case_and_skips_those_alrea
     assert not CaseCompany.objects.filter(acknowledged_at__isnull=True).exists()
 
 
+def test_an_acknowledgement_leaves_the_clocks_alone(
+    consumer, company, officer, colleague, django_capture_on_commit_callbacks
+):
+    """It changes no wait (oversight/rules.py), so recording it costs no clock sync: a bulk
+    acknowledgement of thousands of cases would otherwise read and write two dozen rows per case."""
+
+    def cost(cases: int) -> tuple[int, int]:
+        ids = [part_of(served_case(consumer, company, officer)).pk for _ in range(cases)]
+        with CaptureQueriesContext(connection) as queries, django_capture_on_commit_callbacks(execute=True):
+            assert parts_acknowledge_bulk(company=company, part_ids=ids, by=colleague) == cases
+        clocks = [query for query in queries.captured_queries if "oversight_clock" in query["sql"]]
+        return len(queries), len(clocks)
+
+    (two, clocks_of_two), (four, clocks_of_four) = cost(2), cost(4)
+    assert clocks_of_two == clocks_of_four == 0
+    # Each case: its lock, its part's lock, its event (with the previous event's hash) and the part's
+    # update; nothing else per case.
+    assert (four - two) % 2 == 0 and (four - two) // 2 <= 7
+
+
 # --- Rules, applied when a case is served --------------------------------------------------------
 
 

@@ -115,6 +115,6 @@ def test_the_page_s_queries_do_not_grow_with_the_cases(client_for, supervisor, c
         for key, params in (("all", {}), ("one", {"province": "CABA"}), ("two", {"province": "CABA", "channel": "web"}))
     }
     assert after == before
-    # The session and user, the form's select, and figures()' own reads (with two filters, the facts'
-    # aggregations, the live counts and the time they were counted).
+    # The session and user, the form's select, and figures()' own reads (with two filters, the pair
+    # rows, the live counts and the time they were counted).
     assert max(after.values()) <= 22

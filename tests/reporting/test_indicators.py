@@ -4,7 +4,8 @@ the fact rows) compared with each other."""
 
 import dataclasses
 from datetime import date, timedelta
-from itertools import combinations
+from itertools import combinations, product
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -17,7 +18,7 @@ from oversight.models import Clock
 from oversight.services.digest import at_risk_horizon
 from parties.business_days import forget_calendar
 from parties.models import Company, Sector
-from reporting import aggregate
+from reporting import aggregate, indicators
 from reporting.indicators import Figures, Filters, _chosen, figures
 from reporting.models import CompanyFigure, PairFigure
 from reporting.refresh import rebuild, refresh
@@ -258,6 +259,21 @@ PAIR_SETS: list[dict[str, object]] = [
 ]
 
 
+# Every three filters with every combination of their values, four low-cardinality ones, all six.
+MANY_SETS: list[dict[str, object]] = [
+    *(
+        dict(zip(names, values, strict=True))
+        for names in combinations(FILTER_VALUES, 3)
+        for values in product(*(FILTER_VALUES[name] for name in names))
+    ),
+    *(
+        dict(zip(("sector", "channel", "vulnerable", "province"), values, strict=True))
+        for values in product(*(FILTER_VALUES[name] for name in ("sector", "channel", "vulnerable", "province")))
+    ),
+    {name: values[0] for name, values in FILTER_VALUES.items()},
+]
+
+
 def filters_of(office: Office, chosen: dict[str, object]) -> Filters:
     """June to August 2026, with these filters (company and conciliator named by Office attribute)."""
     values: dict[str, object] = {}
@@ -291,6 +307,25 @@ def test_the_pair_rows_and_the_facts_give_the_same_figures_for_every_pair_of_fil
         with_cases += pairs.filed > 0
     # Most combinations hold cases; the others must be empty alike.
     assert with_cases >= 30
+
+
+def test_three_filters_or_more_read_in_one_query_give_the_figures_of_the_orms_queries(office, monkeypatch):
+    """The facts path on PostgreSQL (one query: a CTE of the filtered rows, the stage histograms by
+    grouping sets) against the same aggregation as separate ORM queries (aggregate.summary_rows, the
+    path of other databases), for every three filters and their values, four, and all six."""
+    assert len(MANY_SETS) == 217
+    with_cases = 0
+    for chosen in MANY_SETS:
+        filters = filters_of(office, chosen)
+        with travel(REFRESHED):
+            one_query = figures(filters)
+            with monkeypatch.context() as patch:
+                patch.setattr(indicators, "connection", SimpleNamespace(vendor="elsewhere"))
+                orm = figures(filters)
+        assert (one_query.source, orm.source) == ("facts", "facts")
+        assert one_query == orm, chosen
+        with_cases += one_query.filed > 0
+    assert with_cases >= 40
 
 
 def test_a_companys_small_months_are_read_from_the_facts(office, monkeypatch, django_assert_num_queries):
