@@ -485,7 +485,7 @@ def two_filter_scenarios(chief: Client, dashboard: str, *, company: Company, cho
         )
     todo += [
         Scenario(
-            f"Dashboard, three filters: province BA, sector {sector} and channel web (facts table)",
+            f"Dashboard, three filters: province BA, sector {sector} and channel web (low-cardinality rows)",
             page(chief, dashboard, province="BA", sector=sector, channel="web"),
             n,
         ),
@@ -495,7 +495,8 @@ def two_filter_scenarios(chief: Client, dashboard: str, *, company: Company, cho
             n,
         ),
         Scenario(
-            f"Dashboard, three filters: province BA, sector {sector} and hipervulnerable consumers (facts table)",
+            f"Dashboard, three filters: province BA, sector {sector} and hipervulnerable consumers "
+            "(low-cardinality rows)",
             page(chief, dashboard, province="BA", sector=sector, vulnerable="on"),
             n,
         ),
@@ -507,18 +508,18 @@ def two_filter_scenarios(chief: Client, dashboard: str, *, company: Company, cho
         ),
         Scenario(
             "Dashboard, three filters: province BA, sector retail and channel web (the largest of the period, "
-            "facts table)",
+            "low-cardinality rows)",
             page(chief, dashboard, province="BA", sector="retail", channel="web"),
             n,
         ),
         Scenario(
-            f"Dashboard, three filters: the biggest company, its sector {sector} and channel web (facts table)",
+            f"Dashboard, three filters: the biggest company, its sector {sector} and channel web (pair rows)",
             page(chief, dashboard, company=company.cuit, sector=sector, channel="web"),
             n,
         ),
         Scenario(
             f"Dashboard, four filters: sector {sector}, channel whatsapp, hipervulnerable consumers and "
-            "province BA (facts table)",
+            "province BA (low-cardinality rows)",
             page(chief, dashboard, sector=sector, channel="whatsapp", vulnerable="on", province="BA"),
             n,
         ),
@@ -653,6 +654,49 @@ def compare_paths() -> bool:
                     f"pairs {1000 * (middle - clock):.0f} ms, facts {1000 * (done - middle):.0f} ms",
                     flush=True,
                 )
+    # A company with its own sector and one more filter: the company's pair rows when the sector
+    # holds every part of it in the period (indicators._company_sector_redundant).
+    for company_id in values["company_id"]:
+        own_sector = Company.objects.get(pk=company_id).sector
+        for third in ("province", "channel", "conciliator_id", "vulnerable"):
+            chosen = {"company_id": company_id, "sector": own_sector, third: values[third][0]}
+            filters = Filters(start=start, end=this_month, **chosen)
+            clock = time.perf_counter()
+            natural = figures(filters)
+            middle = time.perf_counter()
+            facts = figures(filters, source="facts")
+            done = time.perf_counter()
+            same = dataclasses.replace(natural, source="") == dataclasses.replace(facts, source="")
+            equal = equal and same
+            print(
+                f"{'equal' if same else 'DIFFERENT':9} {chosen}: {natural.filed:,} filed; "
+                f"{natural.source} {1000 * (middle - clock):.0f} ms, facts {1000 * (done - middle):.0f} ms",
+                flush=True,
+            )
+    # Three or four of the low-cardinality filters: their LowFigure rows.
+    low: list[dict[str, Any]] = [
+        {"province": "BA", "sector": biggest.sector, "channel": "web"},
+        {"province": "BA", "sector": "retail", "channel": "web"},
+        {"province": "BA", "sector": biggest.sector, "vulnerable": True},
+        {"province": "BA", "channel": "web", "vulnerable": True},
+        {"sector": biggest.sector, "channel": "whatsapp", "vulnerable": True},
+        {"province": "BA", "sector": biggest.sector, "channel": "whatsapp", "vulnerable": True},
+        {"province": "CABA", "sector": "retail", "channel": "phone", "vulnerable": False},
+    ]
+    for chosen in low:
+        filters = Filters(start=start, end=this_month, **chosen)
+        clock = time.perf_counter()
+        natural = figures(filters)
+        middle = time.perf_counter()
+        facts = figures(filters, source="facts")
+        done = time.perf_counter()
+        same = dataclasses.replace(natural, source="") == dataclasses.replace(facts, source="")
+        equal = equal and same
+        print(
+            f"{'equal' if same else 'DIFFERENT':9} {chosen}: {natural.filed:,} filed; "
+            f"{natural.source} {1000 * (middle - clock):.0f} ms, facts {1000 * (done - middle):.0f} ms",
+            flush=True,
+        )
     return equal
 
 

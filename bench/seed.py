@@ -1288,7 +1288,8 @@ def rebuild_reporting(conn: psycopg.Connection) -> float | None:
     seconds = time.monotonic() - started
     log(f"  rebuild() took {seconds:.1f}s{f': {result}' if result is not None else ''}")
     conn.execute(
-        "ANALYZE reporting_casefact, reporting_monthlyfigure, reporting_pairfigure, reporting_companyfigure,"
+        "ANALYZE reporting_casefact, reporting_monthlyfigure, reporting_pairfigure, reporting_lowfigure,"
+        " reporting_companyfigure,"
         " reporting_sectorfigure"
     )
     return seconds

@@ -28,10 +28,13 @@ Definitions (each tested against a hand calculation in tests/reporting/):
 How: with at most one filter besides the period, `figures` adds up the cube's rows (MonthlyFigure:
 counters summed in SQL, stage histograms merged here, a handful of rows); with two filters, the pair
 rows of those two (PairFigure, the same shape, every pair of the dashboard's filters); with three or
-more, it runs the very same aggregation over the fact rows (reporting/aggregate.py), in one query on
-PostgreSQL. All give equal Figures (tested). At a million cases the cube and the pair rows answer in
-a few milliseconds; the facts path finds the period's rows of any combination of the low-cardinality
-filters (province, sector, channel, hipervulnerable, conciliator) through the index
+four of province, sector, channel and hipervulnerable, their rows (LowFigure, `_from_low`); with a
+company, its own sector and one more filter, the company's pair rows (`_company_sector_redundant`);
+with any other three or more, it runs the very same aggregation over the fact rows
+(reporting/aggregate.py), in one query on PostgreSQL. All give equal Figures (tested). At a million
+cases the summary rows answer in a few milliseconds; the facts path finds the period's rows of any
+combination of the low-cardinality filters (province, sector, channel, hipervulnerable, conciliator)
+through the index
 `casefact_month_dims`, which checks them all in the index, and a company's through its own index:
 6 to 50 ms of SQL for up to 13,000 rows (bench/RESULTS.md, sessions 6 and 7).
 """
@@ -44,7 +47,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import QuerySet, Sum
+from django.db.models import Exists, OuterRef, QuerySet, Sum
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -59,6 +62,7 @@ from .models import (
     CaseFact,
     Dimension,
     LiveCount,
+    LowFigure,
     MonthlyFigure,
     PairFigure,
     RefreshState,
@@ -151,7 +155,9 @@ class Figures:
     deadlines_overdue: int = 0
     deadlines_due_soon: int = 0
     live_at: datetime | None = None
-    # Where the figures come from: "cube" (one filter or none), "pairs" (two) or "facts" (more).
+    # Where the figures come from: "cube" (one filter or none), "pairs" (two, or a company with its
+    # own sector and one more), "low" (three or four of province, sector, channel, hipervulnerable)
+    # or "facts" (the others).
     source: str = "cube"
     notes: list[str] = field(default_factory=list)
 
@@ -207,12 +213,24 @@ def _from_cube(filters: Filters, start: date, end: date, chosen: list[tuple[str,
     return month_rows, _chosen_lines(month_rows, breakdown, chosen)
 
 
-def _from_pairs(filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]]) -> tuple[list, Breakdown]:
+def _from_pairs(
+    filters: Filters,
+    start: date,
+    end: date,
+    chosen: list[tuple[str, str, Any]],
+    *,
+    facts_chosen: list[tuple[str, str, Any]] | None = None,
+) -> tuple[list, Breakdown]:
     """The pair rows of the two filters chosen. A company's pairs skip its months with fewer than
     aggregate.COMPANY_PAIR_MIN_PARTS parts (reporting/refresh.py): those few rows are read from the
     facts (one more query, on the index on company and month), the company's months told apart by
-    its cube rows (one query), by the very rule the refresh wrote them with."""
-    (dim, _column, value), (dim2, _column2, value2) = chosen  # in aggregate.PAIRS order (_FILTER_DIMS)
+    its cube rows (one query), by the very rule the refresh wrote them with. `facts_chosen`: the
+    filters those fact rows are chosen by, when they are more than the pair (a company's own sector,
+    `_company_sector_redundant`)."""
+    pair_chosen = [c for c in chosen if c[0] != Dimension.SECTOR] if len(chosen) == 3 else chosen
+    if facts_chosen is None and len(chosen) == 3:
+        facts_chosen = chosen
+    (dim, _column, value), (dim2, _column2, value2) = pair_chosen  # in aggregate.PAIRS order (_FILTER_DIMS)
     rows = PairFigure.objects.filter(
         month__gte=start,
         month__lte=end,
@@ -236,10 +254,91 @@ def _from_pairs(filters: Filters, start: date, end: date, chosen: list[tuple[str
             ).values_list("month", flat=True)
         )
         if small:
-            more_rows, more = _from_facts(filters, start, end, chosen, months=small)
+            more_rows, more = _from_facts(filters, start, end, facts_chosen or chosen, months=small)
             month_rows += more_rows
             breakdown = _merged(breakdown, more)
+    return month_rows, _chosen_lines(month_rows, breakdown, pair_chosen)
+
+
+def _company_sector_redundant(start: date, end: date, chosen: list[tuple[str, str, Any]]) -> bool:
+    """A company, a sector and one more filter, where the sector selects every part of the company in
+    the period: the company's pair with the third filter answers (`_from_pairs`, its months under
+    the minimum read from the facts with the sector). The fact rows carry the company's sector of
+    the day they were built (a company moved to another sector keeps old rows until rebuilt), so it
+    is checked, in one query on the summary rows: in every month of the company that has pair rows
+    (its cube row's `filed` at least aggregate.COMPANY_PAIR_MIN_PARTS), the pair (company, sector)
+    counts as many parts as the company's cube row."""
+    dims = {dim: value for dim, _column, value in chosen}
+    if len(chosen) != 3 or Dimension.COMPANY not in dims or Dimension.SECTOR not in dims:
+        return False
+    company = aggregate.cube_key(dims[Dimension.COMPANY])
+    same = PairFigure.objects.filter(
+        dim=Dimension.COMPANY,
+        key=company,
+        dim2=Dimension.SECTOR,
+        key2=aggregate.cube_key(dims[Dimension.SECTOR]),
+        by_dim="",
+        by_key="",
+        month=OuterRef("month"),
+        filed=OuterRef("filed"),
+    )
+    other = MonthlyFigure.objects.filter(
+        dim=Dimension.COMPANY,
+        key=company,
+        by_dim="",
+        by_key="",
+        month__gte=start,
+        month__lte=end,
+        filed__gte=aggregate.COMPANY_PAIR_MIN_PARTS,
+    ).exclude(Exists(same))
+    return not other.exists()
+
+
+# The low-cardinality filters LowFigure combines, and the field holding each one's value.
+_LOW_FIELDS: dict[str, str] = {
+    Dimension.PROVINCE: "province",
+    Dimension.SECTOR: "sector",
+    Dimension.CHANNEL: "channel",
+    Dimension.VULNERABLE: "vulnerable",
+}
+
+
+def _from_low(filters: Filters, start: date, end: date, chosen: list[tuple[str, str, Any]]) -> tuple[list, Breakdown]:
+    """Three or four of the low-cardinality filters: the LowFigure rows of the values chosen (counting
+    parts with a sector, cases without), summed here over the filter left out (at most 24 rows a
+    month: the provinces), their histograms merged; the lines by channel are the channel's rows, the
+    lines by conciliator the breakdown rows. Three queries, as the cube."""
+    rows = LowFigure.objects.filter(
+        month__gte=start,
+        month__lte=end,
+        counted="parts" if counts_parts(filters) else "cases",
+        **{_LOW_FIELDS[dim]: aggregate.cube_key(value) for dim, _column, value in chosen},
+    )
+    by_month: dict[date, list[dict]] = {}
+    by_channel: dict[str, list[dict]] = {}
+    for row in rows.filter(by_dim="").values("month", "channel", *_MONTH_FIELDS):
+        by_month.setdefault(row["month"], []).append(row)
+        by_channel.setdefault(row["channel"], []).append(row)
+    month_rows = [{"month": month, **_added(month_lines)} for month, month_lines in by_month.items()]
+    breakdown = _cube_breakdown(rows)
+    breakdown[Dimension.CHANNEL] = {
+        channel: {
+            **{n: sum(line[n] for line in lines) for n in aggregate.ROW_COUNTERS},
+            "resolution": aggregate.merge(line["stage_days"].get("resolution") for line in lines),
+        }
+        for channel, lines in by_channel.items()
+    }
     return month_rows, _chosen_lines(month_rows, breakdown, chosen)
+
+
+def _added(rows: list[dict]) -> dict[str, Any]:
+    """Summary rows of one month as one: counters added, stage histograms and states merged."""
+    stages = {stage for row in rows for stage in row["stage_days"]}
+    return {
+        **{n: sum(row[n] for row in rows) for n in aggregate.COUNTERS},
+        "stage_days": {stage: aggregate.merge(row["stage_days"].get(stage) for row in rows) for stage in stages},
+        "states": aggregate.merge(row["states"] for row in rows),
+    }
 
 
 def _summed(rows: QuerySet[MonthlyFigure] | QuerySet[PairFigure]) -> tuple[list, Breakdown]:
@@ -274,7 +373,7 @@ def _merged(first: Breakdown, second: Breakdown) -> Breakdown:
     return merged
 
 
-def _cube_breakdown(rows: QuerySet[MonthlyFigure] | QuerySet[PairFigure]) -> Breakdown:
+def _cube_breakdown(rows: QuerySet[MonthlyFigure] | QuerySet[PairFigure] | QuerySet[LowFigure]) -> Breakdown:
     """The lines by conciliator and by channel from the cube's breakdown rows: their counters summed
     in SQL, their resolution histograms merged here (one per month and line: a handful)."""
     breakdown: Breakdown = {by_dim: {} for by_dim in _BREAKDOWNS}
@@ -527,20 +626,27 @@ def _live(filters: Filters) -> tuple[int | None, int, int, datetime | None]:
 
 
 # Where figures() reads from, by the number of filters chosen besides the period.
-_SOURCES = {"cube": _from_cube, "pairs": _from_pairs, "facts": _from_facts}
+_SOURCES = {"cube": _from_cube, "pairs": _from_pairs, "low": _from_low, "facts": _from_facts}
 
 
 def figures(filters: Filters, *, source: str = "") -> Figures:
     """Every indicator of the dashboard for these filters, in a constant number of queries: with at
     most one filter besides the period, from the cube (MonthlyFigure); with two, from the pair rows
-    (PairFigure); with three or more, from the fact rows (the same SQL aggregation the cube and the
-    pair rows are built with, so all give the same figures). `source="facts"` (or "cube" for at most
-    one filter, "pairs" for two) forces a path: the tests compare them; the bench times them."""
+    (PairFigure); with three or four low-cardinality ones, from their rows (LowFigure, source "low");
+    with a company, its own sector and one more, from the company's pairs; otherwise from the fact
+    rows (the same SQL aggregation the summary rows are built with, so all give the same figures).
+    `source="facts"` (or the natural summary rows: "cube" for at most one filter, "pairs" for two,
+    "low" for three or four low-cardinality ones) forces a path: the tests compare them; the bench
+    times them."""
     start, end = filters.start.replace(day=1), filters.end.replace(day=1)
     chosen = _chosen(filters)
     natural = "cube" if len(chosen) <= 1 else "pairs" if len(chosen) == 2 else "facts"
+    if natural == "facts" and all(dim in _LOW_FIELDS for dim, _column, _value in chosen):
+        natural = "low"
     if source not in _SOURCES:
         source = natural
+        if natural == "facts" and _company_sector_redundant(start, end, chosen):
+            source = "pairs"
     elif source != "facts" and source != natural:
         raise ValueError(f"{len(chosen)} filters are not in the {source}: read the {natural} or the facts.")
     month_rows, breakdown = _SOURCES[source](filters, start, end, chosen)

@@ -312,6 +312,43 @@ class PairFigure(FigureCounters):
         return f"{self.month:%Y-%m} {self.dim}={self.key} {self.dim2}={self.key2} {self.by_dim}={self.by_key}"
 
 
+class LowFigure(FigureCounters):
+    """The cube of the low-cardinality filters at once, for three or four of them: for each month of
+    filing, one row per combination of province, sector, channel and hipervulnerable consumers that
+    occurs, counting company parts (`counted` "parts", a sector chosen: each part of the sector is
+    its case), and one per province, channel and hipervulnerable counting each case once (`counted`
+    "cases", sector ""). Every counter, stage histogram and state, and the same broken down by
+    conciliator (`by_dim`; counters and the resolution histogram only). A filter left out is summed
+    over its rows; the lines by channel are the channel's rows. Written by the same refresh as the
+    cube (reporting/refresh.py); read by `indicators.figures` for three or four of these filters."""
+
+    month = models.DateField()
+    counted = models.CharField(max_length=5)  # "parts" or "cases"
+    province = models.CharField(max_length=24, blank=True)
+    sector = models.CharField(max_length=24, blank=True)
+    channel = models.CharField(max_length=24, blank=True)
+    vulnerable = models.CharField(max_length=1, blank=True)  # "1" / "0", as aggregate.cube_key
+    by_dim = models.CharField(max_length=12, blank=True)
+    by_key = models.CharField(max_length=24, blank=True)
+
+    class Meta:
+        # Its index serves the reads: a filter left out is one of province, channel, hipervulnerable
+        # (the sector is "" when counting cases), the province the likeliest and the widest: last.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["counted", "by_dim", "sector", "vulnerable", "channel", "province", "by_key", "month"],
+                name="lowfigure_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="lowfigure_month")]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.month:%Y-%m} {self.counted} {self.province}/{self.sector}/{self.channel}/{self.vulnerable} "
+            f"{self.by_dim}={self.by_key}"
+        )
+
+
 class CompanyFigure(models.Model):
     """A company's published figures over the window (cases filed in the last 12 complete months),
     refreshed by beat. Rates are null when there is nothing to divide by."""

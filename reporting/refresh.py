@@ -26,7 +26,10 @@ channel (`Grouping`: breakdown rows keep their counters and resolution histogram
 rows (PairFigure): the same for each pair of values of two of those dimensions (every pair of the
 dashboard's filters, aggregate.PAIRS), so that two filters are read from a handful of rows too; only
 the combinations that occur have rows, and a company's pairs only its months with at least
-aggregate.COMPANY_PAIR_MIN_PARTS parts (the others are read from the facts). Company and sector rows
+aggregate.COMPANY_PAIR_MIN_PARTS parts (the others are read from the facts). The low-cardinality rows
+(LowFigure, `LOW_GROUPINGS`): province, sector, channel and hipervulnerable together over parts,
+province, channel and hipervulnerable over cases, each also by conciliator, for three or four of
+those filters (150,509 rows at a million cases, 20 s of a full rebuild). Company and sector rows
 (and pairs with either) count parts (a company's part is its case); the others count cases (lead
 rows). On PostgreSQL the rows are inserted by one INSERT … SELECT per grouping (no row passes
 through Python), and the groupings that are another one under other labels are copied from it
@@ -80,6 +83,7 @@ from .models import (
     CompanyFigure,
     Dimension,
     LiveCount,
+    LowFigure,
     MonthlyFigure,
     PairFigure,
     RefreshState,
@@ -231,11 +235,16 @@ class Grouping:
     by_column: str | None = None
     dim2: str = ""
     column2: str | None = None
+    # The rows of the low-cardinality filters together (LowFigure): province, sector (when counting
+    # parts), channel and hipervulnerable; `dim` is then Dimension.ALL and unused.
+    low: bool = False
 
     @property
     def full(self) -> bool:
         # The "all cases" rows broken down by conciliator and by channel are also each conciliator's
         # and each channel's own rows (DERIVED): those stay full.
+        if self.low:
+            return not self.by_dim
         return not self.by_dim or self.dim == Dimension.ALL
 
     @property
@@ -243,17 +252,25 @@ class Grouping:
         return tuple(STAGE_COLUMNS) if self.full else ("resolution",)
 
     @property
-    def model(self) -> type[MonthlyFigure] | type[PairFigure]:
+    def model(self) -> type[MonthlyFigure] | type[PairFigure] | type[LowFigure]:
+        if self.low:
+            return LowFigure
         return PairFigure if self.dim2 else MonthlyFigure
 
     @property
     def labels(self) -> dict[str, str]:
         """The row's dimension fields and their values."""
+        if self.low:
+            return {"counted": "parts" if self.parts else "cases", "by_dim": self.by_dim}
         return {"dim": self.dim, **({"dim2": self.dim2} if self.dim2 else {}), "by_dim": self.by_dim}
 
     @property
     def keys(self) -> dict[str, str | None]:
         """The row's key fields and the fact column each one holds (None: always "")."""
+        if self.low:
+            sector = "sector" if self.parts else None
+            low = {"province": "province", "sector": sector, "channel": "channel", "vulnerable": "vulnerable"}
+            return {**low, "by_key": self.by_column}
         return {"key": self.column, **({"key2": self.column2} if self.dim2 else {}), "by_key": self.by_column}
 
     @property
@@ -287,6 +304,15 @@ def _groupings() -> Iterator[Grouping]:
         for by_dim in BREAKDOWNS:
             if by_dim not in dims:
                 yield _pair(dims, by_dim)
+    yield from LOW_GROUPINGS
+
+
+# The LowFigure rows: counting parts (with the sector) and cases (without), full and by conciliator.
+LOW_GROUPINGS = tuple(
+    Grouping(Dimension.ALL, None, parts, by_dim, BREAKDOWNS.get(by_dim), low=True)
+    for parts in (True, False)
+    for by_dim in ("", Dimension.CONCILIATOR)
+)
 
 
 def _derived() -> dict[Grouping, Grouping]:
@@ -363,6 +389,11 @@ def cube_rows(months: set[date] | None) -> list[MonthlyFigure]:
 def pair_rows(months: set[date] | None) -> list[PairFigure]:
     """Every PairFigure row of these months (None: all), as `cube_rows`."""
     return _counted((g for g in _groupings() if g.model is PairFigure), months)
+
+
+def low_rows(months: set[date] | None) -> list[LowFigure]:
+    """Every LowFigure row of these months (None: all), as `cube_rows`."""
+    return _counted(LOW_GROUPINGS, months)
 
 
 def _key_expression(column: str | None) -> Any:
@@ -518,9 +549,9 @@ def _insert_cube_rows(months: set[date] | None) -> None:
 def write_cube(months: set[date] | None) -> None:
     """Replace the cube and pair rows of these months (None: all of them) in one transaction: readers
     see the old rows or the new ones, never a month half written."""
-    rows = None if connection.vendor == "postgresql" else [*cube_rows(months), *pair_rows(months)]
+    rows = None if connection.vendor == "postgresql" else [*cube_rows(months), *pair_rows(months), *low_rows(months)]
     with transaction.atomic():
-        for model in (MonthlyFigure, PairFigure):
+        for model in (MonthlyFigure, PairFigure, LowFigure):
             stale = model.objects.all() if months is None else model.objects.filter(month__in=months)
             stale.delete()
         if rows is None:
@@ -528,6 +559,7 @@ def write_cube(months: set[date] | None) -> None:
         else:
             MonthlyFigure.objects.bulk_create([r for r in rows if isinstance(r, MonthlyFigure)], batch_size=2000)
             PairFigure.objects.bulk_create([r for r in rows if isinstance(r, PairFigure)], batch_size=2000)
+            LowFigure.objects.bulk_create([r for r in rows if isinstance(r, LowFigure)], batch_size=2000)
 
 
 # --- Company and sector figures ---------------------------------------------------------------------

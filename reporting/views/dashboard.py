@@ -5,8 +5,9 @@ configured (config/routers.py), so reporting never slows filing and hearings.
 
 Queries: the session and the user, the conciliators of the filter's select, the company of a CUIT
 filter, and what `indicators.figures` reads (a constant number): none grows with the cases.
-One filter or none reads the cube, two the pair rows, three or more the fact rows in one query
-(reporting/indicators.py; timings at a million cases in bench/RESULTS.md, session 7)."""
+One filter or none reads the cube, two the pair rows, three or four low-cardinality filters their own
+rows, others the fact rows in one query (reporting/indicators.py; timings at a million cases in
+bench/RESULTS.md, session 7)."""
 
 from django.conf import settings
 from django.http import Http404, HttpResponse

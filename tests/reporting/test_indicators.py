@@ -20,8 +20,8 @@ from parties.business_days import forget_calendar
 from parties.models import Company, Sector
 from reporting import aggregate, indicators
 from reporting.indicators import Figures, Filters, _chosen, figures
-from reporting.models import CompanyFigure, PairFigure
-from reporting.refresh import rebuild, refresh
+from reporting.models import CaseFact, CompanyFigure, PairFigure
+from reporting.refresh import rebuild, refresh, write_cube
 from reporting.transparency import published_figures, sector_figure
 from tests.complaints.factories import draft_case
 from tests.reporting.scenario import (
@@ -227,10 +227,15 @@ def test_two_filters_read_the_pair_rows(office):
 
 
 def test_three_filters_read_the_facts(office):
-    found = july(province="CABA", channel="web", vulnerable=True)
+    found = july(province="CABA", channel="web", conciliator_id=office.bruno.pk)
     assert found.source == "facts"
-    # G is the only hipervulnerable consumer: in CABA, on the web.
+    # Bruno heard G, a consumer in CABA who filed on the web.
     assert (found.filed, found.with_outcome, found.rates.agreement_hearing) == (1, 1, 1.0)
+    # Three of the low-cardinality filters: their own summary rows (LowFigure).
+    low = july(province="CABA", channel="web", vulnerable=True)
+    assert low.source == "low"
+    # G is the only hipervulnerable consumer: in CABA, on the web.
+    assert (low.filed, low.with_outcome, low.rates.agreement_hearing) == (1, 1, 1.0)
     with pytest.raises(ValueError):
         figures(Filters(start=JULY, end=JULY, province="BA", channel="web", vulnerable=True), source="pairs")
     with pytest.raises(ValueError):
@@ -318,10 +323,10 @@ def test_three_filters_or_more_read_in_one_query_give_the_figures_of_the_orms_qu
     for chosen in MANY_SETS:
         filters = filters_of(office, chosen)
         with travel(REFRESHED):
-            one_query = figures(filters)
+            one_query = figures(filters, source="facts")
             with monkeypatch.context() as patch:
                 patch.setattr(indicators, "connection", SimpleNamespace(vendor="elsewhere"))
-                orm = figures(filters)
+                orm = figures(filters, source="facts")
         assert (one_query.source, orm.source) == ("facts", "facts")
         assert one_query == orm, chosen
         with_cases += one_query.filed > 0
@@ -363,6 +368,89 @@ def test_a_companys_small_months_are_read_from_the_facts(office, monkeypatch, dj
                 assert dataclasses.replace(pairs, source="") == dataclasses.replace(facts, source=""), chosen
 
 
+# A company, a sector and one more filter, with every combination of their values.
+COMPANY_SECTOR_SETS: list[dict[str, object]] = [
+    {"company": company, "sector": sector, third: value}
+    for company in FILTER_VALUES["company"]
+    for sector in FILTER_VALUES["sector"]
+    for third in ("province", "channel", "conciliator", "vulnerable")
+    for value in FILTER_VALUES[third]
+]
+
+
+def test_a_company_with_its_own_sector_and_one_more_filter_reads_the_pair_rows(office, monkeypatch):
+    """The sector adds nothing when every part of the company in the period has it: the company's
+    pair with the third filter answers, with the figures of the facts. X is in retail, Y and Z in
+    telecom; a company with another sector, or four filters, stays on the facts."""
+    assert len(COMPANY_SECTOR_SETS) == 48
+    with_cases = 0
+    for minimum in (1, 2, 1000):  # every month with pair rows, months mixed, none
+        monkeypatch.setattr(aggregate, "COMPANY_PAIR_MIN_PARTS", minimum)
+        with travel(REFRESHED):
+            rebuild()
+        for chosen in COMPANY_SECTOR_SETS:
+            filters = filters_of(office, chosen)
+            with travel(REFRESHED):
+                natural, facts = figures(filters), figures(filters, source="facts")
+            own = {"x": "retail", "y": "telecom", "z": "telecom"}[str(chosen["company"])] == chosen["sector"]
+            if minimum == 1:  # (else a company's months without pair rows read the facts, sector included)
+                assert natural.source == ("pairs" if own else "facts"), chosen
+            assert dataclasses.replace(natural, source="") == dataclasses.replace(facts, source=""), (minimum, chosen)
+            with_cases += natural.filed > 0
+    assert with_cases >= 30
+    four = filters_of(office, {"company": "x", "sector": "retail", "channel": "web", "province": "CABA"})
+    with travel(REFRESHED):
+        assert figures(four).source == "facts"
+
+
+def test_a_company_whose_parts_have_two_sectors_stays_on_the_facts(office, django_assert_num_queries):
+    """A company moved to another sector keeps fact rows of the old one until they are rebuilt: the
+    sector then selects some of its parts only, and the pair rows would count them all."""
+    x_july = CaseFact.objects.filter(company=office.x, filed_month=JULY)
+    assert set(x_july.values_list("sector", flat=True)) == {"retail"} and x_july.count() > 1
+    CaseFact.objects.filter(pk=x_july.order_by("pk").values_list("pk", flat=True)[0]).update(sector="telecom")
+    with travel(REFRESHED):
+        write_cube(None)
+    for sector in ("retail", "telecom"):
+        filters = Filters(start=JULY, end=JULY, company_id=office.x.pk, sector=sector, channel="web")
+        with travel(REFRESHED):
+            natural, facts = figures(filters), figures(filters, source="facts")
+        assert natural.source == "facts"
+        assert dataclasses.replace(natural, source="") == dataclasses.replace(facts, source="")
+    # Its own sector again: the check (one query), the company's months, the pair rows (3), names,
+    # the "now" figures (2).
+    with travel(REFRESHED):
+        rebuild()
+    own = Filters(start=JUNE, end=JULY, company_id=office.x.pk, sector="retail", channel="web")
+    with travel(REFRESHED), django_assert_num_queries(8):
+        assert figures(own).source == "pairs"
+
+
+# Three or four of the low-cardinality filters, with every combination of their values.
+LOW_NAMES = ("province", "sector", "channel", "vulnerable")
+LOW_SETS: list[dict[str, object]] = [
+    dict(zip(names, values, strict=True))
+    for size in (3, 4)
+    for names in combinations(LOW_NAMES, size)
+    for values in product(*(FILTER_VALUES[name] for name in names))
+]
+
+
+def test_three_or_four_low_cardinality_filters_read_their_rows_with_the_figures_of_the_facts(office):
+    assert len(LOW_SETS) == 48
+    with_cases = 0
+    for chosen in LOW_SETS:
+        filters = filters_of(office, chosen)
+        with travel(REFRESHED):
+            low, facts = figures(filters), figures(filters, source="facts")
+        assert (low.source, facts.source) == ("low", "facts")
+        assert dataclasses.replace(low, source="") == dataclasses.replace(facts, source=""), chosen
+        with_cases += low.filed > 0
+    assert with_cases >= 15
+    with pytest.raises(ValueError):
+        figures(filters_of(office, {"province": "BA", "sector": "telecom", "company": "x"}), source="low")
+
+
 def test_the_filters_are_paired_in_the_order_of_the_pair_rows(office):
     every = {"vulnerable": True, "conciliator": "ana", "channel": "web", "sector": "retail", "company": "x"}
     chosen = _chosen(filters_of(office, {**every, "province": "BA"}))
@@ -386,9 +474,13 @@ def test_a_constant_number_of_queries(office, django_assert_num_queries):
         figures(Filters(start=JUNE, end=JULY, company_id=office.x.pk, conciliator_id=office.ana.pk))
     # Three: the facts on PostgreSQL, ONE query reading the filtered rows once (counters, companies'
     # answers, histograms, states, lines by conciliator and channel); names; the "now" figures (2).
-    combined = Filters(start=JUNE, end=JULY, province="CABA", channel="web", vulnerable=True)
+    combined = Filters(start=JUNE, end=JULY, province="CABA", channel="web", conciliator_id=office.ana.pk)
     with travel(REFRESHED), django_assert_num_queries(4):
         figures(combined)
+    # Three or four low-cardinality filters: their rows as the cube's (3), names, the "now" figures (2).
+    low = Filters(start=JUNE, end=JULY, province="CABA", sector="retail", channel="web", vulnerable=True)
+    with travel(REFRESHED), django_assert_num_queries(6):
+        assert figures(low).source == "low"
 
 
 def refreshed_july(**filters: object) -> Figures:
@@ -503,10 +595,15 @@ def test_every_companys_survey_answer_counts(three_companies):
         assert found.rates.company_satisfaction == pytest.approx(3.0)
         assert found.rates.company_solved == pytest.approx(1 / 3)
         assert found.rates.company_would_return == pytest.approx(2 / 3)
-    # Two filters (the pair rows), and three (the facts): the same four.
+    # Two filters (the pair rows), and three (their low-cardinality rows, and the facts): the same four.
     combined = july(province="CABA", channel="web")
     assert (combined.source, combined.surveys_answered, combined.rates.company_satisfaction) == ("pairs", 4, 3.0)
     combined = july(province="CABA", channel="web", vulnerable=False)
+    assert (combined.source, combined.surveys_answered, combined.rates.company_satisfaction) == ("low", 4, 3.0)
+    with travel(REFRESHED):
+        combined = figures(
+            Filters(start=JULY, end=JULY, province="CABA", channel="web", vulnerable=False), source="facts"
+        )
     assert (combined.source, combined.surveys_answered, combined.rates.company_satisfaction) == ("facts", 4, 3.0)
     # One company (not the lead): its part, the consumer's answer and its own.
     one = july(company_id=second.company_id)
@@ -610,3 +707,24 @@ def test_the_pair_rows_count_shared_cases_as_the_facts_do(shared, company, conci
     with travel(REFRESHED):
         caba = figures(Filters(start=JULY, end=JULY, province="CABA", channel="web"))
     assert (caba.filed, caba.closed, caba.company_absences) == (3, 1, 1)
+
+
+def test_the_low_cardinality_rows_and_a_company_with_its_sector_count_shared_cases_as_the_facts_do(shared, company):
+    bank = Company.objects.get(legal_name="Banco J S.A.")
+    every: list[dict[str, object]] = [
+        {"province": "CABA", "channel": "web", "vulnerable": False},
+        *({"province": "CABA", "channel": "web", "sector": sector} for sector in (Sector.BANKING, company.sector)),
+        *(
+            {"province": "CABA", "channel": "web", "vulnerable": False, "sector": sector}
+            for sector in (Sector.BANKING, company.sector)
+        ),
+        {"company_id": company.pk, "sector": company.sector, "channel": "web"},
+        {"company_id": bank.pk, "sector": Sector.BANKING, "province": "CABA"},
+    ]
+    for chosen in every:
+        filters = Filters(start=JULY, end=JULY, **chosen)  # type: ignore[arg-type]
+        with travel(REFRESHED):
+            natural, facts = figures(filters), figures(filters, source="facts")
+        assert natural.source == ("pairs" if "company_id" in chosen else "low")
+        assert natural.filed > 0, chosen
+        assert dataclasses.replace(natural, source="") == dataclasses.replace(facts, source=""), chosen

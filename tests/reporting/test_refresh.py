@@ -16,7 +16,16 @@ from parties.models import Company, Sector
 from reporting import aggregate
 from reporting import refresh as refresh_module
 from reporting.indicators import Filters, figures
-from reporting.models import CaseFact, CompanyFigure, MonthlyFigure, PairFigure, RefreshState, SectorFigure, Survey
+from reporting.models import (
+    CaseFact,
+    CompanyFigure,
+    LowFigure,
+    MonthlyFigure,
+    PairFigure,
+    RefreshState,
+    SectorFigure,
+    Survey,
+)
 from reporting.refresh import OVERLAP, rebuild, refresh, window
 from reporting.tasks import rebuild_reporting, refresh_reporting
 from tests.complaints.factories import draft_case
@@ -319,7 +328,9 @@ def test_the_cube_written_in_sql_holds_the_rows_the_orm_counts(office):
     )  # July 2025 and July 2026
 
 
-def comparable_rows(model: type[MonthlyFigure] | type[PairFigure], rows: list | None = None) -> list[str]:
+def comparable_rows(
+    model: type[MonthlyFigure] | type[PairFigure] | type[LowFigure], rows: list | None = None
+) -> list[str]:
     """A summary table's rows (or these unsaved ones) as sorted JSON, ids left out."""
     names = [f.name for f in model._meta.concrete_fields if f.name != "id"]
     if rows is None:
@@ -369,6 +380,28 @@ def test_the_pair_rows_written_in_sql_hold_the_rows_the_orm_counts(office, monke
     assert MonthlyFigure.objects.filter(dim="company", key=str(office.x.pk), by_dim="channel", month=date(2025, 7, 1))
 
 
+def test_the_low_cardinality_rows_written_in_sql_hold_the_rows_the_orm_counts(office):
+    """LowFigure: province, sector, channel and hipervulnerable together, counting parts (with the
+    sector) and cases (without), full and by conciliator; inserted by SQL, counted with the ORM alike."""
+    with travel(REFRESHED):
+        rebuild()
+    written = comparable_rows(LowFigure)
+    assert len(written) > 20
+    assert written == comparable_rows(LowFigure, refresh_module.low_rows(None))
+    assert set(LowFigure.objects.values_list("counted", "by_dim").distinct()) == {
+        ("parts", ""),
+        ("parts", "conciliator"),
+        ("cases", ""),
+        ("cases", "conciliator"),
+    }
+    assert not LowFigure.objects.filter(counted="cases").exclude(sector="").exists()
+    lines = LowFigure.objects.exclude(by_dim="")
+    assert all(set(row.stage_days) <= {"resolution"} and row.states == {} for row in lines)
+    # July's web cases of consumers in CABA (A B G), each counted once: the hipervulnerable G, and A B.
+    web = LowFigure.objects.filter(counted="cases", province="CABA", channel="web", by_dim="", month=JULY)
+    assert sorted((row.vulnerable, row.filed) for row in web) == [("0", 2), ("1", 1)]
+
+
 def test_an_incremental_refresh_rewrites_the_pair_rows_of_the_months_that_moved(three, officer):
     p, q, _r = three
     with travel(at(7, 3, 9)):
@@ -379,6 +412,7 @@ def test_an_incremental_refresh_rewrites_the_pair_rows_of_the_months_that_moved(
         assert refresh().months == 1
     assert comparable_rows(PairFigure) == comparable_rows(PairFigure, refresh_module.pair_rows(None))
     assert comparable_rows(MonthlyFigure) == comparable_rows(MonthlyFigure, refresh_module.cube_rows(None))
+    assert comparable_rows(LowFigure) == comparable_rows(LowFigure, refresh_module.low_rows(None))
     web = PairFigure.objects.get(dim="province", key="CABA", dim2="channel", key2="web", by_dim="", month=JULY)
     assert (web.filed, web.admitted, web.rejected) == (3, 1, 1)
 
