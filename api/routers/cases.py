@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -33,6 +33,7 @@ from parties.models import Province, User
 
 from ..auth import KeyContext, require_scope
 from ..cursors import cursor_for, position_of
+from ..downloads import stored_file_response
 from ..errors import VALIDATION_ERROR, ApiError, error_responses
 from ..models import Scope
 from ..schemas import CaseDetail, CasePage, Day
@@ -374,13 +375,4 @@ def get_case(request: HttpRequest, case_id: int):
 def download_evidence(request: HttpRequest, evidence_id: int):
     context = require_scope(request, Scope.READ)
     evidence = evidence_for_key(context, evidence_id)
-    try:
-        handle = evidence.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(evidence.file, filename=evidence.original_name, content_type=evidence.content_type)

@@ -6,7 +6,7 @@ reading it (hearings/policy.py `may_read_acta`, as hearings/views/outcome.py `ac
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
@@ -17,6 +17,7 @@ from hearings.models import Acta, Hearing
 
 from ..auth import KeyContext, require_scope
 from ..cursors import cursor_for, invalid_cursor, position_of
+from ..downloads import stored_file_response
 from ..errors import error_responses
 from ..models import Scope
 from ..schemas import ActaOut, Day, HearingPage
@@ -190,15 +191,6 @@ def hearing_acta(request: HttpRequest, hearing_id: int):
 def hearing_acta_pdf(request: HttpRequest, hearing_id: int):
     context = require_scope(request, Scope.READ)
     hearing, acta = acta_for_key(context, hearing_id)
-    try:
-        handle = acta.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
     number = hearing.complaint.number or hearing.complaint_id
     # Named as the page names it (hearings/views/outcome.py `acta_download`).
-    response = FileResponse(
-        handle, as_attachment=True, filename=f"acta-{number}-{hearing.pk}.pdf", content_type="application/pdf"
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_file_response(acta.file, filename=f"acta-{number}-{hearing.pk}.pdf", content_type="application/pdf")
