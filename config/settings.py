@@ -6,7 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_int, env_list, env_str
+from config.env import env_bool, env_choice, env_int, env_json_object, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -369,6 +369,14 @@ if SMS_PROVIDER == "twilio" and not TWILIO_FROM_NUMBER:
     raise ImproperlyConfigured("SMS_PROVIDER=twilio needs TWILIO_FROM_NUMBER (E.164).")
 if WHATSAPP_PROVIDER == "twilio" and not TWILIO_WHATSAPP_FROM:
     raise ImproperlyConfigured("WHATSAPP_PROVIDER=twilio needs TWILIO_WHATSAPP_FROM.")
+# WhatsApp outside a 24-hour conversation window delivers only approved templates (Twilio's Content API):
+# a JSON object {event: {language: content SID}}, with "*" as the event of the generic template used for
+# an event without its own (docs/whatsapp-templates.md says how the office registers them).
+WHATSAPP_CONTENT_SIDS = env_json_object("WHATSAPP_CONTENT_SIDS", {})
+# Hours after a person's last WhatsApp message during which free text may be sent (WhatsApp's rule: 24).
+WHATSAPP_SESSION_HOURS = env_int("WHATSAPP_SESSION_HOURS", 24, minimum=0)
+# Ask Twilio to report each message's status to SITE_URL's callback address (signed; see the README).
+TWILIO_STATUS_CALLBACKS = env_bool("TWILIO_STATUS_CALLBACKS", True)
 NOTIFICATION_HTTP_TIMEOUT = env_int("NOTIFICATION_HTTP_TIMEOUT", 10, minimum=1)
 # Attempts per message before it is dead; failed attempts wait base * 2^(n-1) seconds (jittered, capped).
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6, minimum=1)
@@ -384,6 +392,10 @@ NOTIFICATION_SWEEP_BATCH = env_int("NOTIFICATION_SWEEP_BATCH", 200, minimum=1)
 # Days a sent or dead message keeps its text; then a case's message keeps only its delivery record
 # and any other is deleted. Formal notices are never touched. 0 keeps everything for ever.
 NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 730, minimum=0)
+# E-mail bounces (RFC 3464 delivery status notifications) posted by the mail server to the bounce address
+# (notifications/bounces.py) must carry this secret; empty turns the HTTP endpoint off (the
+# `process_bounce` command, fed by the MTA's pipe, still works).
+BOUNCE_WEBHOOK_SECRET = env_str("BOUNCE_WEBHOOK_SECRET", "")
 # Queueing after commit must fail fast when the broker is down (the outbox row waits for the sweeper):
 # kombu's default reconnection attempts would hold the request ~6 s; with 0 it fails in milliseconds.
 CELERY_BROKER_TRANSPORT_OPTIONS["max_retries"] = 0

@@ -248,6 +248,15 @@ EVENTS: dict[str, Event] = {
         required={"endpoint_url": URL, "failures": int, "company_name": TEXT},
         optional={"disabled_at": MOMENT, "manage_url": URL},
     ),
+    # To the office (supervisors and admission officers), in their inbox and by e-mail: a message did not
+    # reach its person after the provider accepted it (notifications/feedback.py). what: "failed",
+    # "undelivered" or "bounced"; channel: the channel's name, translated; address: where it went;
+    # fallback_channel: the channel the formal notice was sent again by, translated (absent when there
+    # was none); failures_url: the failed messages page, filtered to the case.
+    "delivery_failed": Event(
+        required={"what": frozenset({"failed", "undelivered", "bounced"}), "channel": TEXT, "address": TEXT},
+        optional={"original_event": TEXT, "error": TEXT, "fallback_channel": TEXT, "formal": FLAG, "failures_url": URL},
+    ),
 }
 
 

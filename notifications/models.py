@@ -36,6 +36,23 @@ class Status(models.TextChoices):
     DEAD = "dead", _("Failed for good")
 
 
+class ProviderStatus(models.TextChoices):
+    """What the provider reported after it accepted the message (Twilio's status callbacks, an
+    e-mail's delivery status notification). Ordered: a report never moves a row back."""
+
+    QUEUED = "queued", _("Queued by the provider")
+    SENT = "sent", _("Sent by the provider")
+    DELIVERED = "delivered", _("Delivered")
+    READ = "read", _("Read")
+    UNDELIVERED = "undelivered", _("Not delivered")
+    FAILED = "failed", _("Failed at the provider")
+    BOUNCED = "bounced", _("Bounced")
+
+
+# Reports that mean the message did not reach the person.
+PROVIDER_FAILURES = (ProviderStatus.UNDELIVERED, ProviderStatus.FAILED, ProviderStatus.BOUNCED)
+
+
 # Rows the sweeper may have to pick up. Everything else (sent, dead) is history, and the partial
 # index below leaves it out, so the sweeper's index stays small however many millions are sent.
 OPEN_STATUSES = (Status.PENDING, Status.SENDING, Status.FAILED)
@@ -73,6 +90,25 @@ class Notification(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     provider_message_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
+    # What the provider said happened after it accepted the message (delivered, read, failed…).
+    provider_status = models.CharField(
+        _("provider's status"), max_length=12, choices=ProviderStatus.choices, blank=True
+    )
+    provider_status_at = models.DateTimeField(_("provider's status at"), null=True, blank=True)
+    provider_error = models.CharField(_("provider's error"), max_length=255, blank=True)
+    # The declared context of the event (notifications/events.py), encoded by notifications/codec.py:
+    # the worker renders subject and bodies from it when it delivers the row.
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    # A formal notice sent again by another channel because this one failed (notifications/feedback.py).
+    fallback_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="fallbacks",
+        verbose_name=_("sent again instead of"),
+        db_index=False,
+    )
     idempotency_key = models.CharField(_("idempotency key"), max_length=255)
     # A message with legal effect (a cédula, a hearing citation to the electronic domicile): kept
     # whole for ever, whatever NOTIFICATION_RETENTION_DAYS says.
@@ -100,6 +136,12 @@ class Notification(models.Model):
             ),
             models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox_idx"),
             models.Index(fields=["case_number"], name="notification_case_idx"),
+            # Status callbacks and bounces find their row by the provider's id.
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="notification_provider_id_idx",
+            ),
             # The failures page: dead and failed rows, newest first.
             models.Index(
                 fields=["status", "-created_at"],
@@ -121,6 +163,85 @@ class Notification(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.channel == Channel.INBOX and self.read_at is None
+
+
+class ProviderCallback(models.Model):
+    """Each status report a provider sent us, once: a replayed report (the same signed request
+    again) finds its digest taken and changes nothing."""
+
+    provider = models.CharField(_("provider"), max_length=20)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    message_id = models.CharField(_("provider's message id"), max_length=100)
+    status = models.CharField(_("reported status"), max_length=20)
+    notification = models.ForeignKey(
+        "Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="provider_callbacks",
+        verbose_name=_("notification"),
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("provider report")
+        verbose_name_plural = _("provider reports")
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.message_id}: {self.status}"
+
+
+class WhatsAppWindow(models.Model):
+    """The last time a person wrote to the office on WhatsApp. For 24 hours after it (the
+    customer-service window) a free-text message may be sent; outside it only approved templates."""
+
+    phone = models.CharField(_("phone"), max_length=32, unique=True)
+    last_inbound_at = models.DateTimeField(_("last message from the person at"))
+
+    class Meta:
+        verbose_name = _("WhatsApp conversation window")
+        verbose_name_plural = _("WhatsApp conversation windows")
+
+    def __str__(self) -> str:
+        return f"{self.phone} @ {self.last_inbound_at:%Y-%m-%d %H:%M}"
+
+
+class BouncedAddress(models.Model):
+    """An e-mail address whose mail server refused a message for good (a hard bounce). The outbox no
+    longer writes to it until someone clears it (the person changes their address, the office
+    confirms it works again)."""
+
+    address = models.CharField(_("address"), max_length=254, unique=True)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    bounced_at = models.DateTimeField(_("bounced at"), default=timezone.now)
+    notification = models.ForeignKey(
+        "Notification",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("bounced message"),
+    )
+    cleared_at = models.DateTimeField(_("cleared at"), null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cleared by"),
+    )
+
+    class Meta:
+        verbose_name = _("bounced address")
+        verbose_name_plural = _("bounced addresses")
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def is_active(self) -> bool:
+        return self.cleared_at is None
 
 
 class NotificationRetry(models.Model):

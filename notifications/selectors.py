@@ -98,3 +98,13 @@ def formal_notice_for(user: User, pk: int) -> FormalNotice:
     if notice is None:
         raise Http404
     return notice
+
+
+def deliveries_for_case(case_number: str | None, *, limit: int) -> list[Notification]:
+    """The case file's delivery record: the newest `limit` messages about the case, with their
+    recipient, what the provider reported and any copy sent by another channel."""
+    if not case_number:
+        return []
+    return list(
+        Notification.objects.filter(case_number=case_number).select_related("recipient").order_by("-created_at")[:limit]
+    )

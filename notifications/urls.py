@@ -1,6 +1,6 @@
 from django.urls import path
 
-from notifications import views
+from notifications import bounce_views, twilio_views, views
 
 urlpatterns = [
     path("bandeja/", views.inbox, name="inbox"),
@@ -8,6 +8,10 @@ urlpatterns = [
     path("bandeja/marcar-leidas/", views.inbox_mark_all_read, name="inbox_mark_all_read"),
     path("notificaciones/fallidas/", views.notification_failures, name="notification_failures"),
     path("notificaciones/<int:pk>/reintentar/", views.notification_retry, name="notification_retry"),
+    # Providers' reports: Twilio's signed status callbacks and incoming WhatsApp messages; e-mail bounces.
+    path("notificaciones/twilio/estado/", twilio_views.status_callback, name="twilio_status_callback"),
+    path("notificaciones/twilio/entrante/", twilio_views.inbound_message, name="twilio_inbound_message"),
+    path("notificaciones/rebotes/", bounce_views.bounce_report, name="bounce_report"),
     path("cedulas/", views.formal_notice_list, name="formal_notice_list"),
     path("cedulas/<int:pk>/", views.formal_notice_detail, name="formal_notice_detail"),
     path("cedulas/<int:pk>/documento/", views.formal_notice_document, name="formal_notice_document"),

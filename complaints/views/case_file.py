@@ -41,7 +41,8 @@ from complaints.selectors import (
 )
 from complaints.services.parts import parts_of
 from complaints.states import OFFICE_ROLES, State, represents
-from notifications.models import FormalNotice, Notification
+from notifications.models import FormalNotice
+from notifications.selectors import deliveries_for_case
 from parties import selectors as party_selectors
 from parties.http import AuthenticatedRequest, as_id
 from parties.models import STAFF_ROLES, Role, User
@@ -201,13 +202,7 @@ def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object
                 for event in reversed(context["events"])
             ],
             "events_intact": case_events_intact(case) if is_staff_role else None,
-            "deliveries": list(
-                Notification.objects.filter(case_number=case.number)
-                .select_related("recipient")
-                .order_by("-created_at")[:DELIVERIES_SHOWN]
-            )
-            if is_staff_role and case.number
-            else [],
+            "deliveries": deliveries_for_case(case.number, limit=DELIVERIES_SHOWN) if is_staff_role else [],
             "pending_offer": pending_offer,
             "can_withdraw": has_transition_perm(case.withdraw, user),
             "can_answer_offer": pending_offer is not None and policy.may_answer_offer(user, pending_offer),
