@@ -93,38 +93,69 @@ class Result:
 @dataclass
 class Scenario:
     what: str
+    # A Page (or a Download) for a request, which bench/load.py replays under load; any other
+    # callable (e.g. a selector timed on its own) is timed here only.
     run: Callable[[], Any]
     min_repeat: int = 0
     # Describes what the last run returned (e.g. how many rows a download held), for the table.
     note: Callable[[], str] | None = None
 
 
-def page(client: Client, url: str, **params: object) -> Callable[[], Any]:
-    full = f"{url}?{urlencode(params)}" if params else url
+class Page:
+    """A GET of one page, as one client sees it (its session: a user, or nobody; its headers: an API
+    key). Calling it requests the page once; bench/load.py replays the same request with wrk."""
 
-    def get() -> Any:
-        response = client.get(full)
+    def __init__(self, client: Client | Callable[[], Client], url: str, **params: object) -> None:
+        self.path = f"{url}?{urlencode(params)}" if params else url
+        # A factory is called on first use: a row that never runs creates nothing (e.g. no API key).
+        self._client = client
+
+    @functools.cached_property
+    def client(self) -> Client:
+        return self._client if isinstance(self._client, Client) else self._client()
+
+    def headers(self) -> dict[str, str]:
+        """The HTTP headers this client sends beyond the defaults: its cookies and its own headers."""
+        headers = {
+            name[5:].replace("_", "-").title(): str(value)
+            for name, value in self.client.defaults.items()
+            if name.startswith("HTTP_")
+        }
+        cookies = "; ".join(f"{morsel.key}={morsel.value}" for morsel in self.client.cookies.values())
+        if cookies:
+            headers["Cookie"] = cookies
+        return headers
+
+    def __call__(self) -> Any:
+        response = self.client.get(self.path)
         if response.status_code != 200:
-            raise SystemExit(f"GET {full} answered {response.status_code}")
+            raise SystemExit(f"GET {self.path} answered {response.status_code}")
         return response
 
-    return get
+
+def page(client: Client | Callable[[], Client], url: str, **params: object) -> Page:
+    return Page(client, url, **params)
 
 
 FIRST_ROWS = 10  # "the first rows have arrived": this many lines read (a JSON file's first chunk is its metadata)
 
 
-def streamed(client: Client, url: str, *, first_rows_only: bool, rows: list[int]) -> Callable[[], Any]:
+class Download(Page):
     """GET a streamed download and read it: until its first rows have arrived (then the client goes
     away), or to the end, counting its lines and bytes into `rows` (the last run's)."""
 
-    def get() -> Any:
-        response = client.get(url)
+    def __init__(self, client: Client, url: str, *, first_rows_only: bool, rows: list[int]) -> None:
+        super().__init__(client, url)
+        self.first_rows_only = first_rows_only
+        self.rows = rows
+
+    def __call__(self) -> Any:
+        response = self.client.get(self.path)
         if response.status_code != 200 or not isinstance(response, StreamingHttpResponse):
-            raise SystemExit(f"GET {url} answered {response.status_code}, not a streamed file")
+            raise SystemExit(f"GET {self.path} answered {response.status_code}, not a streamed file")
         chunks = iter(response.streaming_content)
         try:
-            if first_rows_only:
+            if self.first_rows_only:
                 lines = 0
                 while lines < FIRST_ROWS:
                     lines += next(chunks).count(b"\n")
@@ -133,12 +164,14 @@ def streamed(client: Client, url: str, *, first_rows_only: bool, rows: list[int]
                 for chunk in chunks:
                     lines += chunk.count(b"\n")
                     size += len(chunk)
-                rows[:] = [lines, size]
+                self.rows[:] = [lines, size]
         finally:
             response.close()
         return response
 
-    return get
+
+def streamed(client: Client, url: str, *, first_rows_only: bool, rows: list[int]) -> Download:
+    return Download(client, url, first_rows_only=first_rows_only, rows=rows)
 
 
 def measure(scenario: Scenario, repeat: int) -> Result:
@@ -581,19 +614,19 @@ def api_scenarios(*, company: Company, chosen: dict[str, Any]) -> list[Scenario]
         f"{API_DEEP:,} cases"
     )
     n = REPORTING_REPEAT
-    todo = [Scenario("API case list, first page of 50 (biggest company)", page(client(), url), n)]
+    todo = [Scenario("API case list, first page of 50 (biggest company)", page(client, url), n)]
     if deep:
         cursor = cursor_for(CURSOR_LIST, deep[0])
         todo.append(
-            Scenario(f"API case list, a page after {API_DEEP:,} cases (cursor)", page(client(), url, cursor=cursor), n)
+            Scenario(f"API case list, a page after {API_DEEP:,} cases (cursor)", page(client, url, cursor=cursor), n)
         )
     if common:
-        todo.append(Scenario(f"API case list, state {common}", page(client(), url, state=common), n))
+        todo.append(Scenario(f"API case list, state {common}", page(client, url, state=common), n))
     # Breached agreements are older cases: the keyset walks past the newer ones to find them.
     if states.get("breached") and "breached" not in (common, rare):
-        todo.append(Scenario("API case list, state breached (older cases)", page(client(), url, state="breached"), n))
+        todo.append(Scenario("API case list, state breached (older cases)", page(client, url, state="breached"), n))
     if rare and rare != common:
-        todo.append(Scenario(f"API case list, state {rare} (the rarest)", page(client(), url, state=rare), n))
+        todo.append(Scenario(f"API case list, state {rare} (the rarest)", page(client, url, state=rare), n))
     return todo
 
 

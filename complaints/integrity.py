@@ -160,14 +160,35 @@ def reseal(case: Complaint) -> None:
 # --- Appending ----------------------------------------------------------------------------------------
 
 
+def sealed_of(case: Complaint) -> Sealed:
+    """What the seal vouches for, read from `case` as it is in memory: for a caller holding the row's
+    lock whose copy carries the move's changes (complaints.services._apply)."""
+    identity = [getattr(case, column) for column in SEALED_COLUMNS]
+    return Sealed(case.pk, case.status, case.chain_length, case.chain_head_hash, *identity)
+
+
 def append_event(
-    *, case: Complaint, action: str, actor_id: int | None, from_state: str, to_state: str, reason: str, at: datetime
+    *,
+    case: Complaint,
+    action: str,
+    actor_id: int | None,
+    from_state: str,
+    to_state: str,
+    reason: str,
+    at: datetime,
+    current: bool = False,
+    write_head: bool = True,
 ) -> CaseEvent:
     """Append one event and move the case's chain head. The caller holds the case's row lock (so the
     head it reads is the latest) and runs this inside its transaction: both rows commit together.
-    The head and the status are read from the row, not from `case`, which may be an older copy."""
-    current = _sealed_row(case.pk)
-    length, head_hash = current.length, current.head_hash
+
+    By default the head and the status are read from the row, not from `case`, which may be an older
+    copy. `current=True`: `case` is the row as read under the lock, with the move's changes, so its
+    head is taken as it is given (no second read). `write_head=False`: only `case`'s head is moved in
+    memory; the caller writes chain_length, chain_head_hash and chain_seal (`sealed_of` → `seal_for`)
+    in its own UPDATE of the row, with whatever else the move changes (one UPDATE, not two)."""
+    current_head = sealed_of(case) if current else _sealed_row(case.pk)
+    length, head_hash = current_head.length, current_head.head_hash
     event = CaseEvent.objects.create(
         complaint=case,
         action=action,
@@ -178,14 +199,12 @@ def append_event(
         created_at=at,
         previous_hash=head_hash,
     )
-    head = {
-        "chain_length": length + 1,
-        "chain_head_hash": event.hash,
-        "chain_seal": seal_for(replace(current, length=length + 1, head_hash=event.hash)),
-    }
-    Complaint.objects.filter(pk=case.pk).update(**head)
-    for name, value in head.items():
-        setattr(case, name, value)
+    case.chain_length, case.chain_head_hash = length + 1, event.hash
+    if not write_head:
+        return event
+    seal = seal_for(replace(current_head, length=length + 1, head_hash=event.hash))
+    Complaint.objects.filter(pk=case.pk).update(chain_length=length + 1, chain_head_hash=event.hash, chain_seal=seal)
+    case.chain_seal = seal
     return event
 
 

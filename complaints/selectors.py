@@ -109,6 +109,19 @@ def complaint_for(user: User, pk: int) -> Complaint:
     return case
 
 
+def own_complaint(user: User, pk: int) -> Complaint | None:
+    """The case if the user is its consumer and acts as one: `complaints_visible_to`'s first reach
+    (Q(consumer=user) for whoever may act as a consumer), recognised on the row itself, so the pages
+    a consumer edits their own case on ask nothing else (not whether they also speak for a company).
+    None for any other case: ask `complaint_for`, which knows every other reach."""
+    if not (user.is_authenticated and user.may_act_as_consumer):
+        return None
+    try:
+        return Complaint.objects.select_related("company", "consumer", "filed_by").get(pk=pk, consumer=user)
+    except Complaint.DoesNotExist:
+        return None
+
+
 def evidence_for(user: User, pk: int) -> Evidence:
     evidence = Evidence.objects.filter(pk=pk, complaint__in=complaints_visible_to(user)).first()
     if evidence is None:

@@ -2,7 +2,7 @@
 
 It lives in config/ because it gathers from every floor (parties, complaints, hearings)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import cast
 
 from django.db.models import Prefetch, QuerySet
@@ -21,6 +21,7 @@ from parties.http import AuthenticatedRequest
 from parties.models import Representation, Role, User
 
 RECENT = 10
+ONE_DAY = timedelta(days=1)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -62,8 +63,11 @@ def home(request: HttpRequest) -> HttpResponse:
         context["justifications_count"] = AbsenceJustification.objects.filter(
             decision=AbsenceJustification.Decision.PENDING
         ).count()
-        local_today = timezone.localdate()
-        context["hearings_today_count"] = upcoming.filter(starts_at__date=local_today).count()
+        # Today as a range of instants (not `starts_at__date`, a function of the column that no index
+        # serves): the index on the scheduled hearings' start answers it.
+        today = timezone.localdate()
+        midnight, next_midnight = (timezone.make_aware(datetime.combine(d, time.min)) for d in (today, today + ONE_DAY))
+        context["hearings_today_count"] = upcoming.filter(starts_at__gte=midnight, starts_at__lt=next_midnight).count()
     elif user.role == Role.CONCILIATOR:
         context["conciliator"] = getattr(user, "conciliator_profile", None)
         context["hearings"] = upcoming[:RECENT]

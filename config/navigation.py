@@ -27,6 +27,7 @@ def _nav_for(user: User) -> list[tuple[str, str]]:
         items.append(("company_list", _("Companies")))
     if user.role == Role.SUPERVISOR:
         items += [("staff_list", _("Staff")), ("notification_failures", _("Failed deliveries"))]
+        items.append(("bounced_addresses", _("Bounced addresses")))
         items.append(("access_log", _("Personal data")))
     if user.role in (Role.SUPERVISOR, Role.DIRECTOR):
         items.append(("dashboard", _("Indicators")))  # the office's dashboard (reporting/)

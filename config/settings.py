@@ -363,6 +363,7 @@ TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 TWILIO_WHATSAPP_FROM = env_str("TWILIO_WHATSAPP_FROM", "")
 TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+TWILIO_CONTENT_API_BASE = env_str("TWILIO_CONTENT_API_BASE", "https://content.twilio.com").rstrip("/")
 if "twilio" in (SMS_PROVIDER, WHATSAPP_PROVIDER) and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN):
     raise ImproperlyConfigured("The twilio provider needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN.")
 if SMS_PROVIDER == "twilio" and not TWILIO_FROM_NUMBER:
@@ -375,6 +376,8 @@ if WHATSAPP_PROVIDER == "twilio" and not TWILIO_WHATSAPP_FROM:
 WHATSAPP_CONTENT_SIDS = env_json_object("WHATSAPP_CONTENT_SIDS", {})
 # Hours after a person's last WhatsApp message during which free text may be sent (WhatsApp's rule: 24).
 WHATSAPP_SESSION_HOURS = env_int("WHATSAPP_SESSION_HOURS", 24, minimum=0)
+if WHATSAPP_SESSION_HOURS > 24:
+    raise ImproperlyConfigured("WHATSAPP_SESSION_HOURS is at most 24: WhatsApp's window never lasts longer.")
 # Ask Twilio to report each message's status to SITE_URL's callback address (signed; see the README).
 TWILIO_STATUS_CALLBACKS = env_bool("TWILIO_STATUS_CALLBACKS", True)
 NOTIFICATION_HTTP_TIMEOUT = env_int("NOTIFICATION_HTTP_TIMEOUT", 10, minimum=1)

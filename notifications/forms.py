@@ -11,11 +11,20 @@ def _blank(label: Any) -> list[tuple[str, Any]]:
     return [("", label)]
 
 
+PROVIDER_LOST = "provider"
+
+
 class FailureFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[*_blank(_("Failed or dead")), (Status.FAILED, Status.FAILED.label), (Status.DEAD, Status.DEAD.label)],
+        choices=[
+            *_blank(_("Failed or dead")),
+            (Status.FAILED, Status.FAILED.label),
+            (Status.DEAD, Status.DEAD.label),
+            # Handed over, then reported lost by the provider (notifications/feedback.py).
+            (PROVIDER_LOST, _("Not delivered, per the provider")),
+        ],
     )
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_blank(_("All")) + Channel.choices)
     event = forms.CharField(label=_("Event"), required=False, max_length=64)

@@ -136,6 +136,12 @@ class Notification(models.Model):
             ),
             models.Index(fields=["recipient", "channel", "read_at"], name="notification_inbox_idx"),
             models.Index(fields=["case_number"], name="notification_case_idx"),
+            # The failures page also lists what the provider reported lost, newest first.
+            models.Index(
+                fields=["-created_at"],
+                condition=Q(provider_status__in=PROVIDER_FAILURES),
+                name="notification_provider_lost_idx",
+            ),
             # Status callbacks and bounces find their row by the provider's id.
             models.Index(
                 fields=["provider_message_id"],
@@ -173,6 +179,8 @@ class ProviderCallback(models.Model):
     digest = models.CharField(_("digest"), max_length=64, unique=True)
     message_id = models.CharField(_("provider's message id"), max_length=100)
     status = models.CharField(_("reported status"), max_length=20)
+    # The provider's error, when the report carries one (Twilio's ErrorCode, e.g. 63016).
+    error = models.CharField(_("provider's error"), max_length=255, blank=True)
     notification = models.ForeignKey(
         "Notification",
         on_delete=models.SET_NULL,

@@ -3,7 +3,18 @@
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from notifications.models import Channel, FormalNotice, Notification, NotificationRetry, Status
+from notifications.addresses import bounced_among, normalise
+from notifications.feedback import REACHED, SILENT_EVENTS
+from notifications.forms import PROVIDER_LOST
+from notifications.models import (
+    PROVIDER_FAILURES,
+    BouncedAddress,
+    Channel,
+    FormalNotice,
+    Notification,
+    NotificationRetry,
+    Status,
+)
 from parties.models import User
 
 
@@ -26,11 +37,14 @@ def inbox_item_for(user: User, pk: int) -> Notification:
 
 
 def failures_visible_to(user: User) -> QuerySet[Notification]:
-    """Failed and dead deliveries, for office staff only; not those past retention (their text is gone)."""
+    """Failed and dead deliveries, and those the provider reported as not delivered (an undelivered
+    SMS, a bounced e-mail: handed over, then lost), for office staff only; not those past retention
+    (their text is gone)."""
     if not user.is_authenticated or not user.has_staff_role:
         return Notification.objects.none()
+    failed = Q(status__in=[Status.FAILED, Status.DEAD]) | Q(provider_status__in=PROVIDER_FAILURES)
     return (
-        Notification.objects.filter(status__in=[Status.FAILED, Status.DEAD], redacted_at__isnull=True)
+        Notification.objects.filter(failed, redacted_at__isnull=True)
         .select_related("recipient")
         .order_by("-created_at", "-pk")
     )
@@ -39,7 +53,9 @@ def failures_visible_to(user: User) -> QuerySet[Notification]:
 def failure_filter(
     queryset: QuerySet[Notification], *, status: str = "", channel: str = "", event: str = "", case_number: str = ""
 ) -> QuerySet[Notification]:
-    if status:
+    if status == PROVIDER_LOST:
+        queryset = queryset.filter(provider_status__in=PROVIDER_FAILURES)
+    elif status:
         queryset = queryset.filter(status=status)
     if channel:
         queryset = queryset.filter(channel=channel)
@@ -102,9 +118,53 @@ def formal_notice_for(user: User, pk: int) -> FormalNotice:
 
 def deliveries_for_case(case_number: str | None, *, limit: int) -> list[Notification]:
     """The case file's delivery record: the newest `limit` messages about the case, with their
-    recipient, what the provider reported and any copy sent by another channel."""
+    recipient, what the provider reported and any copy sent by another channel. The office's own
+    messages about failed deliveries (feedback.SILENT_EVENTS: written without a case number, older
+    ones with one) are not part of it.
+
+    Each row also carries `address_bounced` (its e-mail address is marked as bounced and not
+    cleared), `provider_failed` (the provider reported a failure: PROVIDER_FAILURES) and
+    `provider_reached` (delivered or read). Three queries whatever the number of rows: the rows
+    with their recipients, the copies sent instead of them (`fallbacks`), and the bounced addresses
+    among them."""
     if not case_number:
         return []
-    return list(
-        Notification.objects.filter(case_number=case_number).select_related("recipient").order_by("-created_at")[:limit]
+    fallbacks = Notification.objects.only("pk", "channel", "fallback_of_id", "created_at").order_by("pk")
+    rows = list(
+        Notification.objects.filter(case_number=case_number)
+        .exclude(event__in=SILENT_EVENTS)
+        .select_related("recipient")
+        .prefetch_related(Prefetch("fallbacks", queryset=fallbacks))
+        .order_by("-created_at", "-pk")[:limit]
     )
+    emailed = {row.pk: normalise(row.address) for row in rows if row.channel == Channel.EMAIL}
+    bounced = bounced_among(set(emailed.values()) - {""})
+    for row in rows:
+        row.address_bounced = emailed.get(row.pk, "") in bounced  # type: ignore[attr-defined]
+        row.provider_failed = row.provider_status in PROVIDER_FAILURES  # type: ignore[attr-defined]
+        row.provider_reached = row.provider_status in REACHED  # type: ignore[attr-defined]
+    return rows
+
+
+# --- Bounced addresses (staff) --------------------------------------------------------------------
+
+
+def bounced_addresses_visible_to(user: User) -> QuerySet[BouncedAddress]:
+    """Every address marked as bounced, cleared or not, newest first: for office staff only (the
+    failures page's rule); to anyone else there are none."""
+    if not user.is_authenticated or not user.has_staff_role:
+        return BouncedAddress.objects.none()
+    return BouncedAddress.objects.select_related("cleared_by", "notification").order_by("-bounced_at", "-pk")
+
+
+def bounced_address_search(queryset: QuerySet[BouncedAddress], query: str) -> QuerySet[BouncedAddress]:
+    """The marks whose address contains `query` (addresses are stored lowercased)."""
+    query = query.strip().lower()
+    return queryset.filter(address__contains=query) if query else queryset
+
+
+def bounced_address_for(user: User, pk: int) -> BouncedAddress:
+    bounced = bounced_addresses_visible_to(user).filter(pk=pk).first()
+    if bounced is None:
+        raise Http404
+    return bounced

@@ -1,6 +1,7 @@
 """Celery tasks: thin wrappers that take ids, reload, and call the delivery engine or a service."""
 
 import logging
+from collections import Counter
 from datetime import datetime
 
 from celery import shared_task
@@ -25,8 +26,10 @@ logger = logging.getLogger("notifications.tasks")
     max_retries=settings.NOTIFICATION_MAX_ATTEMPTS,
 )
 def deliver_notification(self, notification_id: int, accepted: dict | None = None) -> str:
-    """Claim, send, record. With `accepted` (what the provider answered to an earlier run whose
-    record failed), only the record is written again: the message is never sent twice from here."""
+    """One row, as rows queued by an earlier release ask (new rows travel in batches:
+    `deliver_notifications`). Claim, render, send, record. With `accepted` (what the provider
+    answered to an earlier run whose record failed), only the record is written again: the message
+    is never sent twice from here."""
     try:
         if accepted is not None:
             delivery.record_acceptance(
@@ -61,6 +64,55 @@ def deliver_notification(self, notification_id: int, accepted: dict | None = Non
         except Exception:
             logger.warning("Could not schedule the retry of notification %s.", notification_id, exc_info=True)
     return result.outcome
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(DatabaseError,),
+    retry_backoff=settings.NOTIFICATION_RETRY_BACKOFF_SECONDS,
+    retry_backoff_max=settings.NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS,
+    retry_jitter=True,
+    max_retries=settings.NOTIFICATION_MAX_ATTEMPTS,
+)
+def deliver_notifications(self, notification_ids: list[int], accepted: dict | None = None) -> dict[str, int]:
+    """Claim, render, send and record a batch of rows (the rows of one notify() call, or a chunk of
+    the sweeper's). With `accepted`, the record of an earlier run's acceptance is written first,
+    alone: that row is never sent twice from here. Returns how many rows ended each way."""
+    try:
+        if accepted is not None:
+            delivery.record_acceptance(
+                accepted["notification_id"],
+                attempts=accepted["attempts"],
+                provider_message_id=accepted["provider_message_id"],
+                sent_at=datetime.fromisoformat(accepted["sent_at"]),
+            )
+        results = delivery.deliver_many(notification_ids)
+    except delivery.AcceptanceNotRecorded as exc:
+        # The database is still away: retry the write alone, well within the lease. The rows of the
+        # batch not sent yet stay claimed until their lease ends; then the sweeper takes them.
+        accepted = {
+            "notification_id": exc.notification_id,
+            "attempts": exc.attempts,
+            "provider_message_id": exc.provider_message_id,
+            "sent_at": exc.sent_at.isoformat(),
+        }
+        raise self.retry(
+            kwargs={"notification_ids": [], "accepted": accepted},
+            countdown=min(settings.NOTIFICATION_RETRY_BACKOFF_SECONDS, settings.NOTIFICATION_LEASE_SECONDS // 10),
+            max_retries=settings.NOTIFICATION_MAX_ATTEMPTS,
+            exc=exc,
+        ) from exc
+    retry = {pk: result.retry_in for pk, result in results.items() if result.outcome == "retry" and result.retry_in}
+    if retry:
+        # The failed rows again, once all their backoffs are over (each row's next_attempt_at holds
+        # its own; the sweeper takes any row whose time comes first, and the claim keeps it single).
+        try:
+            deliver_notifications.apply_async(args=(sorted(retry),), countdown=max(retry.values()), retry=False)
+        except Exception:
+            logger.warning("Could not schedule the retry of notifications %s.", sorted(retry), exc_info=True)
+    return dict(Counter(result.outcome for result in results.values()))
 
 
 @shared_task(acks_late=True)

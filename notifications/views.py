@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
 from notifications.forms import FailureFilterForm, FormalNoticeFilterForm
+from notifications.rendering import ensure_rendered
 from parties.http import AuthenticatedRequest
 from parties.models import User
 from parties.redirects import safe_next
@@ -32,6 +33,10 @@ def _querystring(data: dict) -> str:
 def inbox(request: AuthenticatedRequest) -> HttpResponse:
     user = request.user
     page_obj = Paginator(selectors.inbox_for(user), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The worker renders messages when it delivers them; a page it has not reached yet renders here
+    # what it shows (at most PAGE_SIZE rows), so nobody sees a message without its subject.
+    page_obj.object_list = list(page_obj.object_list)
+    ensure_rendered(page_obj.object_list)
     return render(request, "notifications/inbox.html", {"page_obj": page_obj})
 
 
@@ -39,6 +44,7 @@ def inbox(request: AuthenticatedRequest) -> HttpResponse:
 def inbox_detail(request: AuthenticatedRequest, pk: int) -> HttpResponse:
     user = request.user
     item = selectors.inbox_item_for(user, pk)
+    ensure_rendered([item])
     was_unread = item.read_at is None
     services.inbox_mark_read(notification=item, user=user)
     return render(request, "notifications/inbox_detail.html", {"item": item, "was_unread": was_unread})

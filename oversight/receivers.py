@@ -6,7 +6,8 @@
 - once more after the move commits (one `on_commit` per case per transaction), in its own short
   transaction under the case's lock: an event is often recorded before the move finished writing its
   rows (a hearing is booked after the transition's event, a hearing is marked held after the
-  outcome's), so this second pass is what makes the clocks reflect the move's final rows."""
+  outcome's), so this second pass is what makes the clocks reflect the move's final rows. A move that
+  writes nothing the clocks read after its event says so (`final`, a submission) and is spared it."""
 
 import logging
 from typing import Any
@@ -72,14 +73,17 @@ def _queue_resync(case_id: int) -> None:
 
 @receiver(case_event_recorded, sender=CaseEvent, dispatch_uid="oversight_sync_clocks")
 def keep_clocks_in_step(sender: type, case: Complaint, event: CaseEvent, **kwargs: object) -> None:
+    """`current`: the move passes its locked row with its changes (complaints.services._apply), read
+    as it is; otherwise the row is read again. `final`: the move writes nothing the clocks read after
+    this event (a submission), so the pass after commit would find what this one found: skipped."""
     if event.action in CHANGES_NO_WAIT:
         return
     try:
         with transaction.atomic():  # a savepoint: a failure here leaves the move's own writes intact
             # The row as it is now: a move may pass on a copy of the case it loaded before its
             # transition (the lock is ours already).
-            sync_case_clocks(Complaint.objects.get(pk=case.pk))
+            sync_case_clocks(case if kwargs.get("current") else Complaint.objects.get(pk=case.pk))
     except Exception:
         logger.exception("Could not bring the clocks of case %s in step during its move.", case.pk)
-    if connection.in_atomic_block:
+    if connection.in_atomic_block and not kwargs.get("final"):
         _queue_resync(case.pk)

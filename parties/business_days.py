@@ -291,14 +291,26 @@ def add_business_days(start: date, days: int) -> date:
 
 
 def business_days_between(start: date, end: date) -> int:
-    """Business days after `start` up to and including `end` (0 when end <= start)."""
+    """Business days after `start` up to and including `end` (0 when end <= start).
+
+    Counted as whole weeks (five weekdays each) and the few days left over, less the closed weekdays
+    of each year in between, not day by day: a case list asks it on every row, and the age of a case
+    filed two years ago would be 700 questions to the calendar (bench/RESULTS.md, session 8)."""
+    if end <= start:
+        return 0
     calendar = _current()
-    count = 0
-    current = start
-    while current < end:
-        current += timedelta(days=1)
-        if _open(calendar, current):
-            count += 1
+    weeks, rest = divmod((end - start).days, 7)
+    count = weeks * 5
+    first_left_over = start + timedelta(weeks=weeks)
+    for offset in range(1, rest + 1):
+        count += (first_left_over + timedelta(days=offset)).weekday() < 5
+    for year in range(start.year, end.year + 1):
+        # The year's own days only: the package's calendar of one year may hold others it was asked about.
+        count -= sum(
+            1
+            for closed in _closed(calendar, year)
+            if closed.year == year and start < closed <= end and closed.weekday() < 5
+        )
     return count
 
 

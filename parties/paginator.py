@@ -1,26 +1,69 @@
-"""A pager for lists that can hold a million rows (bench/RESULTS.md, items 3 and 4).
+"""Pagers for lists that can hold a million rows (bench/RESULTS.md, items 3 and 4, and session 8).
 
 An exact COUNT of every visible case, or of the 20,000 matches of a common surname, visits every
 row; nobody pages through that many. `CappedPaginator` counts at most `cap` + 1 rows, so the count
 costs the same whatever the size of the table. Past the cap the list says "more than 1,000", pages
 stop at the cap and the template asks to refine the search (templates/includes/pagination.html).
+
+A deep page (`?page=400` of the admission queue: OFFSET 9,975) read as whole rows makes the database
+fetch and throw away every row before it. `KeysFirstPaginator` reads the page's primary keys first,
+which an index that holds the list's filter and order gives without touching the table, and then
+only those rows: the page costs about what page 1 does, and its links stay plain page numbers.
 It lives in parties, the floor every app may import."""
 
 from functools import cached_property
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
 LIST_CAP = 1000
 
 
-class CappedPaginator(Paginator):
-    """A Paginator whose `count` stops at `cap`; `capped` says whether there are more rows."""
+def keys_first(rows: QuerySet, bottom: int, top: int) -> QuerySet:
+    """The rows `bottom`..`top` of an ordered queryset, read as `WHERE pk IN (the page's keys, in the
+    list's order, LIMIT … OFFSET …)`: the offset is walked over keys, not over whole rows. The outer
+    query keeps the list's filters (checked again on its few rows), order, joins and prefetches.
+    A DISTINCT list cannot select its keys alone in its order: it is sliced as it is."""
+    if rows.query.distinct or not rows.ordered:
+        return rows[bottom:top]
+    return rows.filter(pk__in=rows.values("pk")[bottom:top])
+
+
+class KeysFirstPaginator(Paginator):
+    """A Paginator (exact count) whose pages read their keys first (`keys_first`). The first page
+    too: a list whose rows are a few scattered among many (a representative's cases among a
+    million) walks thousands of index entries before its first 25, and reads none of the table."""
+
+    def __init__(self, object_list, per_page, *, keys_first: bool = True, **kwargs) -> None:
+        super().__init__(object_list, per_page, **kwargs)
+        self.keys_first = keys_first
+
+    def page(self, number) -> Page:
+        if not (self.keys_first and isinstance(self.object_list, QuerySet)):
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return Page(keys_first(self.object_list, bottom, top), number, self)
+
+
+class CappedPaginator(KeysFirstPaginator):
+    """A Paginator whose `count` stops at `cap`; `capped` says whether there are more rows. With
+    `keys_first`, its pages read their keys first."""
 
     def __init__(
-        self, object_list, per_page, *, cap: int | None = None, count_in_order: bool = False, **kwargs
+        self,
+        object_list,
+        per_page,
+        *,
+        cap: int | None = None,
+        count_in_order: bool = False,
+        keys_first: bool = False,
+        **kwargs,
     ) -> None:
-        super().__init__(object_list, per_page, **kwargs)
+        super().__init__(object_list, per_page, keys_first=keys_first, **kwargs)
         self.cap = LIST_CAP if cap is None else cap
         # Count the first cap + 1 rows in the list's own order: for a list read from a small partial
         # index among many other rows (the open clocks among years of closed ones), that index is what

@@ -10,6 +10,7 @@ from django.utils import timezone
 from complaints import actions
 from complaints.models import CaseEvent, Complaint, Evidence
 from notifications.models import Notification
+from notifications.rendering import ensure_rendered
 from parties.models import ConsumerProfile, Role, User
 from privacy.models import AccessLog, DataRequest
 
@@ -87,7 +88,8 @@ def personal_data_of(user: User) -> dict[str, Any]:
         )
         .order_by("created_at", "pk")
     )
-    messages = Notification.objects.filter(recipient=user).order_by("created_at", "pk")
+    messages = list(Notification.objects.filter(recipient=user).order_by("created_at", "pk"))
+    ensure_rendered(messages)  # the ones the worker has not reached yet: their words are theirs too
     return {
         "generated_at": timezone.now().isoformat(),
         "account": {

@@ -31,7 +31,7 @@ class CaseFilterForm(forms.Form):
     status = forms.MultipleChoiceField(
         label=_("Status"), required=False, widget=forms.CheckboxSelectMultiple, choices=State.choices
     )
-    company = forms.ModelChoiceField(label=_("Company"), required=False, queryset=Company.objects.none())
+    company = forms.TypedChoiceField(label=_("Company"), required=False)  # the user's companies (__init__)
     date_from = BoundedDateField(
         past_years=FILTER_YEARS,
         future_years=FILTER_YEARS,
@@ -60,10 +60,18 @@ class CaseFilterForm(forms.Form):
         else:
             self.fields["q"].help_text = _("Case number, DNI, company CUIT or name, consumer's name.")
             status.choices = [(value, label) for value, label in State.choices if value != State.DRAFT]
-        if companies is not None and len(companies) > 1:
-            company = cast(forms.ModelChoiceField, self.fields["company"])
-            company.queryset = companies
-            company.empty_label = _("All my companies")
+        listed = list(companies) if companies is not None else []
+        if len(listed) > 1:
+            # Offered and checked from the companies read once here (a representative's few): a
+            # ModelChoiceField would read them again to list them, count them and validate the choice.
+            by_pk = {str(company.pk): company for company in listed}
+            self.fields["company"] = forms.TypedChoiceField(
+                label=_("Company"),
+                required=False,
+                choices=[("", _("All my companies")), *((pk, company.legal_name) for pk, company in by_pk.items())],
+                coerce=by_pk.__getitem__,
+                empty_value=None,
+            )
         else:
             del self.fields["company"]
 

@@ -192,9 +192,10 @@ class Complaint(FSMModelMixin, models.Model):
             # The admission queue: a state, oldest first. `filed_by` rides along so the office's
             # visibility rule (not others' drafts) and the pager's COUNT are answered from the index.
             models.Index(fields=["status", "submitted_at"], name="complaint_queue", include=["filed_by"]),
-            # The same queue with hipervulnerable consumers first.
+            # The same queue with hipervulnerable consumers first, in the page's whole order (the id
+            # breaks ties): a deep page reads its keys from this index alone (parties/paginator.py).
             models.Index(
-                fields=["status", "-vulnerable", "submitted_at"],
+                fields=["status", "-vulnerable", "submitted_at", "id"],
                 name="complaint_queue_vulnerable",
                 include=["filed_by"],
             ),
@@ -205,8 +206,15 @@ class Complaint(FSMModelMixin, models.Model):
             # A company's case list, newest first (a big company has tens of thousands of cases).
             models.Index(fields=["company", "-created_at", "-id"], name="complaint_company_recent"),
             models.Index(fields=["consumer", "-created_at"], name="complaint_consumer_recent"),
-            # The office's case list, newest first, across every case.
-            models.Index(fields=["-created_at", "-id"], name="complaint_recent"),
+            # The case list, newest first, across every case. It carries what `complaints_visible_to`
+            # asks of each row (state, lead company, consumer, who filed it), so a representative's
+            # list, whose cases are scattered among a million, filters the index alone; and so does
+            # a deep page's keys (parties/paginator.py).
+            models.Index(
+                fields=["-created_at", "-id"],
+                name="complaint_recent",
+                include=["status", "company", "consumer", "filed_by"],
+            ),
             # Search by CUIT: a draft may name a company that is not registered yet.
             models.Index(fields=["company_cuit"], name="complaint_draft_cuit", condition=Q(status="draft")),
             # Beat jobs and the queue's age filter look for expired deadlines in one state.

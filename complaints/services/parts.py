@@ -14,6 +14,7 @@ The one rule, in one place:
 Callers hold the case's row lock (`lock_case`), as for every move.
 """
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from django.db.models import Max, QuerySet
@@ -160,26 +161,32 @@ def settle(case: Complaint, *, by: User | None) -> "Move | None":
     return None
 
 
-def set_lead(case: Complaint) -> None:
+def set_lead(case: Complaint, *, parts: Sequence[CaseCompany] | None = None) -> None:
     """Keep `Complaint.company` (and its CUIT and name) equal to the part in first position: the
-    company the case is titled by, in lists and on the record's seal."""
-    lead = parts_of(case).first()
+    company the case is titled by, in lists and on the record's seal. `parts`: the case's parts in
+    order (`parts_of`), when the caller has them already."""
+    lead = (parts[0] if parts else None) if parts is not None else parts_of(case).first()
     company_id, cuit, name = (lead.company_id, lead.cuit, lead.name) if lead else (None, "", "")
     if (case.company_id, case.company_cuit, case.company_name) != (company_id, cuit, name):
         case.company_id, case.company_cuit, case.company_name = company_id, cuit, name
         case.save(update_fields=["company", "company_cuit", "company_name", "updated_at"])
 
 
-def register_unregistered_companies(case: Complaint, *, by: User) -> None:
+def register_unregistered_companies(case: Complaint, *, by: User, parts: Sequence[CaseCompany] | None = None) -> None:
     """At submission, a company named only by CUIT and name joins the registry (without a domicile
-    yet), so that every part has its company."""
-    for part in CaseCompany.objects.filter(complaint_id=case.pk, company__isnull=True):
+    yet), so that every part has its company. `parts`: the case's parts in order (`parts_of`), when
+    the submission has read them already (they are updated in place)."""
+    if parts is None:
+        parts = list(parts_of(case))
+    for part in parts:
+        if part.company_id is not None:
+            continue
         company, _created = Company.objects.get_or_create(
             cuit=part.cuit, defaults={"legal_name": part.name, "created_by": by, "legal_address": part.address}
         )
         part.company = company
         part.save(update_fields=["company"])
-    set_lead(case)
+    set_lead(case, parts=parts)
 
 
 def name_company(

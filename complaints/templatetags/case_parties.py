@@ -15,6 +15,7 @@ from complaints import policy
 from complaints.forms.representatives import ConsumerRepForm
 from complaints.models import CaseCompany, Complaint, ConsumerRepresentative, Offer
 from complaints.services import representatives as rep_services
+from complaints.services.parts import parts_of
 from complaints.states import OFFICE_ROLES
 from parties.models import Representation, User
 from parties.policy import Refusal
@@ -41,9 +42,17 @@ class OfferMoves:
         return [moves for moves in self.parts if moves.offer_refusal is None]
 
 
+def _parts(case: Complaint) -> list[CaseCompany]:
+    """The case's companies, lead first, with their company: those the case page read once for all
+    its panels (`prefetch_related_objects` in complaints/views/case_file.py), else read now."""
+    if "parts" in getattr(case, "_prefetched_objects_cache", {}):
+        return list(case.parts.all())
+    return list(parts_of(case))
+
+
 @register.simple_tag
 def offer_moves(case: Complaint, user: User) -> OfferMoves:
-    parts = list(CaseCompany.objects.filter(complaint_id=case.pk).select_related("company"))
+    parts = _parts(case)
     by_pk = {part.pk: part for part in parts}
     moves = OfferMoves(multi=len(parts) > 1)
     for offer in policy.pending_offers_of(case):
@@ -77,7 +86,7 @@ def case_representatives(case: Complaint, user: User) -> SideRepresentatives:
     reps = ConsumerRepresentative.objects.filter(complaint_id=case.pk).select_related("user").order_by("created_at")
     if not sees_all:
         reps = reps.filter(revoked_at__isnull=True)
-    parts = list(CaseCompany.objects.filter(complaint_id=case.pk).select_related("company").order_by("position"))
+    parts = _parts(case)
     representations: dict[int, list[Representation]] = {}
     for representation in (
         Representation.objects.active()

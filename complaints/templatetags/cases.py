@@ -4,15 +4,20 @@
 - ``moment|business_days_since`` / ``moment|business_days_until``: age and time left in días hábiles.
 - ``event.action|action_label``: what a case event means, in the reader's language.
 - ``{% case_status_badge case %}``: the coloured pill for the case's state, with its translated label.
+- ``case|choice_label:"channel"``: a choice field's label, as ``get_channel_display`` gives it.
+- ``{% case_companies case %}``: every company of a case in a list, the lead first.
 """
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language, ngettext
 
 from complaints import actions
 from parties.business_days import business_days_between
@@ -88,11 +93,26 @@ def is_past(moment: object) -> bool:
     return day is not None and day < timezone.localdate()
 
 
+@cache
+def _labels(model: Any, field: str) -> dict[object, object]:
+    """A choice field's labels by value (lazy, translated when shown). Django's `get_FOO_display`
+    rebuilds this dict on every call, translating each label to hash it: 0.1 ms a row for the
+    case's status, two dozen translations for a province (bench/RESULTS.md, session 8)."""
+    return dict(model._meta.get_field(field).flatchoices)
+
+
+@register.filter
+def choice_label(obj: Any, field: str) -> str:
+    """``{{ case|choice_label:"channel" }}``: what ``case.get_channel_display`` says, for a list's rows."""
+    value = getattr(obj, field, "")
+    return str(_labels(obj.__class__, field).get(value, value))
+
+
 @register.simple_tag
 def case_status_badge(case: object, large: bool = False) -> str:
     """``{% case_status_badge case %}`` → <span class="status-badge status-<state> …">Label</span>."""
     state = getattr(case, "status", "")
-    label = case.get_status_display() if hasattr(case, "get_status_display") else state
+    label = choice_label(case, "status") if hasattr(case, "get_status_display") else state
     if not large:
         return status_badge(state, label)
     return format_html(
@@ -117,4 +137,23 @@ def file_kind(evidence: object) -> str:
     """PDF, JPEG, PNG or HEIC, from the type sniffed at upload."""
     return {"application/pdf": "PDF", "image/jpeg": "JPEG", "image/png": "PNG", "image/heic": "HEIC"}.get(
         str(getattr(evidence, "content_type", "")), str(getattr(evidence, "content_type", ""))
+    )
+
+
+@register.simple_tag
+def case_companies(case: object) -> SafeString:
+    """``{% case_companies case %}``: the lead company, then "+2 more: B · C" on a line of its own.
+    Needs `case.parts` prefetched (complaints.views.case_file.COMPANIES_OF_CASE). A tag, not an
+    included template: a list shows it twice for each of its 25 rows (the phone cards and the table)."""
+    parts = list(case.parts.all())  # type: ignore[attr-defined]
+    if not parts:
+        return conditional_escape(getattr(case, "company_display_name", "") or "—")
+    if len(parts) == 1:
+        return conditional_escape(parts[0].display_name)
+    others = len(parts) - 1
+    return format_html(
+        '{}<span class="d-block small text-body-secondary case-others">{} {}</span>',
+        parts[0].display_name,
+        ngettext("+%(counter)s more:", "+%(counter)s more:", others) % {"counter": others},
+        " · ".join(part.display_name for part in parts[1:]),
     )

@@ -39,7 +39,6 @@ from complaints.selectors import (
     evidence_for,
     offer_terms_in,
 )
-from complaints.services.parts import parts_of
 from complaints.states import OFFICE_ROLES, State, represents
 from notifications.models import FormalNotice
 from notifications.selectors import deliveries_for_case
@@ -108,7 +107,9 @@ def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
     # Every company of each case on the page, in one query whatever their number.
     cases = cases.prefetch_related(COMPANIES_OF_CASE)
     # Counted up to 1,000: an exact count of a million cases, or of a common surname, reads them all.
-    page = CappedPaginator(cases.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
+    # The page's keys first, from `complaint_recent`, which carries what the visibility rule asks.
+    cases = cases.order_by("-created_at", "-pk")
+    page = CappedPaginator(cases, PAGE_SIZE, keys_first=True).get_page(request.GET.get("page"))
     return render(
         request,
         "complaints/case/list.html",
@@ -155,10 +156,15 @@ def _part_deadline(part: CaseCompany) -> tuple[str, datetime] | None:
 
 def _case_record(case: Complaint) -> dict:
     """What both the page and the export show: events, evidence, answers, offers, notices."""
+    # Read once for every panel of the page: the companies (the offer and representatives panels
+    # read `case.parts` too, complaints/templatetags/case_parties.py), and the offers and answers
+    # with the company each speaks for.
     prefetch_related_objects(
-        [case], Prefetch("offers", queryset=Offer.objects.select_related("made_by", "answered_by"))
+        [case],
+        COMPANIES_OF_CASE,
+        Prefetch("offers", queryset=Offer.objects.select_related("made_by", "answered_by", "part__company")),
     )
-    parts = list(parts_of(case))
+    parts = list(case.parts.all())
     return {
         # Each company's part: how and when it was served, its status, its pending deadline.
         "parts": [(part, _part_deadline(part)) for part in parts],
@@ -167,7 +173,7 @@ def _case_record(case: Complaint) -> dict:
         "complaint": case,
         "evidence": list(case.evidence.all()),
         "events": list(case.events.select_related("actor").order_by("created_at", "pk")),
-        "answers": list(case.answers.select_related("author")),
+        "answers": list(case.answers.select_related("author", "part__company")),
         # Prefetched onto the case: the page's offer rules (complaints/policy.py) read them from it.
         "offers": list(case.offers.all()),
         "notices": list(FormalNotice.objects.filter(case_number=case.number).order_by("sent_at"))

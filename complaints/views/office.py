@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -39,6 +38,7 @@ from parties import services as party_services
 from parties.business_days import business_days_between
 from parties.http import AuthenticatedRequest
 from parties.models import Company, Role
+from parties.paginator import KeysFirstPaginator
 from parties.views import role_required
 
 PAGE_SIZE = 25
@@ -76,11 +76,11 @@ def admission_queue(request: AuthenticatedRequest) -> HttpResponse:
     duplicates_only = request.GET.get("duplicates") == "1"
     if duplicates_only:
         cases = cases.filter(duplicate_of__isnull=False, status=State.SUBMITTED)
-    # Hipervulnerable consumers first, then oldest first: the (status, -vulnerable, submitted_at)
-    # index `complaint_queue_vulnerable` serves the order and the page.
+    # Hipervulnerable consumers first, then oldest first: the (status, -vulnerable, submitted_at, id)
+    # index `complaint_queue_vulnerable` serves the order, the count and a deep page's keys.
     cases = cases.select_related("company").order_by("-vulnerable", "submitted_at", "pk")
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = [_queue_row(case, now) for case in page.object_list]  # type: ignore[misc]
+    page = KeysFirstPaginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = [_queue_row(case, now) for case in page.object_list]
     company_id = form.cleaned_data.get("company") if form.is_bound and form.is_valid() else None
     company = Company.objects.filter(pk=company_id).first() if company_id else None
     return render(

@@ -2,9 +2,11 @@
 filters of the office's list and calendar. They only read what was typed; the services decide."""
 
 from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.db.models import Q, QuerySet
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +21,22 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME_WIDGET = forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
 
 
+class _ReadOnce(ModelChoiceIterator):
+    """The options in one plain query. Django's iterator streams them through a server-side cursor on
+    PostgreSQL (DECLARE … WITH HOLD, FETCH, CLOSE: three round trips, the first materialising the
+    result), made for tables too long to hold in memory; the office has a few dozen conciliators,
+    and every list and calendar page draws this select."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
 class ConciliatorChoiceField(forms.ModelChoiceField):
+    iterator = _ReadOnce
+
     def label_from_instance(self, obj: User) -> str:
         return obj.display_name
 
@@ -164,6 +181,19 @@ class CancelForm(forms.Form):
 # --- The office's list and calendar ---------------------------------------------------------------
 
 UPCOMING, PAST, ALL = "upcoming", "past", "all"
+STANDING = "standing"  # the status filter's "any but cancelled"
+
+
+def standing(hearings: QuerySet[Hearing]) -> QuerySet[Hearing]:
+    """The hearings that stand: any but cancelled ones. What the calendar shows and counts, and what
+    the list shows when the calendar sends the office to a whole day."""
+    return hearings.exclude(status=Hearing.Status.CANCELLED)
+
+
+def day_in_list(day: date) -> str:
+    """The list's query for one day as the calendar counts it: its standing hearings, in time order
+    (a single day is read as an agenda, HearingFilterForm.filter)."""
+    return urlencode({"when": ALL, "date_from": day.isoformat(), "date_to": day.isoformat(), "status": STANDING})
 
 
 class HearingFilterForm(forms.Form):
@@ -180,7 +210,11 @@ class HearingFilterForm(forms.Form):
     date_from = NearDateField(label=_("From"), required=False, widget=DATE_WIDGET)
     date_to = NearDateField(label=_("Until"), required=False, widget=DATE_WIDGET)
     conciliator = ConciliatorChoiceField(label=_("Conciliator"), required=False, queryset=User.objects.none())
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("Any")), *Hearing.Status.choices])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any")), (STANDING, _("Any but cancelled")), *Hearing.Status.choices],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,7 +234,8 @@ class HearingFilterForm(forms.Form):
         )
 
     def filter(self, hearings: QuerySet[Hearing], *, now: datetime) -> QuerySet[Hearing]:
-        """Narrowed and ordered: upcoming soonest first, otherwise most recent first."""
+        """Narrowed and ordered: upcoming ones, or a single day's, soonest first (an agenda); otherwise
+        most recent first."""
         data = self.data_or_empty
         when = data.get("when") or UPCOMING
         today = _aware(timezone.localdate(now), time.min)
@@ -214,11 +249,14 @@ class HearingFilterForm(forms.Form):
             hearings = hearings.filter(starts_at__lt=now)
         if data.get("conciliator"):
             hearings = hearings.filter(conciliator=data["conciliator"])
-        if data.get("status"):
+        if data.get("status") == STANDING:
+            hearings = standing(hearings)
+        elif data.get("status"):
             hearings = hearings.filter(status=data["status"])
         if data.get("q"):
             hearings = hearings.filter(case_number_condition(data["q"]))
-        if when == UPCOMING:
+        single_day = data.get("date_from") is not None and data.get("date_from") == data.get("date_to")
+        if when == UPCOMING or single_day:
             return hearings.order_by("starts_at", "pk")
         return hearings.order_by("-starts_at", "-pk")
 

@@ -11,9 +11,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.db.models import Count, F, QuerySet, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -25,11 +27,20 @@ from complaints.states import State
 from parties.business_days import why_not_business_day
 from parties.http import AuthenticatedRequest
 from parties.models import ConciliatorDayOff, Role, User
+from parties.paginator import LIST_CAP, CappedPaginator
 from parties.views import role_required
 
 from .. import ics, policy
 from ..errors import HearingError
-from ..forms.scheduling import CalendarFilterForm, CancelForm, HearingFilterForm, RescheduleForm, ScheduleForm
+from ..forms.scheduling import (
+    CalendarFilterForm,
+    CancelForm,
+    HearingFilterForm,
+    RescheduleForm,
+    ScheduleForm,
+    day_in_list,
+    standing,
+)
 from ..models import Hearing
 from ..scheduling import earliest_start, hearing_setting, notice_applies, propose_slots, rehearing_due
 from ..selectors import hearings_visible_to
@@ -228,6 +239,17 @@ class CalendarDay:
     holiday: str | None  # why the day is not a business day (a holiday, a día inhábil), or None
     hearings: list[tuple[Hearing, HearingLinks]] = field(default_factory=list)
     off: list[str] = field(default_factory=list)  # who is off that day
+    total: int = 0  # the day's hearings, of which `hearings` may hold only the first DAY_SHOWN
+
+    @property
+    def more(self) -> int:
+        """The day's hearings not shown (every conciliator's week): the list shows them."""
+        return self.total - len(self.hearings)
+
+    @property
+    def in_list(self) -> str:
+        """The office's list of the day: the same `total` hearings, in the same order."""
+        return f"{reverse('hearing_list')}?{day_in_list(self.day)}"
 
 
 # What the week shows of a hearing (calendar.html and _hearing_actions.html), and what the rules
@@ -246,6 +268,25 @@ CALENDAR_COLUMNS = (
     "conciliator__last_name",
     "conciliator__email",
 )
+
+
+# Every conciliator's week holds hundreds of hearings at a national office (534 in the bench's week,
+# half a megabyte of page that took 275 ms to render and that nobody reads to the end): each day
+# shows its first DAY_SHOWN and says how many it has; the office's list, filtered to that day, shows
+# them all. One conciliator's week is bounded by their working hours and is shown whole.
+DAY_SHOWN = 10
+
+
+def _first_of_each_day(hearings: QuerySet[Hearing]) -> tuple[QuerySet[Hearing], dict[date, int]]:
+    """The first DAY_SHOWN hearings of each day, and how many each day has: two queries whose size
+    no longer grows with the office. The hearings are ranked on their own table (the index on their
+    time), and only those shown are joined to their case, company and conciliator."""
+    day = TruncDate("starts_at", tzinfo=timezone.get_current_timezone())
+    ranked = hearings.annotate(
+        day_position=Window(RowNumber(), partition_by=[day], order_by=[F("starts_at").asc(), F("pk").asc()])
+    ).filter(day_position__lte=DAY_SHOWN)
+    totals = hearings.order_by().values_list(day).annotate(n=Count("pk"))
+    return hearings.filter(pk__in=ranked.values("pk")), dict(totals)
 
 
 def working_week_of(day: date) -> date:
@@ -269,20 +310,22 @@ def hearing_calendar(request: AuthenticatedRequest) -> HttpResponse:
 
     office = user.role in (Role.OFFICER, Role.SUPERVISOR)
     chosen: User | None = data.get("conciliator") if office else user
-    # One query for the week's hearings, one for the days off; nothing per hearing. A full week of
-    # every conciliator is hundreds of hearings: read only the columns the page shows.
+    # One query for the week's hearings (every conciliator's: two, the day's first ones and the days'
+    # totals), one for the days off; nothing per hearing. Only the columns the page shows.
     hearings = (
-        hearings_visible_to(user)
+        standing(hearings_visible_to(user))
         .filter(starts_at__gte=start, starts_at__lt=end)
-        .exclude(status=Hearing.Status.CANCELLED)
         .select_related("complaint__company")
         .only(*CALENDAR_COLUMNS)
         .order_by("starts_at", "pk")
     )
     days_off = ConciliatorDayOff.objects.filter(date__gte=monday, date__lt=monday + timedelta(days=WORKING_DAYS))
+    totals: dict[date, int] | None = None  # None: the week's hearings are all shown
     if chosen is not None:
         hearings = hearings.filter(conciliator=chosen)
         days_off = days_off.filter(conciliator__user=chosen)
+    else:
+        hearings, totals = _first_of_each_day(hearings)
     days = [
         CalendarDay(day=d, is_today=d == today, holiday=why_not_business_day(d))
         for d in (monday + timedelta(days=i) for i in range(WORKING_DAYS))
@@ -290,6 +333,8 @@ def hearing_calendar(request: AuthenticatedRequest) -> HttpResponse:
     by_day = {d.day: d for d in days}
     for hearing in hearings:
         by_day[timezone.localtime(hearing.starts_at).date()].hearings.append((hearing, links_for(user, hearing)))
+    for each in days:
+        each.total = len(each.hearings) if totals is None else totals.get(each.day, 0)
     for day_off in days_off.select_related("conciliator__user"):
         by_day[day_off.date].off.append(day_off.conciliator.user.display_name)
 
@@ -306,7 +351,7 @@ def hearing_calendar(request: AuthenticatedRequest) -> HttpResponse:
             "previous_week": monday - timedelta(days=7),
             "next_week": monday + timedelta(days=7),
             "this_week": today - timedelta(days=today.weekday()),
-            "count": sum(len(d.hearings) for d in days),
+            "count": sum(d.total for d in days),
         },
     )
 
@@ -321,7 +366,9 @@ def hearing_list(request: AuthenticatedRequest) -> HttpResponse:
     now = timezone.now()
     form = HearingFilterForm(request.GET or None)
     hearings = form.filter(hearings_visible_to(user).select_related("complaint__company"), now=now)
-    page = Paginator(hearings, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Counted up to the cap (parties.paginator): the past holds every hearing ever held, tens of
+    # thousands a year, and nobody pages through more than a thousand.
+    page = CappedPaginator(hearings, PAGE_SIZE, cap=LIST_CAP, count_in_order=True).get_page(request.GET.get("page"))
     rows = [(hearing, links_for(user, hearing)) for hearing in page]
     # Cases served (or adjourned) with no hearing yet: the office's next scheduling work, hipervulnerable
     # consumers first (Res. 139/2020), then the longest waiting.
@@ -340,7 +387,9 @@ def hearing_list(request: AuthenticatedRequest) -> HttpResponse:
             "rows": rows,
             "filtered": form.narrows(),
             "awaiting": list(awaiting[:AWAITING_SHOWN]),
-            "awaiting_count": awaiting.count(),
+            # Counted up to the cap, as the list below: tens of thousands may wait at a national office.
+            "awaiting_count": awaiting[: LIST_CAP + 1].count(),
+            "awaiting_cap": LIST_CAP,
             "now": now,
         },
     )

@@ -1,23 +1,26 @@
 """Writing outbox rows: one per channel a person allows, queued for delivery after commit.
 
-Delivery is queued with `transaction.on_commit`, so nothing leaves before the move is durable and
-nothing leaves at all if it rolls back.
+A row holds the event's declared context (notifications/codec.py), not its text: rendering is the
+worker's job (notifications/rendering.py), so a case move pays for one INSERT, not for templates.
+Delivery is queued with `transaction.on_commit`, as one task for the rows of one call, so nothing
+leaves before the move is durable and nothing leaves at all if it rolls back.
 """
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
+from django.db.models.constants import OnConflict
 from django.utils import timezone
 
-from notifications import delivery
+from notifications import codec, delivery
 from notifications.events import prepare_context
 from notifications.models import Channel, Notification, Status
-from notifications.rendering import Rendered, absolute_url, render_event, supported_language
+from notifications.rendering import supported_language
 from parties.models import User
 
 INLINE_ATTACHMENT_MAX = 256 * 1024
@@ -43,7 +46,8 @@ def notify(
     key serves every party and every event of the same move, and calling again with it writes
     nothing new.
 
-    Returns the rows for the channels this call wanted and did not find already written."""
+    Returns the rows this call wrote (ids filled; their text is rendered by the worker), not those
+    it found already written. One INSERT when the caller loaded the consumer profile with the user."""
     context = prepare_context(event, context)
     key = _stored_key(idempotency_key, scope=f"u{recipient.pk}", event=event)
     only = set(channels) if channels is not None else None
@@ -200,94 +204,63 @@ def _write(
     formal: bool,
     language: str,
 ) -> list[Notification]:
+    """Insert the rows not yet written, with the event's context and no text (the worker renders
+    them: notifications/rendering.py), and queue them as one task after commit."""
     cleaned_attachments = _clean_attachments(attachments)
     if not wanted:
         return []
-    with transaction.atomic(savepoint=False):
-        # A retried move finds its rows already written: nothing new is rendered or queued.
-        existing = set(
-            Notification.objects.filter(idempotency_key=key, channel__in=[c for c, _a in wanted]).values_list(
-                "channel", flat=True
-            )
-        )
-        todo = [(channel, address) for channel, address in wanted if channel not in existing]
-        if not todo:
-            return []
-        rendered = render_event(
+    stored_context = codec.encode(context, language=language)
+    now = timezone.now()
+    rows = [
+        Notification(
+            recipient=recipient,
+            address=address,
+            channel=channel,
             event=event,
-            context=_full_context(context, recipient=recipient, case_number=case_number, formal=formal),
+            case_number=case_number,
             language=language,
+            subject="",
+            body_text="",
+            body_html="",
+            context=stored_context,
+            attachments=cleaned_attachments if channel == Channel.EMAIL else [],
+            idempotency_key=key,
+            formal=formal,
+            created_at=now,
+            next_attempt_at=now + queue_grace(),
         )
-        now = timezone.now()
-        rows = [
-            _row(
-                recipient=recipient,
-                channel=channel,
-                address=address,
-                event=event,
-                case_number=case_number,
-                language=language,
-                rendered=rendered,
-                attachments=cleaned_attachments,
-                key=key,
-                now=now,
-                formal=formal,
-            )
-            for channel, address in todo
-        ]
-        # ignore_conflicts: a concurrent call with the same key wins the race quietly.
-        Notification.objects.bulk_create(rows, ignore_conflicts=True)
-        written = list(
-            Notification.objects.filter(idempotency_key=key, channel__in=[c for c, _a in todo]).order_by("pk")
-        )
-        to_send = [row.pk for row in written if row.status == Status.PENDING]
-        if to_send:
-            transaction.on_commit(partial(delivery.enqueue, to_send))
+        for channel, address in wanted
+    ]
+    with transaction.atomic(savepoint=False):
+        written = _insert_new(rows)
+        if written:
+            transaction.on_commit(partial(delivery.enqueue, [row.pk for row in written]))
     return written
 
 
-def _full_context(context: dict, *, recipient: User | None, case_number: str, formal: bool) -> dict:
-    full = dict(context)
-    full.setdefault("recipient", recipient)
-    full.setdefault("case_number", case_number)
-    full["case_url"] = absolute_url(str(context.get("case_url") or ""))
-    full["site_url"] = settings.SITE_URL
-    full["formal"] = formal
-    return full
+def _insert_new(rows: list[Notification]) -> list[Notification]:
+    """One statement: INSERT … ON CONFLICT DO NOTHING RETURNING id, channel. A retried move (or a
+    concurrent call with the same key) finds its channels taken and gets nothing back for them.
 
-
-def _row(
-    *,
-    recipient: User | None,
-    channel: str,
-    address: str,
-    event: str,
-    case_number: str,
-    language: str,
-    rendered: Rendered,
-    attachments: list[dict],
-    key: str,
-    now: datetime,
-    formal: bool,
-) -> Notification:
-    short = channel in (Channel.SMS, Channel.WHATSAPP)
-    # The inbox row is delivered by being committed: it is born sent, with nothing to queue.
-    inbox = channel == Channel.INBOX
-    return Notification(
-        recipient=recipient,
-        address=address,
-        channel=channel,
-        event=event,
-        case_number=case_number,
-        language=language,
-        subject=rendered.subject,
-        body_text=rendered.short_text if short else rendered.body_text,
-        body_html="" if short else rendered.body_html,
-        attachments=attachments if channel == Channel.EMAIL else [],
-        idempotency_key=key,
-        formal=formal,
-        status=Status.SENT if inbox else Status.PENDING,
-        sent_at=now if inbox else None,
-        created_at=now,
-        next_attempt_at=now + queue_grace(),
+    `bulk_create(ignore_conflicts=True)` does not say which rows it inserted, so this goes one level
+    down, to the insert query `bulk_create` itself runs, asking for the new rows' ids."""
+    opts = Notification._meta
+    fields = [field for field in opts.concrete_fields if field is not opts.pk and not field.generated]
+    for row in rows:
+        row._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+    returned = Notification.objects._insert(  # type: ignore[attr-defined]
+        rows,
+        fields=fields,
+        returning_fields=[opts.pk, opts.get_field("channel")],
+        on_conflict=OnConflict.IGNORE,
     )
+    # A single row that met a conflict comes back as None (nothing was returned for it).
+    ids = {channel: pk for pk, channel in filter(None, returned)}
+    written = []
+    for row in rows:
+        if row.channel in ids:
+            row.pk = ids[row.channel]
+            row._state.adding = False
+            row._state.db = Notification.objects.db
+            written.append(row)
+    return written

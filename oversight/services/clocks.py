@@ -77,21 +77,21 @@ def sync_case_clocks(case: Complaint, *, now: datetime | None = None) -> tuple[i
             continue
         for wait in waits:
             wanted[(rule.kind, wait.subject_id)] = (rule, wait)
-    open_clocks = {
-        (c.kind, c.subject_id): c
-        for c in Clock.objects.filter(complaint_id=case.pk, closed_at__isnull=True)
-        if c.kind not in failed
-    }
+    # The open clocks, and those whose deadline's consequence already applied, in one read: a wait
+    # settled so is over for good (an acta taken as notified, a company's answer window closed): it
+    # never reopens.
+    open_clocks: dict[tuple[str, int], Clock] = {}
+    settled: set[tuple[str, int]] = set()
+    for c in Clock.objects.filter(Q(closed_at__isnull=True) | Q(ending=Ending.CONSEQUENCE), complaint_id=case.pk):
+        if c.ending == Ending.CONSEQUENCE:
+            settled.add((c.kind, c.subject_id))
+        if c.closed_at is None and c.kind not in failed:
+            open_clocks[(c.kind, c.subject_id)] = c
     gone = [c.pk for key, c in open_clocks.items() if key not in wanted]
     if gone:
         Clock.objects.filter(pk__in=gone).update(closed_at=now, ending=Ending.ACTED)
     new_keys = [key for key in wanted if key not in open_clocks]
     if new_keys:
-        # A wait whose deadline's consequence already applied is over for good (an acta taken as
-        # notified, a company's answer window closed): it never reopens.
-        settled = set(
-            Clock.objects.filter(complaint_id=case.pk, ending=Ending.CONSEQUENCE).values_list("kind", "subject_id")
-        )
         rows = []
         for key in new_keys:
             if key in settled:

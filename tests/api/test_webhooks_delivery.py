@@ -21,6 +21,7 @@ from notifications.models import Notification
 from parties.models import Company, User
 from tests.api.test_webhooks_receiver import free_port, http_receiver
 from tests.complaints.factories import served_case
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -226,7 +227,7 @@ def test_an_endpoint_failing_n_times_in_a_row_is_switched_off_and_its_administra
     told = Notification.objects.filter(event="webhook_disabled")
     assert {row.recipient for row in told} == {representative}  # the administrator, not the other representative
     assert told.filter(channel="email").count() == 1
-    email = told.get(channel="email")
+    email = rendered(told.get(channel="email"))
     assert receiver.url in email.body_text
     assert f"/empresa/{company.pk}/webhooks/{endpoint.pk}/" in email.body_text
     # What it says of the deliveries is what happens (the next test): the waiting ones go once it is

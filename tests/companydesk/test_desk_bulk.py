@@ -11,6 +11,7 @@ from django.utils import timezone
 from complaints.models import CaseCompany, CaseEvent, Complaint
 from notifications.models import Notification
 from parties.models import Representation
+from tests.notifications.helpers import rendered
 
 from .conftest import desk_url, listed, part_of, served
 
@@ -29,7 +30,7 @@ def assigned_to(*cases: Complaint) -> dict[int, int | None]:
 
 
 def told_of_assignment(person) -> list[Notification]:
-    return list(Notification.objects.filter(recipient=person, event="case_assigned", channel="inbox"))
+    return rendered(Notification.objects.filter(recipient=person, event="case_assigned", channel="inbox"))
 
 
 def confirming(asked) -> dict[str, str]:

@@ -266,6 +266,10 @@ def test_the_queue_and_take_next_are_read_in_the_order_of_their_index(index, ass
             sql, params = query[:1].query.sql_with_params()
             cursor.execute(f"EXPLAIN {sql}", params)
             plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    # The admission queue's own index holds the whole order too (status, -vulnerable, submitted_at,
+    # id: migration 0018): on these few rows it costs the same as the partial one and may be chosen;
+    # at a million cases the planner takes the partial index (bench/RESULTS.md, session 8).
+    serving = {index, "complaint_queue_vulnerable"}
     for plan in plans:
-        assert index in plan, plan
+        assert any(name in plan for name in serving), plan
         assert "Sort" not in plan, plan

@@ -29,6 +29,7 @@ from notifications.models import Notification
 from parties.models import Company, Representation, Role, User
 from tests.complaints.factories import draft_case, served_case
 from tests.conftest import make_user
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,7 @@ def part_of(case: Complaint, company: Company | None = None) -> CaseCompany:
 
 
 def assigned_notices(user: User) -> list[Notification]:
-    return list(Notification.objects.filter(event="case_assigned", recipient=user, channel="email").order_by("pk"))
+    return rendered(Notification.objects.filter(event="case_assigned", recipient=user, channel="email").order_by("pk"))
 
 
 def revoke(user: User, company: Company) -> None:

@@ -16,6 +16,7 @@ from complaints.tasks_assignment import acknowledge_parts
 from notifications.models import Notification
 from parties.models import Representation, User
 from tests.complaints.factories import served_case
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -149,7 +150,7 @@ def test_the_person_is_told_in_their_inbox_how_many_could_not_be_acknowledged(
 
     # The third chunk (the fifth case and the stranger's part) is refused whole: 2 of the 6 not done.
     assert acknowledge_parts(company.pk, ids, representative.pk) == 4
-    rows = list(Notification.objects.filter(event="cases_not_acknowledged"))
+    rows = rendered(Notification.objects.filter(event="cases_not_acknowledged"))
     assert [(row.recipient, row.channel) for row in rows] == [(representative, "inbox")]
     assert "Of the 6 cases of Electrodomésticos del Sur S.A. you asked to acknowledge, 2 could not be" in (
         " ".join(rows[0].body_text.split())
@@ -168,6 +169,6 @@ def test_cases_someone_else_acknowledged_meanwhile_are_not_counted_as_not_done(
     # Our person lost their representation before the worker got to it: every chunk is refused.
     Representation.objects.filter(user=representative).update(revoked_at=timezone.now())
     assert acknowledge_parts(company.pk, ids, representative.pk) == 0
-    row = Notification.objects.get(event="cases_not_acknowledged")
+    row = rendered(Notification.objects.get(event="cases_not_acknowledged"))
     assert row.recipient == representative and row.channel == "inbox"
     assert "4" in row.subject

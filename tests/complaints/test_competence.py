@@ -14,6 +14,7 @@ from complaints.services.referral_out import complaint_refer_out
 from complaints.states import State
 from notifications.models import Notification
 from tests.complaints.factories import submitted_case
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +99,7 @@ def test_the_officer_refers_the_case_out(consumer, company, officer, client_for,
     assert event.from_state == State.SUBMITTED and event.to_state == State.REFERRED_OUT
     assert "Provincia de Córdoba" in event.reason and "están en Córdoba" in event.reason
     assert CaseCompany.objects.get(complaint=case).status == "ended"
-    email = Notification.objects.get(recipient=consumer, event="complaint_referred_out", channel="email")
+    email = rendered(Notification.objects.get(recipient=consumer, event="complaint_referred_out", channel="email"))
     assert "Dirección de Defensa del Consumidor de la Provincia de Córdoba" in email.subject + email.body_text
     assert "La compra y la empresa están en Córdoba." in email.body_text
     assert "https://www.argentina.gob.ar/defensadelconsumidor" in email.body_text

@@ -1,18 +1,22 @@
 """What row locks promise, tried with real threads on PostgreSQL (SQLite serialises every write, so
-it would prove nothing): case numbers stay unique and gapless under simultaneous filing, and two
-officers deciding the same case at once leave one decision, not two."""
+it would prove nothing): case numbers stay unique and gapless under simultaneous filing (the number
+is a filing's last write, and a filing that fails gives it back), and two officers deciding the same
+case at once leave one decision, not two."""
 
 import threading
+import time
 from collections.abc import Callable
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.utils import timezone, translation
 
+from complaints import integrity as services_integrity
 from complaints import services
 from complaints.models import CaseEvent, CaseNumberSequence, Complaint
 from complaints.services import CaseError
 from complaints.states import State
+from notifications.models import Notification
 from parties.models import Role
 from tests.conftest import enrol_totp, make_user
 
@@ -60,19 +64,90 @@ def complete_draft(consumer, company) -> Complaint:
     return case
 
 
-def test_it_gives_20_simultaneous_submissions_20_consecutive_numbers(consumer, company):
-    drafts = [complete_draft(consumer, company) for _ in range(20)]
+def test_it_gives_50_simultaneous_submissions_50_consecutive_numbers(consumer, company):
+    drafts = [complete_draft(consumer, company) for _ in range(50)]
 
-    results = run_together(20, lambda i: services.complaint_submit(complaint=drafts[i], by=consumer))
+    results = run_together(50, lambda i: services.complaint_submit(complaint=drafts[i], by=consumer))
 
     errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     numbers = sorted(str(n) for n in Complaint.objects.exclude(number=None).values_list("number", flat=True))
     year = timezone.localdate().year
-    assert numbers == [f"DC-{year}-{n:06d}" for n in range(1, 21)]
-    assert CaseNumberSequence.objects.get(year=year).last_number == 20
-    assert Complaint.objects.filter(status=State.SUBMITTED).count() == 20
-    assert CaseEvent.objects.filter(action="submit").count() == 20
+    assert numbers == [f"DC-{year}-{n:06d}" for n in range(1, 51)]
+    assert (
+        sorted(str(r.number) for r in results if isinstance(r, Complaint)) == numbers
+    )  # each filing was handed the number it stored
+    assert CaseNumberSequence.objects.get(year=year).last_number == 50
+    assert Complaint.objects.filter(status=State.SUBMITTED).count() == 50
+    assert CaseEvent.objects.filter(action="submit").count() == 50
+    # Each receipt in the outbox names its own case, stamped in the statement that took the number.
+    stamped = Notification.objects.filter(event="complaint_received").values_list("case_number", flat=True)
+    assert sorted(set(stamped)) == numbers
+    # Every record still matches its seal, which covers the number.
+    assert all(services_integrity.verify_case(case) == [] for case in Complaint.objects.all())
+
+
+def test_a_filing_that_fails_after_taking_its_number_gives_it_back_to_the_one_waiting(consumer, company):
+    failing, waiting = complete_draft(consumer, company), complete_draft(consumer, company)
+    number_taken, release = threading.Event(), threading.Event()
+    taken: list[str] = []
+
+    def fail_after_the_number() -> None:
+        with transaction.atomic():
+            taken.append(services.complaint_submit(complaint=failing, by=consumer).number or "")
+            number_taken.set()
+            release.wait(timeout=30)
+            raise RuntimeError("the filing's transaction fails before it commits")
+
+    def submit_the_other() -> Complaint:
+        assert number_taken.wait(timeout=30)
+        return services.complaint_submit(complaint=waiting, by=consumer)
+
+    holder = threading.Thread(target=lambda: _quietly(fail_after_the_number))
+    holder.start()
+    other: list[object] = []
+    follower = threading.Thread(target=lambda: other.append(_quietly(submit_the_other)))
+    follower.start()
+    _wait_until_a_query_waits_for_a_lock()  # the other filing queues behind the taken number
+    release.set()
+    holder.join(timeout=60)
+    follower.join(timeout=60)
+
+    year = timezone.localdate().year
+    assert taken == [f"DC-{year}-000001"]
+    assert isinstance(other[0], Complaint), other
+    assert other[0].number == f"DC-{year}-000001"  # the number came back: no gap
+    failing.refresh_from_db()
+    assert (failing.status, failing.number) == (State.DRAFT, None)
+    assert CaseEvent.objects.filter(complaint=failing).count() == 0
+    assert CaseNumberSequence.objects.get(year=year).last_number == 1
+    assert services.complaint_submit(complaint=failing, by=consumer).number == f"DC-{year}-000002"
+
+
+def _quietly(work: Callable[[], object]) -> object:
+    """Run `work` in a thread of its own, with its own connection; what it raised is returned."""
+    try:
+        with translation.override("en"):
+            return work()
+    except Exception as error:
+        return error
+    finally:
+        connections.close_all()
+
+
+def _wait_until_a_query_waits_for_a_lock(timeout: float = 30) -> None:
+    """Poll PostgreSQL until another session's statement is waiting for a row lock."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+    raise AssertionError("No filing ever waited for the case number's row.")
 
 
 @pytest.fixture

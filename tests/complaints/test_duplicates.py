@@ -26,6 +26,7 @@ from parties.models import ConsumerProfile, Role
 from tests.complaints.factories import draft_case
 from tests.complaints.factories import submitted_case as submitted_without_commit
 from tests.conftest import enrol_totp, make_user
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -376,8 +377,10 @@ def test_rejecting_as_a_duplicate_tells_the_consumer_which_case_it_repeats(consu
     assert CaseEvent.objects.get(complaint=later, action="reject").actor == officer
     assert CaseEvent.objects.get(complaint=earlier, action="duplicate_rejected").reason == later.number
     assert "que sigue su trámite con lo que pediste allí" in later.rejection_detail
-    told = Notification.objects.filter(recipient=consumer, event="complaint_rejected", case_number=later.number)
-    assert told.exists()
+    told = rendered(
+        Notification.objects.filter(recipient=consumer, event="complaint_rejected", case_number=later.number)
+    )
+    assert told
     assert all(str(earlier.number) in n.body_text and "Ya está en trámite." in n.body_text for n in told)
 
 
@@ -551,8 +554,10 @@ def test_a_later_complaint_naming_fewer_companies_is_joined_and_the_consumer_tol
     duplicate_join(complaint=later, by=officer)
     later.refresh_from_db()
     assert "Lo que pediste en este reclamo no se traslada" in later.rejection_detail
-    told = Notification.objects.filter(recipient=consumer, event="complaint_rejected", case_number=later.number)
-    assert told.exists() and all("no se traslada" in n.body_text for n in told)
+    told = rendered(
+        Notification.objects.filter(recipient=consumer, event="complaint_rejected", case_number=later.number)
+    )
+    assert told and all("no se traslada" in n.body_text for n in told)
 
 
 def test_joining_past_the_evidence_limit_is_refused_with_the_count(consumer, company, officer, client_for, settings):

@@ -26,6 +26,7 @@ from tests.complaints.factories import draft_case, served_case, submitted_case
 from tests.complaints.tampering import as_a_dba
 from tests.config.test_settings_profiles import PRODUCTION, manage
 from tests.conftest import make_user
+from tests.notifications.helpers import rendered
 
 on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
 
@@ -325,8 +326,10 @@ def test_the_nightly_task_alerts_each_supervisor_once_a_day(served, supervisor):
     User.objects.filter(pk__in=[supervisor.pk, other.pk]).update(preferred_language="en")  # each reads their own
 
     def alerts() -> list[tuple[str, str]]:
-        rows = Notification.objects.filter(event="integrity_alert", channel="email")
-        return sorted(rows.values_list("recipient__email", "subject"))
+        rows = rendered(
+            Notification.objects.filter(event="integrity_alert", channel="email").select_related("recipient")
+        )
+        return sorted((row.address, row.subject) for row in rows)
 
     with time_machine.travel(datetime(2026, 12, 7, 5, 30, tzinfo=UTC), tick=False):
         verify_case_chains.apply()

@@ -19,6 +19,7 @@ from parties.models import Representation, Role
 from tests.complaints.factories import served_case, submitted_case
 from tests.conftest import make_user
 from tests.notifications.conftest import translated
+from tests.notifications.helpers import rendered
 
 
 @pytest.fixture
@@ -322,7 +323,7 @@ def test_an_offer_event_in_any_other_form_is_shown_as_it_was_written(served):
 
 
 def answer_email_to(representative) -> Notification:
-    return Notification.objects.get(event="offer_answered", recipient=representative, channel="email")
+    return rendered(Notification.objects.get(event="offer_answered", recipient=representative, channel="email"))
 
 
 def test_the_company_reads_the_consumers_counter_offer_in_the_message_it_receives(served, representative, consumer):

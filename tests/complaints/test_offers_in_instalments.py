@@ -21,6 +21,7 @@ from hearings.services.follow_up import ask_consumers_about_compliance
 from notifications.models import Notification
 from tests.complaints.factories import served_case
 from tests.notifications.conftest import translated
+from tests.notifications.helpers import rendered
 
 
 def days(n: int) -> date:
@@ -140,7 +141,7 @@ def test_the_offer_keeps_the_schedule_and_its_last_date_is_the_date_to_fulfil_it
     assert "Paid in instalments" in page
     assert page.count("<li>ARS\u00a030,000.00 by ") >= 3
 
-    told = Notification.objects.get(recipient=consumer, event="offer_made", channel="email").body_text
+    told = rendered(Notification.objects.get(recipient=consumer, event="offer_made", channel="email")).body_text
     assert translated("es-ar", "Paid in instalments:") in told
     one = translated("es-ar", "Instalment %(number)s: %(amount)s by %(day)s.")
     assert one.split("%(amount)s")[0] % {"number": 3} in told
@@ -165,7 +166,7 @@ def test_an_offer_paid_at_once_keeps_no_schedule(served, representative, consume
         complaint=served, by=representative, terms="Cambio del equipo.", fulfil_by=days(15), amount=None
     )
     assert (offer.instalments, offer.fulfil_by) == ([], days(15))
-    told = Notification.objects.get(recipient=consumer, event="offer_made", channel="email").body_text
+    told = rendered(Notification.objects.get(recipient=consumer, event="offer_made", channel="email")).body_text
     assert translated("es-ar", "Paid in instalments:") not in told
 
 

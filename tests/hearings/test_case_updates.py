@@ -11,12 +11,13 @@ from hearings.services.follow_up import compliance_confirm
 from hearings.services.outcome import outcome_record
 from notifications.models import Notification
 from tests.hearings.test_outcome_support import agreement_at, hearing_under_way
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
 
 def _update_mail(user) -> Notification:
-    return Notification.objects.get(event="case_update", recipient=user, channel="email")
+    return rendered(Notification.objects.get(event="case_update", recipient=user, channel="email"))
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from notifications.models import Notification
 from tests.complaints.factories import PDF_BYTES, PNG_BYTES
 from tests.hearings.test_outcome_support import agreement_at, compliance_day, hearing_under_way
 from tests.helpers import stored_name
+from tests.notifications.helpers import rendered
 
 
 @pytest.fixture
@@ -51,7 +52,7 @@ def test_the_consumer_is_asked_once_when_the_deadline_comes(approved, consumer):
     rows = Notification.objects.filter(event="compliance_due")
     assert {row.recipient for row in rows} == {consumer}
     assert rows.filter(channel="email").count() == 1
-    email = rows.get(channel="email")
+    email = rendered(rows.get(channel="email"))
     assert reverse("compliance_answer", args=[approved.complaint_id]) in email.body_text
     assert approved.terms in email.body_text
 

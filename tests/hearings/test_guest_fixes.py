@@ -19,6 +19,7 @@ from hearings.services.scheduling import hearing_cancel, hearing_reschedule, hea
 from notifications.models import Notification
 from tests.complaints.factories import served_case
 from tests.hearings.factories import SERVED, at, scheduled_hearing
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +89,7 @@ def booked(consumer, company, officer, representative, conciliator):
 
 
 def guest_updates() -> list[Notification]:
-    return list(Notification.objects.filter(event="hearing_guest_update").order_by("pk"))
+    return rendered(Notification.objects.filter(event="hearing_guest_update").order_by("pk"))
 
 
 def test_guests_with_an_email_hear_that_the_hearing_moved(booked, officer):

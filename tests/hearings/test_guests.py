@@ -21,6 +21,7 @@ from notifications.models import Notification
 from tests.hearings.factories import scheduled_hearing
 from tests.hearings.test_jitsi_tokens import another_consumer, verify_like_jitsi
 from tests.hearings.test_room_page import options_in
+from tests.notifications.helpers import rendered
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_the_office_invites_an_interpreter_and_only_the_keys_hash_is_kept(hearin
     assert key not in {str(value) for value in stored.values()}
     event = CaseEvent.objects.filter(complaint=hearing.complaint, action="guest_invited").get()
     assert "Eva Sordi" in event.reason and event.actor_id == officer.pk
-    mail = Notification.objects.get(event="hearing_guest_invited")
+    mail = rendered(Notification.objects.get(event="hearing_guest_invited"))
     assert mail.address == "eva@senas.test" and mail.recipient is None
     assert settings.SITE_URL + guest_page(key) in mail.body_text
 

@@ -58,6 +58,22 @@ def test_the_office_sees_how_many_cases_wait_for_a_hearing_and_how_many_hearings
     assert reverse("hearing_calendar") in response.content.decode()
 
 
+def test_the_offices_count_of_todays_hearings_takes_the_day_in_the_offices_time(
+    consumer, company, officer, conciliator, client_for
+):
+    local_now = timezone.localtime()
+    tonight = local_now.replace(hour=23, minute=0, second=0, microsecond=0)  # 02:00 tomorrow in UTC
+    tomorrow = tonight + timedelta(hours=2)
+    if local_now >= tonight - timedelta(minutes=5):
+        pytest.skip("too close to midnight to place a hearing later today")
+    for starts_at in (tonight - timedelta(minutes=61), tomorrow):
+        scheduled_hearing(consumer, company, officer, conciliator, starts_at=starts_at, minutes=60)
+
+    response = client_for(officer).get("/")
+
+    assert response.context["hearings_today_count"] == 1
+
+
 def test_the_conciliator_home_costs_the_same_queries_for_one_hearing_or_many(
     consumer, company, officer, conciliator, client_for
 ):

@@ -34,6 +34,7 @@ from tests.complaints.test_concurrency import run_together
 from tests.hearings.factories import SERVED, at, booked_hearing, make_conciliator
 from tests.hearings.test_jitsi_tokens import verify_like_jitsi
 from tests.hearings.test_scheduling_services import invitation_in
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ def rows(event: str, recipient=None) -> list[Notification]:
     found = Notification.objects.filter(event=event, channel="email")
     if recipient is not None:
         found = found.filter(recipient=recipient)
-    return list(found.order_by("pk"))
+    return rendered(found.order_by("pk"))
 
 
 def test_a_conciliators_leave_over_three_booked_hearings_flags_reassigns_and_tells_everyone(
@@ -436,7 +437,7 @@ def test_a_company_without_a_representative_account_is_told_at_its_domicile(
 
     moved = hearing_reassign(hearing=hearing, by=officer, conciliator=luis, reason="Licencia.")
 
-    (told,) = Notification.objects.filter(event="hearing_reassigned", recipient=None)
+    (told,) = rendered(Notification.objects.filter(event="hearing_reassigned", recipient=None))
     assert (told.address, told.channel, told.formal) == ("legales@electrosur.test", "email", False)
     assert "Va a estar a cargo de Luis Benítez" in told.body_text
     assert reverse("hearing_room", args=[moved.pk]) in told.body_text  # the button leads to the hearing

@@ -15,6 +15,7 @@ from notifications.models import Notification
 from parties.models import ConciliatorProfile, Role
 from tests.conftest import enrol_totp, make_user
 from tests.hearings.factories import scheduled_hearing
+from tests.notifications.helpers import rendered
 
 SECRET = "a-shared-secret-for-the-events-endpoint-0123456789"
 VIDEO_LINK = "https://grabaciones.concilia.test/audiencias/abc123.mp4"
@@ -95,7 +96,7 @@ def test_the_conciliator_registers_a_recording_and_the_parties_are_told(
     assert CaseEvent.objects.filter(complaint=held.complaint, action="recording_registered", actor=conciliator).exists()
     told = set(Notification.objects.filter(event="recording_available").values_list("recipient", flat=True))
     assert told == {consumer.pk, representative.pk}
-    mail = Notification.objects.get(event="recording_available", recipient=consumer, channel="email")
+    mail = rendered(Notification.objects.get(event="recording_available", recipient=consumer, channel="email"))
     assert held.complaint.number in mail.subject
     assert reverse("hearing_room", args=[held.pk]) in mail.body_text
 

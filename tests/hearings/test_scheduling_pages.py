@@ -4,7 +4,7 @@ hearings. The clock stands at Thursday 19 March 2026, 11:00 (Buenos Aires), when
 served: the first possible day is Tuesday 31 March."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -19,6 +19,7 @@ from complaints.states import State
 from hearings.models import AbsenceJustification, Hearing
 from hearings.scheduling import propose_slots
 from hearings.services.scheduling import hearing_adjourn
+from hearings.views import scheduling as scheduling_views
 from parties.models import Company, Representation, Role
 from tests.complaints.factories import served_case
 from tests.conftest import make_user
@@ -357,6 +358,49 @@ def test_the_office_sees_every_conciliator_and_can_narrow_to_one(conciliator, co
     assert "week=2026-03-23" in everyone and "week=2026-04-06" in everyone  # previous and next week
 
 
+def test_every_conciliators_week_shows_each_days_first_hearings_and_sends_to_the_list_for_the_rest(
+    conciliator, consumer, company, officer, client_for, monkeypatch
+):
+    monkeypatch.setattr(scheduling_views, "DAY_SHOWN", 2)
+    bruno = make_conciliator("bruno@oficina.test", "Bruno", "Aguirre")
+    anas, brunos = (
+        scheduled_hearing(consumer, company, officer, c, starts_at=at(3, 31, 9)) for c in (conciliator, bruno)
+    )
+    eleven = scheduled_hearing(consumer, company, officer, conciliator, starts_at=at(3, 31, 11))
+    wednesday = scheduled_hearing(consumer, company, officer, bruno, starts_at=at(4, 1, 9))
+    url = reverse("hearing_calendar")
+
+    everyone = client_for(officer).get(url, {"week": "2026-03-31"})
+    only_ana = text_of(client_for(officer).get(url, {"week": "2026-03-31", "conciliator": conciliator.pk}))
+
+    page = text_of(everyone)
+    tuesday = next(day for day in everyone.context["days"] if day.day == date(2026, 3, 31))
+    assert [hearing for hearing, _ in tuesday.hearings] == [anas, brunos]
+    assert (tuesday.total, tuesday.more) == (3, 1)
+    assert case_number(eleven.complaint) not in page and case_number(wednesday.complaint) in page
+    assert "4 hearings this week" in page  # every hearing counts, shown or not
+    the_day = f"{reverse('hearing_list')}?when=all&amp;date_from=2026-03-31&amp;date_to=2026-03-31&amp;status=standing"
+    assert f'href="{the_day}"' in page
+    assert "And 1 more: the 3 hearings of the day in the list" in page
+    assert "date_from=2026-04-01" not in page  # a day whose hearings are all shown has no link
+    # One conciliator's week is bounded by their hours: shown whole.
+    assert case_number(anas.complaint) in only_ana and case_number(eleven.complaint) in only_ana
+
+
+def test_the_list_of_a_day_shows_every_hearing_the_calendar_left_out(
+    conciliator, consumer, company, officer, client_for
+):
+    hearings = [scheduled_hearing(consumer, company, officer, conciliator, starts_at=at(3, 31, h)) for h in (9, 11, 14)]
+
+    listed = text_of(
+        client_for(officer).get(
+            reverse("hearing_list"), {"when": "all", "date_from": "2026-03-31", "date_to": "2026-03-31"}
+        )
+    )
+
+    assert all(case_number(hearing.complaint) in listed for hearing in hearings)
+
+
 def test_the_week_defaults_to_this_week(conciliator, client_for):
     response = client_for(conciliator).get(reverse("hearing_calendar"))
 
@@ -386,7 +430,8 @@ def test_the_calendar_reads_the_same_number_of_queries_however_full_the_week(
         hearings_in_the_week(bruno, consumer, company, officer, [9, 10, 11])
         with CaptureQueriesContext(connection) as many:
             assert client.get(url, {"week": "2026-03-31"}).status_code == 200
-        # Session, user, MFA check, the conciliators for the filter, the week's hearings, the days off.
+        # Session, user, MFA check, the conciliators for the filter, the week's hearings (the office's
+        # week of every conciliator: and the days' totals), the days off.
         assert len(many) == len(few), (person, [q["sql"] for q in many])
         Hearing.objects.all().delete()
 
@@ -448,6 +493,21 @@ def test_the_list_is_paginated_and_its_queries_do_not_grow_with_rows(
     assert len(many) == len(few)
     assert len(response.context["page_obj"].object_list) == 25
     assert response.context["page_obj"].paginator.count == 31
+
+
+def test_the_list_counts_hearings_and_waiting_cases_only_up_to_the_cap(
+    conciliator, consumer, company, officer, client_for, monkeypatch
+):
+    monkeypatch.setattr(scheduling_views, "LIST_CAP", 2)
+    hearings = [scheduled_hearing(consumer, company, officer, conciliator, starts_at=at(3, 31, h)) for h in (9, 11, 13)]
+    for _ in range(3):
+        served_case(consumer, company, officer)
+
+    response = client_for(officer).get(reverse("hearing_list"))
+
+    page = text_of(response)
+    assert "More than 2 hearings" in page and "More than 2 cases wait for a hearing date" in page
+    assert [hearing for hearing, _ in response.context["rows"]] == hearings[:2]  # pages stop at the cap
 
 
 @pytest.mark.parametrize("role", ["consumer", "representative", "conciliator"])

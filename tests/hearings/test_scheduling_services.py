@@ -24,6 +24,7 @@ from notifications.models import Notification
 from parties.models import Representation
 from tests.complaints.factories import served_case
 from tests.hearings.factories import SERVED, at, make_conciliator
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,7 @@ def status_of(case: Complaint) -> str:
 def emails(event: str) -> list[Notification]:
     """The e-mails to the people of the hearing (the domicile's copy is tested on its own)."""
     rows = Notification.objects.filter(event=event, channel="email", recipient__isnull=False)
-    return list(rows.select_related("recipient").order_by("pk"))
+    return rendered(rows.select_related("recipient").order_by("pk"))
 
 
 def served_at_the_domicile(event: str, company) -> Notification:

@@ -29,6 +29,7 @@ from legal.services import (
 from notifications.models import FormalNotice, Notification
 from parties.business_days import add_business_days
 from tests.legal.conftest import pdf, refer_for_absence, serve_charge
+from tests.notifications.helpers import rendered
 
 S = ProceedingStatus
 
@@ -94,7 +95,7 @@ def test_it_takes_a_referral_through_charge_defence_and_fine_to_final(
     assert (proceeding.defence_started_at, proceeding.defence_due_at) == (opened, due)
     (served,) = events(proceeding, "legal_charge_served")
     assert f"{due:%d/%m/%Y}" in served.reason and served.actor is None
-    body = rows_of(served).get(recipient=representative, channel="email").body_text
+    body = rendered(rows_of(served).get(recipient=representative, channel="email")).body_text
     assert f"{due.day}" in body and "puede presentar su descargo" in body
 
     # A representative without a validated power does not bind the company: refused.

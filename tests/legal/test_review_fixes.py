@@ -38,6 +38,7 @@ from parties.models import NonWorkingDay, Representation
 from tests.hearings.test_outcome_support import compliance_day, hearing_under_way
 from tests.hearings.test_several_companies import three  # noqa: F401  (the fixture)
 from tests.legal.conftest import pdf, serve_charge, serve_resolution
+from tests.notifications.helpers import rendered
 
 S = ProceedingStatus
 
@@ -133,7 +134,7 @@ def test_it_records_the_appeals_result_as_its_own_outcome(
     assert proceeding.fine_units_imposed == 900 and proceeding.appeal_result == "La Cámara resolvió."
     (event,) = events(proceeding, action)
     assert not events(proceeding, "legal_final")
-    body = legal_rows(event).get(recipient=consumer, channel="email").body_text
+    body = rendered(legal_rows(event).get(recipient=consumer, channel="email")).body_text
     if outcome == AppealOutcome.REVOKED:
         assert "se revocó la sanción" in body and "no hay multa" in body
     elif outcome == AppealOutcome.REDUCED:
@@ -374,4 +375,4 @@ def test_the_company_is_reminded_once_before_its_window_closes(received, legal_o
         assert remind_companies_of_legal_deadlines() == 0
     rows = Notification.objects.filter(event="legal_update", idempotency_key__startswith=f"legal:{proceeding.pk}:")
     assert set(rows.values_list("recipient__email", flat=True)) == {representative.email}
-    assert "Recordatorio" in rows.get(channel="email").body_text
+    assert "Recordatorio" in rendered(rows.get(channel="email")).body_text

@@ -11,12 +11,13 @@ from notifications.events import EVENTS, ContextError, prepare_context
 from notifications.models import Channel, Notification
 from notifications.services import notify
 from tests.notifications.conftest import local, translated
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
 
 def email_of(rows: list[Notification]) -> Notification:
-    return next(row for row in rows if row.channel == Channel.EMAIL)
+    return rendered(next(row for row in rows if row.channel == Channel.EMAIL))
 
 
 def test_a_context_that_matches_its_declaration_is_written_as_it_is(consumer) -> None:
@@ -85,7 +86,7 @@ def test_in_production_a_mistake_is_logged_and_the_message_still_goes_out(consum
     assert "missing answer" in caplog.text and "undeclared accepted" in caplog.text
     # The undeclared key is dropped; without an answer the template says the neutral sentence.
     assert len(rows) == 1
-    assert translated("es-ar", "The consumer answered the offer with a counter-offer.") in rows[0].body_text
+    assert translated("es-ar", "The consumer answered the offer with a counter-offer.") in rendered(rows[0]).body_text
 
 
 @override_settings(PRODUCTION=True)

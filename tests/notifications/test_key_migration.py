@@ -15,6 +15,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 BEFORE = ("notifications", "0002_retention_and_retry_audit")
 AFTER = ("notifications", "0003_idempotency_key_names_the_event")
+# Today's schema, which notify() writes to.
+LATEST = ("notifications", "0004_provider_feedback_and_worker_rendering")
 
 
 def migrate(target: tuple[str, str]) -> None:
@@ -22,7 +24,15 @@ def migrate(target: tuple[str, str]) -> None:
 
 
 def old_row(key: str, *, event: str = "complaint_admitted", channel: str = Channel.EMAIL, **fields) -> Notification:
-    return Notification.objects.create(
+    """A row as the release before 0003 wrote it, through the model as it was then (today's model
+    has columns the old table lacks)."""
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    historical = MigrationLoader(connection).project_state(BEFORE).apps.get_model("notifications", "Notification")
+    if "recipient" in fields:
+        fields["recipient_id"] = fields.pop("recipient").pk
+    return historical.objects.create(
         idempotency_key=key,
         event=event,
         channel=channel,
@@ -41,6 +51,7 @@ def test_a_move_retried_after_the_upgrade_finds_its_old_rows_and_writes_nothing(
     domicile = "a" + hashlib.sha256(b"legales@electrosur.test").hexdigest()[:16]
     old_row(f"case-event:41:{domicile}", event="company_served", address="legales@electrosur.test")
     migrate(AFTER)
+    migrate(LATEST)
 
     context = {"company_name": "Electrodomésticos del Sur S.A."}
     again = notify(recipient=consumer, event="complaint_admitted", context=context, idempotency_key="case-event:41")

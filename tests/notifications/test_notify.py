@@ -8,6 +8,7 @@ from django.db import transaction
 from notifications.models import Channel, Notification, Status
 from notifications.services import notify, notify_address
 from tests.notifications.conftest import local
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_it_uses_sms_and_whatsapp_only_with_consent_and_a_phone(consumer, consen
 
 
 def test_it_keeps_sms_short_and_free_of_the_cases_details(consenting_consumer):
-    rows = {row.channel: row for row in admitted(consenting_consumer)}
+    rows = {row.channel: row for row in rendered(admitted(consenting_consumer))}
     sms = rows[Channel.SMS]
     assert len(sms.body_text) <= 320
     assert sms.body_html == ""
@@ -131,19 +132,26 @@ def test_it_can_narrow_the_channels_to_the_inbox(consenting_consumer):
     assert [row.channel for row in rows] == [Channel.INBOX]
 
 
-def test_it_delivers_the_inbox_row_by_committing_it(consumer):
-    inbox = next(row for row in admitted(consumer) if row.channel == Channel.INBOX)
+def test_it_delivers_the_inbox_row_with_the_others_after_commit(consumer, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox = next(row for row in admitted(consumer) if row.channel == Channel.INBOX)
+        # Written without its words: the worker renders it when it delivers it.
+        assert (inbox.status, inbox.subject) == (Status.PENDING, "")
+    inbox.refresh_from_db()
     assert inbox.status == Status.SENT
     assert inbox.sent_at is not None
     assert inbox.read_at is None
+    assert "DC-2026-000123" in inbox.subject
 
 
 def test_it_renders_in_the_recipients_language(consumer, english_consumer):
     """Day and month names come from Django's own catalogue, so they show which language the
     message was rendered in without depending on our (not yet translated) msgids."""
     context = {"hearing_start": HEARING, "case_url": "/expedientes/1/"}
-    spanish = notify(recipient=consumer, event="hearing_scheduled", context=context, idempotency_key="h:1")[0]
-    english = notify(recipient=english_consumer, event="hearing_scheduled", context=context, idempotency_key="h:1")[0]
+    spanish, english = rendered(
+        notify(recipient=recipient, event="hearing_scheduled", context=context, idempotency_key="h:1")[0]
+        for recipient in (consumer, english_consumer)
+    )
     assert spanish.language == "es-ar"
     assert "noviembre" in spanish.subject
     assert "lunes" in spanish.subject.lower()
@@ -155,7 +163,7 @@ def test_it_renders_in_the_recipients_language(consumer, english_consumer):
 
 
 def test_it_renders_text_html_and_the_office_header(english_consumer):
-    row = next(row for row in admitted(english_consumer) if row.channel == Channel.EMAIL)
+    row = rendered(next(row for row in admitted(english_consumer) if row.channel == Channel.EMAIL))
     assert row.subject == "Your complaint DC-2026-000123 was admitted"
     assert "Hello John," in row.body_text
     assert "https://concilia.test/expedientes/1/" in row.body_text
@@ -165,13 +173,15 @@ def test_it_renders_text_html_and_the_office_header(english_consumer):
 
 
 def test_it_escapes_what_people_wrote_in_the_html_body(consumer):
-    row = notify(
-        recipient=consumer,
-        event="complaint_rejected",
-        context={"reason": "<script>alert(1)</script> Not a consumer relationship"},
-        idempotency_key="c:1:rejected",
-        channels=[Channel.EMAIL],
-    )[0]
+    row = rendered(
+        notify(
+            recipient=consumer,
+            event="complaint_rejected",
+            context={"reason": "<script>alert(1)</script> Not a consumer relationship"},
+            idempotency_key="c:1:rejected",
+            channels=[Channel.EMAIL],
+        )[0]
+    )
     assert "<script>" not in row.body_html
     assert "&lt;script&gt;" in row.body_html
     assert "<script>alert(1)</script>" in row.body_text

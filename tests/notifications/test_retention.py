@@ -22,6 +22,7 @@ from notifications.services import (
 )
 from notifications.tasks import apply_notification_retention
 from tests.notifications.conftest import local
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -35,6 +36,7 @@ def _two_years(settings):
 
 
 def sent_long_ago(rows: list[Notification]) -> list[Notification]:
+    rows = rendered(rows)  # as the worker left them
     Notification.objects.filter(pk__in=[row.pk for row in rows]).update(
         status=Status.SENT, created_at=LONG_AGO, sent_at=LONG_AGO + timedelta(minutes=1)
     )
@@ -116,14 +118,16 @@ def test_formal_notices_are_never_touched(company, representative, django_captur
 
 
 def test_recent_and_undelivered_messages_are_never_touched(consumer):
-    recent = notify(recipient=consumer, event="complaint_admitted", context={}, idempotency_key="recent")
+    recent = rendered(notify(recipient=consumer, event="complaint_admitted", context={}, idempotency_key="recent"))
     Notification.objects.filter(pk__in=[row.pk for row in recent]).update(status=Status.SENT, sent_at=timezone.now())
-    old_but_open = notify(recipient=consumer, event="complaint_admitted", context={}, idempotency_key="open")
+    old_but_open = rendered(notify(recipient=consumer, event="complaint_admitted", context={}, idempotency_key="open"))
     email = next(row for row in old_but_open if row.channel == Channel.EMAIL)
     Notification.objects.filter(pk=email.pk).update(status=Status.FAILED, created_at=LONG_AGO)
     # Written long ago, sent only yesterday: the clock runs from the sending.
-    late = notify(
-        recipient=consumer, event="complaint_admitted", context={}, idempotency_key="late", channels=[Channel.EMAIL]
+    late = rendered(
+        notify(
+            recipient=consumer, event="complaint_admitted", context={}, idempotency_key="late", channels=[Channel.EMAIL]
+        )
     )
     Notification.objects.filter(pk=late[0].pk).update(
         status=Status.SENT, created_at=LONG_AGO, sent_at=timezone.now() - timedelta(days=1)

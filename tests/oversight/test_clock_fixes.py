@@ -29,6 +29,7 @@ from oversight.services.clocks import escalate_overdue, send_reminders
 from tests.complaints.factories import served_case, submitted_case
 from tests.complaints.test_admission_messages import two_companies
 from tests.hearings.test_outcome_support import agreement_at, compliance_day, free_slot, hearing_under_way
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +48,7 @@ def open_clocks(case: Complaint, kind: str) -> list[Clock]:
 
 
 def reminders_to(user) -> list[Notification]:
-    return list(Notification.objects.filter(event="clock_reminder", recipient=user, channel="email"))
+    return rendered(Notification.objects.filter(event="clock_reminder", recipient=user, channel="email"))
 
 
 def at(moment: datetime | None):

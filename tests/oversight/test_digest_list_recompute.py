@@ -19,6 +19,7 @@ from parties.business_days import calendar_changed, deadline_after
 from parties.models import NonWorkingDay, Role
 from tests.complaints.factories import submitted_case
 from tests.conftest import make_user
+from tests.notifications.helpers import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def test_each_supervisor_gets_one_digest_a_day_with_the_counts_per_rule(consumer
     assert send_digest() == 0
     rows = Notification.objects.filter(event="clock_digest", channel="email")
     assert {row.recipient for row in rows} == {supervisor, other}
-    body = rows.get(recipient=supervisor).body_text
+    body = rendered(rows.get(recipient=supervisor)).body_text
     assert "Revisión de admisión: 1 vencidos, 1 en riesgo" in body  # the supervisor reads Spanish
     assert reverse("clock_list") in body
 

@@ -14,6 +14,7 @@ from notifications.models import Notification
 from parties.models import PowerKind, PowerStatus, Representation
 from tests.complaints.factories import PDF_BYTES, served_case
 from tests.conftest import make_user
+from tests.notifications.helpers import rendered
 
 OTHER_PDF = PDF_BYTES + b"%another version\n"
 
@@ -83,7 +84,7 @@ def test_a_second_rejection_of_the_same_pdf_is_told_too(company, officer, unvali
 
     told = Notification.objects.filter(recipient=unvalidated_representative, event="power_decided", channel="email")
     assert told.count() == 2
-    assert any("Sigue sin firma." in row.body_text for row in told)
+    assert any("Sigue sin firma." in row.body_text for row in rendered(told))
 
 
 def test_the_consumers_representative_is_not_decided_on_another_pdf(consumer, company, officer, client_for):

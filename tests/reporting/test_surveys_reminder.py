@@ -19,6 +19,7 @@ from reporting.tasks_surveys import remind_unanswered_surveys
 from tests.complaints.factories import served_case
 from tests.complaints.test_concurrency import run_together
 from tests.conftest import make_user
+from tests.notifications.helpers import rendered
 from tests.reporting.test_surveys_support import (
     absolute_link,
     closed_served_case,
@@ -208,7 +209,7 @@ def test_a_survey_nobody_would_receive_is_not_marked_reminded(
     with days_after_sending(survey, settings.SURVEY_REMINDER_DAYS + 2):
         assert surveys_remind() == 1
     assert company_survey(case).reminded_at is not None
-    [mail] = Notification.objects.filter(event="survey_reminder", recipient__isnull=True)
+    [mail] = rendered(Notification.objects.filter(event="survey_reminder", recipient__isnull=True))
     assert mail.address == "legales@electrosur.test"
     assert absolute_link(survey) in mail.body_text
 

@@ -11,6 +11,7 @@ from parties.models import Company, User
 from reporting.models import Survey
 from reporting.survey_links import survey_token
 from tests.complaints.factories import served_case, submitted_case
+from tests.notifications.helpers import rendered
 
 
 def withdrawn(case: Complaint, consumer: User, capture) -> Complaint:
@@ -55,7 +56,7 @@ def answers(**changes: str) -> dict[str, str]:
 
 
 def messages_to(user: User, event: str = "survey_invitation") -> list[Notification]:
-    return list(Notification.objects.filter(recipient=user, event=event).order_by("channel"))
+    return rendered(Notification.objects.filter(recipient=user, event=event).order_by("channel"))
 
 
 def email_to(user: User, event: str = "survey_invitation") -> Notification:

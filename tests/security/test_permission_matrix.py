@@ -34,7 +34,7 @@ from hearings.services.follow_up import compliance_proof_upload
 from hearings.services.guests import guest_invite
 from hearings.services.outcome import outcome_record
 from hearings.services.room import recording_register
-from notifications.models import FormalNotice, Notification
+from notifications.models import BouncedAddress, FormalNotice, Notification
 from parties.models import ConciliatorDayOff, NonWorkingDay, Representation, Role
 from parties.services import invitation_create
 from privacy.services.data_requests import data_request_create
@@ -216,6 +216,7 @@ def world(
         "api_key": api_key,
         "webhook_endpoint": webhook_endpoint,
         "webhook_delivery": webhook_delivery,
+        "bounced": BouncedAddress.objects.create(address=consumer.email, reason="5.1.1 User unknown"),
     }
     missing = [name for name, obj in objects.items() if obj is None]
     assert not missing, f"the world lacks {missing}"
@@ -310,6 +311,15 @@ TABLE: dict[str, Row] = {
                                    "login 200   404   404   404   404   404   404   404"),
     "inbox_mark_all_read":     Row(None, NOBODY_GETS,
                                    post="login -     -     -     -     -     -     -     -"),
+    # --- providers' reports: Twilio's signature, not a session (notifications/twilio_views.py) ---
+    "twilio_status_callback":  Row(None, NOBODY_GETS, post="403   403   403   403   403   403   403   403   403"),
+    "twilio_inbound_message":  Row(None, NOBODY_GETS, post="403   403   403   403   403   403   403   403   403"),
+    # The mail server's bounce reports carry a shared secret; with none configured the endpoint is off.
+    "bounce_report":           Row(None, NOBODY_GETS, post="404   404   404   404   404   404   404   404   404"),
+    # The bounced addresses page is for the office's staff, as the failures page; to anyone else it does not exist.
+    "bounced_addresses":       Row(None, "login 404   404   404   404   200   200   200   200"),
+    "bounced_address_clear":   Row("bounced", NOBODY_GETS,
+                                   post="login 404   404   404   404   -     -     -     -"),
     # --- filing: the draft is the owner's alone (the office sees only drafts it filed) ---
     # A representative or a consumer without a profile is sent to fill in their details first.
     "complaint_new":           Row(None, "login 200   302   302   302   403   403   403   403",

@@ -1,0 +1,11 @@
+"""The project's addresses and the bench's bare insert (served only under bench.settings)."""
+
+from django.urls import path
+
+from bench import views
+from config.urls import handler500
+from config.urls import urlpatterns as project_urlpatterns
+
+__all__ = ["handler500", "urlpatterns"]
+
+urlpatterns = [path("bench/insert/", views.bare_insert, name="bench_bare_insert"), *project_urlpatterns]
