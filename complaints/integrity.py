@@ -20,7 +20,7 @@ What this cannot see: a rollback of a case and its events together to an earlier
 
 import hmac
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from hashlib import sha256
@@ -337,6 +337,24 @@ def _chains(
 def verify_case(case: Complaint) -> list[Break]:
     """Every break in one case's record (an empty list when it is intact)."""
     return [found for head, events in _chains([case.pk]) for found in check_chain(head, events)]
+
+
+def verify_read(case: Complaint, events: Iterable[CaseEvent]) -> list[Break]:
+    """`verify_case` for a page that has already read the case and every one of its events: checked
+    from those objects, without reading them again.
+
+    They were read by two statements, so a move committed between the two shows as events the case's
+    head does not know yet: a break that is not one. Only an intact result is taken as it is; any
+    break is looked for again by `verify_case`, whose single statement reads the head and the events
+    as one snapshot. (An intact result cannot come from such a mix: the events are append-only, so
+    events that agree with the head the case was read with are the ones it sealed.)"""
+    head: Head = tuple(getattr(case, name) for name in HEAD_FIELDS)
+    rows: list[EventRow] = [
+        tuple(getattr(event, name) for name in EVENT_FIELDS) for event in sorted(events, key=lambda event: event.pk)
+    ]
+    if not check_chain(head, rows):
+        return []
+    return verify_case(case)
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Reads on cases. Every view, export and download starts from `complaints_visible_to`."""
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -129,11 +130,14 @@ def evidence_for(user: User, pk: int) -> Evidence:
     return evidence
 
 
-def case_events_intact(case: Complaint) -> bool:
-    """True when the case's record agrees with its keyed hash chain (complaints/integrity.py)."""
-    from complaints.integrity import verify_case  # the rule lives there; imported here to keep this edit small
+def case_events_intact(case: Complaint, events: Iterable[CaseEvent] | None = None) -> bool:
+    """True when the case's record agrees with its keyed hash chain (complaints/integrity.py).
 
-    return not verify_case(case)
+    `events`: every event of the case, as a page has already read them (with `case`): checked
+    without reading them again; a break found that way is confirmed by reading both anew."""
+    from complaints.integrity import verify_case, verify_read  # the rule lives there
+
+    return not (verify_case(case) if events is None else verify_read(case, events))
 
 
 # --- The timeline ------------------------------------------------------------------------------

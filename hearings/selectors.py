@@ -159,42 +159,66 @@ class HearingsPanel:
     justification_due_at: datetime | None
 
 
+# What the case page has already read onto the case and the panel takes as it is: the companies (lead
+# first, with their company: complaints/views/case_file.py) and every offer (the panel wants the
+# accepted one, and asks policy.accepted_offer, which picks it out of them).
+READ_BY_THE_PAGE = ("parts", "offers")
+
+
 def _panel_case(case: Complaint) -> Complaint:
-    """The case with its hearings and agreement read once: hearings (+ conciliator, acta, who recorded
-    the outcome), attendance, acta confirmations (+ who), recordings, justifications (+ who filed and
-    decided), the agreement, its proofs (+ who uploaded). A copy: the page's own `case` keeps its
+    """The case with its hearings and agreement read once: hearings (+ conciliator, acta, who approved
+    it), attendance, acta confirmations (+ who), recordings, justifications, part outcomes, the
+    agreements, their proofs (+ who uploaded); its companies and offers too, unless the page read them
+    already (READ_BY_THE_PAGE). The company a justification, a part outcome or an agreement speaks for
+    is taken from the case's companies, not joined into each read again. Only what the panel shows is
+    joined (not who filed or decided a justification, nor who recorded an outcome): fewer columns for
+    the ORM to write out and read back on every case page. A copy: the page's own `case` keeps its
     relations as the page read them."""
+    read = getattr(case, "_prefetched_objects_cache", {})
     panel_case = copy.copy(case)
-    panel_case._prefetched_objects_cache = {}  # type: ignore[attr-defined]
+    panel_case._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        name: read[name] for name in READ_BY_THE_PAGE if name in read
+    }
     panel_case._state = copy.copy(case._state)
     panel_case._state.fields_cache = dict(case._state.fields_cache)
     panel_case._state.fields_cache.pop("agreements", None)
     lookups: list[str | Prefetch] = [
         Prefetch(
             "hearings",
-            queryset=Hearing.objects.select_related("conciliator", "acta", "acta__approved_by", "outcome_recorded_by")
+            queryset=Hearing.objects.select_related("conciliator", "acta", "acta__approved_by")
             .prefetch_related(
                 Prefetch("attendance", queryset=Attendance.objects.order_by("at", "pk")),
                 Prefetch("acta__confirmations", queryset=ActaConfirmation.objects.select_related("user")),
                 "recordings",
-                Prefetch(
-                    "justifications",
-                    queryset=AbsenceJustification.objects.select_related("submitted_by", "decided_by", "part"),
-                ),
-                Prefetch("part_outcomes", queryset=PartOutcome.objects.select_related("part__company")),
+                "justifications",
+                "part_outcomes",
             )
             .order_by("starts_at", "pk"),
         ),
-        Prefetch(
-            "agreements",
-            queryset=Agreement.objects.select_related("part__company").prefetch_related("proofs__uploaded_by"),
-        ),
-        Prefetch("parts", queryset=CaseCompany.objects.select_related("company").order_by("position", "pk")),
+        Prefetch("agreements", queryset=Agreement.objects.prefetch_related("proofs__uploaded_by")),
     ]
-    if case.status == State.AGREEMENT:  # an accepted offer may be what the office approves
+    if "parts" not in read:
+        lookups.append(
+            Prefetch("parts", queryset=CaseCompany.objects.select_related("company").order_by("position", "pk"))
+        )
+    # An accepted offer may be what the office approves.
+    if case.status == State.AGREEMENT and "offers" not in read:
         lookups.append(Prefetch("offers", queryset=Offer.objects.filter(status=OfferStatus.ACCEPTED)))
     prefetch_related_objects([panel_case], *lookups)
+    _attach_parts(panel_case)
     return panel_case
+
+
+def _attach_parts(case: Complaint) -> None:
+    """Each justification, part outcome and agreement of the case with the company part it speaks
+    for, from the case's companies as read (each with its company, for its name)."""
+    parts = {part.pk: part for part in case.parts.all()}
+    rows: list[AbsenceJustification | PartOutcome | Agreement] = list(case.agreements.all())
+    for hearing in case.hearings.all():
+        rows += [*hearing.justifications.all(), *hearing.part_outcomes.all()]
+    for row in rows:
+        if row.part_id in parts:
+            row.part = parts[row.part_id]
 
 
 def case_hearings_panel(case: Complaint, user: User) -> HearingsPanel:

@@ -4,7 +4,8 @@ from notifications.selectors import inbox_unread_count
 
 
 def inbox(request: HttpRequest) -> dict:
-    """`inbox_unread`: the logged-in user's unread inbox messages (one indexed COUNT)."""
+    """`inbox_unread`: the logged-in user's unread inbox messages, up to 100 (one indexed COUNT that
+    stops there: the badge says "99+")."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"inbox_unread": 0}

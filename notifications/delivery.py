@@ -6,11 +6,19 @@ the sweeper hands its rows over in chunks of DELIVERY_BATCH. The rules, in one p
   moves the claimable rows to `sending`, counts an attempt on each and gives the claimant a lease
   (`next_attempt_at` = now + lease). Two workers can run it at once over the same rows; the
   database lets only one of them change each row, and each gets back only the rows it changed.
+- The claim on a row stands while it is `sending` with the attempt count the claim gave it. Right
+  before each send the lease of that one row is renewed by a conditional UPDATE that succeeds only
+  while the claim stands; if it changes nothing, the row's lease ran out while the batch's earlier
+  sends were under way and someone else took it, and the row is left to them. So a lease bounds one
+  send (NOTIFICATION_LEASE_SECONDS is well above the channels' timeouts), never a whole batch.
 - Claimable: a pending row, or a failed row whose backoff is over, or a row in `sending` whose
   lease ran out (its worker died: acks_late re-delivers the task, or the sweeper finds the row).
 - The claimed rows are rendered next, in memory (notifications/rendering.py, once per occurrence),
   then sent one by one: a channel always sees a rendered row. The text is saved with the row's
-  outcome, in the same UPDATE. A row that cannot be rendered counts as a failed attempt.
+  outcome, in the same UPDATE, and only on a row not stripped meanwhile (`redacted_at`, set by
+  retention and anonymisation): a stripped row keeps its text gone. A row that cannot be rendered
+  counts as a failed attempt. A row stripped before it was sent is never sent (it would go out
+  blank): it becomes `dead`, saying why.
 - Once sent, the row becomes `sent` (only if the claim is still ours). Inbox rows leave the
   platform never, so being marked sent is their delivery. A failure records the error and a
   backoff in `next_attempt_at`; after NOTIFICATION_MAX_ATTEMPTS attempts the row is `dead`. One
@@ -23,8 +31,8 @@ A provider's acceptance (e-mail, SMS, WhatsApp) is written right after that one 
 next row of the batch, in its own short transaction (`record_acceptance`). A database error on that
 write does not lead to a resend: the write is tried again in the worker (RECORD_RETRY_DELAYS, about
 7 s), then by the task alone, without sending (`AcceptanceNotRecorded` carries what the provider
-said), until the lease runs out. The rest of that batch stays claimed and unsent until its lease
-ends and the sweeper takes it.
+said and the text that was sent), until the lease runs out. The rest of that batch stays claimed and
+unsent until its lease ends and the sweeper takes it.
 
 The window left: between the provider's acceptance and that write, a worker that is killed, or a
 database that stays unreachable longer than those retries and the lease. The row is then still
@@ -42,6 +50,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Case, F, TextField, Value, When
 from django.utils import timezone
 
 from notifications import rendering
@@ -57,6 +66,7 @@ RECORD_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 # Rows a task takes at most: a notify() call writes up to four; the sweeper's rows are split so
 # that several workers share them.
 DELIVERY_BATCH = 50
+STRIPPED = "The message's text was removed before it could be sent."
 
 
 @dataclass(frozen=True)
@@ -129,18 +139,61 @@ def deliver_many(notification_ids: Sequence[int]) -> dict[int, Result]:
         text = _text_of(row) if row.pk in fresh and row.pk not in unrenderable else {}
         if row.pk in unrenderable:
             results[row.pk] = _record_failure(row, unrenderable[row.pk])
+        elif row.redacted_at is not None:
+            results[row.pk] = _bury_stripped(row)
         elif row.channel == Channel.INBOX:
-            # Delivered by being readable: nothing leaves the platform, nothing can go twice.
-            if not _ours(row).update(status=Status.SENT, sent_at=timezone.now(), last_error="", **text):
-                logger.warning("Inbox notification %s was marked sent after its lease expired.", row.pk)
-            results[row.pk] = Result("sent")
-        else:
+            results[row.pk] = _mark_readable(row, text)
+        elif _renew_lease(row):
             results[row.pk] = _send(row, text)
+        else:
+            # Taken by someone else while the batch's earlier rows were sent, or stripped meanwhile.
+            results[row.pk] = _bury_stripped(row)
     return results
+
+
+def _mark_readable(row: Notification, text: dict[str, str]) -> Result:
+    """An inbox row is delivered by being readable: nothing leaves the platform, nothing can go twice.
+    Only while our claim stands, and never on a row stripped meanwhile."""
+    if (
+        _ours(row)
+        .filter(redacted_at__isnull=True)
+        .update(status=Status.SENT, sent_at=timezone.now(), last_error="", **text)
+    ):
+        return Result("sent")
+    stripped = _bury_stripped(row)
+    if stripped.outcome == "skipped":
+        logger.warning("Inbox notification %s was taken by someone else before it was marked sent.", row.pk)
+    return stripped
+
+
+def _renew_lease(row: Notification) -> bool:
+    """A fresh lease for the row about to be sent, only while our claim on it stands and its text
+    has not been stripped. False: the row is not ours to send now."""
+    lease_end = timezone.now() + timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
+    return bool(_ours(row).filter(redacted_at__isnull=True).update(next_attempt_at=lease_end))
+
+
+def _bury_stripped(row: Notification) -> Result:
+    """Retention or anonymisation took the row's text before it went out: a blank message is never
+    sent. Only a row still ours: otherwise it is someone else's ("skipped"). Nobody is told and no
+    copy goes by another channel: what it said is gone on purpose."""
+    if _ours(row).filter(redacted_at__isnull=False).update(status=Status.DEAD, last_error=STRIPPED):
+        logger.warning("Notification %s was stripped of its text before it could be sent.", row.pk)
+        return Result("dead")
+    return Result("skipped")
 
 
 def _text_of(row: Notification) -> dict[str, str]:
     return {field: getattr(row, field) for field in rendering.TEXT_FIELDS}
+
+
+def _unless_stripped(text: dict[str, str]) -> dict[str, Case]:
+    """The rendered text as UPDATE values that leave a row stripped meanwhile (`redacted_at`: retention,
+    anonymisation) as it is: every write of the text goes through here."""
+    return {
+        field: Case(When(redacted_at__isnull=True, then=Value(value)), default=F(field), output_field=TextField())
+        for field, value in text.items()
+    }
 
 
 def _send(notification: Notification, text: dict[str, str]) -> Result:
@@ -160,14 +213,24 @@ def _send(notification: Notification, text: dict[str, str]) -> Result:
 
 class AcceptanceNotRecorded(Exception):
     """The provider accepted the message and the database refused every try of saying so. The
-    caller must retry the write alone, with these values, and never send again."""
+    caller must retry the write alone, with these values (the text is what was sent), and never
+    send again."""
 
-    def __init__(self, notification_id: int, *, attempts: int, provider_message_id: str, sent_at: datetime):
+    def __init__(
+        self,
+        notification_id: int,
+        *,
+        attempts: int,
+        provider_message_id: str,
+        sent_at: datetime,
+        text: dict[str, str] | None = None,
+    ):
         super().__init__(f"Notification {notification_id} was accepted but could not be recorded as sent.")
         self.notification_id = notification_id
         self.attempts = attempts
         self.provider_message_id = provider_message_id
         self.sent_at = sent_at
+        self.text = dict(text or {})
 
 
 def record_acceptance(
@@ -179,9 +242,10 @@ def record_acceptance(
     text: dict[str, str] | None = None,
 ) -> None:
     """Mark the row sent (provider id, sent_at, and the `text` the worker rendered for it) in its
-    own short transaction, only while the claim made at `attempts` stands. A lost connection is
-    retried after RECORD_RETRY_DELAYS; if the database is still away, raises AcceptanceNotRecorded
-    (its retry records the sending without the text, which is then rendered when first read)."""
+    own short transaction, only while the claim made at `attempts` stands (the text only on a row
+    not stripped meanwhile). A lost connection is retried after RECORD_RETRY_DELAYS; if the
+    database is still away, raises AcceptanceNotRecorded, which carries all of it, text included,
+    for the task to write alone later: a sent row always keeps what was sent."""
     sent_at = sent_at or timezone.now()
     for pause in (*RECORD_RETRY_DELAYS, None):
         try:
@@ -198,7 +262,11 @@ def record_acceptance(
             if pause is None:
                 logger.error("Notification %s was accepted; recording it failed: %s", notification_id, exc)
                 raise AcceptanceNotRecorded(
-                    notification_id, attempts=attempts, provider_message_id=provider_message_id, sent_at=sent_at
+                    notification_id,
+                    attempts=attempts,
+                    provider_message_id=provider_message_id,
+                    sent_at=sent_at,
+                    text=text,
                 ) from exc
             logger.warning(
                 "Notification %s was accepted; recording it failed (%s); trying again in %.1f s.",
@@ -242,7 +310,11 @@ def _mark_sent(
     notification_id: int, *, attempts: int, provider_message_id: str, sent_at: datetime, text: dict[str, str]
 ) -> int:
     return Notification.objects.filter(pk=notification_id, status=Status.SENDING, attempts=attempts).update(
-        status=Status.SENT, sent_at=sent_at, last_error="", provider_message_id=provider_message_id, **text
+        status=Status.SENT,
+        sent_at=sent_at,
+        last_error="",
+        provider_message_id=provider_message_id,
+        **_unless_stripped(text),
     )
 
 
@@ -259,7 +331,7 @@ def _error_text(exc: BaseException) -> str:
 
 def _bury(notification: Notification, exc: BaseException, text: dict[str, str] | None = None) -> None:
     logger.error("Notification %s failed for good: %s", notification.pk, exc)
-    buried = _ours(notification).update(status=Status.DEAD, last_error=_error_text(exc), **(text or {}))
+    buried = _ours(notification).update(status=Status.DEAD, last_error=_error_text(exc), **_unless_stripped(text or {}))
     if buried:
         # A formal notice that can never leave by this channel goes by another, and the office is told;
         # an address refused for good is marked (notifications/feedback.py). Imported here: feedback
@@ -281,7 +353,7 @@ def _record_failure(notification: Notification, exc: BaseException, text: dict[s
         status=Status.FAILED,
         last_error=_error_text(exc),
         next_attempt_at=timezone.now() + timedelta(seconds=delay),
-        **(text or {}),
+        **_unless_stripped(text or {}),
     )
     return Result("retry", retry_in=delay)
 

@@ -223,6 +223,9 @@ def send_again(row: Notification, attempts: Attempts | None = None) -> Fallback 
     written_before = list(Notification.objects.filter(fallback_of=row).order_by("pk"))
     if written_before:
         return Fallback.of(written_before)
+    if row.redacted_at is not None:
+        # Its text and context were removed (retention, anonymisation): there is nothing to send again.
+        return None
     context = decode(row.context or {})
 
     def again_to(person: User, channels: list[str]) -> list[Notification]:

@@ -24,9 +24,16 @@ def inbox_for(user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user, channel=Channel.INBOX).order_by("-created_at", "-pk")
 
 
+# The header's badge reads "99+" past 99: counting further would read every unread message of someone
+# who never opens the inbox, on every page they load.
+INBOX_UNREAD_CAP = 100
+
+
 def inbox_unread_count(user: User) -> int:
-    """One COUNT on the (recipient, channel, read_at) index."""
-    return Notification.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True).count()
+    """Unread inbox messages, up to INBOX_UNREAD_CAP: one COUNT over a LIMITed read of the
+    (recipient, channel, read_at) index, whatever the number of messages."""
+    unread = Notification.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
+    return unread.order_by()[:INBOX_UNREAD_CAP].count()
 
 
 def inbox_item_for(user: User, pk: int) -> Notification:

@@ -28,8 +28,8 @@ logger = logging.getLogger("notifications.tasks")
 def deliver_notification(self, notification_id: int, accepted: dict | None = None) -> str:
     """One row, as rows queued by an earlier release ask (new rows travel in batches:
     `deliver_notifications`). Claim, render, send, record. With `accepted` (what the provider
-    answered to an earlier run whose record failed), only the record is written again: the message
-    is never sent twice from here."""
+    answered to an earlier run whose record failed, and the text it was sent with), only the record
+    is written again: the message is never sent twice from here."""
     try:
         if accepted is not None:
             delivery.record_acceptance(
@@ -37,6 +37,7 @@ def deliver_notification(self, notification_id: int, accepted: dict | None = Non
                 attempts=accepted["attempts"],
                 provider_message_id=accepted["provider_message_id"],
                 sent_at=datetime.fromisoformat(accepted["sent_at"]),
+                text=accepted.get("text"),  # absent from payloads queued by an earlier release
             )
             return "sent"
         result = delivery.deliver(notification_id)
@@ -47,6 +48,7 @@ def deliver_notification(self, notification_id: int, accepted: dict | None = Non
             "attempts": exc.attempts,
             "provider_message_id": exc.provider_message_id,
             "sent_at": exc.sent_at.isoformat(),
+            "text": exc.text,
         }
         raise self.retry(
             kwargs={"notification_id": notification_id, "accepted": accepted},
@@ -78,8 +80,8 @@ def deliver_notification(self, notification_id: int, accepted: dict | None = Non
 )
 def deliver_notifications(self, notification_ids: list[int], accepted: dict | None = None) -> dict[str, int]:
     """Claim, render, send and record a batch of rows (the rows of one notify() call, or a chunk of
-    the sweeper's). With `accepted`, the record of an earlier run's acceptance is written first,
-    alone: that row is never sent twice from here. Returns how many rows ended each way."""
+    the sweeper's). With `accepted`, the record of an earlier run's acceptance (with the text that
+    was sent) is written first, alone: that row is never sent twice from here. Returns how many rows ended each way."""
     try:
         if accepted is not None:
             delivery.record_acceptance(
@@ -87,6 +89,7 @@ def deliver_notifications(self, notification_ids: list[int], accepted: dict | No
                 attempts=accepted["attempts"],
                 provider_message_id=accepted["provider_message_id"],
                 sent_at=datetime.fromisoformat(accepted["sent_at"]),
+                text=accepted.get("text"),  # absent from payloads queued by an earlier release
             )
         results = delivery.deliver_many(notification_ids)
     except delivery.AcceptanceNotRecorded as exc:
@@ -97,6 +100,7 @@ def deliver_notifications(self, notification_ids: list[int], accepted: dict | No
             "attempts": exc.attempts,
             "provider_message_id": exc.provider_message_id,
             "sent_at": exc.sent_at.isoformat(),
+            "text": exc.text,
         }
         raise self.retry(
             kwargs={"notification_ids": [], "accepted": accepted},

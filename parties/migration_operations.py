@@ -10,8 +10,10 @@ RemoveIndex meets an index that is not there.
 and gives the new one its name. On PostgreSQL both the build and the drop are CONCURRENTLY (so the
 migration must say `atomic = False`), and each step looks at what a stopped run left: a build left
 invalid is dropped and started again, an old index already dropped is not dropped twice. Stopped
-anywhere, the table keeps a usable index and the migration runs again to the end. Other databases
-(SQLite, the zero-setup demo) drop and build inside one transaction, so a stopped run changed nothing.
+anywhere, the table keeps a usable index and the migration runs again to the end. (Run again after
+it finished, because a later operation of its migration stopped, it builds the index once more: the
+same careful way, only the time of a build lost.) Other databases (SQLite, the zero-setup demo)
+drop and build inside one transaction, so a stopped run changed nothing.
 """
 
 from typing import Any

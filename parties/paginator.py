@@ -12,21 +12,32 @@ only those rows: the page costs about what page 1 does, and its links stay plain
 It lives in parties, the floor every app may import."""
 
 from functools import cached_property
+from typing import cast
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from django.db.models.sql.where import WhereNode
 
 LIST_CAP = 1000
 
 
 def keys_first(rows: QuerySet, bottom: int, top: int) -> QuerySet:
     """The rows `bottom`..`top` of an ordered queryset, read as `WHERE pk IN (the page's keys, in the
-    list's order, LIMIT … OFFSET …)`: the offset is walked over keys, not over whole rows. The outer
-    query keeps the list's filters (checked again on its few rows), order, joins and prefetches.
+    list's order, LIMIT … OFFSET …)`: the offset is walked over keys, not over whole rows.
     A DISTINCT list cannot select its keys alone in its order: it is sliced as it is."""
     if rows.query.distinct or not rows.ordered:
         return rows[bottom:top]
-    return rows.filter(pk__in=rows.values("pk")[bottom:top])
+    return rows_among(rows, rows.values("pk")[bottom:top])
+
+
+def rows_among(rows: QuerySet, keys: QuerySet | list) -> QuerySet:
+    """The rows of `rows` whose keys are `keys` (read under its filters), in its order, with its joins,
+    annotations and prefetches, but without its filters: checked again on each of a page's rows, a
+    filter with a hashed subquery (a representative's cases named after the lead: 14,000 ids) built
+    its hash a second time, which cost as much as finding the keys (bench/RESULTS.md, session 9)."""
+    page = rows.all()
+    page.query.where = WhereNode()  # the joins stay as the filters made them: the keys came through them
+    return page.filter(pk__in=keys)
 
 
 class KeysFirstPaginator(Paginator):
@@ -51,7 +62,14 @@ class KeysFirstPaginator(Paginator):
 
 class CappedPaginator(KeysFirstPaginator):
     """A Paginator whose `count` stops at `cap`; `capped` says whether there are more rows. With
-    `keys_first`, its pages read their keys first."""
+    `keys_first`, its pages read their keys first.
+
+    With `count_from_keys`, the keys of the first cap + 1 rows are read once, in the list's order:
+    their number is the count and a slice of them is the page's keys. That is one walk of the list's
+    index instead of two (the count's and the page's) for a list whose count walks that index anyway,
+    such as every case a representative sees, unfiltered (37,000 index entries for its first 1,001).
+    Not for a search: its count reads a few bitmap index scans, unordered; its first 1,001 rows in
+    order could cost ten times that."""
 
     def __init__(
         self,
@@ -61,19 +79,42 @@ class CappedPaginator(KeysFirstPaginator):
         cap: int | None = None,
         count_in_order: bool = False,
         keys_first: bool = False,
+        count_from_keys: bool = False,
         **kwargs,
     ) -> None:
         super().__init__(object_list, per_page, keys_first=keys_first, **kwargs)
         self.cap = LIST_CAP if cap is None else cap
+        rows = object_list
+        self.count_from_keys = (
+            count_from_keys and isinstance(rows, QuerySet) and rows.ordered and not rows.query.distinct
+        )
         # Count the first cap + 1 rows in the list's own order: for a list read from a small partial
         # index among many other rows (the open clocks among years of closed ones), that index is what
         # the database should walk; without the order it may scan the whole table instead.
         self.count_in_order = count_in_order
 
     @cached_property
+    def _keys(self) -> list:
+        """The keys of the first cap + 1 rows, in the list's order (`count_from_keys`)."""
+        rows = cast(QuerySet, self.object_list)  # count_from_keys holds for a queryset only
+        return list(rows.prefetch_related(None).values_list("pk", flat=True)[: self.cap + 1])
+
+    def page(self, number) -> Page:
+        if not self.count_from_keys:
+            return super().page(number)
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return Page(rows_among(cast(QuerySet, self.object_list), self._keys[bottom:top]), number, self)
+
+    @cached_property
     def _counted(self) -> int:
         """Rows up to cap + 1: a COUNT over a LIMITed subquery, which stops at the first cap + 1."""
         rows = self.object_list
+        if self.count_from_keys:
+            return len(self._keys)
         if isinstance(rows, QuerySet):
             if self.count_in_order:
                 return rows[: self.cap + 1].count()

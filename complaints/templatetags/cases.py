@@ -6,18 +6,23 @@
 - ``{% case_status_badge case %}``: the coloured pill for the case's state, with its translated label.
 - ``case|choice_label:"channel"``: a choice field's label, as ``get_channel_display`` gives it.
 - ``{% case_companies case %}``: every company of a case in a list, the lead first.
+- ``{% case_rows page_obj as rows %}``: a list page's cases, each worked out once for its two layouts.
 """
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
 from django import template
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import get_language, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from complaints import actions
 from parties.business_days import business_days_between
@@ -157,3 +162,58 @@ def case_companies(case: object) -> SafeString:
         ngettext("+%(counter)s more:", "+%(counter)s more:", others) % {"counter": others},
         " · ".join(part.display_name for part in parts[1:]),
     )
+
+
+def _filed(case: Any) -> tuple[str, int | None]:
+    """The card's "Filed 03/12/2026 · 4 business days ago" (the age while the case is open), or
+    "Started 01/12/2026" for a draft; and that age, None for a draft or a closed case. Here rather
+    than two `blocktranslate`s and a filter on each of the list's cards: a sixth of its rendering."""
+    if not case.submitted_at:
+        started = date_format(timezone.localtime(case.created_at), "SHORT_DATE_FORMAT")
+        return conditional_escape(gettext("Started %(date)s") % {"date": started}), None
+    filed_at = timezone.localtime(case.submitted_at)
+    filed = gettext("Filed %(date)s") % {"date": date_format(filed_at, "SHORT_DATE_FORMAT")}
+    if case.is_closed:
+        return conditional_escape(filed), None
+    age = business_days_between(filed_at.date(), timezone.localdate())
+    if not age:
+        return conditional_escape(filed), age
+    ago = ngettext("%(days)s business day ago", "%(days)s business days ago", age) % {"days": age}
+    return format_html("{} · {}", filed, ago), age
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """What a list shows of one case, worked out once for both its layouts (phone cards, table)."""
+
+    case: Any
+    url: str  # the case file, or the draft's step
+    badge: str
+    companies: str
+    filed: str
+    age: int | None  # business days since filing, while the case is open
+
+
+@register.simple_tag
+def case_rows(cases: Iterable[Any]) -> list[CaseRow]:
+    """``{% case_rows page_obj as rows %}``: each case of a list page as a `CaseRow`. The list shows
+    every case twice (a card for phones, a table row for wider screens); each link reversed, badge,
+    company line and age reckoned twice were a third of the page's rendering (bench/RESULTS.md)."""
+    rows = []
+    for case in cases:
+        if case.status == "draft":
+            url = reverse("complaint_step", args=[case.pk, case.draft_step])
+        else:
+            url = reverse("complaint_detail", args=[case.pk])
+        filed, age = _filed(case)
+        rows.append(
+            CaseRow(
+                case=case,
+                url=url,
+                badge=case_status_badge(case),
+                companies=case_companies(case),
+                filed=filed,
+                age=age,
+            )
+        )
+    return rows

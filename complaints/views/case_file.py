@@ -94,6 +94,14 @@ def _filter_cases(cases: QuerySet[Complaint], form: CaseFilterForm, *, user: Use
     return complaint_search(cases, data.get("q") or "", user=user)
 
 
+def _walks_the_list_in_order(form: CaseFilterForm) -> bool:
+    """Whether the count walks `complaint_recent` in the list's order anyway (the list unfiltered, or
+    narrowed to one of a representative's companies), so that the keys it passes can be the pages'
+    (`CappedPaginator.count_from_keys`). A search, a status or a date is counted on other indexes."""
+    data = form.cleaned_data if form.is_bound else {}
+    return not any(data.get(name) for name in ("q", "status", "date_from", "date_to"))
+
+
 @login_required
 @require_safe
 def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
@@ -109,7 +117,9 @@ def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
     # Counted up to 1,000: an exact count of a million cases, or of a common surname, reads them all.
     # The page's keys first, from `complaint_recent`, which carries what the visibility rule asks.
     cases = cases.order_by("-created_at", "-pk")
-    page = CappedPaginator(cases, PAGE_SIZE, keys_first=True).get_page(request.GET.get("page"))
+    page = CappedPaginator(cases, PAGE_SIZE, keys_first=True, count_from_keys=_walks_the_list_in_order(form)).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "complaints/case/list.html",
@@ -207,7 +217,8 @@ def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object
                 (event, offer_terms_in(event), actions.reason_for(event, company_side=company_only))
                 for event in reversed(context["events"])
             ],
-            "events_intact": case_events_intact(case) if is_staff_role else None,
+            # Checked on the events just read for the timeline, not read a second time.
+            "events_intact": case_events_intact(case, context["events"]) if is_staff_role else None,
             "deliveries": deliveries_for_case(case.number, limit=DELIVERIES_SHOWN) if is_staff_role else [],
             "pending_offer": pending_offer,
             "can_withdraw": has_transition_perm(case.withdraw, user),

@@ -20,7 +20,8 @@ def notifications_apply_retention(*, batch_size: int = 500, max_batches: int = 1
     `sent_at`) or dead (by `created_at`); pending, failed and sending rows are never touched. Then:
     - a formal row (a cédula, a citation e-mailed to an electronic domicile) stays whole, for ever;
     - a row of a case keeps what the case file shows (event, channel, recipient, address, status,
-      sent_at) and loses its text: body, HTML and inline attachment content (`redacted_at` is set);
+      sent_at) and loses its text: body, HTML, the context it was rendered from (it holds what the
+      text said) and inline attachment content (`redacted_at` is set);
     - a row of no case (account e-mails, invitations) is deleted, with its retry audit.
     Returns how many rows were deleted and how many were stripped."""
     done = {"deleted": 0, "redacted": 0}
@@ -50,7 +51,9 @@ def notifications_apply_retention(*, batch_size: int = 500, max_batches: int = 1
             if caseless:
                 Notification.objects.filter(pk__in=caseless).delete()
             if of_a_case:
-                Notification.objects.filter(pk__in=of_a_case).update(body_text="", body_html="", redacted_at=now)
+                Notification.objects.filter(pk__in=of_a_case).update(
+                    body_text="", body_html="", context={}, redacted_at=now
+                )
                 inline = [
                     Notification(pk=pk, attachments=[_without_content(item) for item in attachments])
                     for pk, case_number, attachments in rows

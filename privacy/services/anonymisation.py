@@ -142,8 +142,14 @@ def case_anonymise(*, complaint_id: int, now: datetime | None = None) -> Anonymi
         # The delivery record keeps event, channel, status and time; the consumer's own address and
         # whatever a provider's error echoed of it go.
         outbox.filter(recipient_id=case.consumer_id).update(address="")
+        # The context too: the worker renders a message from it, so it holds what the message said.
         outbox.update(
-            body_text="", body_html="", attachments=[], last_error="", redacted_at=Coalesce("redacted_at", Value(now))
+            body_text="",
+            body_html="",
+            context={},
+            attachments=[],
+            last_error="",
+            redacted_at=Coalesce("redacted_at", Value(now)),
         )
 
         record_event(case=case, action=CASE_ANONYMISED.code, by=None)

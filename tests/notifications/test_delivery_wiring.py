@@ -166,3 +166,27 @@ def test_the_failures_page_lists_what_the_provider_reported_lost(client, consent
     assert [row.pk for row in only_lost.context["page_obj"]] == [lost.pk]
     assert delivered.pk not in [row.pk for row in everything.context["page_obj"]]
     assert "30005 Unknown destination handset" in everything.content.decode()
+
+
+def test_a_stripped_formal_notice_that_fails_late_is_not_sent_again(company, representative, supervisor):
+    from notifications.feedback import apply_status
+
+    [notice] = notify_address(
+        email=company.electronic_domicile,
+        event="formal_notice",
+        context=NOTICE_CONTEXT,
+        idempotency_key="formal-notice:8",
+        case_number=CASE,
+        formal=True,
+    )
+    # Sent long ago, then its text and context removed (the case was anonymised).
+    Notification.objects.filter(pk=notice.pk).update(
+        status=Status.SENT, provider_message_id="SM" + "5" * 32, redacted_at=timezone.now(), context={}
+    )
+    notice.refresh_from_db()
+
+    assert apply_status(notice, status="failed", error="30003")
+
+    notice.refresh_from_db()
+    assert notice.provider_status == ProviderStatus.FAILED
+    assert not notice.fallbacks.exists()
