@@ -1,8 +1,10 @@
 # The README's two commands: `make demo` (set up and start the demo) and `make test` (the whole suite).
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# The demo office is small: a company with one closed case already has a public page there.
-DEMO_ENV := MFA_REQUIRED_FOR_STAFF=0 PUBLIC_MIN_CLOSED_CASES=1
+# The demo office is small: a company with one closed case already has a public page there. Its WhatsApp
+# messages go to the console as the generic template (placeholder SIDs: nothing is sent anywhere).
+DEMO_ENV := MFA_REQUIRED_FOR_STAFF=0 PUBLIC_MIN_CLOSED_CASES=1 \
+	WHATSAPP_CONTENT_SIDS='{"*": {"es-ar": "HX00000000000000000000000000demo", "en": "HX0000000000000000000000000demoen"}}'
 
 .PHONY: demo test install lint messages screenshots lock upgrade
 
@@ -13,8 +15,8 @@ install:
 
 demo: install
 	$(PY) manage.py migrate --noinput -v0
-	$(PY) manage.py seed_demo
-	$(PY) manage.py seed_demo_cases
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	$(DEMO_ENV) $(PY) manage.py seed_demo_cases
 	$(DEMO_ENV) $(PY) manage.py refresh_reporting --full
 	@echo "Concilia is starting on http://127.0.0.1:8000 (e-mails are printed here)."
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000

@@ -175,10 +175,9 @@ def _panel_case(case: Complaint) -> Complaint:
     the ORM to write out and read back on every case page. A copy: the page's own `case` keeps its
     relations as the page read them."""
     read = getattr(case, "_prefetched_objects_cache", {})
+    reused = {name: read[name] for name in READ_BY_THE_PAGE if name in read}
     panel_case = copy.copy(case)
-    panel_case._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        name: read[name] for name in READ_BY_THE_PAGE if name in read
-    }
+    panel_case._prefetched_objects_cache = reused  # type: ignore[attr-defined]
     panel_case._state = copy.copy(case._state)
     panel_case._state.fields_cache = dict(case._state.fields_cache)
     panel_case._state.fields_cache.pop("agreements", None)
@@ -197,12 +196,12 @@ def _panel_case(case: Complaint) -> Complaint:
         ),
         Prefetch("agreements", queryset=Agreement.objects.prefetch_related("proofs__uploaded_by")),
     ]
-    if "parts" not in read:
+    if "parts" not in reused:
         lookups.append(
             Prefetch("parts", queryset=CaseCompany.objects.select_related("company").order_by("position", "pk"))
         )
     # An accepted offer may be what the office approves.
-    if case.status == State.AGREEMENT and "offers" not in read:
+    if case.status == State.AGREEMENT and "offers" not in reused:
         lookups.append(Prefetch("offers", queryset=Offer.objects.filter(status=OfferStatus.ACCEPTED)))
     prefetch_related_objects([panel_case], *lookups)
     _attach_parts(panel_case)

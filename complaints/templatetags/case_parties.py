@@ -7,9 +7,13 @@ server accepts:
     {% case_representatives case user as reps %}
 """
 
+import functools
 from dataclasses import dataclass, field
 
 from django import template
+from django.conf import settings
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
 
 from complaints import policy
 from complaints.forms.representatives import ConsumerRepForm
@@ -107,5 +111,16 @@ def case_representatives(case: Complaint, user: User) -> SideRepresentatives:
 
 
 @register.simple_tag
-def consumer_rep_form() -> ConsumerRepForm:
-    return ConsumerRepForm(prefix="rep")
+def consumer_rep_form() -> SafeString:
+    """The blank form to name the consumer's representative, as HTML. It holds nothing of the case or
+    the reader, so it is rendered once per language and process: drawing a form through the widget
+    templates cost more than the rest of its panel, on every case page the office opens. (With
+    DEBUG, every time, so that an edited template shows at once.)"""
+    if settings.DEBUG:
+        return _blank_rep_form.__wrapped__(get_language())
+    return _blank_rep_form(get_language())
+
+
+@functools.lru_cache(maxsize=8)
+def _blank_rep_form(language: str) -> SafeString:
+    return ConsumerRepForm(prefix="rep").render()

@@ -167,7 +167,7 @@ def case_companies(case: object) -> SafeString:
 def _filed(case: Any) -> tuple[str, int | None]:
     """The card's "Filed 03/12/2026 · 4 business days ago" (the age while the case is open), or
     "Started 01/12/2026" for a draft; and that age, None for a draft or a closed case. Here rather
-    than two `blocktranslate`s and a filter on each of the list's cards: a sixth of its rendering."""
+    than two `blocktranslate`s and a filter on each of the list's cards (1 to 2 ms of its rendering)."""
     if not case.submitted_at:
         started = date_format(timezone.localtime(case.created_at), "SHORT_DATE_FORMAT")
         return conditional_escape(gettext("Started %(date)s") % {"date": started}), None
@@ -198,7 +198,7 @@ class CaseRow:
 def case_rows(cases: Iterable[Any]) -> list[CaseRow]:
     """``{% case_rows page_obj as rows %}``: each case of a list page as a `CaseRow`. The list shows
     every case twice (a card for phones, a table row for wider screens); each link reversed, badge,
-    company line and age reckoned twice were a third of the page's rendering (bench/RESULTS.md)."""
+    company line and age reckoned twice were a quarter of its rendering."""
     rows = []
     for case in cases:
         if case.status == "draft":

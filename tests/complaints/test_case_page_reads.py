@@ -1,17 +1,22 @@
 """The case page reads each record once: the hash chain is checked on the events the timeline read,
-and the hearings panel takes the companies and offers the page read (issue 16, pages under load)."""
+and the hearings panel takes the companies and offers the page read; the blank form to name a
+representative is drawn once per language (issue 16, pages under load)."""
 
 import re
 
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from complaints import services
+from complaints.forms.representatives import ConsumerRepForm
 from complaints.integrity import EVENT_FIELDS, HEAD_FIELDS, check_chain, verify_case, verify_read
 from complaints.models import CaseEvent, Complaint
 from tests.complaints.factories import served_case
 from tests.complaints.tampering import as_a_dba
+from tests.conftest import log_in
 from tests.hearings.test_case_file_hearings import past_hearing
 
 
@@ -91,3 +96,16 @@ def test_the_office_case_page_reads_each_record_once(
     # confirmations, recordings, justifications, part outcomes, agreements; legal proceedings; the
     # access log's INSERT.
     assert len(page) == 26, [query["sql"][:80] for query in page.captured_queries]
+
+
+def test_the_blank_representative_form_is_the_form_in_the_readers_language(consumer, company, officer, client_for):
+    case = served_case(consumer, company, officer)
+    url = reverse("complaint_detail", args=[case.pk])
+    english = client_for(officer).get(url).content.decode()
+    spanish = log_in(Client(HTTP_ACCEPT_LANGUAGE="es-AR"), officer).get(url).content.decode()
+    with translation.override("en"):
+        assert ConsumerRepForm(prefix="rep").render() in english
+    with translation.override("es-ar"):
+        in_spanish = ConsumerRepForm(prefix="rep").render()
+    assert in_spanish in spanish
+    assert in_spanish not in english  # each language its own, though both are kept
