@@ -18,7 +18,6 @@ drop and build inside one transaction, so a stopped run changed nothing.
 
 from typing import Any
 
-from django.contrib.postgres.operations import NotInTransactionMixin
 from django.db import models, transaction
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.db.migrations.operations.base import Operation
@@ -28,7 +27,7 @@ from django.db.migrations.state import ProjectState
 BUILDING_SUFFIX = "_next"
 
 
-class BuildIndex(NotInTransactionMixin, Operation):
+class BuildIndex(Operation):
     """Add `index` to the model, or (`replaces=True`) replace the model's index of the same name by it."""
 
     reversible = True
@@ -69,8 +68,7 @@ class BuildIndex(NotInTransactionMixin, Operation):
             earlier = to_state.models[app_label, self.model_name.lower()].get_index_by_name(self.index.name)
             self._build(schema_editor, model, earlier)
         elif schema_editor.connection.vendor == "postgresql":
-            self._ensure_not_in_transaction(schema_editor)
-            schema_editor.remove_index(model, self.index, concurrently=True)  # type: ignore[call-arg]
+            schema_editor.remove_index(model, self.index, concurrently=_concurrently(schema_editor))  # type: ignore[call-arg]
         elif _exists(schema_editor, model, self.index.name):
             schema_editor.remove_index(model, self.index)
 
@@ -81,15 +79,15 @@ class BuildIndex(NotInTransactionMixin, Operation):
                     editor.remove_index(model, index)
                 editor.add_index(model, index)
             return
-        self._ensure_not_in_transaction(editor)
+        concurrently = _concurrently(editor)
         building = index.clone()
         building.name = f"{index.name}{BUILDING_SUFFIX}"
         # DROP INDEX CONCURRENTLY IF EXISTS (Django's PostgreSQL editor writes the IF EXISTS): a build
         # a stopped run left invalid is started again; one it finished is kept.
         if not _valid_on_postgresql(editor, building.name):
-            editor.remove_index(model, building, concurrently=True)  # type: ignore[call-arg]
-            editor.add_index(model, building, concurrently=True)  # type: ignore[call-arg]
-        editor.remove_index(model, index, concurrently=True)  # type: ignore[call-arg]
+            editor.remove_index(model, building, concurrently=concurrently)  # type: ignore[call-arg]
+            editor.add_index(model, building, concurrently=concurrently)  # type: ignore[call-arg]
+        editor.remove_index(model, index, concurrently=concurrently)  # type: ignore[call-arg]
         editor.rename_index(model, building, index)
 
     def describe(self) -> str:
@@ -99,6 +97,13 @@ class BuildIndex(NotInTransactionMixin, Operation):
     @property
     def migration_name_fragment(self) -> str:
         return f"{self.model_name.lower()}_{self.index.name.lower()}"
+
+
+def _concurrently(editor: BaseDatabaseSchemaEditor) -> bool:
+    """CONCURRENTLY, unless a caller runs the migration inside its own transaction (a test migrating back
+    and forth inside its test transaction): there the same steps run plainly, and a failure rolls them
+    all back."""
+    return not editor.connection.in_atomic_block
 
 
 def _exists(editor: BaseDatabaseSchemaEditor, model: type[models.Model], name: str) -> bool:

@@ -28,7 +28,7 @@ from complaints.forms.case_file import (
     OfferRejectForm,
     WithdrawForm,
 )
-from complaints.models import CaseCompany, Complaint, Evidence, Offer, OfferStatus, PartStatus
+from complaints.models import CaseCompany, CompanyAnswer, Complaint, Evidence, Offer, OfferStatus, PartStatus
 from complaints.pdf import pdf_response, render_pdf
 from complaints.selectors import (
     case_events_intact,
@@ -164,17 +164,23 @@ def _part_deadline(part: CaseCompany) -> tuple[str, datetime] | None:
     return None
 
 
+# The offers on the case page and in its PDF, with who made and who answered each.
+OFFERS_WITH_AUTHORS = Offer.objects.select_related("made_by", "answered_by")
+
+
 def _case_record(case: Complaint) -> dict:
     """What both the page and the export show: events, evidence, answers, offers, notices."""
-    # Read once for every panel of the page: the companies (the offer and representatives panels
-    # read `case.parts` too, complaints/templatetags/case_parties.py), and the offers and answers
-    # with the company each speaks for.
-    prefetch_related_objects(
-        [case],
-        COMPANIES_OF_CASE,
-        Prefetch("offers", queryset=Offer.objects.select_related("made_by", "answered_by", "part__company")),
-    )
+    # Read once for every panel of the page: the companies (the offer, representatives and hearings
+    # panels read `case.parts` too), and the offers and answers, each given the company part it
+    # speaks for from those companies rather than joining them again.
+    prefetch_related_objects([case], COMPANIES_OF_CASE, Prefetch("offers", queryset=OFFERS_WITH_AUTHORS))
     parts = list(case.parts.all())
+    answers = list(case.answers.select_related("author"))
+    by_pk = {part.pk: part for part in parts}
+    rows: list[Offer | CompanyAnswer] = [*case.offers.all(), *answers]
+    for row in rows:
+        if row.part_id in by_pk:
+            row.part = by_pk[row.part_id]
     return {
         # Each company's part: how and when it was served, its status, its pending deadline.
         "parts": [(part, _part_deadline(part)) for part in parts],
@@ -183,7 +189,7 @@ def _case_record(case: Complaint) -> dict:
         "complaint": case,
         "evidence": list(case.evidence.all()),
         "events": list(case.events.select_related("actor").order_by("created_at", "pk")),
-        "answers": list(case.answers.select_related("author", "part__company")),
+        "answers": answers,
         # Prefetched onto the case: the page's offer rules (complaints/policy.py) read them from it.
         "offers": list(case.offers.all()),
         "notices": list(FormalNotice.objects.filter(case_number=case.number).order_by("sent_at"))

@@ -109,9 +109,9 @@ def test_the_case_page_reads_the_case_companies_once(client_for, officer, consum
         content = response.content.decode()
         assert company.legal_name in content and other_company.legal_name in content
         parts_read = [q["sql"] for q in queries if q["sql"].startswith('SELECT "complaints_casecompany"')]
-        # Once for every panel of the case file (companies, offers, representatives: five reads
-        # before), and once by the hearings panel for itself (hearings/selectors.py).
-        assert len(parts_read) == 2, parts_read
+        # Once for every panel of the case file (companies, offers, representatives, and the hearings
+        # panel, which reuses them: six reads before).
+        assert len(parts_read) == 1, parts_read
 
 
 # --- A representative's company filter ---------------------------------------------------------
