@@ -386,8 +386,9 @@ NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 6, minimum=1)
 NOTIFICATION_RETRY_BACKOFF_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_SECONDS", 60, minimum=1)
 NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS", 3600, minimum=1)
 # A worker holds a message this long while sending it; past that it is presumed dead and the row is
-# taken again. The lease is renewed right before each send of a batch, so it bounds one send: keep it
-# well above EMAIL_TIMEOUT and NOTIFICATION_HTTP_TIMEOUT, below the visibility timeout.
+# taken again. Each send of a batch starts with at least half a lease ahead (renewed when less is left),
+# so it bounds one send: keep it well above EMAIL_TIMEOUT and NOTIFICATION_HTTP_TIMEOUT (twice over),
+# below the visibility timeout.
 NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 600, minimum=60)
 # How long a freshly queued message is left to its task before the sweeper queues it again.
 NOTIFICATION_QUEUE_GRACE_SECONDS = env_int("NOTIFICATION_QUEUE_GRACE_SECONDS", 300, minimum=0)

@@ -22,16 +22,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 REQUESTS_AFTER = 12
 
 
-@pytest.fixture
-def pooled_postgres():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
-    pool = getattr(connection, "pool", None)
-    if pool is None:
-        pytest.skip("needs the connection pool (DATABASE_POOL is off)")
-    return pool
-
-
 def terminate(pids: list[int]) -> int:
     """What a restart does to the pool: its connections die, from outside. Only the pool's own
     backends are killed, so whatever else this test session holds open (a Celery worker thread,

@@ -1,6 +1,7 @@
 """Rendering in the worker and sending in batches, where the two meet other processes: a lease bounds
-one send, never a whole batch; a row stripped of its text (retention, anonymisation) stays stripped,
-context included, and never goes out blank; an acceptance written late keeps the text that was sent."""
+one send, never a whole batch (each send starts with at least half a lease ahead); a row stripped of
+its text (retention, anonymisation) stays stripped, context included, and never goes out blank; an
+acceptance written late keeps the text that was sent."""
 
 from collections import Counter
 from datetime import timedelta
@@ -106,20 +107,22 @@ def test_a_slow_batch_leaves_its_later_rows_to_whoever_took_them(consumer, provi
     assert set(Notification.objects.filter(pk__in=ids).values_list("status", flat=True)) == {Status.SENT}
 
 
-def test_the_lease_is_renewed_right_before_each_send(consumer, provider, unqueued, settings):
-    ids = [row.pk for key in ("a", "b") for row in rejected(consumer, key, channels=[Channel.EMAIL])]
+def test_every_send_starts_with_at_least_half_a_lease_ahead(consumer, provider, unqueued, settings):
+    ids = [row.pk for key in ("a", "b", "c") for row in rejected(consumer, key, channels=[Channel.EMAIL])]
+    full = timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
     leases: dict[int, timedelta] = {}
     with time_machine.travel(START, tick=False) as clock:
 
         def note_lease(row: Notification) -> None:
             leases[row.pk] = Notification.objects.get(pk=row.pk).next_attempt_at - timezone.now()
-            clock.shift(timedelta(minutes=3))
+            clock.shift(full * 0.4)  # each send takes 40% of the lease
 
         provider.during_send = note_lease
         delivery.deliver_many(ids)
 
-    full = timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
-    assert leases == {ids[0]: full, ids[1]: full}
+    # The claim's lease serves while more than half of it is left; then it is renewed in full.
+    assert leases == {ids[0]: full, ids[1]: full * 0.6, ids[2]: full}
+    assert provider.sent == {pk: 1 for pk in ids}
 
 
 # --- A stripped row stays stripped ---------------------------------------------------------------
