@@ -8,7 +8,7 @@ while BOUNCE_WEBHOOK_SECRET is empty (the door is shut).
 
 `bounced_addresses` / `bounced_address_clear`: the office's staff see every marked address (search,
 newest first) and clear a mark once the address works again; to anyone else the pages do not exist
-(the failures page's rule, notifications.views._staff_or_404)."""
+(notifications.policy.may_watch_deliveries, as on the failures page)."""
 
 import hmac
 
@@ -22,7 +22,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from notifications import addresses, bounces, selectors
-from notifications.views import PAGE_SIZE, _staff_or_404
+from notifications.views import PAGE_SIZE, delivery_watcher_or_404
 from parties.http import AuthenticatedRequest
 from parties.paginator import CappedPaginator
 from parties.redirects import safe_next
@@ -66,7 +66,7 @@ def bounce_report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def bounced_addresses(request: AuthenticatedRequest) -> HttpResponse:
-    user = _staff_or_404(request)
+    user = delivery_watcher_or_404(request)
     query = request.GET.get("q", "").strip()[:SEARCH_MAX]
     marks = selectors.bounced_address_search(selectors.bounced_addresses_visible_to(user), query)
     page_obj = CappedPaginator(marks, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -76,7 +76,7 @@ def bounced_addresses(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 @login_required
 def bounced_address_clear(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    user = _staff_or_404(request)
+    user = delivery_watcher_or_404(request)
     bounced = selectors.bounced_address_for(user, pk)
     if addresses.bounced_address_clear(bounced=bounced, by=user):
         messages.success(

@@ -15,6 +15,7 @@ from notifications.models import (
     NotificationRetry,
     Status,
 )
+from notifications.policy import may_watch_deliveries
 from parties.models import User
 
 
@@ -47,7 +48,7 @@ def failures_visible_to(user: User) -> QuerySet[Notification]:
     """Failed and dead deliveries, and those the provider reported as not delivered (an undelivered
     SMS, a bounced e-mail: handed over, then lost), for office staff only; not those past retention
     (their text is gone)."""
-    if not user.is_authenticated or not user.has_staff_role:
+    if not may_watch_deliveries(user):
         return Notification.objects.none()
     failed = Q(status__in=[Status.FAILED, Status.DEAD]) | Q(provider_status__in=PROVIDER_FAILURES)
     return (
@@ -159,7 +160,7 @@ def deliveries_for_case(case_number: str | None, *, limit: int) -> list[Notifica
 def bounced_addresses_visible_to(user: User) -> QuerySet[BouncedAddress]:
     """Every address marked as bounced, cleared or not, newest first: for office staff only (the
     failures page's rule); to anyone else there are none."""
-    if not user.is_authenticated or not user.has_staff_role:
+    if not may_watch_deliveries(user):
         return BouncedAddress.objects.none()
     return BouncedAddress.objects.select_related("cleared_by", "notification").order_by("-bounced_at", "-pk")
 

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from notifications import selectors, services
 from notifications.forms import FailureFilterForm, FormalNoticeFilterForm
+from notifications.policy import may_watch_deliveries
 from notifications.rendering import ensure_rendered
 from parties.http import AuthenticatedRequest
 from parties.models import User
@@ -62,16 +63,17 @@ def inbox_mark_all_read(request: AuthenticatedRequest) -> HttpResponse:
 # --- Failed deliveries (staff) ------------------------------------------------------------------
 
 
-def _staff_or_404(request: AuthenticatedRequest) -> User:
+def delivery_watcher_or_404(request: AuthenticatedRequest) -> User:
+    """The signed-in member of staff; to anyone else the delivery pages do not exist."""
     user = request.user
-    if not user.has_staff_role:
+    if not may_watch_deliveries(user):
         raise Http404
     return user
 
 
 @login_required
 def notification_failures(request: AuthenticatedRequest) -> HttpResponse:
-    user = _staff_or_404(request)
+    user = delivery_watcher_or_404(request)
     form = FailureFilterForm(request.GET or None)
     rows = selectors.failures_visible_to(user)
     if form.is_valid():
@@ -84,7 +86,7 @@ def notification_failures(request: AuthenticatedRequest) -> HttpResponse:
 @require_POST
 @login_required
 def notification_retry(request: AuthenticatedRequest, pk: int) -> HttpResponse:
-    user = _staff_or_404(request)
+    user = delivery_watcher_or_404(request)
     notification = selectors.failure_for(user, pk)
     try:
         services.notification_retry(notification=notification, by=user)

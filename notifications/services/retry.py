@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from notifications import delivery
 from notifications.models import Notification, NotificationRetry, Status
+from notifications.policy import may_watch_deliveries
 from notifications.services.errors import NotificationError
 from notifications.services.outbox import queue_grace
 from parties.models import User
@@ -19,7 +20,7 @@ logger = logging.getLogger("notifications")
 def notification_retry(*, notification: Notification, by: User) -> Notification:
     """Send a failed or dead row again now, with a fresh set of attempts. Who asked, when, and the
     attempts and error it had until then are kept in a NotificationRetry row."""
-    if not by.has_staff_role:
+    if not may_watch_deliveries(by):
         raise NotificationError(_("Only office staff can send a message again."))
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification.pk)
