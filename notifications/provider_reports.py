@@ -15,11 +15,15 @@ with its status and error, and `apply_unclaimed_reports` applies it once the row
 Every report is first written unclaimed and committed, then claimed by one conditional UPDATE, so
 whichever of the two sides comes second finds the other's work: the callback sees the accepted row,
 or the acceptance sees the committed report; neither can both miss it nor apply it twice.
+
+A status report that finds no message of ours within UNCLAIMED_DAYS never will (ours carry their SID
+minutes after Twilio accepts them, at most a lease later): `forget_unclaimed_reports` deletes it,
+nightly. Claimed reports and inbound messages stay: their digests are what refuses a replay.
 """
 
 import hashlib
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,6 +36,7 @@ logger = logging.getLogger("notifications.twilio")
 
 PROVIDER = "twilio"
 INBOUND = "twilio:inbound"
+UNCLAIMED_DAYS = 7
 # Twilio's MessageStatus → ours. Twilio's own early steps all mean "queued" to us.
 STATUSES = {
     "accepted": ProviderStatus.QUEUED,
@@ -130,3 +135,14 @@ def record_inbound_message(*, message_id: str, phone: str, at: datetime | None =
             return False
         whatsapp.record_inbound(phone, at=at or timezone.now())
     return True
+
+
+def forget_unclaimed_reports(*, now: datetime | None = None) -> int:
+    """Delete the status reports older than UNCLAIMED_DAYS that no message of ours claimed (an SID
+    of another system on the same Twilio account, a message we never recorded). Returns how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=UNCLAIMED_DAYS)
+    stale = ProviderCallback.objects.filter(provider=PROVIDER, notification__isnull=True, received_at__lt=cutoff)
+    deleted, _by_model = stale.delete()
+    if deleted:
+        logger.info("%s Twilio status reports that never found their message were deleted.", deleted)
+    return deleted

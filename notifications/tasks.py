@@ -135,5 +135,12 @@ def apply_notification_retention() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
+def forget_unclaimed_provider_reports() -> int:
+    from notifications.provider_reports import forget_unclaimed_reports
+
+    return forget_unclaimed_reports()
+
+
+@shared_task(acks_late=True)
 def sweep_notice_documents() -> int:
     return services.formal_notice_documents_sweep()

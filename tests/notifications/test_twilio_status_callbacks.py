@@ -3,10 +3,11 @@ foreign or replayed reports change nothing; a report that arrives before the wor
 message waits for it; no input gets a 500."""
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
+import time_machine
 from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse, set_script_prefix
@@ -226,6 +227,23 @@ def test_a_report_for_an_unknown_message_is_kept_with_its_status_and_error_and_a
         "failed",
         "30003",
     )
+
+
+def test_reports_that_never_found_their_message_are_forgotten_after_a_week(client, sent_sms):
+    long_ago = timezone.now() - timedelta(days=provider_reports.UNCLAIMED_DAYS, minutes=1)
+    with time_machine.travel(long_ago):
+        signed_post(client, report("SM" + "7" * 32, "failed"))  # another system's message: never ours
+        signed_post(client, report(sent_sms.provider_message_id, "delivered"))  # ours: claimed at once
+        provider_reports.record_inbound_message(message_id="SM" + "8" * 32, phone="+5491150000000")
+    signed_post(client, report("SM" + "9" * 32, "failed"))  # unclaimed, but only just received
+
+    assert provider_reports.forget_unclaimed_reports() == 1
+
+    kept = set(ProviderCallback.objects.values_list("message_id", flat=True))
+    # The claimed report and the inbound message stay: their digests are what refuses a replay.
+    assert kept == {sent_sms.provider_message_id, "SM" + "8" * 32, "SM" + "9" * 32}
+    signed_post(client, report(sent_sms.provider_message_id, "delivered"))
+    assert ProviderCallback.objects.filter(message_id=sent_sms.provider_message_id).count() == 1
 
 
 # --- a report that arrives before the worker recorded the message -----------------------------------
