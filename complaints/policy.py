@@ -16,6 +16,9 @@ The rules read only the objects they are given, and their relations through `.al
 prefetches the case's offers once, a service reads them fresh under its lock.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 from django.db.models import OuterRef, QuerySet
 from django.utils import timezone
@@ -47,6 +50,36 @@ allowed = POLICY.allowed
 ensure = POLICY.ensure
 _not_you, _not_now = not_you, not_now
 _CHECKS = POLICY._checks
+
+
+# --- Asked once per page: whether the person represents a company of the case ------------------------
+
+_COMPANY_SIDE = "_policy_company_side"
+
+
+@contextmanager
+def company_side_known(user: User, case: Complaint, value: bool) -> Iterator[None]:
+    """While a page (or the API) asks the rules about one case, whether `user` represents one of its
+    companies is known: asked once, not once by every rule of every panel. Forgotten afterwards (a
+    representation may be revoked); an inner block, e.g. the hearings panel within the case page,
+    leaves the outer one's answer as it found it. Shared with hearings/policy.py."""
+    previous = getattr(user, _COMPANY_SIDE, None)
+    setattr(user, _COMPANY_SIDE, (case.pk, value))
+    try:
+        yield
+    finally:
+        if previous is None:
+            delattr(user, _COMPANY_SIDE)
+        else:
+            setattr(user, _COMPANY_SIDE, previous)
+
+
+def represents_case(user: User, case: Complaint) -> bool:
+    """`complaints.states.represents`, answered from `company_side_known` when the page knows it."""
+    known = getattr(user, _COMPANY_SIDE, None)
+    if known is not None and known[0] == case.pk:
+        return bool(known[1])
+    return represents(user, case)
 
 
 def pending_offer_of(case: Complaint) -> Offer | None:
@@ -138,7 +171,7 @@ def power_refusal(user: User, part: CaseCompany) -> Refusal | None:
 
 
 def _company_side_now(user: User, case: Complaint) -> Refusal | None:
-    if not represents(user, case):
+    if not represents_case(user, case):
         return _not_you(_("Only a representative of the company can do this."))
     if case.status not in COMPANY_SIDE_STATES:
         return _not_now(_("The company can answer only while the case is open for conciliation."))

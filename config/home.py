@@ -18,7 +18,7 @@ from hearings.selectors import hearings_visible_to
 from hearings.views.homologation import homologation_queue_context
 from parties import selectors as party_selectors
 from parties.http import AuthenticatedRequest
-from parties.models import Representation, Role, User
+from parties.models import Role, User
 
 RECENT = 10
 ONE_DAY = timedelta(days=1)
@@ -83,7 +83,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def _company_cases(user: User, cases: QuerySet[Complaint]) -> dict:
     """The open cases in which one of the user's companies was served and its part is still open,
     each with those of its parts that are the user's: a case counts once per company it names."""
-    company_ids = list(Representation.objects.active().filter(user=user).values_list("company_id", flat=True))
+    company_ids = list(user.represented_company_ids)
     open_parts = CaseCompany.objects.filter(
         company_id__in=company_ids, notified_at__isnull=False, status__in=OPEN_PART_STATUSES
     )

@@ -17,17 +17,16 @@ prefetches them once for all the case's hearings (hearings/selectors.py), a serv
 fresh under its lock.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from complaints import policy as complaints_policy
 from complaints.models import CaseCompany, Complaint, Offer, OfferStatus, PartStatus
 from complaints.representation import parts_bound_by, parts_represented_by, speaks_for_consumer
-from complaints.states import OFFICE_ROLES, State, represents
+from complaints.states import OFFICE_ROLES, State
 from parties.models import Role, User
 from parties.policy import Policy, Refusal, not_now, not_you
 
@@ -113,7 +112,10 @@ _CHECKS = POLICY._checks
 
 # --- What the rules read ------------------------------------------------------------------------------
 
-_COMPANY_SIDE = "_hearings_policy_company_side"
+# Whether the person represents a company of the case, asked once while a page (the case page, its
+# hearings panel) or the API asks the rules about one case: complaints/policy.py keeps it, for both.
+company_side_known = complaints_policy.company_side_known
+represents_case = complaints_policy.represents_case
 
 
 def is_office(user: User | None) -> bool:
@@ -126,31 +128,13 @@ def reads_as_office(user: User | None) -> bool:
     return is_office(user) or (user is not None and user.role == Role.DIRECTOR)
 
 
-@contextmanager
-def company_side_known(user: User, case: Complaint, value: bool) -> Iterator[None]:
-    """While the panel asks the rules for one case, whether `user` represents its company is known
-    (asked once, not once per hearing). Forgotten afterwards: a representation may be revoked."""
-    setattr(user, _COMPANY_SIDE, (case.pk, value))
-    try:
-        yield
-    finally:
-        delattr(user, _COMPANY_SIDE)
-
-
-def _represents(user: User, case: Complaint) -> bool:
-    known = getattr(user, _COMPANY_SIDE, None)
-    if known is not None and known[0] == case.pk:
-        return bool(known[1])
-    return represents(user, case)
-
-
 def side_of(user: User, hearing: Hearing) -> str | None:
     """Which side of this hearing the user is on (conciliator, consumer, company), or None."""
     if user.pk == hearing.conciliator_id:
         return Party.CONCILIATOR
     if user.pk == hearing.complaint.consumer_id:
         return Party.CONSUMER
-    if _represents(user, hearing.complaint):
+    if represents_case(user, hearing.complaint):
         return Party.COMPANY
     return None
 
@@ -676,7 +660,7 @@ def _upload_compliance_proof(user: User, obj: Complaint | CaseCompany) -> Refusa
     """Asked of a case: for the companies the person represents in it (the page); of a part: for that
     company alone (the API, whose key acts for one company). Each company proves its own agreement."""
     part, case = (obj, obj.complaint) if isinstance(obj, CaseCompany) else (None, obj)
-    if not _represents(user, case):
+    if not represents_case(user, case):
         return _not_you(_("Only a representative of the company can upload proof of compliance."))
     if agreement_of(case) is None or case.status not in (State.AGREEMENT, State.AGREEMENT_APPROVED):
         return _not_now(_("Proof of compliance can be uploaded while an agreement is being followed."))
@@ -710,7 +694,7 @@ def _read_compliance_proof(user: User, proof: ComplianceProof) -> Refusal | None
     if not (
         reads_as_office(user)
         or user.pk == case.consumer_id
-        or _represents(user, case)
+        or represents_case(user, case)
         or any(h.conciliator_id == user.pk and h.status != Hearing.Status.CANCELLED for h in case.hearings.all())
     ):
         return _not_you(_("Only the parties to the case and the office read its proof of compliance."))

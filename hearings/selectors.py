@@ -9,7 +9,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
 from complaints.models import CaseCompany, Complaint, Offer, OfferStatus
 from complaints.selectors import complaints_visible_to
-from complaints.states import OFFICE_ROLES, State, represents
+from complaints.states import OFFICE_ROLES, State
 from parties.models import Role, User
 
 from . import policy
@@ -226,7 +226,8 @@ def case_hearings_panel(case: Complaint, user: User) -> HearingsPanel:
     queries whatever the number of hearings."""
 
     case = _panel_case(case)
-    company = represents(user, case)
+    # Known already when the case page asked it (complaints/views/case_file.py); else asked here, once.
+    company = policy.represents_case(user, case)
     with policy.company_side_known(user, case, company):
         rows = [_row(hearing, user) for hearing in case.hearings.all()]
         agreement = policy.agreement_of(case)

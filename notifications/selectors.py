@@ -31,10 +31,10 @@ INBOX_UNREAD_CAP = 100
 
 
 def inbox_unread_count(user: User) -> int:
-    """Unread inbox messages, up to INBOX_UNREAD_CAP: one COUNT over a LIMITed read of the
+    """Unread inbox messages, up to INBOX_UNREAD_CAP: at most that many ids read from the
     (recipient, channel, read_at) index, whatever the number of messages."""
     unread = Notification.objects.filter(recipient=user, channel=Channel.INBOX, read_at__isnull=True)
-    return unread.order_by()[:INBOX_UNREAD_CAP].count()
+    return len(unread.order_by().values_list("pk", flat=True)[:INBOX_UNREAD_CAP])
 
 
 def inbox_item_for(user: User, pk: int) -> Notification:

@@ -133,10 +133,11 @@ class User(AbstractUser):
     @cached_property
     def is_representative(self) -> bool:
         """Speaks for at least one company now. Read once per request (request.user lives as
-        long as the request); the services that add or revoke a representation forget it."""
+        long as the request); the services that add or revoke a representation forget it. Read with
+        the companies themselves: a representative's pages scope their lists by them anyway."""
         if self.pk is None or self.has_staff_role:
             return False
-        return Representation.objects.active().filter(user_id=self.pk).exists()
+        return bool(self.represented_company_ids)
 
     @cached_property
     def has_consumer_profile(self) -> bool:
@@ -148,9 +149,17 @@ class User(AbstractUser):
         with consumer details on file (a representative who also files as a consumer)."""
         return self.may_act_as_consumer and (not self.is_representative or self.has_consumer_profile)
 
+    @cached_property
+    def represented_company_ids(self) -> list[int]:
+        """The companies the user speaks for now (active representations), read once per request: a
+        representative's pages scope several lists by them."""
+        if self.pk is None:
+            return []
+        return list(Representation.objects.active().filter(user_id=self.pk).values_list("company_id", flat=True))
+
     def forget_party_roles(self) -> None:
         """Drop the cached answers after a representation or a profile changed."""
-        for name in ("is_representative", "has_consumer_profile"):
+        for name in ("is_representative", "has_consumer_profile", "represented_company_ids"):
             self.__dict__.pop(name, None)
 
 

@@ -3,7 +3,6 @@
 - ``{% competence_for case as competence %}``: complaints.competence.competence_of (the one rule).
 - ``case|time_barred``: the purchase is older than the prescription period (a warning).
 - ``{% refer_out_form case as form %}``: the referral form, its authority prefilled with the suggestion.
-- ``{% vulnerable_flag_form case as form %}``: the flag form, its categories prefilled.
 - ``codes|vulnerability_labels``: the categories' labels, in the reader's language.
 - ``{% assisted_channels as channels %}``: how the office can be reached without the web (settings).
 """
@@ -12,7 +11,7 @@ from django import template
 from django.conf import settings
 
 from complaints.competence import Competence, competence_of, prescription_warning
-from complaints.forms.office import ReferOutForm, VulnerableFlagForm
+from complaints.forms.office import ReferOutForm
 from complaints.models import Complaint
 from complaints.vulnerability import label_for
 
@@ -33,11 +32,6 @@ def time_barred(case: Complaint) -> bool:
 def refer_out_form(case: Complaint) -> ReferOutForm:
     suggested = competence_of(case).suggested
     return ReferOutForm(initial={"authority": suggested.code if suggested else ""}, auto_id="refer-%s")
-
-
-@register.simple_tag
-def vulnerable_flag_form(case: Complaint) -> VulnerableFlagForm:
-    return VulnerableFlagForm(initial={"categories": list(case.vulnerable_categories or [])}, auto_id="vulnerable-%s")
 
 
 @register.filter

@@ -6,22 +6,27 @@
 - ``{% case_status_badge case %}``: the coloured pill for the case's state, with its translated label.
 - ``case|choice_label:"channel"``: a choice field's label, as ``get_channel_display`` gives it.
 - ``{% case_companies case %}``: every company of a case in a list, the lead first.
-- ``{% case_rows page_obj as rows %}``: a list page's cases, each worked out once for its two layouts.
+- ``{% case_rows page_obj as rows %}``: a list page's cases, each worked out and rendered once for its two layouts.
+- ``{% checkboxes form.field %}``: a multiple choice's boxes, as Django's widget gives them, without its templates.
 """
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
+from html import escape as escape_html
 from typing import Any
 
 from django import template
+from django.forms import BoundField
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, localize
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
 from django.utils.translation import get_language, gettext, ngettext
 
 from complaints import actions
@@ -150,7 +155,10 @@ def case_companies(case: object) -> SafeString:
     """``{% case_companies case %}``: the lead company, then "+2 more: B · C" on a line of its own.
     Needs `case.parts` prefetched (complaints.views.case_file.COMPANIES_OF_CASE). A tag, not an
     included template: a list shows it twice for each of its 25 rows (the phone cards and the table)."""
-    parts = list(case.parts.all())  # type: ignore[attr-defined]
+    return _companies_line(case, list(case.parts.all()))  # type: ignore[attr-defined]
+
+
+def _companies_line(case: object, parts: list[Any]) -> SafeString:
     if not parts:
         return conditional_escape(getattr(case, "company_display_name", "") or "—")
     if len(parts) == 1:
@@ -164,22 +172,69 @@ def case_companies(case: object) -> SafeString:
     )
 
 
-def _filed(case: Any) -> tuple[str, int | None]:
+# A list's filed lines by day (and whether closed): what `_filed` gives, worked out once per day.
+FiledMemo = dict[tuple, tuple[str, str, int | None]]
+
+
+def _filed(case: Any, today: date, memo: FiledMemo) -> tuple[str, str, int | None]:
     """The card's "Filed 03/12/2026 · 4 business days ago" (the age while the case is open), or
-    "Started 01/12/2026" for a draft; and that age, None for a draft or a closed case. Here rather
-    than two `blocktranslate`s and a filter on each of the list's cards (1 to 2 ms of its rendering)."""
+    "Started 01/12/2026" for a draft; the table's "03/12/2026" ("" for a draft); and that age, None for
+    a draft or a closed case. Here rather than two `blocktranslate`s and a filter on each of the
+    list's cards (1 to 2 ms of its rendering). Worked out once per day (`memo`, one list's): a page's
+    25 cases were filed on a few days, and its date formatting and day count were a sixth of a row."""
     if not case.submitted_at:
-        started = date_format(timezone.localtime(case.created_at), "SHORT_DATE_FORMAT")
-        return conditional_escape(gettext("Started %(date)s") % {"date": started}), None
-    filed_at = timezone.localtime(case.submitted_at)
-    filed = gettext("Filed %(date)s") % {"date": date_format(filed_at, "SHORT_DATE_FORMAT")}
-    if case.is_closed:
-        return conditional_escape(filed), None
-    age = business_days_between(filed_at.date(), timezone.localdate())
+        day = timezone.localtime(case.created_at).date()
+        key: tuple = ("started", day)
+        if key not in memo:
+            started = date_format(day, "SHORT_DATE_FORMAT")
+            memo[key] = (conditional_escape(gettext("Started %(date)s") % {"date": started}), "", None)
+        return memo[key]
+    day = timezone.localtime(case.submitted_at).date()
+    key = (day, case.is_closed)
+    if key not in memo:
+        memo[key] = _filed_on(day, today, closed=case.is_closed)
+    return memo[key]
+
+
+def _filed_on(day: date, today: date, *, closed: bool) -> tuple[str, str, int | None]:
+    filed_on = date_format(day, "SHORT_DATE_FORMAT")
+    filed = gettext("Filed %(date)s") % {"date": filed_on}
+    if closed:
+        return conditional_escape(filed), filed_on, None
+    age = business_days_between(day, today)
     if not age:
-        return conditional_escape(filed), age
+        return conditional_escape(filed), filed_on, age
     ago = ngettext("%(days)s business day ago", "%(days)s business days ago", age) % {"days": age}
-    return format_html("{} · {}", filed, ago), age
+    return format_html("{} · {}", filed, ago), filed_on, age
+
+
+CHECKBOX = (
+    '\n          <div class="form-check"><input type="checkbox" name="{name}" value="{value}" id="{id}"'
+    '{checked}{invalid} class="form-check-input"><label class="form-check-label" for="{id}">{label}</label></div>'
+)
+
+
+@register.simple_tag
+def checkboxes(field: BoundField) -> SafeString:
+    """``{% checkboxes filters.status %}``: a multiple choice's boxes, what Django's widget gives them
+    (aria-invalid on each when the field is refused), written out here rather than through each
+    option's widget template or a template loop: a score of them on every list, a template loop
+    looked up eight values for each (a tenth of the case list's rendering)."""
+    chosen = {str(value) for value in field.value() or ()}
+    invalid = ' aria-invalid="true"' if field.errors else ""
+    name, auto_id = _escape(field.html_name), _escape(field.auto_id)
+    boxes = (
+        CHECKBOX.format(
+            name=name,
+            value=_escape(value),
+            id=f"{auto_id}_{index}",
+            checked=" checked" if str(value) in chosen else "",
+            invalid=invalid,
+            label=_escape(label),
+        )
+        for index, (value, label) in enumerate(field.field.choices)  # type: ignore[attr-defined]
+    )
+    return mark_safe("".join(boxes))  # every value went through `_escape`
 
 
 @dataclass(frozen=True)
@@ -190,30 +245,151 @@ class CaseRow:
     url: str  # the case file, or the draft's step
     badge: str
     companies: str
-    filed: str
+    filed: str  # the card's line: filed (or started) on, and the age
+    filed_on: str  # the table's short date of filing; "" for a draft
     age: int | None  # business days since filing, while the case is open
+    # The lead's CUIT, under the company of a case that names only it ("" otherwise, or no company).
+    cuit: str
+    product: str  # the table's: the first 60 characters, "—" for none
 
 
-@register.simple_tag
-def case_rows(cases: Iterable[Any]) -> list[CaseRow]:
-    """``{% case_rows page_obj as rows %}``: each case of a list page as a `CaseRow`. The list shows
-    every case twice (a card for phones, a table row for wider screens); each link reversed, badge,
-    company line and age reckoned twice were a quarter of its rendering."""
-    rows = []
-    for case in cases:
+@dataclass(frozen=True)
+class CaseRows:
+    """A list page's cases, rendered once for each layout: `cards` (phones) and `table` (wider screens)."""
+
+    rows: list[CaseRow]
+    cards: SafeString
+    table: SafeString
+
+
+class _CaseUrls:
+    """The case file's address for each pk, reversed once per list rather than once per row: the
+    same address with the pk put where a marker number was."""
+
+    MARK = 987654321987
+
+    def __init__(self) -> None:
+        self.before, self.after = reverse("complaint_detail", args=[self.MARK]).split(str(self.MARK))
+
+    def __call__(self, case: Any) -> str:
         if case.status == "draft":
-            url = reverse("complaint_step", args=[case.pk, case.draft_step])
-        else:
-            url = reverse("complaint_detail", args=[case.pk])
-        filed, age = _filed(case)
-        rows.append(
-            CaseRow(
-                case=case,
-                url=url,
-                badge=case_status_badge(case),
-                companies=case_companies(case),
-                filed=filed,
-                age=age,
-            )
-        )
-    return rows
+            return reverse("complaint_step", args=[case.pk, case.draft_step])
+        return f"{self.before}{case.pk}{self.after}"
+
+
+def _case_row(case: Any, url: _CaseUrls, badges: dict[str, str], filed: FiledMemo, today: date) -> CaseRow:
+    parts = list(case.parts.all())  # prefetched; each `case.parts.all` builds a manager and a queryset
+    filed_line, filed_on, age = _filed(case, today, filed)
+    badge = badges.get(case.status)
+    if badge is None:  # by state: a page's 25 cases are in a handful of states
+        badge = badges[case.status] = case_status_badge(case)
+    return CaseRow(
+        case=case,
+        url=url(case),
+        badge=badge,
+        companies=_companies_line(case, parts),
+        filed=filed_line,
+        filed_on=filed_on,
+        age=age,
+        cuit=case.company.cuit_display if case.company_id and len(parts) == 1 else "",
+        product=_truncated(case.product or "—", 60),
+    )
+
+
+def _truncated(text: str, length: int) -> str:
+    """`truncatechars`: what `Truncator(text).chars(length)` gives, without building one (and looking
+    up its translated ellipsis) for a text that fits, as most products do."""
+    text = unicodedata.normalize("NFC", text)
+    # Combining characters do not count (Truncator), so a text no longer than `length` fits.
+    return text if len(text) <= length else Truncator(text).chars(length)
+
+
+def _escape(value: object) -> str:
+    """What `conditional_escape` gives (a safe string as it is, anything else through `html.escape`),
+    without its checks for lazy arguments: a row's values are strings, numbers and safe strings, and
+    format_html's per-argument wrappers were half of the rows' rendering."""
+    html = getattr(value, "__html__", None)
+    return html() if html is not None else escape_html(str(value))
+
+
+# A case as a card (phones) and as a table row (wider screens): the markup the list's template had in
+# its two loops, filled here in one pass. Every value is escaped (`_escape`) before it goes in.
+CARD = """
+  <li class="case-card">
+    <div class="case-card__top">
+      <a class="case-card__link" href="{url}">{title}</a>
+      {badge}
+    </div>
+    <div class="case-card__who">{who}</div>
+    {what}<div class="case-card__meta">
+      {filed}
+    </div>
+  </li>"""
+CARD_WHAT = '<div class="case-card__what">{}</div>\n    '
+TABLE_ROW = """
+  <tr>
+    <td class="text-nowrap"><a href="{url}">{title}</a></td>
+    {consumer}<td>{companies}{cuit}</td>
+    <td>{product}</td>
+    <td>{badge}</td>
+    <td class="text-nowrap">{filed_on}</td>
+    <td class="text-end">{age}</td>
+  </tr>"""
+TABLE_CONSUMER = "<td>{}</td>\n    "
+TABLE_CUIT = '<div class="small text-body-secondary">{}</div>'
+MUTED = '<span class="text-body-secondary">{}</span>'
+
+
+def _card(row: CaseRow, *, is_consumer: bool, is_representative: bool) -> str:
+    case = row.case
+    if case.status == "draft":
+        company = case.company_display_name or gettext("Company not chosen yet")
+        title = f"{_escape(gettext('Draft'))} · {_escape(company)}"
+    else:
+        title = _escape(case.number)
+    if is_consumer:
+        who = _escape(row.companies)
+    else:
+        who = f"{_escape(case.consumer_name)} {'·' if is_representative else '→'} {_escape(row.companies)}"
+    return CARD.format(
+        url=_escape(row.url),
+        title=title,
+        badge=_escape(row.badge),
+        who=who,
+        what=CARD_WHAT.format(_escape(case.product)) if case.product else "",
+        filed=_escape(row.filed),
+    )
+
+
+def _table_row(row: CaseRow, *, is_consumer: bool) -> str:
+    case = row.case
+    return TABLE_ROW.format(
+        url=_escape(row.url),
+        title=_escape(gettext("Draft") if case.status == "draft" else case.number),
+        consumer="" if is_consumer else TABLE_CONSUMER.format(_escape(case.consumer_name)),
+        companies=_escape(row.companies),
+        cuit=TABLE_CUIT.format(_escape(row.cuit)) if row.cuit and not is_consumer else "",
+        product=_escape(row.product),
+        badge=_escape(row.badge),
+        filed_on=_escape(row.filed_on) if row.filed_on else MUTED.format(_escape(gettext("not filed"))),
+        age=_escape(localize(row.age)) if row.age is not None else MUTED.format("—"),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def case_rows(context: template.Context, cases: Iterable[Any]) -> CaseRows:
+    """``{% case_rows page_obj as rows %}``: a list page's cases, each worked out once (`CaseRow`) and
+    rendered as a card for phones (``{{ rows.cards }}``) and a table row for wider screens
+    (``{{ rows.table }}``). Each link reversed, badge, company line and age reckoned twice were a
+    quarter of the list's rendering; the template's two loops, a variable lookup for each of a row's
+    twenty values, a third (bench/RESULTS.md, session 9). Reads `is_consumer` and `is_representative`
+    from the page: the consumer sees no consumer column, a company reads "consumer · companies"."""
+    is_consumer, is_representative = bool(context.get("is_consumer")), bool(context.get("is_representative"))
+    url, today = _CaseUrls(), timezone.localdate()
+    badges: dict[str, str] = {}
+    filed: FiledMemo = {}
+    rows = [_case_row(case, url, badges, filed, today) for case in cases]
+    # Safe: every value in a card or a row went through `_escape`.
+    cards = "".join(_card(row, is_consumer=is_consumer, is_representative=is_representative) for row in rows)
+    table = "".join(_table_row(row, is_consumer=is_consumer) for row in rows)
+    return CaseRows(rows=rows, cards=mark_safe(cards), table=mark_safe(table))

@@ -32,6 +32,7 @@ from complaints.models import CaseCompany, CompanyAnswer, Complaint, Evidence, O
 from complaints.pdf import pdf_response, render_pdf
 from complaints.selectors import (
     case_events_intact,
+    case_list_rows,
     cases_of_company,
     complaint_for,
     complaint_search,
@@ -111,9 +112,8 @@ def complaint_list(request: AuthenticatedRequest) -> HttpResponse:
         companies = party_selectors.companies_visible_to(user).order_by("legal_name")
     form = CaseFilterForm(request.GET or None, user=user, companies=companies)
     form.is_valid()
-    cases = _filter_cases(complaints_visible_to(user).select_related("company"), form, user=user)
-    # Every company of each case on the page, in one query whatever their number.
-    cases = cases.prefetch_related(COMPANIES_OF_CASE)
+    # The columns the list shows, with every company of each case on the page in one query.
+    cases = _filter_cases(case_list_rows(complaints_visible_to(user)), form, user=user)
     # Counted up to 1,000: an exact count of a million cases, or of a common surname, reads them all.
     # The page's keys first, from `complaint_recent`, which carries what the visibility rule asks.
     cases = cases.order_by("-created_at", "-pk")
@@ -210,7 +210,6 @@ def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object
     is_staff_role = user.role in STAFF_ROLES
     # What the company may not read (a private reason) the consumer and the office still do.
     company_only = is_company_side and not (is_owner or is_staff_role)
-    pending_offer = policy.pending_offer_of(case)
     context.update(
         {
             "is_owner": is_owner,
@@ -226,11 +225,8 @@ def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object
             # Checked on the events just read for the timeline, not read a second time.
             "events_intact": case_events_intact(case, context["events"]) if is_staff_role else None,
             "deliveries": deliveries_for_case(case.number, limit=DELIVERIES_SHOWN) if is_staff_role else [],
-            "pending_offer": pending_offer,
             "can_withdraw": has_transition_perm(case.withdraw, user),
-            "can_answer_offer": pending_offer is not None and policy.may_answer_offer(user, pending_offer),
-            "can_answer_as_company": policy.may_answer_as_company(user, case),
-            "can_make_offer": policy.may_make_offer(user, case),
+            # The moves on offers (answer, make, respond) are asked once, by `{% offer_moves %}`.
             "can_export": is_staff_role,
             "show_receipt": bool(case.number) and (is_owner or is_staff_role),
             "show_admission_panel": case.status == State.SUBMITTED
@@ -242,7 +238,9 @@ def _render_case(request: AuthenticatedRequest, case: Complaint, **forms: object
             "reject_form": forms.get("reject_form") or OfferRejectForm(prefix="reject"),
         }
     )
-    return render(request, "complaints/case/detail.html", context)
+    # Every panel's rules ask whether the reader represents a company of the case: asked once above.
+    with policy.company_side_known(user, case, is_company_side):
+        return render(request, "complaints/case/detail.html", context)
 
 
 @login_required
