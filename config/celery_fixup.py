@@ -2,12 +2,14 @@
 
 Celery (5.7, celery/celery#10554) closes the database connections *and the connection pool* before
 and after every task in a prefork worker: each task then opens a new pool, and with it new
-PostgreSQL connections, which cost more than a notification's whole delivery. Here a child keeps
-its connection from one task to the next while it is healthy; after a task that hit a database
-error (a restart, a failover) or left a transaction open, it goes back to the pool, which drops a
-broken one, and the next task takes a live one (checked as it leaves the pool: config/postgresql).
-The pool a child inherits from its parent is still closed when the child starts (Celery's
-`on_worker_process_init`, unchanged), so no two processes ever share one."""
+PostgreSQL connections, which cost more than a notification's whole delivery. Between tasks we do
+what Django does between two requests, `close_old_connections()`: a healthy connection goes back
+to the child's pool, a broken one (a restart, a failover) is dropped and the next task gets a live
+one; a connection that died while it waited in the pool is caught as the next task takes it
+(config/postgresql checks each one on its way out). The connection is not kept between tasks: an
+idle worker's connection can die unseen, and most tasks have no retry. The pool a child inherits
+from its parent is still closed when the child starts (Celery's `on_worker_process_init`,
+unchanged), so no two processes ever share one."""
 
 from typing import Any
 
@@ -20,11 +22,7 @@ from celery.fixups.django import (  # type: ignore[attr-defined]  # celery-types
 
 class PoolKeepingWorkerFixup(DjangoWorkerFixup):
     def close_database(self, **kwargs: Any) -> None:
-        for connection in self._db.connections.all(initialized_only=True):
-            # A connection that saw an error or was left inside a transaction goes back to the pool
-            # (which drops it if it is broken); a healthy one stays with the child for its next task.
-            if connection.errors_occurred or not connection.get_autocommit():
-                connection.close_if_unusable_or_obsolete()
+        self._db.close_old_connections()
 
 
 class PoolKeepingDjangoFixup(DjangoFixup):

@@ -12,9 +12,9 @@ the sweeper hands its rows over in chunks of DELIVERY_BATCH. The rules, in one p
   that one row is renewed by a conditional UPDATE that succeeds only while the claim stands; if it
   changes nothing, the row's lease ran out while the batch's earlier sends were under way and
   someone else took it, and the row is left to them. So a lease bounds one send
-  (NOTIFICATION_LEASE_SECONDS is well above the channels' timeouts), never a whole batch. A row
-  stripped (retention, anonymisation) while an earlier row of its batch was sent is not sent: once
-  the batch has sent something, each row is read again before its send.
+  (NOTIFICATION_LEASE_SECONDS is well above the channels' timeouts), never a whole batch. Either
+  way the row is read again right before its send: a row stripped (retention, anonymisation) since
+  the claim is not sent.
 - Claimable: a pending row, or a failed row whose backoff is over, or a row in `sending` whose
   lease ran out (its worker died: acks_late re-delivers the task, or the sweeper finds the row).
 - The claimed rows are rendered next, in memory (notifications/rendering.py, once per occurrence),
@@ -139,7 +139,6 @@ def deliver_many(notification_ids: Sequence[int]) -> dict[int, Result]:
     fresh = {row.pk for row in rows if rendering.needs_rendering(row)}
     # Rendered in memory; the text is saved with each row's outcome (one write per row, not two).
     unrenderable = rendering.render_missing(rows, save=False)
-    sent_since_claim = False
     for row in rows:
         text = _text_of(row) if row.pk in fresh and row.pk not in unrenderable else {}
         if row.pk in unrenderable:
@@ -148,9 +147,8 @@ def deliver_many(notification_ids: Sequence[int]) -> dict[int, Result]:
             results[row.pk] = _bury_stripped(row)
         elif row.channel == Channel.INBOX:
             results[row.pk] = _mark_readable(row, text)
-        elif _still_ours(row, sent_since_claim=sent_since_claim):
+        elif _still_ours(row):
             results[row.pk] = _send(row, text)
-            sent_since_claim = True
         else:
             # Taken by someone else while the batch's earlier rows were sent, or stripped meanwhile.
             results[row.pk] = _bury_stripped(row)
@@ -170,12 +168,12 @@ def _mark_readable(row: Notification, text: dict[str, str]) -> Result:
     return stripped
 
 
-def _still_ours(row: Notification, *, sent_since_claim: bool) -> bool:
+def _still_ours(row: Notification) -> bool:
     """Whether the row is ours to send now (our claim stands and its text was not stripped), with at
     least half a lease ahead of the send. With less left, a fresh lease is written, only while both
     hold. With more, nobody can have taken the row (a claim needs its lease over): nothing is
-    written, and the row is read again only if the batch sent something since the claim read it
-    (`sent_since_claim`): time enough for retention or anonymisation to strip it."""
+    written, and the row is only read again (retention or anonymisation may have stripped it since
+    the claim: rendering, earlier rows' sends and failures all take time)."""
     lease = timedelta(seconds=settings.NOTIFICATION_LEASE_SECONDS)
     now = timezone.now()
     unstripped = _ours(row).filter(redacted_at__isnull=True)
@@ -184,7 +182,7 @@ def _still_ours(row: Notification, *, sent_since_claim: bool) -> bool:
             return False
         row.next_attempt_at = now + lease
         return True
-    return not sent_since_claim or unstripped.exists()
+    return unstripped.exists()
 
 
 def _bury_stripped(row: Notification) -> Result:

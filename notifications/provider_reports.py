@@ -26,6 +26,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from notifications import whatsapp
@@ -142,6 +143,9 @@ def forget_unclaimed_reports(*, now: datetime | None = None) -> int:
     of another system on the same Twilio account, a message we never recorded). Returns how many."""
     cutoff = (now or timezone.now()) - timedelta(days=UNCLAIMED_DAYS)
     stale = ProviderCallback.objects.filter(provider=PROVIDER, notification__isnull=True, received_at__lt=cutoff)
+    # A report about a message of ours whose application failed is kept for someone to look at.
+    ours = Notification.objects.filter(provider_message_id=OuterRef("message_id"))
+    stale = stale.exclude(Exists(ours))
     deleted, _by_model = stale.delete()
     if deleted:
         logger.info("%s Twilio status reports that never found their message were deleted.", deleted)

@@ -1,5 +1,5 @@
 """A worker keeps its connection pool from one task to the next (config/celery_fixup.py): between two
-tasks a healthy connection stays with the worker, a broken one is dropped, and the pool stays open.
+tasks a healthy connection goes back to the pool, a broken one is dropped, and the pool stays open.
 Celery's own fix-up closes the whole pool around every task of a prefork worker, so each task opened
 new PostgreSQL connections."""
 
@@ -31,14 +31,15 @@ def backend_pid() -> int:
         return cursor.fetchone()[0]
 
 
-def test_a_healthy_connection_stays_with_the_worker_for_its_next_task(pooled_postgres):
-    before = backend_pid()
+def test_a_healthy_connection_goes_back_to_the_pool_and_the_pool_stays_open(pooled_postgres):
+    backend_pid()
 
     between_two_tasks()
 
+    assert connection.connection is None  # returned, not held
     assert connection.pool is pooled_postgres  # type: ignore[attr-defined]
     assert not pooled_postgres.closed
-    assert backend_pid() == before
+    assert backend_pid()  # the next task takes a connection from the same pool
 
 
 def test_a_connection_broken_during_a_task_is_dropped_and_the_next_task_gets_a_live_one(pooled_postgres):
@@ -51,3 +52,12 @@ def test_a_connection_broken_during_a_task_is_dropped_and_the_next_task_gets_a_l
 
     assert not pooled_postgres.closed
     assert backend_pid() != dead
+
+
+def test_a_connection_that_died_between_two_tasks_is_replaced_before_the_next_one(pooled_postgres):
+    idle = backend_pid()
+    between_two_tasks()  # back in the pool, where a restart or an idle reaper kills it
+    assert terminate([idle]) == 1
+
+    assert backend_pid() != idle
+    assert not pooled_postgres.closed

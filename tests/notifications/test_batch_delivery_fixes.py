@@ -220,6 +220,24 @@ def test_a_row_stripped_while_its_batch_is_sent_is_not_sent(consumer, provider, 
     assert second.subject == ""
 
 
+def test_a_row_stripped_while_its_batch_is_rendered_is_not_sent(consumer, provider, unqueued, monkeypatch):
+    [row] = rejected(consumer, "k", channels=[Channel.EMAIL])
+    render = delivery.rendering.render_missing
+
+    def rendered_then_anonymised(rows, save=True):
+        failed = render(rows, save=save)
+        strip(row)  # anonymisation commits while the worker renders what it claimed
+        return failed
+
+    monkeypatch.setattr(delivery.rendering, "render_missing", rendered_then_anonymised)
+    results = delivery.deliver_many([row.pk])
+
+    assert provider.sent[row.pk] == 0
+    assert results[row.pk] == delivery.Result("dead")
+    row.refresh_from_db()
+    assert (row.status, row.last_error, row.subject) == (Status.DEAD, delivery.STRIPPED, "")
+
+
 # --- An acceptance written late keeps the text that was sent -------------------------------------
 
 
