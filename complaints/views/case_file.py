@@ -55,7 +55,8 @@ ADMISSION_PANEL = "complaints/office/_admission_panel.html"
 EMBEDDABLE_IMAGES = ("image/jpeg", "image/png")
 # The answer form's file input (prefix "answer"): files sent along the company's written answer.
 ANSWER_ATTACHMENTS = "answer-attachments"
-# A list's cases with every company of each, lead first (case.parts.all in the templates).
+# The case page's companies, lead first, whole (case.parts.all in its panels); the list reads fewer
+# columns (complaints.selectors.case_list_rows).
 COMPANIES_OF_CASE = Prefetch(
     "parts", queryset=CaseCompany.objects.select_related("company").order_by("complaint_id", "position", "pk")
 )
