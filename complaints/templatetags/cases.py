@@ -153,7 +153,7 @@ def file_kind(evidence: object) -> str:
 @register.simple_tag
 def case_companies(case: object) -> SafeString:
     """``{% case_companies case %}``: the lead company, then "+2 more: B · C" on a line of its own.
-    Needs `case.parts` prefetched (complaints.views.case_file.COMPANIES_OF_CASE). A tag, not an
+    Needs `case.parts` prefetched (complaints.selectors.case_list_rows). A tag, not an
     included template: a list shows it twice for each of its 25 rows (the phone cards and the table)."""
     return _companies_line(case, list(case.parts.all()))  # type: ignore[attr-defined]
 
