@@ -387,9 +387,16 @@ NOTIFICATION_RETRY_BACKOFF_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_SECONDS
 NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS", 3600, minimum=1)
 # A worker holds a message this long while sending it; past that it is presumed dead and the row is
 # taken again. Each send of a batch starts with at least half a lease ahead (renewed when less is left),
-# so it bounds one send: keep it well above EMAIL_TIMEOUT and NOTIFICATION_HTTP_TIMEOUT (twice over),
-# below the visibility timeout.
+# so half a lease bounds one send: it must be at least twice the slowest send (EMAIL_TIMEOUT,
+# NOTIFICATION_HTTP_TIMEOUT), and stay below the visibility timeout.
 NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 600, minimum=60)
+if 4 * max(EMAIL_TIMEOUT, NOTIFICATION_HTTP_TIMEOUT) > NOTIFICATION_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "NOTIFICATION_LEASE_SECONDS must be at least four times the longer of EMAIL_TIMEOUT and "
+        f"NOTIFICATION_HTTP_TIMEOUT (now {NOTIFICATION_LEASE_SECONDS}, {EMAIL_TIMEOUT} and "
+        f"{NOTIFICATION_HTTP_TIMEOUT}): a send may start with only half a lease ahead, and that half must "
+        "hold the slowest send twice over."
+    )
 # How long a freshly queued message is left to its task before the sweeper queues it again.
 NOTIFICATION_QUEUE_GRACE_SECONDS = env_int("NOTIFICATION_QUEUE_GRACE_SECONDS", 300, minimum=0)
 NOTIFICATION_SWEEP_SECONDS = env_int("NOTIFICATION_SWEEP_SECONDS", 60, minimum=5)

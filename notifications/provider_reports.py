@@ -16,9 +16,11 @@ Every report is first written unclaimed and committed, then claimed by one condi
 whichever of the two sides comes second finds the other's work: the callback sees the accepted row,
 or the acceptance sees the committed report; neither can both miss it nor apply it twice.
 
-A status report that finds no message of ours within UNCLAIMED_DAYS never will (ours carry their SID
-minutes after Twilio accepts them, at most a lease later): `forget_unclaimed_reports` deletes it,
-nightly. Claimed reports and inbound messages stay: their digests are what refuses a replay.
+If applying a report fails after it was recorded, Twilio's retry (a replay by its digest) applies
+it, and so does `apply_stranded_reports`, nightly, should no retry come. A status report that finds
+no message of ours within UNCLAIMED_DAYS never will (ours carry their SID minutes after Twilio
+accepts them, at most a lease later): `forget_unclaimed_reports` deletes it, nightly. Claimed reports
+and inbound messages stay: their digests are what refuses a replay.
 """
 
 import hashlib
@@ -87,14 +89,15 @@ def record_status(*, message_id: str, status: str, error_code: str = "", error_m
         durable=True,
     )
     if not recorded:
-        logger.info("Twilio status callback for %s (%s) received again; ignored.", message_id, status)
-        return False
+        logger.info("Twilio status callback for %s (%s) received again; nothing new.", message_id, status)
     row = Notification.objects.exclude(provider_message_id="").filter(provider_message_id=message_id).first()
     if row is None:
         logger.info("Twilio reported %s for %s, not (yet) an accepted message of ours; kept.", status, message_id)
     else:
+        # Also on a replay: only unclaimed reports are applied, so a report applied before changes
+        # nothing, while one whose first application failed (Twilio retries after our error) is.
         apply_unclaimed_reports(row)
-    return True
+    return recorded
 
 
 def apply_unclaimed_reports(notification: Notification) -> int:
@@ -136,6 +139,17 @@ def record_inbound_message(*, message_id: str, phone: str, at: datetime | None =
             return False
         whatsapp.record_inbound(phone, at=at or timezone.now())
     return True
+
+
+def apply_stranded_reports(*, limit: int = 1000) -> int:
+    """Apply the unclaimed status reports whose message is ours and accepted: what was left when an
+    application failed and Twilio did not try again. Returns how many reports were claimed."""
+    stranded = ProviderCallback.objects.filter(provider=PROVIDER, notification__isnull=True).values("message_id")
+    rows = Notification.objects.exclude(provider_message_id="").filter(provider_message_id__in=stranded[:limit])
+    claimed = sum(apply_unclaimed_reports(row) for row in rows.only("pk", "provider_message_id"))
+    if claimed:
+        logger.warning("%s Twilio status reports had not been applied to their message; now they are.", claimed)
+    return claimed
 
 
 def forget_unclaimed_reports(*, now: datetime | None = None) -> int:

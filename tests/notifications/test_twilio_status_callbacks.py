@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 import time_machine
+from django.db import OperationalError
 from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse, set_script_prefix
@@ -20,6 +21,7 @@ from twilio.request_validator import HMAC_SHA256, RequestValidator
 from notifications import delivery, provider_reports
 from notifications.channels.sms import status_callback_url
 from notifications.models import Channel, Notification, ProviderCallback, ProviderStatus, Status, WhatsAppWindow
+from notifications.tasks import settle_provider_reports
 from tests.notifications import twilio_standin
 from tests.notifications.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, phone_row
 
@@ -326,6 +328,44 @@ def test_a_report_arriving_after_the_acceptance_is_applied_at_once(client, accep
     row.refresh_from_db()
     assert row.provider_status == ProviderStatus.DELIVERED
     assert ProviderCallback.objects.get().notification == row
+
+
+def failing_once(monkeypatch) -> None:
+    """The database fails while the first report is applied, after the report was recorded."""
+    real = provider_reports.apply_status
+
+    def apply_status(row, **report):
+        monkeypatch.setattr(provider_reports, "apply_status", real)
+        raise OperationalError("the connection was lost")
+
+    monkeypatch.setattr(provider_reports, "apply_status", apply_status)
+
+
+def test_a_report_whose_application_failed_is_applied_by_twilios_retry(sent_sms, monkeypatch):
+    failing_once(monkeypatch)
+    client = Client(raise_request_exception=False)
+    params = report(sent_sms.provider_message_id, "undelivered", ErrorCode="30005")
+
+    assert signed_post(client, params).status_code >= 500  # Twilio will try again
+    sent_sms.refresh_from_db()
+    assert sent_sms.provider_status != ProviderStatus.UNDELIVERED
+    assert signed_post(client, params).status_code == 200  # the retry: the same signed report
+
+    sent_sms.refresh_from_db()
+    assert (sent_sms.provider_status, sent_sms.provider_error) == (ProviderStatus.UNDELIVERED, "30005")
+    assert ProviderCallback.objects.get().notification == sent_sms
+
+
+def test_a_report_whose_application_failed_and_was_never_retried_is_applied_at_night(sent_sms, monkeypatch):
+    failing_once(monkeypatch)
+    with pytest.raises(OperationalError):
+        provider_reports.record_status(message_id=sent_sms.provider_message_id, status="delivered")
+
+    assert settle_provider_reports() == {"applied": 1, "forgotten": 0}
+
+    sent_sms.refresh_from_db()
+    assert sent_sms.provider_status == ProviderStatus.DELIVERED
+    assert settle_provider_reports() == {"applied": 0, "forgotten": 0}
 
 
 # --- the signed address -----------------------------------------------------------------------------
