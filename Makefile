@@ -21,9 +21,12 @@ demo: install
 	@echo "Concilia is starting on http://127.0.0.1:8000 (e-mails are printed here)."
 	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
+# The suite runs in one process per core, at most four (pytest-xdist; PYTEST_WORKERS=0 runs it in this
+# one). Each has its own test database and Redis databases (config/env.py: env_redis_url).
 # pytest exits 5 when no test ran: that is a failure here.
+PYTEST_WORKERS ?= auto
 test: install
-	@DJANGO_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS); rc=$$?; \
+	@DJANGO_ENV=test $(VENV)/bin/pytest -n $(PYTEST_WORKERS) --maxprocesses=4 $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "No test ran: that is a failure."; exit 1; fi; exit $$rc
 
 lint: install

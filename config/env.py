@@ -70,3 +70,21 @@ def env_json_object(name: str, default: dict) -> dict:
     if not isinstance(parsed, dict):
         raise ImproperlyConfigured(f"{name} must be a JSON object, got {type(parsed).__name__}.")
     return parsed
+
+
+def env_redis_url(name: str, *, test: bool) -> str:
+    """A redis:// URL. When the test suite runs in several processes (pytest-xdist), process gwN
+    uses the configured database number + 2N: the suite empties its cache between tests, and a real
+    worker must never take another process's tasks. Configure the broker and the cache one number
+    apart (0 and 1, as CI does) and no two processes share a database."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    value = os.environ.get(name, "")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "") if test else ""
+    if not value or not worker.startswith("gw"):
+        return value
+    parts = urlsplit(value)
+    number = int(parts.path.strip("/") or 0) + 2 * int(worker[2:])
+    if number > 15:
+        raise ImproperlyConfigured(f"{name}: test process {worker} would need Redis database {number} (0-15).")
+    return urlunsplit(parts._replace(path=f"/{number}"))

@@ -6,7 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_int, env_json_object, env_list, env_str
+from config.env import env_bool, env_choice, env_int, env_json_object, env_list, env_redis_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -170,7 +170,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 DATABASE_ROUTERS = ["config.routers.ReportingReplicaRouter"]
 
 # --- Cache (allauth's rate limits live here): Redis when REDIS_URL is set.
-REDIS_URL = env_str("REDIS_URL", "")
+REDIS_URL = env_redis_url("REDIS_URL", test=DJANGO_ENV == "test")
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -246,7 +246,7 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 
 # --- Celery: tasks run in-process when no broker is configured (the demo), on Redis otherwise.
-CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+CELERY_BROKER_URL = env_redis_url("CELERY_BROKER_URL", test=DJANGO_ENV == "test")
 # Tests run tasks in-process too; the tests that need a real worker start one and turn this off.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL or DJANGO_ENV == "test"
 CELERY_TASK_EAGER_PROPAGATES = False

@@ -94,13 +94,6 @@ class MonthField(forms.Field):
         return date(year, month, 1)
 
 
-class QuickSelect(forms.Select):
-    """A select whose options are written in one template (templates/reporting/dashboard/_select.html):
-    Django's renders two templates per option, most of the filter form's rendering time."""
-
-    template_name = "reporting/dashboard/_select.html"
-
-
 class DashboardFilterForm(forms.Form):
     start = MonthField(
         label=_("From month"),
@@ -112,17 +105,15 @@ class DashboardFilterForm(forms.Form):
         required=False,
         help_text=_("Year and month, e.g. 2026-05. Empty: this month."),
     )
-    province = forms.ChoiceField(label=_("Province"), required=False, widget=QuickSelect)
+    province = forms.ChoiceField(label=_("Province"), required=False)
     company = CuitField(
         label=_("Company's CUIT"),
         required=False,
         help_text=_("11 digits, with or without dashes, e.g. 30-71234567-1. Empty: every company."),
     )
-    sector = forms.ChoiceField(label=_("Sector"), required=False, widget=QuickSelect)
-    channel = forms.ChoiceField(label=_("Channel"), required=False, widget=QuickSelect)
-    conciliator = forms.TypedChoiceField(
-        label=_("Conciliator"), required=False, coerce=int, empty_value=None, widget=QuickSelect
-    )
+    sector = forms.ChoiceField(label=_("Sector"), required=False)
+    channel = forms.ChoiceField(label=_("Channel"), required=False)
+    conciliator = forms.TypedChoiceField(label=_("Conciliator"), required=False, coerce=int, empty_value=None)
     vulnerable = forms.BooleanField(label=_("Hipervulnerable consumers only"), required=False)
 
     def __init__(self, data: Any = None, *, today: date, **kwargs: Any) -> None:

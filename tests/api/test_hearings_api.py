@@ -122,8 +122,8 @@ def test_the_hearings_cursor_walks_each_once_in_a_constant_number_of_queries(
             body = api.get(url).json()
         # The key (and whether its creator still represents the company); the pages' scoping rule
         # (hearings_visible_to → complaints_visible_to: the person's companies, read once per request,
-        # then their served parts after the lead); the page (hearings ⋈ case ⋈ conciliator, narrowed to the company's served parts);
-        # the ApiCall row.
+        # then their served parts after the lead); the page (hearings ⋈ case ⋈ conciliator, narrowed
+        # to the company's served parts); the ApiCall row.
         assert len(queries) == 5, "\n".join(q["sql"][:400] for q in queries.captured_queries)
         seen += [item["id"] for item in body["items"]]
         url = f"{HEARINGS}?{urlencode({'limit': 2, 'cursor': body['next_cursor']})}" if body["next_cursor"] else ""
