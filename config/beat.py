@@ -38,7 +38,12 @@ def beat_schedule(
         "notifications-formal-notices-served": _every(300, "notifications.tasks.mark_formal_notices_served"),
         "notifications-notice-documents": _daily(4, 10, "notifications.tasks.sweep_notice_documents"),
         "notifications-retention": _daily(3, 40, "notifications.tasks.apply_notification_retention"),
-        "notifications-provider-reports": _daily(3, 45, "notifications.tasks.settle_provider_reports"),
+        # Twilio's reports: those a failed application left behind are applied, those that never found
+        # a message of ours are forgotten (notifications/provider_reports.py).
+        "notifications-stranded-provider-reports": _daily(3, 44, "notifications.tasks.apply_stranded_provider_reports"),
+        "notifications-unclaimed-provider-reports": _daily(
+            3, 45, "notifications.tasks.forget_unclaimed_provider_reports"
+        ),
         # Hearings: reminders (48 h and 1 h before), absences, actas, agreement follow-up (hearings/tasks.py).
         "hearings-reminders": _every(300, "hearings.tasks.send_hearing_reminders"),
         "hearings-absence-deadlines": _every(900, "hearings.tasks.act_on_absence_deadlines"),

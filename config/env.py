@@ -72,19 +72,31 @@ def env_json_object(name: str, default: dict) -> dict:
     return parsed
 
 
+def redis_db(url: str) -> int:
+    """The database number a redis:// URL names (its ?db=, else its path, else 0), as redis-py reads it."""
+    from urllib.parse import parse_qs, urlsplit
+
+    parts = urlsplit(url)
+    chosen = parse_qs(parts.query).get("db") or [parts.path.strip("/") or "0"]
+    return int(chosen[0])
+
+
 def env_redis_url(name: str, *, test: bool) -> str:
     """A redis:// URL. When the test suite runs in several processes (pytest-xdist), process gwN
     uses the configured database number + 2N: the suite empties its cache between tests, and a real
     worker must never take another process's tasks. Configure the broker and the cache one number
-    apart (0 and 1, as CI does) and no two processes share a database."""
-    from urllib.parse import urlsplit, urlunsplit
+    apart (0 and 1, as CI does; settings.py checks it) and no two processes share a database."""
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
     value = os.environ.get(name, "")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "") if test else ""
     if not value or not worker.startswith("gw"):
         return value
     parts = urlsplit(value)
-    number = int(parts.path.strip("/") or 0) + 2 * int(worker[2:])
+    if parts.scheme not in ("redis", "rediss"):
+        raise ImproperlyConfigured(f"{name}: the test suite in several processes needs a redis:// URL.")
+    number = redis_db(value) + 2 * int(worker[2:])
     if number > 15:
         raise ImproperlyConfigured(f"{name}: test process {worker} would need Redis database {number} (0-15).")
-    return urlunsplit(parts._replace(path=f"/{number}"))
+    query = urlencode([(key, number if key == "db" else item) for key, item in parse_qsl(parts.query)])
+    return urlunsplit(parts._replace(path=f"/{number}", query=query))

@@ -6,7 +6,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_int, env_json_object, env_list, env_redis_url, env_str
+from config.env import env_bool, env_choice, env_int, env_json_object, env_list, env_redis_url, env_str, redis_db
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -247,6 +247,17 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20, minimum=1)
 
 # --- Celery: tasks run in-process when no broker is configured (the demo), on Redis otherwise.
 CELERY_BROKER_URL = env_redis_url("CELERY_BROKER_URL", test=DJANGO_ENV == "test")
+if (
+    DJANGO_ENV == "test"
+    and REDIS_URL
+    and CELERY_BROKER_URL
+    and (redis_db(REDIS_URL) - redis_db(CELERY_BROKER_URL)) % 2 == 0
+):
+    # Each test process shifts both by 2 (config/env.py): an even gap would give one's cache to another's broker.
+    raise ImproperlyConfigured(
+        "For the test suite, REDIS_URL and CELERY_BROKER_URL must name Redis databases an odd number apart "
+        "(e.g. 1 and 0): each test process adds 2 to both."
+    )
 # Tests run tasks in-process too; the tests that need a real worker start one and turn this off.
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL or DJANGO_ENV == "test"
 CELERY_TASK_EAGER_PROPAGATES = False
@@ -388,7 +399,8 @@ NOTIFICATION_RETRY_BACKOFF_MAX_SECONDS = env_int("NOTIFICATION_RETRY_BACKOFF_MAX
 # A worker holds a message this long while sending it; past that it is presumed dead and the row is
 # taken again. Each send of a batch starts with at least half a lease ahead (renewed when less is left),
 # so half a lease bounds one send: it must be at least twice the slowest send (EMAIL_TIMEOUT,
-# NOTIFICATION_HTTP_TIMEOUT), and stay below the visibility timeout.
+# NOTIFICATION_HTTP_TIMEOUT; each bounds one network operation, so a send that trickles can take
+# longer: the margin is for that), and stay below the visibility timeout.
 NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 600, minimum=60)
 if 4 * max(EMAIL_TIMEOUT, NOTIFICATION_HTTP_TIMEOUT) > NOTIFICATION_LEASE_SECONDS:
     raise ImproperlyConfigured(

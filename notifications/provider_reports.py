@@ -143,10 +143,24 @@ def record_inbound_message(*, message_id: str, phone: str, at: datetime | None =
 
 def apply_stranded_reports(*, limit: int = 1000) -> int:
     """Apply the unclaimed status reports whose message is ours and accepted: what was left when an
-    application failed and Twilio did not try again. Returns how many reports were claimed."""
-    stranded = ProviderCallback.objects.filter(provider=PROVIDER, notification__isnull=True).values("message_id")
-    rows = Notification.objects.exclude(provider_message_id="").filter(provider_message_id__in=stranded[:limit])
-    claimed = sum(apply_unclaimed_reports(row) for row in rows.only("pk", "provider_message_id"))
+    application failed and Twilio did not try again. Returns how many reports were claimed; a row
+    that fails again is logged and left for the next run, the others are applied."""
+    ours = Notification.objects.exclude(provider_message_id="").filter(provider_message_id=OuterRef("message_id"))
+    stranded = (
+        ProviderCallback.objects.filter(provider=PROVIDER, notification__isnull=True)
+        .filter(Exists(ours))
+        .order_by("received_at")
+        .values("message_id")[:limit]
+    )
+    rows = Notification.objects.exclude(provider_message_id="").filter(provider_message_id__in=stranded)
+    claimed = 0
+    for row in rows.only("pk", "provider_message_id"):
+        try:
+            claimed += apply_unclaimed_reports(row)
+        except Exception:
+            logger.exception(
+                "Twilio reports for %s could not be applied; tried again tomorrow.", row.provider_message_id
+            )
     if claimed:
         logger.warning("%s Twilio status reports had not been applied to their message; now they are.", claimed)
     return claimed
@@ -157,7 +171,7 @@ def forget_unclaimed_reports(*, now: datetime | None = None) -> int:
     of another system on the same Twilio account, a message we never recorded). Returns how many."""
     cutoff = (now or timezone.now()) - timedelta(days=UNCLAIMED_DAYS)
     stale = ProviderCallback.objects.filter(provider=PROVIDER, notification__isnull=True, received_at__lt=cutoff)
-    # A report about a message of ours whose application failed is kept for someone to look at.
+    # A report about a message of ours is kept: apply_stranded_reports applies it.
     ours = Notification.objects.filter(provider_message_id=OuterRef("message_id"))
     stale = stale.exclude(Exists(ours))
     deleted, _by_model = stale.delete()

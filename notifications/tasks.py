@@ -135,15 +135,17 @@ def apply_notification_retention() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
-def settle_provider_reports() -> dict[str, int]:
-    """Nightly: apply the status reports a failed application left behind, then forget those that
-    never found a message of ours."""
-    from notifications import provider_reports
+def apply_stranded_provider_reports() -> int:
+    from notifications.provider_reports import apply_stranded_reports
 
-    return {
-        "applied": provider_reports.apply_stranded_reports(),
-        "forgotten": provider_reports.forget_unclaimed_reports(),
-    }
+    return apply_stranded_reports()
+
+
+@shared_task(acks_late=True)
+def forget_unclaimed_provider_reports() -> int:
+    from notifications.provider_reports import forget_unclaimed_reports
+
+    return forget_unclaimed_reports()
 
 
 @shared_task(acks_late=True)

@@ -182,8 +182,11 @@ def test_a_key_never_shown_is_gone_from_the_cache_after_a_while(client_for, comp
 def test_a_double_click_while_the_first_is_still_at_work_shows_the_key(company, representative, monkeypatch):
     real_create = keys_view.api_key_create
 
+    created = threading.Event()
+
     def slow_create(**kwargs):
         made = real_create(**kwargs)
+        created.set()
         time.sleep(1.0)  # a busy server: the first click's answer is not ready yet
         return made
 
@@ -199,7 +202,7 @@ def test_a_double_click_while_the_first_is_still_at_work_shows_the_key(company, 
 
     thread = threading.Thread(target=first_click)
     thread.start()
-    time.sleep(0.3)
+    assert created.wait(timeout=10)  # the first click is being answered
     answer = second.post(keys_page(company), data)  # the browser follows the second click
     page = second.get(answer["Location"])
     thread.join()

@@ -190,7 +190,7 @@ def test_a_receiver_that_trickles_its_answer_is_cut_off_at_the_timeout_and_is_no
     finally:
         server.close()
 
-    assert took < 2.5  # the attempt's limit, not the 5 s the receiver would take
+    assert took < 4  # the attempt's limit (1 s, with room for a busy machine), not the receiver's 5 s
     assert outcome == "retry"
     delivery.refresh_from_db()
     assert (delivery.status, delivery.last_status_code) == (DeliveryStatus.PENDING, None)
@@ -300,7 +300,7 @@ def test_over_tls_a_delivery_is_sent_and_a_trickling_answer_is_cut_off_at_the_ti
     tls_receiver["trickle"] = True
     started = time.monotonic()
     answer = post(url=tls_receiver["url"], body=b"{}", headers={})
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 4  # 1 s, with room for a busy machine; the receiver drips for 5
     assert answer == Answer(None, "The endpoint did not answer in time (1 s).")
     assert tls_receiver["posts"] == 2
 

@@ -129,8 +129,9 @@ def test_every_send_starts_with_at_least_half_a_lease_ahead(consumer, provider, 
 def test_a_lease_whose_half_cannot_hold_two_slow_sends_is_refused_at_start(timeout):
     from tests.config.test_settings_profiles import manage
 
-    refused = manage("check", DJANGO_ENV="development", NOTIFICATION_LEASE_SECONDS="60", **{timeout: "20"})
-    accepted = manage("check", DJANGO_ENV="development", NOTIFICATION_LEASE_SECONDS="80", **{timeout: "20"})
+    quick = {"EMAIL_TIMEOUT": "1", "NOTIFICATION_HTTP_TIMEOUT": "1", timeout: "20"}  # only `timeout` is slow
+    refused = manage("check", DJANGO_ENV="development", NOTIFICATION_LEASE_SECONDS="79", **quick)
+    accepted = manage("check", DJANGO_ENV="development", NOTIFICATION_LEASE_SECONDS="80", **quick)
 
     assert refused.returncode != 0
     assert "NOTIFICATION_LEASE_SECONDS" in refused.stderr and "four times" in refused.stderr

@@ -21,7 +21,7 @@ from twilio.request_validator import HMAC_SHA256, RequestValidator
 from notifications import delivery, provider_reports
 from notifications.channels.sms import status_callback_url
 from notifications.models import Channel, Notification, ProviderCallback, ProviderStatus, Status, WhatsAppWindow
-from notifications.tasks import settle_provider_reports
+from notifications.tasks import apply_stranded_provider_reports
 from tests.notifications import twilio_standin
 from tests.notifications.twilio_standin import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio, phone_row
 
@@ -361,11 +361,46 @@ def test_a_report_whose_application_failed_and_was_never_retried_is_applied_at_n
     with pytest.raises(OperationalError):
         provider_reports.record_status(message_id=sent_sms.provider_message_id, status="delivered")
 
-    assert settle_provider_reports() == {"applied": 1, "forgotten": 0}
+    assert apply_stranded_provider_reports() == 1
 
     sent_sms.refresh_from_db()
     assert sent_sms.provider_status == ProviderStatus.DELIVERED
-    assert settle_provider_reports() == {"applied": 0, "forgotten": 0}
+    assert apply_stranded_provider_reports() == 0
+
+
+def test_the_night_finds_ours_among_many_reports_of_another_system(sent_sms, monkeypatch):
+    foreign = [
+        ProviderCallback(provider="twilio", digest=f"{n:064x}", message_id=f"SMf{n:031x}", status="delivered")
+        for n in range(30)
+    ]
+    ProviderCallback.objects.bulk_create(foreign)
+    failing_once(monkeypatch)
+    with pytest.raises(OperationalError):
+        provider_reports.record_status(message_id=sent_sms.provider_message_id, status="delivered")
+
+    assert provider_reports.apply_stranded_reports(limit=10) == 1
+    sent_sms.refresh_from_db()
+    assert sent_sms.provider_status == ProviderStatus.DELIVERED
+
+
+def test_a_report_that_fails_again_at_night_leaves_the_others_applied(
+    consenting_consumer, twilio, sent_sms, monkeypatch
+):
+    other = sms_sent_through(twilio, consenting_consumer)
+    for row in (sent_sms, other):
+        failing_once(monkeypatch)
+        with pytest.raises(OperationalError):
+            provider_reports.record_status(message_id=row.provider_message_id, status="delivered")
+    failing_once(monkeypatch)  # the night's first application fails too
+
+    assert apply_stranded_provider_reports() == 1
+
+    statuses = set(
+        Notification.objects.filter(pk__in=[sent_sms.pk, other.pk]).values_list("provider_status", flat=True)
+    )
+    assert ProviderStatus.DELIVERED in statuses and len(statuses) == 2
+    assert apply_stranded_provider_reports() == 1  # the next night
+    assert ProviderCallback.objects.filter(notification__isnull=True).count() == 0
 
 
 # --- the signed address -----------------------------------------------------------------------------
