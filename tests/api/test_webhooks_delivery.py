@@ -4,6 +4,8 @@ on the schedule until delivered or failed, never followed through a redirect, se
 sweeper once a receiver that was down is up (exactly once), an endpoint switched off after repeated
 failure (its administrators told), a resend with the same id."""
 
+import socket
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -19,7 +21,7 @@ from api.webhooks.tasks import sweep_webhooks
 from complaints.models import CaseCompany, Complaint
 from notifications.models import Notification
 from parties.models import Company, User
-from tests.api.test_webhooks_receiver import free_port, http_receiver
+from tests.api.test_webhooks_receiver import closed_port, http_receiver
 from tests.complaints.factories import served_case
 from tests.notifications.helpers import rendered
 
@@ -108,11 +110,18 @@ def test_a_case_served_reaches_the_receiver_once_signed_and_verified(
     }
 
 
+@pytest.fixture
+def down() -> Iterator[socket.socket]:
+    """A receiver's port that is down (held, not listening) until http_receiver(sock=down) listens."""
+    with closed_port() as sock:
+        yield sock
+
+
 def test_a_receiver_that_is_down_gets_the_delivery_from_the_sweeper_once_it_is_up_exactly_once(
-    consumer, company, officer, representative, django_capture_on_commit_callbacks
+    consumer, company, officer, representative, django_capture_on_commit_callbacks, down
 ):
-    secret, port = new_secret(), free_port()
-    endpoint = endpoint_at(f"http://127.0.0.1:{port}/hooks/concilia", company, representative, secret)
+    secret = new_secret()
+    endpoint = endpoint_at(f"http://127.0.0.1:{down.getsockname()[1]}/hooks/concilia", company, representative, secret)
     serve(consumer, company, officer, django_capture_on_commit_callbacks)
 
     delivery = the_delivery()
@@ -123,7 +132,7 @@ def test_a_receiver_that_is_down_gets_the_delivery_from_the_sweeper_once_it_is_u
     endpoint.refresh_from_db()
     assert endpoint.consecutive_failures == 1
 
-    with http_receiver(secret, port=port) as receiver:
+    with http_receiver(secret, sock=down) as receiver:
         assert sweep_at(timezone.now() + timedelta(seconds=20)) == 0  # not due yet
         assert sweep_at(timezone.now() + timedelta(minutes=2)) == 1
         assert sweep_at(timezone.now() + timedelta(minutes=3)) == 0

@@ -5,11 +5,12 @@ receiver's verification refuses a replayed request (an old timestamp) and a tamp
 
     with http_receiver(secret) as receiver:          # receiver.url, receiver.accepted_ids, receiver.requests
         ...
-    port = free_port()                               # a port nobody listens on (a receiver that is down)
-    with http_receiver(secret, port=port): ...       # …and then up, on the same port
+    with closed_port() as down:                      # a port held but not listening (a receiver that is down)
+        with http_receiver(secret, sock=down): ...   # …and then up, on the same port
 """
 
 import json
+import socket
 import threading
 import time
 import urllib.error
@@ -98,9 +99,15 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def http_receiver(secret: str, *, port: int = 0, **answer: object) -> Iterator[Receiver]:
-    receiver = Receiver(secret=secret, port=port, **answer)  # type: ignore[arg-type]
-    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(receiver))
+def http_receiver(secret: str, *, sock: socket.socket | None = None, **answer: object) -> Iterator[Receiver]:
+    """A receiver on a new port, or listening on `sock` (from closed_port) at last."""
+    receiver = Receiver(secret=secret, **answer)  # type: ignore[arg-type]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver), bind_and_activate=sock is None)
+    if sock is not None:
+        server.socket.close()
+        server.socket = sock
+        server.server_address = sock.getsockname()
+        server.server_activate()  # listen
     server.daemon_threads = True
     receiver.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -113,13 +120,13 @@ def http_receiver(secret: str, *, port: int = 0, **answer: object) -> Iterator[R
         thread.join(5)
 
 
-def free_port() -> int:
-    """A port on 127.0.0.1 nobody listens on now (connecting to it is refused)."""
-    import socket
-
+@contextmanager
+def closed_port() -> Iterator[socket.socket]:
+    """A port on 127.0.0.1 held by this test and not listening: connecting to it is refused, and no
+    other process (the suite runs in several) can take it before http_receiver(sock=…) listens on it."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        yield sock
 
 
 def post_again(url: str, received: Received, *, body: bytes | None = None) -> int:
