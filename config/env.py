@@ -1,6 +1,7 @@
 """Tiny helpers that read settings from the environment and fail loudly on a bad value."""
 
 import os
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -74,8 +75,6 @@ def env_json_object(name: str, default: dict) -> dict:
 
 def redis_db(url: str) -> int:
     """The database number a redis:// URL names (its ?db=, else its path, else 0), as redis-py reads it."""
-    from urllib.parse import parse_qs, urlsplit
-
     parts = urlsplit(url)
     chosen = parse_qs(parts.query).get("db") or [parts.path.strip("/") or "0"]
     return int(chosen[0])
@@ -86,8 +85,6 @@ def env_redis_url(name: str, *, test: bool) -> str:
     uses the configured database number + 2N: the suite empties its cache between tests, and a real
     worker must never take another process's tasks. Configure the broker and the cache one number
     apart (0 and 1, as CI does; settings.py checks it) and no two processes share a database."""
-    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-
     value = os.environ.get(name, "")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "") if test else ""
     if not value or not worker.startswith("gw"):

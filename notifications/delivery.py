@@ -125,6 +125,11 @@ def _ours(notification: Notification):
     return Notification.objects.filter(pk=notification.pk, status=Status.SENDING, attempts=notification.attempts)
 
 
+# `_ours` in SQL, for the statements written out (parameters: the row's id, SENDING, its attempts).
+_OURS_SQL = "id = %s AND status = %s AND attempts = %s"
+_STILL_OURS_SQL = f"SELECT 1 FROM {Notification._meta.db_table} WHERE {_OURS_SQL} AND redacted_at IS NULL"
+
+
 def deliver(notification_id: int) -> Result:
     """Claim the row, send it, record the outcome. Never raises for a failed send."""
     return deliver_many([notification_id]).get(notification_id, Result("skipped"))
@@ -166,12 +171,6 @@ def _mark_readable(row: Notification, text: dict[str, str]) -> Result:
     if stripped.outcome == "skipped":
         logger.warning("Inbox notification %s was taken by someone else before it was marked sent.", row.pk)
     return stripped
-
-
-_STILL_OURS_SQL = (
-    f"SELECT 1 FROM {Notification._meta.db_table} WHERE id = %s AND status = %s AND attempts = %s "
-    "AND redacted_at IS NULL"
-)
 
 
 def _still_ours(row: Notification) -> bool:
@@ -220,9 +219,8 @@ def _write_outcome(
     quote = connection.ops.quote_name
     assignments = [f"{quote(column)} = %s" for column in values]
     assignments += [f"{quote(field)} = CASE WHEN redacted_at IS NULL THEN %s ELSE {quote(field)} END" for field in text]
-    sql = (
-        f"UPDATE {quote(Notification._meta.db_table)} SET {', '.join(assignments)} "
-        f"WHERE id = %s AND status = %s AND attempts = %s" + (" AND redacted_at IS NULL" if only_unstripped else "")
+    sql = f"UPDATE {quote(Notification._meta.db_table)} SET {', '.join(assignments)} WHERE {_OURS_SQL}" + (
+        " AND redacted_at IS NULL" if only_unstripped else ""
     )
     with connection.cursor() as cursor:
         params: list[Any] = [*values.values(), *text.values(), notification_id, Status.SENDING, attempts]

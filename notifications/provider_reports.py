@@ -28,7 +28,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from notifications import whatsapp
@@ -57,6 +57,11 @@ STATUSES = {
 
 def _digest(provider: str, *signed: str) -> str:
     return hashlib.sha256("\n".join((provider, *signed)).encode("utf-8", "replace")).hexdigest()
+
+
+def _accepted_as(message_id: str | OuterRef) -> QuerySet[Notification]:
+    """Our message the provider accepted under `message_id` (a value, or a report's column)."""
+    return Notification.objects.exclude(provider_message_id="").filter(provider_message_id=message_id)
 
 
 def _record_once(
@@ -90,7 +95,7 @@ def record_status(*, message_id: str, status: str, error_code: str = "", error_m
     )
     if not recorded:
         logger.info("Twilio status callback for %s (%s) received again; nothing new.", message_id, status)
-    row = Notification.objects.exclude(provider_message_id="").filter(provider_message_id=message_id).first()
+    row = _accepted_as(message_id).first()
     if row is None:
         logger.info("Twilio reported %s for %s, not (yet) an accepted message of ours; kept.", status, message_id)
     else:
@@ -145,14 +150,13 @@ def apply_stranded_reports(*, limit: int = 1000) -> int:
     """Apply the unclaimed status reports whose message is ours and accepted: what was left when an
     application failed and Twilio did not try again. Returns how many reports were claimed; a row
     that fails again is logged and left for the next run, the others are applied."""
-    ours = Notification.objects.exclude(provider_message_id="").filter(provider_message_id=OuterRef("message_id"))
     stranded = (
         ProviderCallback.objects.filter(provider=PROVIDER, notification__isnull=True)
-        .filter(Exists(ours))
+        .filter(Exists(_accepted_as(OuterRef("message_id"))))
         .order_by("received_at")
         .values("message_id")[:limit]
     )
-    rows = Notification.objects.exclude(provider_message_id="").filter(provider_message_id__in=stranded)
+    rows = Notification.objects.filter(provider_message_id__in=stranded)
     claimed = 0
     for row in rows.only("pk", "provider_message_id"):
         try:
@@ -172,8 +176,7 @@ def forget_unclaimed_reports(*, now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=UNCLAIMED_DAYS)
     stale = ProviderCallback.objects.filter(provider=PROVIDER, notification__isnull=True, received_at__lt=cutoff)
     # A report about a message of ours is kept: apply_stranded_reports applies it.
-    ours = Notification.objects.filter(provider_message_id=OuterRef("message_id"))
-    stale = stale.exclude(Exists(ours))
+    stale = stale.exclude(Exists(_accepted_as(OuterRef("message_id"))))
     deleted, _by_model = stale.delete()
     if deleted:
         logger.info("%s Twilio status reports that never found their message were deleted.", deleted)
