@@ -151,6 +151,21 @@ def _exclusive(*, wait: bool) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
 
 
+@contextmanager
+def _marked_even_if_it_fails() -> Iterator[None]:
+    """A refresh that fails after writing some of the tables still moves the state's `updated_at` (every
+    refresh that ends well moves it with its last write): figures kept before it
+    (reporting/figures_cache.py) are then not served beside ones worked out from half-written tables."""
+    try:
+        yield
+    except BaseException:
+        try:
+            RefreshState.objects.filter(name=STATE_NAME).update(updated_at=timezone.now())
+        except Exception:
+            logger.exception("The reporting refresh failed, and its state could not be marked.")
+        raise
+
+
 # --- The office calendar the facts were counted with ---------------------------------------------------
 
 
@@ -811,7 +826,7 @@ def rebuild() -> RefreshResult:
     """Rebuild every fact row, the whole cube and the company and sector figures. Waits for a refresh
     that is running to finish."""
     clock = time.monotonic()
-    with _exclusive(wait=True):
+    with _exclusive(wait=True), _marked_even_if_it_fails():
         return _rebuild(timezone.now(), clock)
 
 
@@ -822,28 +837,29 @@ def refresh() -> RefreshResult:
     with _exclusive(wait=False) as granted:
         if not granted:
             return RefreshResult(full=False, cases=0, months=0, companies=0, seconds=0.0, skipped=True)
-        started = timezone.now()  # before reading anything: the next run starts from here
-        state = _state()
-        if state.watermark is None:
-            return _rebuild(started, clock)
-        reload_calendar()
-        case_ids = _changed_cases(state.watermark - OVERLAP)
-        calendar = closed_weekdays(*_calendar_years())
-        changed_days = set(calendar) ^ set(state.calendar or [])
-        if changed_days and state.calendar:
-            case_ids |= _cases_open_over(changed_days)
-        months = _build_in_batches(sorted(case_ids)) if case_ids else set()
-        if months:
-            write_cube(months)
-        figure = CompanyFigure.objects.values_list("window_end", flat=True).first()
-        companies = 0
-        if months or figure != timezone.localdate():
-            companies = write_company_figures()
-        write_live_counts()
-        state = _state()  # write_live_counts stamped live_at on it
-        state.watermark = started
-        state.calendar = calendar
-        state.save()
+        with _marked_even_if_it_fails():
+            started = timezone.now()  # before reading anything: the next run starts from here
+            state = _state()
+            if state.watermark is None:
+                return _rebuild(started, clock)
+            reload_calendar()
+            case_ids = _changed_cases(state.watermark - OVERLAP)
+            calendar = closed_weekdays(*_calendar_years())
+            changed_days = set(calendar) ^ set(state.calendar or [])
+            if changed_days and state.calendar:
+                case_ids |= _cases_open_over(changed_days)
+            months = _build_in_batches(sorted(case_ids)) if case_ids else set()
+            if months:
+                write_cube(months)
+            figure = CompanyFigure.objects.values_list("window_end", flat=True).first()
+            companies = 0
+            if months or figure != timezone.localdate():
+                companies = write_company_figures()
+            write_live_counts()
+            state = _state()  # write_live_counts stamped live_at on it
+            state.watermark = started
+            state.calendar = calendar
+            state.save()
     result = RefreshResult(
         full=False, cases=len(case_ids), months=len(months), companies=companies, seconds=time.monotonic() - clock
     )

@@ -4,7 +4,9 @@ everyone else gets a 403, as on the other office pages. Every read goes to the r
 configured (config/routers.py), so reporting never slows filing and hearings.
 
 Queries: the session and the user, the conciliators of the filter's select, the company of a CUIT
-filter, and what `indicators.figures` reads (a constant number): none grows with the cases.
+filter, the refresh state, and, once per refresh and filters, what `indicators.figures` reads (a
+constant number; reporting/figures_cache.py keeps the figures until the next refresh): none grows
+with the cases.
 One filter or none reads the cube, two the pair rows, three or four low-cardinality filters their own
 rows, others the fact rows in one query (reporting/indicators.py; timings at a million cases in
 bench/RESULTS.md, session 7)."""
@@ -24,7 +26,7 @@ from parties.http import AuthenticatedRequest
 from parties.models import Role
 from parties.views import role_required
 
-from .. import dashboard_sections, exports, indicators
+from .. import dashboard_sections, exports, figures_cache
 from ..forms_dashboard import DashboardFilterForm
 
 dashboard_access = role_required(Role.SUPERVISOR, Role.DIRECTOR)
@@ -47,7 +49,7 @@ def dashboard(request: AuthenticatedRequest) -> HttpResponse:
     form = _form(request)
     context: dict = {"form": form, "refresh_minutes": max(1, settings.REPORTING_REFRESH_SECONDS // 60)}
     if form.is_valid():
-        figures = indicators.figures(form.filters())
+        figures = figures_cache.figures(form.filters())
         clock_url = reverse("clock_list") if request.user.role in CLOCK_LIST_ROLES else None
         sections = dashboard_sections.sections(figures, clock_url=clock_url)
         query = form.query()
@@ -87,7 +89,7 @@ def dashboard_export(request: AuthenticatedRequest) -> HttpResponse:
     fmt = request.GET.get("format") or XLSX
     if fmt not in (CSV, XLSX) or (fmt == CSV and table_slug == ALL_TABLES):
         raise Http404("no such download")
-    figures = indicators.figures(form.filters())
+    figures = figures_cache.figures(form.filters())
     tables = dashboard_sections.tables(figures)
     if table_slug != ALL_TABLES:
         tables = [table for table in tables if table.slug == table_slug]
