@@ -21,6 +21,9 @@ filing: the database is DATABASE_URL (default concilia_load; created if missing,
   cookie and token, then, after a short warm-up (a few inserts and filings, not reported), runs:
   - bare insert: POST /bench/insert/ (bench/views.py), one INSERT through the same middleware, server
     and database: the yardstick. Requests/s of 204 answers.
+  - signed-in insert: POST /bench/signed-in-insert/, the same INSERT as each draft's consumer (their session
+    cookie and CSRF token, in turn): the session and the user are read and the token checked, as for a
+    filing. What any signed-in write costs at least; the report gives the filing's ratio to it too.
   - filing: each request is the final POST of the next draft (/reclamos/<pk>/enviar/), as its consumer.
     filings/s counts only 302 answers to the receipt; any other answer is an error and its first one is
     shown. ratio = filings/s ÷ bare inserts/s (issue 16's goal: ≥ 0.5; a generic helpdesk: 0.06).
@@ -35,7 +38,9 @@ pages: the database is DATABASE_URL (default concilia_bench, as bench/run.py; it
   each page is first timed through the test client (median and p95 of `--client-repeat` requests, as
   bench/run.py does), then driven by wrk for `--duration` seconds: requests/s and p50/p95/p99 (issue
   16's goal: p95 ≤ 100 ms with 4 connections on 2 workers). Whole-file downloads are listed apart, by
-  time to their last byte; rows that are not a request (propose_slots()) are left out.
+  time to their last byte; rows that are not a request (propose_slots()) are left out, and so are the
+  dashboard rows that time figures worked out (bench/run.py FiguresWorkedOut: the server keeps the figures
+  after its first request, until the next refresh, so its dashboard rows time those).
   The API's per-key rate limit is lifted in the server, so that what is measured is the page.
 
 Numbers: p50/p95/p99 are wrk's latency percentiles (ms) of every response, from the request sent to the
@@ -338,6 +343,10 @@ class Draft:
             f"csrfmiddlewaretoken={self.token}&declaration=on",
         )
 
+    def signed_in_insert(self) -> Replay:
+        """The signed-in yardstick, as this draft's consumer: the same session, cookie and token."""
+        return Replay("POST", "/bench/signed-in-insert/", {"Cookie": self.cookie}, f"csrfmiddlewaretoken={self.token}")
+
 
 def prepare_drafts(count: int) -> list[Draft]:
     """`count` consumers with a verified e-mail, a profile (WhatsApp consent: three messages to render),
@@ -586,6 +595,7 @@ def filing(args: argparse.Namespace, scratch: Path) -> str:
             "warm-up (filing, not reported)", submits, **{**filing_run, "duration": warm_s, "connections": 1}
         )
         insert = wrk.run("Bare one-row insert", bare, **insert_run)
+        signed_in = wrk.run("Signed-in one-row insert", [draft.signed_in_insert() for draft in drafts], **insert_run)
         submits = [draft.submit() for draft in alone_drafts]
         filings = wrk.run("Filing POST (302 to the receipt)", submits, **filing_run)
         alone = wrk.run(f"Page {args.page} alone (1 connection)", [page], **page_run)
@@ -608,7 +618,7 @@ def filing(args: argparse.Namespace, scratch: Path) -> str:
             warning = f"{result.what}: the drafts ran out, so its rate is a lower bound; use --drafts {needed:,}"
             print(f"  {warning}")
             warnings_.append(warning)
-    results = [insert, filings, alone, beside, filings_beside]
+    results = [insert, signed_in, filings, alone, beside, filings_beside]
     return filing_report(args, prepared_s, queued, results, problems, warnings_)
 
 
@@ -620,8 +630,11 @@ def filing_report(
     problems: list[str],
     warnings_: list[str],
 ) -> str:
-    insert, filings = results[0], results[1]
-    ratio = filings.per_second / insert.per_second if insert.per_second else 0.0
+    insert, signed_in, filings = results[0], results[1], results[2]
+
+    def ratio(a: Load, b: Load) -> float:
+        return a.per_second / b.per_second if b.per_second else 0.0
+
     lines = [
         f"## Filing under load ({time.strftime('%Y-%m-%d %H:%M %Z')})",
         "",
@@ -630,7 +643,10 @@ def filing_report(
         f"- {machine()}; gunicorn {args.workers} sync workers; wrk {args.threads} threads, "
         f"{args.connections} connections, {args.duration} s per phase; {args.drafts:,} drafts prepared in "
         f"{prepared_s:.0f} s.",
-        f"- **Filings/s ÷ bare inserts/s = {ratio:.3f}** (goal ≥ 0.5; a generic helpdesk 0.06).",
+        f"- **Filings/s ÷ bare inserts/s = {ratio(filings, insert):.3f}** (goal ≥ 0.5; a generic helpdesk 0.06).",
+        f"- Filings/s ÷ signed-in inserts/s = {ratio(filings, signed_in):.3f}; signed-in inserts/s ÷ bare "
+        f"inserts/s = {ratio(signed_in, insert):.3f}: what reading the session and the user and checking "
+        "the CSRF token leave of the bare insert, before a filing does anything.",
         f"- Numbers: {'; '.join(problems) if problems else 'every filing numbered; unique and gapless'}. "
         f"{queued:,} Celery tasks queued to Redis during the run.",
         *(f"- **{warning}**." for warning in warnings_),
@@ -674,7 +690,7 @@ def pages(args: argparse.Namespace, scratch: Path) -> str:
     left_out = []
     for scenario in todo:
         get = scenario.run
-        if not isinstance(get, run.Page):
+        if not isinstance(get, run.Page) or isinstance(get, run.FiguresWorkedOut):
             left_out.append(scenario.what)
             continue
         if isinstance(get, run.Download):

@@ -48,5 +48,16 @@ def test_it_files_drafts_through_gunicorn_and_reports_them_beside_the_bare_inser
     assert "- Numbers: every filing numbered; unique and gapless." in report
     assert re.search(r"Filings/s ÷ bare inserts/s = 0\.\d{3}", report)
     rows = {line.split(" | ")[0].lstrip("| "): line for line in report.splitlines() if line.startswith("| ")}
-    assert {"Bare one-row insert", "Filing POST (302 to the receipt)", "Filing POST beside the page"} <= set(rows)
-    assert "| none |" in rows["Bare one-row insert"]
+    assert re.search(
+        r"Filings/s ÷ signed-in inserts/s = 0\.\d{3}; signed-in inserts/s ÷ bare inserts/s = [01]\.\d{3}", report
+    )
+    assert {
+        "Bare one-row insert",
+        "Signed-in one-row insert",
+        "Filing POST (302 to the receipt)",
+        "Filing POST beside the page",
+    } <= set(rows)
+    for yardstick in ("Bare one-row insert", "Signed-in one-row insert"):
+        cells = rows[yardstick].strip("| ").split(" | ")
+        assert int(cells[5].replace(",", "")) > 0, f"{yardstick}: no 204 answered"
+        assert cells[6] == "none", f"{yardstick}: {cells[6]}"  # signed in, the token accepted: 204s only
