@@ -130,6 +130,12 @@ if DATABASE_URL:
     # Django's PostgreSQL backend, but a pooled connection is checked as it leaves the pool and, when
     # one is dead, every idle one at once (config/postgresql/base.py).
     _db["ENGINE"] = "config.postgresql"
+    # Parallel query off by default: workers started per query cost more than they save when requests
+    # run side by side (a name search's p95 halved under 4 clients on 2 cores without them: bench/RESULTS.md,
+    # session 11). A server with cores to spare may allow some; the replica gets the same.
+    _parallel = f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0, minimum=0)}"
+    _options = _db.setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} {_parallel}".strip()  # after the URL's own
     if env_bool("DATABASE_POOL", True):
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 2),
@@ -148,9 +154,13 @@ if DATABASE_URL:
         if _replica["ENGINE"] != "django.db.backends.postgresql":
             raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
         _replica["ENGINE"] = "config.postgresql"
-        if "OPTIONS" in _db:
-            _replica["OPTIONS"] = {**_replica.get("OPTIONS", {}), **_db["OPTIONS"]}
-            _replica["CONN_HEALTH_CHECKS"] = _db.get("CONN_HEALTH_CHECKS", True)
+        _own = _replica.get("OPTIONS", {}).get("options", "")  # the replica URL's own (e.g. read-only)
+        _replica["OPTIONS"] = {
+            **_replica.get("OPTIONS", {}),
+            **_db["OPTIONS"],
+            "options": f"{_own} {_parallel}".strip(),
+        }
+        _replica["CONN_HEALTH_CHECKS"] = _db.get("CONN_HEALTH_CHECKS", True)
         # In tests the replica is the primary seen through a second connection.
         _replica["TEST"] = {"MIRROR": "default"}
         DATABASES["replica"] = _replica
