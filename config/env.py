@@ -30,7 +30,7 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}.")
 
 
-def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+def env_int(name: str, default: int, *, minimum: int = 0, maximum: int | None = None) -> int:
     value = os.environ.get(name)
     if value is None:
         return default
@@ -40,7 +40,24 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {value!r}.") from None
     if number < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {number}.")
+    if maximum is not None and number > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, got {number}.")
     return number
+
+
+PARALLEL_SETTING = "max_parallel_workers_per_gather"
+
+
+def libpq_options(own: str) -> str:
+    """The startup options of the site's PostgreSQL connections: the URL's own `?options=` (else
+    PGOPTIONS, which libpq ignores once a connection names its options), then the parallel query
+    setting, DATABASE_PARALLEL_WORKERS (default 0: off; empty: not sent, the server's or the role's own
+    applies). Options that set it themselves keep their value."""
+    own = (own or os.environ.get("PGOPTIONS", "")).strip()
+    if os.environ.get("DATABASE_PARALLEL_WORKERS", "0").strip() == "" or PARALLEL_SETTING in own:
+        return own
+    workers = env_int("DATABASE_PARALLEL_WORKERS", 0, minimum=0, maximum=1024)  # PostgreSQL's own limit
+    return f"{own} -c {PARALLEL_SETTING}={workers}".strip()
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

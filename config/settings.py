@@ -6,7 +6,17 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.env import env_bool, env_choice, env_int, env_json_object, env_list, env_redis_url, env_str, redis_db
+from config.env import (
+    env_bool,
+    env_choice,
+    env_int,
+    env_json_object,
+    env_list,
+    env_redis_url,
+    env_str,
+    libpq_options,
+    redis_db,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -133,9 +143,9 @@ if DATABASE_URL:
     # Parallel query off by default: workers started per query cost more than they save when requests
     # run side by side (a name search's p95 halved under 4 clients on 2 cores without them: bench/RESULTS.md,
     # session 11). A server with cores to spare may allow some; the replica gets the same.
-    _parallel = f"-c max_parallel_workers_per_gather={env_int('DATABASE_PARALLEL_WORKERS', 0, minimum=0)}"
     _options = _db.setdefault("OPTIONS", {})
-    _options["options"] = f"{_options.get('options', '')} {_parallel}".strip()  # after the URL's own
+    if _startup := libpq_options(_options.get("options", "")):
+        _options["options"] = _startup
     if env_bool("DATABASE_POOL", True):
         _db.setdefault("OPTIONS", {})["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 2),
@@ -154,12 +164,12 @@ if DATABASE_URL:
         if _replica["ENGINE"] != "django.db.backends.postgresql":
             raise ImproperlyConfigured("DATABASE_REPLICA_URL must be a postgres:// URL.")
         _replica["ENGINE"] = "config.postgresql"
-        _own = _replica.get("OPTIONS", {}).get("options", "")  # the replica URL's own (e.g. read-only)
-        _replica["OPTIONS"] = {
-            **_replica.get("OPTIONS", {}),
-            **_db["OPTIONS"],
-            "options": f"{_own} {_parallel}".strip(),
-        }
+        # The primary's pool and checks, the replica URL's own options (sslmode, read-only…) over them.
+        _own = _replica.get("OPTIONS", {})
+        _replica["OPTIONS"] = {**_db["OPTIONS"], **_own}
+        _replica["OPTIONS"].pop("options", None)
+        if _startup := libpq_options(_own.get("options", "")):
+            _replica["OPTIONS"]["options"] = _startup
         _replica["CONN_HEALTH_CHECKS"] = _db.get("CONN_HEALTH_CHECKS", True)
         # In tests the replica is the primary seen through a second connection.
         _replica["TEST"] = {"MIRROR": "default"}

@@ -13,6 +13,7 @@ No refresh yet (no state row): nothing is kept. A cache that fails is logged and
 worked out without it (nothing is written to a cache that could not be read): the page never fails
 for it, and waits for it once (the 0.5 s timeout of config/settings.py's CACHES)."""
 
+import dataclasses
 import hashlib
 import logging
 
@@ -26,9 +27,16 @@ from .models import REFRESH_STATE, RefreshState
 
 logger = logging.getLogger(__name__)
 
-# Part of every key: change it when Figures (or what it holds) changes shape, so that a deploy never
-# reads an older build's entries.
+# Part of every key: the fields of Figures and of what it holds, so that a build that changed them never
+# reads an older build's entries (they would lack a field), and LAYOUT, to change for a change of meaning.
 LAYOUT = 1
+
+
+def shape(*classes: type) -> tuple:
+    return tuple((cls.__name__, tuple(field.name for field in dataclasses.fields(cls))) for cls in classes)
+
+
+SHAPE = shape(Figures, Filters, indicators.StageFigure, indicators.Rates, indicators.Row)
 
 
 def figures(filters: Filters) -> Figures:
@@ -53,5 +61,5 @@ def figures(filters: Filters) -> Figures:
 
 
 def _key(filters: Filters, refreshed: str) -> str:
-    named = repr((LAYOUT, filters, get_language(), sorted(settings.STAGE_TARGET_DAYS.items()), refreshed))
+    named = repr((LAYOUT, SHAPE, filters, get_language(), sorted(settings.STAGE_TARGET_DAYS.items()), refreshed))
     return "reporting:figures:" + hashlib.sha256(named.encode()).hexdigest()

@@ -42,3 +42,53 @@ def test_the_replica_keeps_its_own_options_and_plans_the_same_way():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0"
+
+
+PRINT_BOTH = (
+    "from django.conf import settings; d = settings.DATABASES;"
+    " print(repr(d['default']['OPTIONS'].get('options'))); print(repr(d['replica']['OPTIONS'].get('options')));"
+    " print(d['replica']['OPTIONS'].get('sslmode'))"
+)
+
+
+def options_of(**env: str) -> list[str]:
+    env = {"PGOPTIONS": "", **env}  # not the shell's own
+    result = manage("shell", "--no-imports", "-c", PRINT_BOTH, DATABASE_URL=URL, DATABASE_REPLICA_URL=URL, **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()
+
+
+def test_pgoptions_are_kept_when_the_url_names_none():
+    # libpq ignores PGOPTIONS once a connection names its options: they are carried over.
+    assert options_of(PGOPTIONS="-c statement_timeout=1234")[0] == (
+        "'-c statement_timeout=1234 -c max_parallel_workers_per_gather=0'"
+    )
+
+
+def test_an_empty_value_sends_nothing_and_leaves_it_to_the_server_or_the_role():
+    # For a pooler that refuses startup options (PgBouncer): set it on the role instead.
+    assert options_of(DATABASE_PARALLEL_WORKERS="")[:2] == ["None", "None"]
+
+
+def test_options_that_set_it_themselves_keep_their_value():
+    url = f"{URL}?options=-c%20max_parallel_workers_per_gather%3D4"
+
+    result = manage("shell", "--no-imports", "-c", PRINT_OPTIONS, DATABASE_URL=url)
+
+    assert result.stdout.strip() == "-c max_parallel_workers_per_gather=4", result.stderr
+
+
+def test_more_workers_than_postgresql_allows_are_refused_by_name():
+    result = manage("check", DATABASE_URL=URL, DATABASE_PARALLEL_WORKERS="2000")
+
+    assert result.returncode != 0
+    assert "DATABASE_PARALLEL_WORKERS must be at most 1024, got 2000." in result.stderr
+
+
+def test_the_replica_keeps_its_own_connection_settings_over_the_primary_s():
+    primary, replica = f"{URL}?sslmode=disable", f"{URL}_replica?sslmode=require"
+    show = "from django.conf import settings; print(settings.DATABASES['replica']['OPTIONS']['sslmode'])"
+
+    result = manage("shell", "--no-imports", "-c", show, DATABASE_URL=primary, DATABASE_REPLICA_URL=replica)
+
+    assert result.stdout.strip() == "require", result.stderr

@@ -2,6 +2,7 @@
 the same figures between two refreshes, the new ones right after the next, each language its own,
 and a cache that fails never fails the page."""
 
+import dataclasses
 import logging
 
 import pytest
@@ -138,3 +139,21 @@ def test_a_refresh_that_fails_half_way_does_not_leave_the_figures_kept_before_it
 
     assert filed(client.get(URL).text) == "3", "worked out again from the tables as they were left"
     assert len(worked_out) == 2
+
+
+def test_a_build_whose_figures_have_other_fields_reads_none_of_the_entries_kept_before(
+    client_for, supervisor, two_cases, worked_out, monkeypatch
+):
+    client = client_for(supervisor)
+    client.get(URL)
+
+    @dataclasses.dataclass(frozen=True)
+    class Rates:  # as if a deploy added a rate
+        agreement: float | None
+        mediation: float | None
+
+    monkeypatch.setattr(figures_cache, "SHAPE", figures_cache.shape(indicators.Figures, Rates))
+    client.get(URL)
+
+    assert len(worked_out) == 2
+    assert ("Rates", ("agreement", "mediation")) in figures_cache.SHAPE
