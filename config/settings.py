@@ -147,7 +147,7 @@ if DATABASE_URL:
     if _startup := libpq_options(_options.get("options", "")):
         _options["options"] = _startup
     if env_bool("DATABASE_POOL", True):
-        _db.setdefault("OPTIONS", {})["pool"] = {
+        _options["pool"] = {
             "min_size": env_int("DATABASE_POOL_MIN", 2),
             "max_size": env_int("DATABASE_POOL_MAX", 10, minimum=1),
             "timeout": 10,

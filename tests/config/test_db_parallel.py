@@ -7,7 +7,15 @@ from django.db import connection
 from tests.config.test_settings_profiles import manage
 
 URL = "postgres://postgres@127.0.0.1:5432/concilia"
-PRINT_OPTIONS = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['options'])"
+
+
+def option(alias: str, name: str = "options", **env: str) -> str:
+    """OPTIONS[name] of a database alias as a fresh process configures it, as repr() writes it (None:
+    not set). PGOPTIONS is the test's own, never the shell's."""
+    shown = f"from django.conf import settings; print(repr(settings.DATABASES[{alias!r}]['OPTIONS'].get({name!r})))"
+    result = manage("shell", "--no-imports", "-c", shown, **{"PGOPTIONS": "", **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
 
 
 def test_the_site_s_connections_plan_without_parallel_workers(db):
@@ -21,10 +29,9 @@ def test_the_site_s_connections_plan_without_parallel_workers(db):
 def test_a_server_with_cores_to_spare_may_allow_some_and_keeps_the_url_s_own_options():
     url = f"{URL}?options=-c%20statement_timeout%3D5000"
 
-    result = manage("shell", "--no-imports", "-c", PRINT_OPTIONS, DATABASE_URL=url, DATABASE_PARALLEL_WORKERS="2")
+    shown = option("default", DATABASE_URL=url, DATABASE_PARALLEL_WORKERS="2")
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "-c statement_timeout=5000 -c max_parallel_workers_per_gather=2"
+    assert shown == "'-c statement_timeout=5000 -c max_parallel_workers_per_gather=2'"
 
 
 def test_a_negative_number_of_workers_is_refused_by_name():
@@ -36,46 +43,30 @@ def test_a_negative_number_of_workers_is_refused_by_name():
 
 def test_the_replica_keeps_its_own_options_and_plans_the_same_way():
     replica = f"{URL}_replica?options=-c%20default_transaction_read_only%3Don"
-    show = "from django.conf import settings; print(settings.DATABASES['replica']['OPTIONS']['options'])"
 
-    result = manage("shell", "--no-imports", "-c", show, DATABASE_URL=URL, DATABASE_REPLICA_URL=replica)
+    shown = option("replica", DATABASE_URL=URL, DATABASE_REPLICA_URL=replica)
 
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0"
-
-
-PRINT_BOTH = (
-    "from django.conf import settings; d = settings.DATABASES;"
-    " print(repr(d['default']['OPTIONS'].get('options'))); print(repr(d['replica']['OPTIONS'].get('options')));"
-    " print(d['replica']['OPTIONS'].get('sslmode'))"
-)
-
-
-def options_of(**env: str) -> list[str]:
-    env = {"PGOPTIONS": "", **env}  # not the shell's own
-    result = manage("shell", "--no-imports", "-c", PRINT_BOTH, DATABASE_URL=URL, DATABASE_REPLICA_URL=URL, **env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout.strip().splitlines()
+    assert shown == "'-c default_transaction_read_only=on -c max_parallel_workers_per_gather=0'"
 
 
 def test_pgoptions_are_kept_when_the_url_names_none():
     # libpq ignores PGOPTIONS once a connection names its options: they are carried over.
-    assert options_of(PGOPTIONS="-c statement_timeout=1234")[0] == (
-        "'-c statement_timeout=1234 -c max_parallel_workers_per_gather=0'"
-    )
+    shown = option("default", DATABASE_URL=URL, PGOPTIONS="-c statement_timeout=1234")
+
+    assert shown == "'-c statement_timeout=1234 -c max_parallel_workers_per_gather=0'"
 
 
 def test_an_empty_value_sends_nothing_and_leaves_it_to_the_server_or_the_role():
     # For a pooler that refuses startup options (PgBouncer): set it on the role instead.
-    assert options_of(DATABASE_PARALLEL_WORKERS="")[:2] == ["None", "None"]
+    both = {"DATABASE_URL": URL, "DATABASE_REPLICA_URL": URL, "DATABASE_PARALLEL_WORKERS": ""}
+
+    assert [option("default", **both), option("replica", **both)] == ["None", "None"]
 
 
 def test_options_that_set_it_themselves_keep_their_value():
     url = f"{URL}?options=-c%20max_parallel_workers_per_gather%3D4"
 
-    result = manage("shell", "--no-imports", "-c", PRINT_OPTIONS, DATABASE_URL=url)
-
-    assert result.stdout.strip() == "-c max_parallel_workers_per_gather=4", result.stderr
+    assert option("default", DATABASE_URL=url) == "'-c max_parallel_workers_per_gather=4'"
 
 
 def test_more_workers_than_postgresql_allows_are_refused_by_name():
@@ -87,8 +78,5 @@ def test_more_workers_than_postgresql_allows_are_refused_by_name():
 
 def test_the_replica_keeps_its_own_connection_settings_over_the_primary_s():
     primary, replica = f"{URL}?sslmode=disable", f"{URL}_replica?sslmode=require"
-    show = "from django.conf import settings; print(settings.DATABASES['replica']['OPTIONS']['sslmode'])"
 
-    result = manage("shell", "--no-imports", "-c", show, DATABASE_URL=primary, DATABASE_REPLICA_URL=replica)
-
-    assert result.stdout.strip() == "require", result.stderr
+    assert option("replica", "sslmode", DATABASE_URL=primary, DATABASE_REPLICA_URL=replica) == "'require'"
