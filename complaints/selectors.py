@@ -230,15 +230,17 @@ def complaint_search(cases: QuerySet[Complaint], text: str, *, user: User) -> Qu
     # ASCII digits only: "²" or "①" pass str.isdigit() but not int().
     if not (digits.isascii() and digits.isdigit()):
         return cases.filter(_names_contain(text))
-    if len(digits) == 11:
+    if searches_a_cuit(text):
         # The registered company by its unique CUIT, read first and passed as a value: a subquery
         # hides from the planner that one company may have 100k cases (bench/RESULTS.md).
         # Submitting registers the company, so only drafts need `company_cuit` (partial index).
         # Any of the case's companies counts: the lead on `Complaint.company`, the others through
         # their parts (partial indexes of migration 0009: parts after the first, unregistered parts).
-        draft = Q(status=State.DRAFT, company_cuit=digits) | (
-            Q(status=State.DRAFT)
-            & _pk_in(CaseCompany.objects.filter(company__isnull=True, cuit=digits).order_by().values("complaint_id"))
+        # The drafts come as ids, so that every column the filter asks of a case is in
+        # `complaint_recent` and the list, walked in its order, is read from that index alone.
+        draft = Q(status=State.DRAFT) & (
+            _pk_in(Complaint.objects.filter(status=State.DRAFT, company_cuit=digits).order_by().values("pk"))
+            | _pk_in(CaseCompany.objects.filter(company__isnull=True, cuit=digits).order_by().values("complaint_id"))
         )
         registered = Company.objects.filter(cuit=digits).values_list("pk", flat=True).first()
         return cases.filter(cases_of_company(registered) | draft if registered is not None else draft)
@@ -251,6 +253,13 @@ def complaint_search(cases: QuerySet[Complaint], text: str, *, user: User) -> Qu
         ).values("number")
         return cases.filter(number__in=numbers)
     return cases.none()
+
+
+def searches_a_cuit(text: str) -> bool:
+    """Whether `complaint_search` reads what was typed as a company's CUIT (11 digits; dots, dashes
+    and spaces ignored)."""
+    digits = SEPARATORS.sub("", text.strip())
+    return len(digits) == 11 and digits.isascii() and digits.isdigit()
 
 
 class ImmutableUnaccent(Func):

@@ -30,6 +30,7 @@ from complaints.selectors import CASE_NUMBER, CASE_NUMBER_START
 from complaints.states import State
 from oversight.models import Clock, Kind, WhoActs
 from parties.models import Province, User
+from parties.paginator import rows_among
 
 from ..auth import KeyContext, require_scope
 from ..cursors import cursor_for, position_of
@@ -112,8 +113,23 @@ def _assignee_filter(value: str, context: KeyContext) -> Q:
 
 
 def case_rows(context: KeyContext, filters: CaseFilters) -> QuerySet[CaseCompany]:
-    """The page's rows: one query (the company's served parts with their case, assignee and deadline),
-    on the `casecompany_served` index, newest case first, keyset from the cursor."""
+    """The page's rows (the company's served parts with their case, assignee and deadline), newest
+    case first, keyset from the cursor, in one query that reads the page's keys first
+    (`parties.paginator.rows_among`): the filtered, ordered keys come from indexes alone
+    (`casecompany_served` carries the position and the id; a state filter joins
+    `complaint_status_newest`), and only the page's rows are read whole. Read whole while walking,
+    a state that only older cases are in (breached) made the planner walk every company's parts."""
+    rows = case_keys(context, filters)
+    return rows_among(
+        rows.select_related("complaint__company", "assignee").annotate(
+            deadline_kind=_company_deadline("kind"), deadline_due_at=_company_deadline("due_at")
+        ),
+        rows.values("pk")[: filters.limit + 1],
+    )
+
+
+def case_keys(context: KeyContext, filters: CaseFilters) -> QuerySet[CaseCompany]:
+    """The parts the filters leave, newest case first."""
     rows = served_parts_for_key(context)
     before = position_of(CURSOR_LIST, filters.cursor, int)
     if before is not None:
@@ -139,11 +155,7 @@ def case_rows(context: KeyContext, filters: CaseFilters) -> QuerySet[CaseCompany
         rows = rows.filter(_assignee_filter(filters.assignee, context))
     if filters.q:
         rows = rows.filter(_number_filter(filters.q))
-    return (
-        rows.select_related("complaint__company", "assignee")
-        .annotate(deadline_kind=_company_deadline("kind"), deadline_due_at=_company_deadline("due_at"))
-        .order_by("-complaint_id")
-    )
+    return rows.order_by("-complaint_id")
 
 
 # --- Building the answers --------------------------------------------------------------------------
@@ -333,7 +345,7 @@ def case_detail(request: HttpRequest, context: KeyContext, case: Complaint) -> d
 def list_cases(request: HttpRequest, filters: Query[CaseFilters]):
     context = require_scope(request, Scope.READ)
     # One query: the parts, with their case, its lead company, the assignee and the deadline subqueries.
-    rows = list(case_rows(context, filters)[: filters.limit + 1])
+    rows = list(case_rows(context, filters))
     more = len(rows) > filters.limit
     rows = rows[: filters.limit]
     return {

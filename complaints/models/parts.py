@@ -113,9 +113,15 @@ class CaseCompany(models.Model):
                 fields=["company", "complaint"], name="casecompany_later_company", condition=Q(position__gt=1)
             ),
             # A company's served cases, newest first (the company desk and the API's keyset pages),
-            # and the same narrowed to one representative's assignments.
+            # and the same narrowed to one representative's assignments. It carries the position (the
+            # lead sees its case only in some states) and the part's id, so a page's keys are read
+            # from the index alone, joined to the cases' states on `complaint_status_newest`
+            # (api/routers/cases.py; migration 0019).
             models.Index(
-                fields=["company", "-complaint"], name="casecompany_served", condition=Q(notified_at__isnull=False)
+                fields=["company", "-complaint"],
+                name="casecompany_served",
+                condition=Q(notified_at__isnull=False),
+                include=["position", "id"],
             ),
             models.Index(
                 fields=["company", "assignee", "-complaint"],
