@@ -20,6 +20,15 @@ from parties.models import (
 PASSWORD = "a-long-test-password-42"
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@pytest.mark.postgres` (pyproject.toml): what only PostgreSQL has (row locks, plans, its
+    triggers and statements) is skipped, cleanly, on a SQLite run."""
+    from django.db import connection
+
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (set DATABASE_URL=postgres://…)")
+
+
 def make_user(email: str, role: str = Role.CONSUMER, *, verified: bool = True, **fields) -> User:
     user = User.objects.create_user(email=email, password=PASSWORD, role=role, **fields)
     EmailAddress.objects.create(user=user, email=email, verified=verified, primary=True)

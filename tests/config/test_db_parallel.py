@@ -18,9 +18,8 @@ def option(alias: str, name: str = "options", **env: str) -> str:
     return result.stdout.strip()
 
 
+@pytest.mark.postgres
 def test_the_site_s_connections_plan_without_parallel_workers(db):
-    if connection.vendor != "postgresql":
-        pytest.skip("a PostgreSQL setting")
     with connection.cursor() as cursor:
         cursor.execute("SHOW max_parallel_workers_per_gather")
         assert cursor.fetchone()[0] == "0"

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.utils import timezone
 
 from config.celery import app as celery_app
@@ -36,9 +35,8 @@ def local(year: int, month: int, day: int, hour: int = 0, minute: int = 0, secon
 
 @pytest.fixture(autouse=True)
 def _requirements(request):
-    """Skip cleanly what this machine cannot run: row locks need PostgreSQL, a worker needs a broker."""
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+    """Skip cleanly what this machine cannot run: a worker needs a broker (`postgres` is skipped on
+    SQLite by tests/conftest.py)."""
     if request.node.get_closest_marker("celery_worker") and not django_settings.CELERY_BROKER_URL:
         pytest.skip("needs a Celery broker (set CELERY_BROKER_URL)")
 

@@ -572,11 +572,6 @@ def test_a_company_page_is_two_queries(client, conectar, django_assert_max_num_q
 # --- PostgreSQL: accents and the indexes the search relies on ------------------------------------------
 
 
-def postgres_only() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("Accent-insensitive trigram search is PostgreSQL's; run with DATABASE_URL=postgres://…")
-
-
 def plan(queryset) -> str:
     """PostgreSQL's plan when it may not read a whole table, as on a national volume (on a handful of
     test rows, walking a whole table or its primary key is always cheaper)."""
@@ -591,7 +586,6 @@ def plan(queryset) -> str:
 @pytest.mark.postgres
 @pytest.mark.parametrize("typed", ["electrodomesticos", "ELECTRODOMÉSTICOS DEL", "Electrodomésticos"])
 def test_on_postgresql_a_name_is_found_without_its_accents(client, company, typed):
-    postgres_only()
     publish(company)
 
     assert listed(client.get(TRANSPARENCY, {"q": typed})) == ["Electrodomésticos del Sur S.A."]
@@ -602,7 +596,6 @@ def test_on_postgresql_the_name_is_tested_only_on_published_companies(company):
     """The name condition needs the figure row as well as the company's, so PostgreSQL tests it on the
     joined (published) rows, never while scanning every company (nor through the trigram indexes, which
     a common word would have read company by company)."""
-    postgres_only()
     from reporting import transparency
 
     found = transparency.search(transparency.published_figures(), transparency.read_query("Electro"))
@@ -620,7 +613,6 @@ def test_on_postgresql_the_name_is_tested_only_on_published_companies(company):
 
 @pytest.mark.postgres
 def test_on_postgresql_the_cuit_search_reads_the_unique_cuit_index(company):
-    postgres_only()
     from reporting import transparency
 
     query_plan = plan(transparency.search(transparency.published_figures(), transparency.read_query(company.cuit)))
@@ -631,7 +623,6 @@ def test_on_postgresql_the_cuit_search_reads_the_unique_cuit_index(company):
 
 @pytest.mark.postgres
 def test_on_postgresql_a_sector_s_companies_are_read_through_its_index(db):
-    postgres_only()
     from reporting import transparency
 
     companies = transparency.published_figures().filter(sector=Sector.TELECOM)
