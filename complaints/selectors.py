@@ -230,7 +230,7 @@ def complaint_search(cases: QuerySet[Complaint], text: str, *, user: User) -> Qu
     # ASCII digits only: "²" or "①" pass str.isdigit() but not int().
     if not (digits.isascii() and digits.isdigit()):
         return cases.filter(_names_contain(text))
-    if searches_a_cuit(text):
+    if len(digits) == 11:
         # The registered company by its unique CUIT, read first and passed as a value: a subquery
         # hides from the planner that one company may have 100k cases (bench/RESULTS.md).
         # Submitting registers the company, so only drafts need `company_cuit` (partial index).
@@ -253,13 +253,6 @@ def complaint_search(cases: QuerySet[Complaint], text: str, *, user: User) -> Qu
         ).values("number")
         return cases.filter(number__in=numbers)
     return cases.none()
-
-
-def searches_a_cuit(text: str) -> bool:
-    """Whether `complaint_search` reads what was typed as a company's CUIT (11 digits; dots, dashes
-    and spaces ignored)."""
-    digits = SEPARATORS.sub("", text.strip())
-    return len(digits) == 11 and digits.isascii() and digits.isdigit()
 
 
 class ImmutableUnaccent(Func):

@@ -115,10 +115,11 @@ def _assignee_filter(value: str, context: KeyContext) -> Q:
 def case_rows(context: KeyContext, filters: CaseFilters) -> QuerySet[CaseCompany]:
     """The page's rows (the company's served parts with their case, assignee and deadline), newest
     case first, keyset from the cursor, in one query that reads the page's keys first
-    (`parties.paginator.rows_among`): the filtered, ordered keys come from indexes alone
-    (`casecompany_served` carries the position and the id; a state filter joins
-    `complaint_status_newest`), and only the page's rows are read whole. Read whole while walking,
-    a state that only older cases are in (breached) made the planner walk every company's parts."""
+    (`parties.paginator.rows_among`) and then only the page's rows whole. Unfiltered, from a cursor
+    or by state, the keys come from indexes alone (`casecompany_served` carries the position and
+    the id; a state joins `complaint_status_newest`); the part's status, dates, assignee and number
+    filters read the parts they pass over. Read whole while walking, a state that only older cases
+    are in (breached) made the planner walk every company's parts."""
     rows = case_keys(context, filters)
     return rows_among(
         rows.select_related("complaint__company", "assignee").annotate(

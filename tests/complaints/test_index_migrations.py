@@ -1,4 +1,4 @@
-"""complaints 0018 rebuilds two of the cases' indexes and hearings 0008 adds one, with
+"""complaints 0018 rebuilds two of the cases' indexes, 0019 one of the parts', and hearings 0008 adds one, with
 `parties.migration_operations.BuildIndex`: CONCURRENTLY on PostgreSQL, the new index built beside the
 old one. A run stopped at any statement (a lock_timeout, a statement_timeout, a killed deploy) leaves
 the cases with a usable index, and running the migration again finishes it. (A plain RemoveIndex +
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="CONCU
 APP, BEFORE = "complaints", "0017_f_status_newest_index"
 RECENT = "(created_at DESC, id DESC) INCLUDE (status, company_id, consumer_id, filed_by_id)"
 QUEUE = "(status, vulnerable DESC, submitted_at, id) INCLUDE (filed_by_id)"
+SERVED = '(company_id, complaint_id DESC) INCLUDE ("position", id) WHERE (notified_at IS NOT NULL)'
 
 
 def indexes(table: str = "complaints_complaint") -> dict[str, tuple[str, bool]]:
@@ -99,7 +100,12 @@ def test_both_migrations_go_back_and_forth():
             "(status, vulnerable DESC, submitted_at) INCLUDE (filed_by_id)",
             True,
         )
+        assert indexes("complaints_casecompany")["casecompany_served"] == (
+            "(company_id, complaint_id DESC) WHERE (notified_at IS NOT NULL)",
+            True,
+        )
     finally:
         call_command("migrate", verbosity=0)
     assert indexes("hearings_hearing")["hearing_time"] == ("(starts_at, id)", True)
     assert indexes()["complaint_queue_vulnerable"] == (QUEUE, True)
+    assert indexes("complaints_casecompany")["casecompany_served"] == (SERVED, True)

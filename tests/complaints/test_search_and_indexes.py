@@ -191,6 +191,18 @@ def test_on_postgresql_a_cuit_search_walked_in_the_list_s_order_reads_no_case_ro
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("index", ["complaint_consumer_name_trgm", "complaint_company_name_trgm"])
+def test_on_postgresql_the_names_are_sampled_enough_to_estimate_a_surname(db, index):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT attstattarget FROM pg_attribute WHERE attrelid = %s::regclass", [index])
+        (target,) = cursor.fetchone()
+
+    # A surname on 2 % of a million cases can be missing from a histogram of 101 names: estimated at
+    # 95 cases instead of 19,000, the list read and sorted them all (migration 0020).
+    assert target == 1000
+
+
+@pytest.mark.postgres
 def test_on_postgresql_the_office_list_reads_its_order_from_an_index(officer, gomez):
 
     recent = plan(complaints_visible_to(officer).order_by("-created_at", "-pk")[:25])
@@ -209,42 +221,6 @@ def test_on_postgresql_the_queue_index_carries_who_filed_the_case(db):
 
 
 # --- The list's queries do not grow with the rows ------------------------------------------------
-
-
-def counted(client, text: str) -> tuple[list[int], bool]:
-    """The list's cases for `text`, page 1 then page 2, and whether page 1 ran a COUNT of its own."""
-    with CaptureQueriesContext(connection) as queries:
-        first = client.get(LIST, {"q": text}).context["page_obj"]
-    # Read before the next request: the captured queries are a view of the connection's log.
-    with_a_count = any("COUNT(" in query["sql"] for query in queries.captured_queries)
-    second = client.get(LIST, {"q": text, "page": 2}).context["page_obj"]
-    assert first.paginator.count == len(first) + len(second)
-    return [case.pk for case in [*first, *second]], with_a_count
-
-
-def test_the_office_s_cuit_search_counts_the_keys_it_pages_with(
-    client_for, officer, consumer, other_company, gomez, company
-):
-    cases = [submitted_case(consumer, other_company) for _ in range(27)]
-    submitted_case(consumer, company)  # another company's case
-
-    listed, with_a_count = counted(client_for(officer), other_company.cuit_display)
-
-    # One walk of the list in its order gives the count and the page's keys (the biggest company's
-    # cases are a good share of all: its first 1,001 come soon); newest first, across both pages.
-    assert listed == sorted([gomez.pk, *(case.pk for case in cases)], reverse=True)
-    assert not with_a_count
-
-
-def test_a_representative_s_cuit_search_is_counted_apart(client_for, officer, representative, consumer, company):
-    cases = [served_case(consumer, company, officer) for _ in range(27)]
-
-    listed, with_a_count = counted(client_for(representative), company.cuit)
-
-    # A CUIT a representative types may name a company theirs shares few cases with: walked in the
-    # list's order, finding those could read all of their cases. Their count stays its own.
-    assert listed == sorted((case.pk for case in cases), reverse=True)
-    assert with_a_count
 
 
 @pytest.mark.parametrize("text", ["", "gonzález", "DC-", "30.123.456"])
