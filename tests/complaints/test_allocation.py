@@ -138,8 +138,6 @@ def test_the_buttons_work_for_whom_they_are_for(client_for, supervisor, officer,
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_taking_next_at_once_never_get_the_same_complaint(officer, lucia, consumer, company):
-    if connection.vendor != "postgresql":
-        pytest.skip("Row locks need PostgreSQL")
     cases = queue(consumer, company, 6)
     people = [officer, lucia] * 3
 
@@ -242,9 +240,8 @@ def test_balancing_holds_at_most_a_chunk_per_transaction(monkeypatch, supervisor
     ("index", "assigned"),
     [("complaint_unassigned_queue", "unassigned"), ("complaint_my_queue", "mine")],
 )
+@pytest.mark.postgres
 def test_the_queue_and_take_next_are_read_in_the_order_of_their_index(index, assigned, officer, consumer, company):
-    if connection.vendor != "postgresql":
-        pytest.skip("EXPLAIN is PostgreSQL's")
     queue(consumer, company, 3)
     take_next = (
         Complaint.objects.filter(allocation.unassigned([]))

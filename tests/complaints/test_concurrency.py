@@ -23,12 +23,6 @@ from tests.conftest import enrol_totp, make_user
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("Row locks need PostgreSQL; run with DATABASE_URL=postgres://…")
-
-
 def run_together(count: int, work: Callable[[int], object]) -> list[object]:
     """Start `count` threads at the same instant; each returns what `work(i)` returned or raised."""
     barrier = threading.Barrier(count)

@@ -183,10 +183,9 @@ def test_the_most_alike_earlier_case_is_the_one_flagged(consumer, company):
     )
 
 
+@pytest.mark.postgres
 def test_the_candidates_are_read_with_the_consumers_index(consumer, company):
     _earlier, later = a_pair(consumer, company)
-    if connection.vendor != "postgresql":
-        pytest.skip("EXPLAIN's wording is PostgreSQL's")
     from complaints.duplicates import _companies_in_common
 
     query = (
@@ -431,8 +430,6 @@ def test_a_supervisor_may_decide_too(consumer, company, supervisor, client_for):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_officers_joining_at_once_leave_one_join(consumer, company, officer):
-    if connection.vendor != "postgresql":
-        pytest.skip("Row locks need PostgreSQL; run with DATABASE_URL=postgres://…")
     second_officer = make_user("lucia@oficina.test", Role.OFFICER, first_name="Lucía", last_name="Benítez")
     enrol_totp(second_officer)
     earlier, later = a_pair(consumer, company, evidence=True)

@@ -4,7 +4,6 @@ by migration 0006; those the consumer can still accept stay pending."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from complaints.models import Complaint, Offer, OfferStatus
@@ -16,12 +15,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
 BEFORE = ("complaints", "0005_case_event_chain_head")
 AFTER = ("complaints", "0006_lapse_offers_in_moved_on_cases")
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
 
 
 def migrate(target: tuple[str, str]) -> None:

@@ -5,7 +5,7 @@ Tried with real threads on PostgreSQL; SQLite has no such constraint and seriali
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 
 from complaints.models import CaseEvent, Complaint
 from complaints.states import State
@@ -18,12 +18,6 @@ from tests.complaints.test_concurrency import run_together
 from tests.hearings.factories import booked_hearing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("The exclusion constraint exists only on PostgreSQL; run with DATABASE_URL=postgres://…")
 
 
 @pytest.mark.parametrize("round_", range(3))

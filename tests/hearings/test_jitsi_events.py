@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import hypothesis
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given
@@ -216,8 +215,6 @@ def test_the_endpoint_takes_only_post(jitsi):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_same_event_delivered_by_eight_workers_at_once_is_stored_once(consumer, company, officer, conciliator):
-    if connection.vendor != "postgresql":
-        pytest.skip("Concurrent inserts need PostgreSQL; run with DATABASE_URL=postgres://…")
     hearing = scheduled_hearing(consumer, company, officer, conciliator)
     payload = joined_event(hearing, occupant(consumer, hearing.starts_at))
 
@@ -232,8 +229,6 @@ def test_the_same_event_delivered_by_eight_workers_at_once_is_stored_once(consum
 def test_a_recording_posted_by_four_workers_at_once_is_registered_and_announced_once(
     consumer, company, officer, conciliator
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("Row locks need PostgreSQL; run with DATABASE_URL=postgres://…")
     hearing = scheduled_hearing(consumer, company, officer, conciliator)
     payload = {
         "event_name": "recording-uploaded",

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import connection, connections
+from django.db import connections
 from django.utils import translation
 
 from complaints.models import CaseEvent
@@ -20,12 +20,6 @@ from hearings.services.outcome import outcome_record
 from tests.hearings.test_outcome_support import agreement_at, hearing_under_way
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("Row locks need PostgreSQL; run with DATABASE_URL=postgres://…")
 
 
 def run_together(work: list[Callable[[], object]]) -> list[object]:

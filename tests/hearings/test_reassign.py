@@ -341,8 +341,6 @@ def test_the_whole_day_skips_a_hearing_moved_meanwhile_and_never_reports_it_as_l
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_whole_day_posts_at_once_move_each_hearing_once(supervisor, conciliator, consumer, three, luis, eva):
-    if connection.vendor != "postgresql":
-        pytest.skip("Row locks need PostgreSQL")
     leave_enter(conciliator=conciliator, first_day=at(3, 31, 0).date(), reason="Licencia", by=supervisor)
     day = at(3, 31, 0).date()
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 
 from complaints.models import CaseEvent, Complaint
 from complaints.services import complaint_admit, complaint_reject, complaint_submit
@@ -265,8 +265,6 @@ def test_a_company_without_cases_in_the_window_loses_its_figures(office):
 
 @pytest.mark.postgres
 def test_one_refresh_at_a_time(three):
-    if connection.vendor != "postgresql":
-        pytest.skip("the advisory lock is PostgreSQL's; elsewhere a refresh does not lock")
     other = connections.create_connection("default")
     try:
         with other.cursor() as cursor:

@@ -179,8 +179,6 @@ def test_a_stale_copy_of_the_survey_cannot_answer_it_twice(survey):
 def test_a_double_click_saves_one_answer(consumer, company, officer, django_capture_on_commit_callbacks):
     case = withdrawn(served_case(consumer, company, officer), consumer, django_capture_on_commit_callbacks)
     survey = consumer_survey(case)
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
 
     def submit(index: int) -> str:
         response = Client(HTTP_ACCEPT_LANGUAGE="en").post(link(survey), answers(satisfaction=str(index + 1)))

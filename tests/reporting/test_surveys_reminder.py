@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from notifications.models import Notification
@@ -245,8 +244,6 @@ def test_a_failed_reminder_is_rolled_back_and_tried_again(case, monkeypatch, cap
 def test_two_workers_at_once_remind_each_survey_once(
     consumer, company, officer, representative, django_capture_on_commit_callbacks
 ):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     cases = [
         withdrawn(served_case(consumer, company, officer), consumer, django_capture_on_commit_callbacks)
         for _ in range(3)
