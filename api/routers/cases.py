@@ -115,11 +115,12 @@ def _assignee_filter(value: str, context: KeyContext) -> Q:
 def case_rows(context: KeyContext, filters: CaseFilters) -> QuerySet[CaseCompany]:
     """The page's rows (the company's served parts with their case, assignee and deadline), newest
     case first, keyset from the cursor, in one query that reads the page's keys first
-    (`parties.paginator.rows_among`) and then only the page's rows whole. Unfiltered, from a cursor
-    or by state, the keys come from indexes alone (`casecompany_served` carries the position and
-    the id; a state joins `complaint_status_newest`); the part's status, dates, assignee and number
-    filters read the parts they pass over. Read whole while walking, a state that only older cases
-    are in (breached) made the planner walk every company's parts."""
+    (`parties.paginator.rows_among`) and then only the page's rows whole. The parts' side of the
+    keys comes from `casecompany_served` alone (it carries the position and the id); a state joins
+    `complaint_status_newest`, so that side is an index too; without one, each case's state (the
+    lead sees its case only in some) is read by its key. The part's status, dates and assignee read
+    the parts, the number the cases, the deadline the clocks. Read whole while walking, a state that
+    only older cases are in (breached) made the planner walk every company's parts."""
     rows = case_keys(context, filters)
     return rows_among(
         rows.select_related("complaint__company", "assignee").annotate(

@@ -101,7 +101,7 @@ def _walks_the_list_in_order(form: CaseFilterForm) -> bool:
     narrowed to one of a representative's companies), so that the keys it passes can be the pages'
     (`CappedPaginator.count_from_keys`). A search, a status or a date is counted on other indexes:
     even a search by CUIT, whose first 1,001 cases in order a company with 1 % of all cases finds
-    only after 100,000 index entries (three times its unordered count)."""
+    only after 100,000 index entries (three times as long as its unordered count)."""
     data = form.cleaned_data if form.is_bound else {}
     return not any(data.get(name) for name in ("q", "status", "date_from", "date_to"))
 

@@ -427,10 +427,9 @@ def locked_tables(queries: list[dict]) -> list[str]:
     ],
     ids=["reschedule", "cancel", "adjourn"],
 )
+@pytest.mark.postgres  # row locks
 def test_every_move_locks_the_case_before_the_hearing(hearing, officer, clock, move):
     # One order for every service: two moves on one case never wait for each other crosswise.
-    if connection.vendor != "postgresql":
-        pytest.skip("Row locks need PostgreSQL")
     clock.move_to(at(3, 31, 9, 40))
 
     with CaptureQueriesContext(connection) as queries:
