@@ -88,8 +88,11 @@ def test_the_defence_window_starts_when_the_notice_is_opened_through_the_served_
 ):
     proceeding = proceeding_charge(proceeding=received, by=legal_officer, text="Imputación.")
     assert proceeding.defence_due_at is None
-    later = timezone.now() + timedelta(days=3)
     assert proceeding.charge_notice is not None
+    # Opened an hour before it would be deemed served: "three days later" was after that deadline when
+    # the charge was made just after midnight (the deadline ends a business day at 23:59:59).
+    later = proceeding.charge_notice.deemed_served_at - timedelta(hours=1)
+    assert later > timezone.now()
     with time_machine.travel(later, tick=False), django_capture_on_commit_callbacks(execute=True):
         formal_notice_open(notice=proceeding.charge_notice, by=representative)
     proceeding.refresh_from_db()
