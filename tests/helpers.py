@@ -1,5 +1,8 @@
 """Small typed accessors for values the stubs declare optional but the tests know are set."""
 
+from collections.abc import Sequence
+
+from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 
 from complaints.models import Complaint
@@ -30,3 +33,17 @@ def migrate_to(target: tuple[str, str]) -> None:
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate([target])
+
+
+def explain(query: QuerySet | tuple[str, Sequence], *, off: Sequence[str] = ("seqscan",)) -> str:
+    """PostgreSQL's plan for `query` (a queryset, or SQL and its parameters) with the planner's methods
+    `off` forbidden (`SET LOCAL enable_<method> = off`, in a savepoint of the test's transaction): on a
+    handful of test rows a sequential scan is always cheaper than the index a national volume needs."""
+    from django.db import connection, transaction
+
+    sql, params = query.query.sql_with_params() if isinstance(query, QuerySet) else query
+    with transaction.atomic(), connection.cursor() as cursor:
+        for method in off:
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())

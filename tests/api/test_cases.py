@@ -7,7 +7,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from parties.models import Company, ConsumerProfile, Representation, Role
 from tests.api.conftest import API, make_key
 from tests.complaints.factories import draft_case, served_case, submitted_case
 from tests.conftest import make_user
-from tests.helpers import case_number
+from tests.helpers import case_number, explain
 
 pytestmark = pytest.mark.django_db
 
@@ -300,12 +300,8 @@ def test_the_list_costs_the_same_queries_for_5_or_50_cases(api_client, full_key,
 def test_on_postgresql_a_page_s_keys_are_read_from_indexes_alone(full_key, served, state):
     context = KeyContext(key=full_key.key, company=full_key.company, user=full_key.user)
     keys = case_keys(context, CaseFilters.model_validate({"state": state})).values("pk")[:51]
-    sql, params = keys.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")  # as on a million parts, not a handful
-        cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    plan = explain(keys, off=("seqscan", "bitmapscan"))  # as on a million parts, not a handful
 
     # The company's parts newest first, with what the filter asks of each (its position, its id),
     # from `casecompany_served`: a state that only old cases are in walks index entries, not rows.

@@ -15,6 +15,7 @@ from parties.models import Role
 from tests.complaints.factories import submitted_case
 from tests.complaints.test_concurrency import run_together
 from tests.conftest import enrol_totp, make_user
+from tests.helpers import explain
 
 
 @pytest.fixture
@@ -252,17 +253,10 @@ def test_the_queue_and_take_next_are_read_in_the_order_of_their_index(index, ass
     listed = form.filter(Complaint.objects.filter(status="submitted"), user=officer).order_by(
         "-vulnerable", "submitted_at", "pk"
     )
-    with connection.cursor() as cursor:
-        # Tiny tables: forbid a sequential scan and a sort, so only an index that serves both the
-        # condition and the whole ORDER BY can answer.
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("SET LOCAL enable_incremental_sort = off")
-        plans = []
-        for query in [listed] if assigned == "mine" else [listed, take_next]:
-            sql, params = query[:1].query.sql_with_params()
-            cursor.execute(f"EXPLAIN {sql}", params)
-            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+    # Tiny tables: forbid a sequential scan and a sort, so only an index that serves both the
+    # condition and the whole ORDER BY can answer.
+    off = ("seqscan", "sort", "incremental_sort")
+    plans = [explain(query[:1], off=off) for query in ([listed] if assigned == "mine" else [listed, take_next])]
     # The admission queue's own index holds the whole order too (status, -vulnerable, submitted_at,
     # id: migration 0018): on these few rows it costs the same as the partial one and may be chosen;
     # at a million cases the planner takes the partial index (bench/RESULTS.md, session 8).

@@ -2,7 +2,7 @@
 admission queue and the case list, and the indexes that keep both fast on a million cases."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -11,6 +11,7 @@ from complaints.selectors import complaint_search, complaints_visible_to
 from parties.models import Company, ConsumerProfile, User
 from tests.complaints.factories import draft_case, served_case, submitted_case
 from tests.conftest import make_user
+from tests.helpers import explain
 
 pytestmark = pytest.mark.django_db
 
@@ -30,20 +31,6 @@ def found(client, url: str, text: str) -> set[int]:
     """The cases a page lists for what was typed (the queue's rows carry their case)."""
     rows = client.get(url, {"q": text}).context["page_obj"]
     return {getattr(row, "case", row).pk for row in rows}
-
-
-def plan(cases, *, walked: bool = False) -> str:
-    """PostgreSQL's plan for the query when it may not read the whole table, as on a million rows
-    (on a handful of test rows a sequential scan is always cheaper). `walked`: when it must also
-    walk an index in the query's order, as a page's keys are read for a company with many cases."""
-    sql, params = cases.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        if walked:
-            cursor.execute("SET LOCAL enable_bitmapscan = off")
-            cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 @pytest.fixture
@@ -159,7 +146,7 @@ def test_on_postgresql_a_company_is_found_without_its_accents(client_for, office
 def test_on_postgresql_the_trigram_indexes_serve_the_name_search(officer, gomez):
     cases = complaint_search(complaints_visible_to(officer), "Gomez", user=officer)
 
-    query_plan = plan(cases)
+    query_plan = explain(cases)
 
     # The query's expression must be the indexes' expression, or PostgreSQL reads every row.
     assert "complaint_consumer_name_trgm" in query_plan
@@ -173,7 +160,7 @@ def test_on_postgresql_the_trigram_indexes_serve_the_name_search(officer, gomez)
 @pytest.mark.postgres
 def test_on_postgresql_a_cuit_search_starts_from_indexes(officer, gomez, other_company):
 
-    query_plan = plan(complaint_search(complaints_visible_to(officer), other_company.cuit, user=officer))
+    query_plan = explain(complaint_search(complaints_visible_to(officer), other_company.cuit, user=officer))
 
     # The company by its unique CUIT, ORed with drafts naming it (the partial `complaint_draft_cuit`).
     assert "Seq Scan on complaints_complaint" not in query_plan, query_plan
@@ -183,7 +170,8 @@ def test_on_postgresql_a_cuit_search_starts_from_indexes(officer, gomez, other_c
 def test_on_postgresql_a_cuit_search_walked_in_the_list_s_order_reads_no_case_row(officer, gomez, other_company):
     cases = complaint_search(complaints_visible_to(officer), other_company.cuit, user=officer)
 
-    keys = plan(cases.order_by("-created_at", "-pk").values("pk")[:26], walked=True)
+    # Walked in the query's order, as a page's keys are read for a company with many cases.
+    keys = explain(cases.order_by("-created_at", "-pk").values("pk")[:26], off=("seqscan", "bitmapscan", "sort"))
 
     # Every column the search and the office's rule ask of a case is in `complaint_recent`: the
     # drafts that name the CUIT come as ids (`complaint_draft_cuit`), not as a column of the case.
@@ -206,7 +194,7 @@ def test_on_postgresql_the_names_are_sampled_enough_to_estimate_a_surname(db, in
 @pytest.mark.postgres
 def test_on_postgresql_the_office_list_reads_its_order_from_an_index(officer, gomez):
 
-    recent = plan(complaints_visible_to(officer).order_by("-created_at", "-pk")[:25])
+    recent = explain(complaints_visible_to(officer).order_by("-created_at", "-pk")[:25])
 
     assert "complaint_recent" in recent, recent
 

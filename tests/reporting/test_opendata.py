@@ -23,6 +23,7 @@ from complaints.models import CaseCompany, Complaint
 from parties.models import Company, Sector, User
 from reporting import opendata
 from reporting.models import CaseFact, CompanyFigure, Outcome
+from tests.helpers import explain
 from tests.reporting.test_public_pages import publish
 
 pytestmark = pytest.mark.django_db
@@ -496,10 +497,7 @@ def test_a_months_rows_are_read_through_the_closed_month_index():
 
 def test_the_list_of_months_probes_the_closed_month_index_once_a_month():
     table = connection.ops.quote_name(CaseFact._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + opendata.months_sql(table), [APRIL, APRIL])
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = explain((opendata.months_sql(table), [APRIL, APRIL]))
 
     assert "casefact_closed_month" in plan
     assert "Seq Scan" not in plan

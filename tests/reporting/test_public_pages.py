@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -17,6 +17,7 @@ from stdnum.ar import cuit as stdnum_cuit
 
 from parties.models import Company, Sector
 from reporting.models import CompanyFigure, SectorFigure
+from tests.helpers import explain
 
 pytestmark = pytest.mark.django_db
 
@@ -571,16 +572,8 @@ def test_a_company_page_is_two_queries(client, conectar, django_assert_max_num_q
 
 # --- PostgreSQL: accents and the indexes the search relies on ------------------------------------------
 
-
-def plan(queryset) -> str:
-    """PostgreSQL's plan when it may not read a whole table, as on a national volume (on a handful of
-    test rows, walking a whole table or its primary key is always cheaper)."""
-    sql, params = queryset.query.sql_with_params()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("SET LOCAL enable_indexscan = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+# The plans as on a national volume: walking a whole table or its primary key is cheaper on a handful of rows.
+OFF = ("seqscan", "indexscan")
 
 
 @pytest.mark.postgres
@@ -615,7 +608,9 @@ def test_on_postgresql_the_name_is_tested_only_on_published_companies(company):
 def test_on_postgresql_the_cuit_search_reads_the_unique_cuit_index(company):
     from reporting import transparency
 
-    query_plan = plan(transparency.search(transparency.published_figures(), transparency.read_query(company.cuit)))
+    query_plan = explain(
+        transparency.search(transparency.published_figures(), transparency.read_query(company.cuit)), off=OFF
+    )
 
     assert "parties_company_cuit" in query_plan, query_plan
     assert "Seq Scan" not in query_plan, query_plan
@@ -627,5 +622,5 @@ def test_on_postgresql_a_sector_s_companies_are_read_through_its_index(db):
 
     companies = transparency.published_figures().filter(sector=Sector.TELECOM)
 
-    query_plan = plan(companies.order_by(*transparency.ordering("agreement_rate"))[:20])
+    query_plan = explain(companies.order_by(*transparency.ordering("agreement_rate"))[:20], off=OFF)
     assert "companyfigure_sector" in query_plan, query_plan
