@@ -12,7 +12,7 @@ from django.db import DatabaseError, connection
 
 from tests.complaints.factories import submitted_case
 
-pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="CONCURRENTLY is PostgreSQL's")
+pytestmark = pytest.mark.postgres  # CONCURRENTLY is PostgreSQL's
 
 APP, BEFORE = "complaints", "0017_f_status_newest_index"
 RECENT = "(created_at DESC, id DESC) INCLUDE (status, company_id, consumer_id, filed_by_id)"

@@ -9,7 +9,7 @@ import time_machine
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.module_loading import import_string
 
@@ -28,7 +28,7 @@ from tests.config.test_settings_profiles import PRODUCTION, manage
 from tests.conftest import make_user
 from tests.notifications.helpers import rendered
 
-on_postgresql = pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+on_postgresql = pytest.mark.postgres  # the trigger is PostgreSQL's
 
 
 @pytest.fixture
